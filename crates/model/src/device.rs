@@ -1,0 +1,180 @@
+//! The device inventory: what the brain half builds from observations and the store keeps.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use crate::{MacAddr, Timestamp};
+
+/// Stable device id (DESIGN §5): `mac-<12 hex>` for a device known by a globally unique MAC,
+/// `ip-<address>` for one known only by an IP address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DeviceId(pub String);
+
+impl DeviceId {
+    /// Id of a device keyed by its MAC.
+    pub fn from_mac(mac: MacAddr) -> Self {
+        Self(format!("mac-{}", mac.to_hex()))
+    }
+
+    /// Id of a device known only by an IP address.
+    pub fn from_ip(ip: IpAddr) -> Self {
+        Self(format!("ip-{ip}"))
+    }
+}
+
+impl fmt::Display for DeviceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One contribution to an attribute's value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    /// Where it came from (`oui`, `dhcp`, …).
+    pub source: String,
+    /// Human-readable detail (`00:1B:6F → Becton, Dickinson and Company`).
+    pub detail: String,
+    /// How much it counts, 0–1.
+    pub weight: f32,
+}
+
+/// A derived attribute: a value, how sure we are, and every piece of evidence considered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribute {
+    /// The chosen value.
+    pub value: String,
+    /// Confidence 0–1.
+    pub confidence: f32,
+    /// Every contribution, including those that lost.
+    pub evidence: Vec<Evidence>,
+}
+
+/// An address a device held, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IpSighting {
+    /// The address.
+    pub addr: IpAddr,
+    /// First time it was seen held by this device.
+    pub first_seen: Timestamp,
+    /// Last time.
+    pub last_seen: Timestamp,
+}
+
+/// Which protocol named a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HostnameSource {
+    /// DHCP option 12.
+    Dhcp,
+    /// DHCP option 81 (client FQDN).
+    DhcpFqdn,
+    /// A unicast DNS answer (A/AAAA/PTR).
+    Dns,
+    /// A multicast DNS answer.
+    Mdns,
+    /// An LLMNR answer.
+    Llmnr,
+}
+
+impl HostnameSource {
+    /// Stable name used in reports and the store.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Dhcp => "dhcp",
+            Self::DhcpFqdn => "dhcp_fqdn",
+            Self::Dns => "dns",
+            Self::Mdns => "mdns",
+            Self::Llmnr => "llmnr",
+        }
+    }
+
+    /// Inverse of [`Self::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "dhcp" => Self::Dhcp,
+            "dhcp_fqdn" => Self::DhcpFqdn,
+            "dns" => Self::Dns,
+            "mdns" => Self::Mdns,
+            "llmnr" => Self::Llmnr,
+            _ => return None,
+        })
+    }
+}
+
+/// A name a device is known by.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Hostname {
+    /// The name as seen (lossy UTF-8, truncated to the wire-string limit).
+    pub name: String,
+    /// Which protocol gave it.
+    pub source: HostnameSource,
+}
+
+/// What a device's DHCP client said about itself: an OS / firmware fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DhcpFingerprint {
+    /// Option 60.
+    pub vendor_class: Option<String>,
+    /// Option 55, in order.
+    pub param_request_list: Option<Vec<u8>>,
+    /// Option 61, hex.
+    pub client_id: Option<String>,
+    /// Option 57.
+    pub max_message_size: Option<u16>,
+}
+
+/// A port a device used, as client or server.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Service {
+    /// `tcp`, `udp`, …
+    pub transport: String,
+    /// The server port.
+    pub port: u16,
+    /// Application protocol, once a parser recognised it.
+    pub app: Option<String>,
+    /// `client` or `server`.
+    pub role: String,
+    /// Distinct peers seen on it.
+    pub peers: u32,
+}
+
+/// One device of the inventory.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Device {
+    /// Stable id.
+    pub id: DeviceId,
+    /// Link-layer addresses.
+    pub macs: Vec<MacAddr>,
+    /// True when its MAC is locally administered (likely randomised).
+    pub mac_randomized: bool,
+    /// Addresses held over time.
+    pub ips: Vec<IpSighting>,
+    /// Names.
+    pub hostnames: Vec<Hostname>,
+    /// VLANs it was seen on.
+    pub vlans: Vec<u16>,
+    /// First packet time.
+    pub first_seen: Timestamp,
+    /// Last packet time.
+    pub last_seen: Timestamp,
+    /// Packets sent by the device.
+    pub packets: u64,
+    /// Captured bytes sent by the device.
+    pub bytes: u64,
+    /// Manufacturer.
+    pub vendor: Option<Attribute>,
+    /// DHCP fingerprint.
+    pub dhcp: Option<DhcpFingerprint>,
+    /// Services used or offered.
+    pub services: Vec<Service>,
+    /// Roles (`router`, `dhcp_server`, `dns_server`, …).
+    pub roles: Vec<String>,
+    /// DNS names the device asked for (bounded).
+    pub dns_queries: Vec<String>,
+}
+
+impl Default for DeviceId {
+    fn default() -> Self {
+        Self(String::new())
+    }
+}

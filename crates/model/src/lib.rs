@@ -1,0 +1,25 @@
+//! Domain types every wardline crate shares.
+//!
+//! The sensor half (capture → wire → flow → sensor) produces [`Observation`]s; the brain half
+//! (identify, store, cli) turns them into [`Device`]s. This crate is the contract between the
+//! two: it does no I/O and depends on no other wardline crate.
+//!
+//! Observations carry no patient values and no secrets: only names, counts and presence.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod address;
+mod device;
+mod observation;
+mod time;
+
+pub use address::{MacAddr, ip_is_local};
+pub use device::{
+    Attribute, Device, DeviceId, DhcpFingerprint, Evidence, Hostname, HostnameSource, IpSighting,
+    Service,
+};
+pub use observation::{
+    BindingSource, DhcpMessageType, DhcpObservation, Endpoint, FlowEnd, FlowObservation,
+    NameObservation, NameSource, Observation, Transport,
+};
+pub use time::{Timestamp, TsPrecision};

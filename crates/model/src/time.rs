@@ -1,0 +1,159 @@
+//! Capture timestamps: nanoseconds since the Unix epoch, printed as RFC 3339 UTC.
+
+use std::fmt;
+
+/// Nanoseconds since 1970-01-01T00:00:00Z. Signed so that odd capture headers (negative
+/// offsets) stay representable; i64 nanoseconds reach the year 2262, past pcap's 2106 limit.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Debug)]
+pub struct Timestamp(pub i64);
+
+/// How many fractional digits a capture's clock really has.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Debug)]
+pub enum TsPrecision {
+    /// Whole seconds.
+    Seconds,
+    /// Milliseconds (3 digits).
+    Milli,
+    /// Microseconds (6 digits): classic pcap.
+    #[default]
+    Micro,
+    /// Nanoseconds (9 digits): nanosecond pcap, most pcapng.
+    Nano,
+}
+
+impl TsPrecision {
+    /// Fractional digits printed for this precision.
+    pub const fn digits(self) -> usize {
+        match self {
+            Self::Seconds => 0,
+            Self::Milli => 3,
+            Self::Micro => 6,
+            Self::Nano => 9,
+        }
+    }
+
+    /// The precision that shows `digits` fractional digits without losing any (rounded up).
+    pub const fn from_digits(digits: u32) -> Self {
+        match digits {
+            0 => Self::Seconds,
+            1..=3 => Self::Milli,
+            4..=6 => Self::Micro,
+            _ => Self::Nano,
+        }
+    }
+}
+
+impl Timestamp {
+    /// Seconds plus nanoseconds, saturating at the representable range.
+    pub fn from_parts(secs: i64, nanos: u32) -> Self {
+        Self(
+            secs.saturating_mul(1_000_000_000)
+                .saturating_add(i64::from(nanos)),
+        )
+    }
+
+    /// Whole seconds since the epoch (floor).
+    pub const fn secs(self) -> i64 {
+        self.0.div_euclid(1_000_000_000)
+    }
+
+    /// Nanoseconds past [`Self::secs`].
+    pub const fn subsec_nanos(self) -> u32 {
+        self.0.rem_euclid(1_000_000_000) as u32
+    }
+
+    /// RFC 3339 text in UTC with `precision` fractional digits, e.g. `2026-11-20T08:00:00.000001Z`.
+    pub fn rfc3339(self, precision: TsPrecision) -> Rfc3339 {
+        Rfc3339(self, precision)
+    }
+}
+
+/// Display adapter returned by [`Timestamp::rfc3339`].
+#[derive(Debug, Clone, Copy)]
+pub struct Rfc3339(Timestamp, TsPrecision);
+
+impl fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.0.secs();
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        write!(
+            f,
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+            rem / 3600,
+            rem % 3600 / 60,
+            rem % 60
+        )?;
+        let digits = self.1.digits();
+        if digits > 0 {
+            let frac = self.0.subsec_nanos() / 10u32.pow(9 - digits as u32);
+            write!(f, ".{frac:0digits$}")?;
+        }
+        f.write_str("Z")
+    }
+}
+
+/// Days since 1970-01-01 → proleptic Gregorian (year, month, day). Howard Hinnant's
+/// `civil_from_days` (public domain, <http://howardhinnant.github.io/date_algorithms.html>).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_epoch_and_precision() {
+        let t = Timestamp::from_parts(0, 1_000);
+        assert_eq!(
+            t.rfc3339(TsPrecision::Micro).to_string(),
+            "1970-01-01T00:00:00.000001Z"
+        );
+        assert_eq!(
+            t.rfc3339(TsPrecision::Seconds).to_string(),
+            "1970-01-01T00:00:00Z"
+        );
+        assert_eq!(
+            t.rfc3339(TsPrecision::Nano).to_string(),
+            "1970-01-01T00:00:00.000001000Z"
+        );
+    }
+
+    #[test]
+    fn formats_leap_day_and_far_future() {
+        // 2024-02-29T12:34:56Z = 1709210096
+        let t = Timestamp::from_parts(1_709_210_096, 0);
+        assert_eq!(
+            t.rfc3339(TsPrecision::Seconds).to_string(),
+            "2024-02-29T12:34:56Z"
+        );
+        // pcap's unsigned 32-bit seconds end in 2106.
+        let t = Timestamp::from_parts(u32::MAX as i64, 0);
+        assert_eq!(
+            t.rfc3339(TsPrecision::Seconds).to_string(),
+            "2106-02-07T06:28:15Z"
+        );
+    }
+
+    #[test]
+    fn negative_times_floor() {
+        let t = Timestamp(-1);
+        assert_eq!(t.secs(), -1);
+        assert_eq!(t.subsec_nanos(), 999_999_999);
+        assert_eq!(
+            t.rfc3339(TsPrecision::Nano).to_string(),
+            "1969-12-31T23:59:59.999999999Z"
+        );
+    }
+}
