@@ -1,0 +1,212 @@
+//! Flow keys: a canonical, fixed-size, hashable form of the 5-tuple plus VLAN.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use model::{MacAddr, Transport};
+
+/// Which way a packet travels relative to the flow's canonical key order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// From the key's first endpoint to its second.
+    Forward = 0,
+    /// From the second endpoint to the first.
+    Reverse = 1,
+}
+
+impl Direction {
+    /// The other direction.
+    pub const fn flip(self) -> Self {
+        match self {
+            Self::Forward => Self::Reverse,
+            Self::Reverse => Self::Forward,
+        }
+    }
+
+    /// 0 for forward, 1 for reverse: an index into per-direction arrays.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// An endpoint address in a key: IPv4, IPv6, or a MAC for link-only conversations, stored
+/// in 16 bytes so that keys are fixed-size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FlowAddr {
+    bytes: [u8; 16],
+}
+
+impl FlowAddr {
+    /// An IPv4 address.
+    #[inline]
+    pub fn v4(addr: [u8; 4]) -> Self {
+        let mut bytes = [0u8; 16];
+        bytes[10] = 0xff;
+        bytes[11] = 0xff;
+        bytes[12..].copy_from_slice(&addr);
+        Self { bytes }
+    }
+
+    /// An IPv6 address.
+    #[inline]
+    pub fn v6(addr: [u8; 16]) -> Self {
+        Self { bytes: addr }
+    }
+
+    /// A MAC address (link-only conversations).
+    #[inline]
+    pub fn mac(mac: MacAddr) -> Self {
+        let mut bytes = [0u8; 16];
+        bytes[..6].copy_from_slice(&mac.0);
+        Self { bytes }
+    }
+
+    /// The address as an IP address (IPv4-mapped addresses come back as IPv4).
+    pub fn ip(&self) -> IpAddr {
+        let v6 = Ipv6Addr::from(self.bytes);
+        match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(v6),
+        }
+    }
+
+    /// The address as a MAC (first six bytes), for link-only keys.
+    pub fn as_mac(&self) -> MacAddr {
+        let mut m = [0u8; 6];
+        m.copy_from_slice(&self.bytes[..6]);
+        MacAddr(m)
+    }
+
+    /// From a std address.
+    pub fn from_ip(ip: IpAddr) -> Self {
+        match ip {
+            IpAddr::V4(v4) => Self::v4(v4.octets()),
+            IpAddr::V6(v6) => Self::v6(v6.octets()),
+        }
+    }
+
+    /// The unspecified IPv4 address.
+    pub fn unspecified_v4() -> Self {
+        Self::v4(Ipv4Addr::UNSPECIFIED.octets())
+    }
+}
+
+/// The canonical key of a bidirectional flow: endpoints sorted so both directions of a
+/// conversation map to the same key. VLAN tags are part of the key: the same 5-tuple on two
+/// VLANs is two flows (zones are VLANs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FlowKey {
+    /// Lower endpoint address.
+    pub addr_a: FlowAddr,
+    /// Higher endpoint address.
+    pub addr_b: FlowAddr,
+    /// Port of endpoint a (0 when the transport has none).
+    pub port_a: u16,
+    /// Port of endpoint b.
+    pub port_b: u16,
+    /// Outer and inner VLAN ids packed as `outer << 16 | inner`, `0xffff` for an absent tag.
+    pub vlans: u32,
+    /// Transport.
+    pub transport: Transport,
+}
+
+/// Packs up to two VLAN ids (outer first) for [`FlowKey::vlans`].
+#[inline]
+pub fn pack_vlans(outer: Option<u16>, inner: Option<u16>) -> u32 {
+    (u32::from(outer.unwrap_or(0xffff)) << 16) | u32::from(inner.unwrap_or(0xffff))
+}
+
+impl FlowKey {
+    /// Builds the canonical key of a packet from `src` to `dst` and tells which direction
+    /// the packet travels in relative to that key.
+    #[inline]
+    pub fn new(
+        transport: Transport,
+        vlans: u32,
+        src: FlowAddr,
+        src_port: u16,
+        dst: FlowAddr,
+        dst_port: u16,
+    ) -> (Self, Direction) {
+        if (src, src_port) <= (dst, dst_port) {
+            let key = Self {
+                addr_a: src,
+                addr_b: dst,
+                port_a: src_port,
+                port_b: dst_port,
+                vlans,
+                transport,
+            };
+            (key, Direction::Forward)
+        } else {
+            let key = Self {
+                addr_a: dst,
+                addr_b: src,
+                port_a: dst_port,
+                port_b: src_port,
+                vlans,
+                transport,
+            };
+            (key, Direction::Reverse)
+        }
+    }
+
+    /// The innermost VLAN id, if the key has one.
+    pub fn inner_vlan(&self) -> Option<u16> {
+        let inner = (self.vlans & 0xffff) as u16;
+        let outer = (self.vlans >> 16) as u16;
+        if inner != 0xffff {
+            Some(inner)
+        } else if outer != 0xffff {
+            Some(outer)
+        } else {
+            None
+        }
+    }
+
+    /// The sending endpoint (address, port) of a packet travelling in `dir`.
+    pub fn source(&self, dir: Direction) -> (FlowAddr, u16) {
+        match dir {
+            Direction::Forward => (self.addr_a, self.port_a),
+            Direction::Reverse => (self.addr_b, self.port_b),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_directions_share_one_key() {
+        let a = FlowAddr::v4([10, 0, 0, 1]);
+        let b = FlowAddr::v4([10, 0, 0, 2]);
+        let (k1, d1) = FlowKey::new(Transport::TCP, pack_vlans(None, None), a, 40000, b, 80);
+        let (k2, d2) = FlowKey::new(Transport::TCP, pack_vlans(None, None), b, 80, a, 40000);
+        assert_eq!(k1, k2);
+        assert_ne!(d1, d2);
+        assert_eq!(k1.source(d1), (a, 40000));
+        assert_eq!(k2.source(d2), (b, 80));
+    }
+
+    #[test]
+    fn vlan_is_part_of_the_key() {
+        let a = FlowAddr::v4([10, 0, 0, 1]);
+        let b = FlowAddr::v4([10, 0, 0, 2]);
+        let (k1, _) = FlowKey::new(Transport::UDP, pack_vlans(None, Some(10)), a, 1, b, 2);
+        let (k2, _) = FlowKey::new(Transport::UDP, pack_vlans(None, Some(20)), a, 1, b, 2);
+        assert_ne!(k1, k2);
+        assert_eq!(k1.inner_vlan(), Some(10));
+        let (k3, _) = FlowKey::new(Transport::UDP, pack_vlans(Some(100), Some(20)), a, 1, b, 2);
+        assert_eq!(k3.inner_vlan(), Some(20));
+    }
+
+    #[test]
+    fn addresses_round_trip() {
+        let v4: IpAddr = "192.0.2.7".parse().unwrap();
+        let v6: IpAddr = "2001:db8::7".parse().unwrap();
+        assert_eq!(FlowAddr::from_ip(v4).ip(), v4);
+        assert_eq!(FlowAddr::from_ip(v6).ip(), v6);
+        let mac: MacAddr = "00:1b:6f:0a:0b:0c".parse().unwrap();
+        assert_eq!(FlowAddr::mac(mac).as_mac(), mac);
+    }
+}

@@ -1,0 +1,597 @@
+//! The flow table: a hash map from [`FlowKey`] to a slab of flows, with one LRU list per
+//! timeout class so expiry and eviction only ever look at list fronts.
+
+use std::collections::HashMap;
+
+use foldhash::fast::FixedState;
+use model::{Endpoint, FlowEnd, FlowObservation, MacAddr, Timestamp, Transport};
+
+use crate::config::FlowConfig;
+use crate::key::{Direction, FlowKey};
+use crate::lru::{Links, List};
+use crate::reassembly::{Ctx, HalfStream, ReassemblyStats, StreamSink};
+
+/// Unique id of a flow within one table's life (never reused), for sinks keeping state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FlowId(pub u64);
+
+/// A TCP segment's fields the table needs.
+#[derive(Debug, Clone, Copy)]
+pub struct TcpSegment<'a> {
+    /// Sequence number.
+    pub seq: u32,
+    /// Acknowledgment number (meaningful when ACK is set).
+    pub ack: u32,
+    /// Flag bits as on the wire (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, …).
+    pub flags: u16,
+    /// Payload bytes (as captured).
+    pub payload: &'a [u8],
+}
+
+const FIN: u16 = 0x01;
+const SYN: u16 = 0x02;
+const RST: u16 = 0x04;
+const ACK: u16 = 0x10;
+
+/// One packet as the flow table sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct PacketInfo<'a> {
+    /// Capture time.
+    pub ts: Timestamp,
+    /// Canonical key (see [`FlowKey::new`]).
+    pub key: FlowKey,
+    /// Direction of this packet relative to the key.
+    pub dir: Direction,
+    /// Link-layer source, when the link type has one.
+    pub src_mac: Option<MacAddr>,
+    /// Captured frame length, counted in flow bytes.
+    pub captured_len: u32,
+    /// TCP fields, for TCP packets.
+    pub tcp: Option<TcpSegment<'a>>,
+}
+
+/// Flow-table counters (`stats.flows` in the report).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FlowStats {
+    /// Flows created.
+    pub total: u64,
+    /// Most flows held at once.
+    pub peak_active: u64,
+    /// Flows closed by their idle timeout.
+    pub evicted_idle: u64,
+    /// Flow records split by the active timeout.
+    pub evicted_active_timeout: u64,
+    /// Flows evicted because the table was full.
+    pub evicted_capacity: u64,
+    /// Flows still open when the input ended.
+    pub ended_at_end_of_input: u64,
+    /// TCP reassembly counters.
+    pub reassembly: ReassemblyStats,
+}
+
+/// Timeout classes; each has its own LRU list ordered by last activity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    TcpEstablished = 0,
+    TcpOther = 1,
+    Udp = 2,
+    Other = 3,
+}
+const CLASSES: usize = 4;
+
+#[derive(Debug)]
+struct Flow {
+    key: FlowKey,
+    id: FlowId,
+    /// Direction whose sender is the client (the side that opened the conversation).
+    client_dir: Direction,
+    class: Class,
+    first_seen: Timestamp,
+    last_seen: Timestamp,
+    packets: [u64; 2],
+    bytes: [u64; 2],
+    macs: [Option<MacAddr>; 2],
+    /// TCP flags seen per direction (OR of all segments).
+    tcp_flags: [u16; 2],
+    streams: Option<Box<[HalfStream; 2]>>,
+}
+
+/// The bidirectional flow table. See the crate docs.
+#[derive(Debug)]
+pub struct FlowTable {
+    config: FlowConfig,
+    index: HashMap<FlowKey, u32, FixedState>,
+    flows: Vec<Option<Flow>>,
+    links: Vec<Links>,
+    free: Vec<u32>,
+    lists: [List; CLASSES],
+    next_id: u64,
+    now: Timestamp,
+    next_sweep: Timestamp,
+    total_pending: usize,
+    stats: FlowStats,
+    ended: Vec<FlowObservation>,
+}
+
+/// Expiry is checked at most this often (capture time): timeouts are in seconds, so a
+/// per-packet check would only cost time.
+const SWEEP_INTERVAL: i64 = 1_000_000_000;
+
+impl FlowTable {
+    /// An empty table with these limits.
+    pub fn new(config: FlowConfig) -> Self {
+        Self {
+            config,
+            index: HashMap::with_hasher(FixedState::default()),
+            flows: Vec::new(),
+            links: Vec::new(),
+            free: Vec::new(),
+            lists: [List::default(); CLASSES],
+            next_id: 1,
+            now: Timestamp(i64::MIN),
+            next_sweep: Timestamp(i64::MIN),
+            total_pending: 0,
+            stats: FlowStats::default(),
+            ended: Vec::new(),
+        }
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> &FlowStats {
+        &self.stats
+    }
+
+    /// Flows currently held.
+    pub fn active(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Takes the flow records emitted since the last call.
+    pub fn drain_ended(&mut self) -> std::vec::Drain<'_, FlowObservation> {
+        self.ended.drain(..)
+    }
+
+    /// Accounts one packet: expires idle flows, finds or creates the packet's flow, updates
+    /// its counters and state, and reassembles TCP payload into `sink`.
+    pub fn process<S: StreamSink>(&mut self, pkt: &PacketInfo<'_>, sink: &mut S) -> FlowId {
+        // Captures merged out of order can step back in time; the clock never does.
+        if pkt.ts > self.now {
+            self.now = pkt.ts;
+            if self.now >= self.next_sweep {
+                self.expire(sink);
+                self.next_sweep = Timestamp(self.now.0.saturating_add(SWEEP_INTERVAL));
+            }
+        }
+        let idx = match self.index.get(&pkt.key) {
+            Some(&idx) => idx,
+            None => self.create(pkt, sink),
+        };
+        let active_timeout = self.config.active_timeout;
+        let Some(flow) = self.flows[idx as usize].as_mut() else {
+            unreachable!("index points at a live flow");
+        };
+        if pkt.ts.0.saturating_sub(flow.first_seen.0) > active_timeout {
+            self.stats.evicted_active_timeout += 1;
+            self.ended
+                .push(observation(flow, FlowEnd::ActiveTimeout));
+            flow.first_seen = pkt.ts;
+            flow.packets = [0; 2];
+            flow.bytes = [0; 2];
+        }
+        let d = pkt.dir.index();
+        flow.packets[d] += 1;
+        flow.bytes[d] += u64::from(pkt.captured_len);
+        if pkt.ts > flow.last_seen {
+            flow.last_seen = pkt.ts;
+        }
+        if flow.macs[d].is_none() {
+            flow.macs[d] = pkt.src_mac;
+        }
+        let id = flow.id;
+        if let Some(tcp) = &pkt.tcp {
+            flow.tcp_flags[d] |= tcp.flags;
+            let class = tcp_class(flow.tcp_flags);
+            if class != flow.class {
+                self.lists[flow.class as usize].unlink(&mut self.links, idx);
+                flow.class = class;
+                self.lists[class as usize].push_back(&mut self.links, idx);
+            }
+            self.reassemble(idx, pkt.dir, tcp, sink);
+        }
+        let Some(flow) = self.flows[idx as usize].as_ref() else {
+            unreachable!("index points at a live flow");
+        };
+        self.lists[flow.class as usize].touch(&mut self.links, idx);
+        id
+    }
+
+    fn reassemble<S: StreamSink>(
+        &mut self,
+        idx: u32,
+        dir: Direction,
+        tcp: &TcpSegment<'_>,
+        sink: &mut S,
+    ) {
+        let Some(flow) = self.flows[idx as usize].as_mut() else {
+            return;
+        };
+        if tcp.payload.is_empty() && tcp.flags & (SYN | ACK) == 0 {
+            return;
+        }
+        if flow.streams.is_none() {
+            if tcp.payload.is_empty() && tcp.flags & SYN == 0 {
+                // Pure ACKs on a stream with no data yet: nothing to reassemble.
+                return;
+            }
+            flow.streams = Some(Box::default());
+        }
+        let Some(streams) = flow.streams.as_deref_mut() else {
+            return;
+        };
+        let d = dir.index();
+        let mut ctx = Ctx {
+            config: &self.config.reassembly,
+            stats: &mut self.stats.reassembly,
+            total_pending: &mut self.total_pending,
+            sink,
+            flow: flow.id,
+            dir,
+        };
+        if tcp.flags & SYN != 0 {
+            streams[d].syn(tcp.seq);
+        }
+        let data_seq = if tcp.flags & SYN != 0 {
+            tcp.seq.wrapping_add(1)
+        } else {
+            tcp.seq
+        };
+        streams[d].segment(&mut ctx, data_seq, tcp.payload);
+        if tcp.flags & ACK != 0 {
+            ctx.dir = dir.flip();
+            streams[1 - d].acknowledged(&mut ctx, tcp.ack);
+        }
+    }
+
+    fn create<S: StreamSink>(&mut self, pkt: &PacketInfo<'_>, sink: &mut S) -> u32 {
+        if self.index.len() >= self.config.max_flows.max(1) {
+            self.evict_least_recent(sink);
+        }
+        let class = match (&pkt.tcp, pkt.key.transport) {
+            (Some(_), _) => Class::TcpOther,
+            (None, Transport::Ip(17)) => Class::Udp,
+            _ => Class::Other,
+        };
+        let flow = Flow {
+            key: pkt.key,
+            id: FlowId(self.next_id),
+            client_dir: client_direction(pkt),
+            class,
+            first_seen: pkt.ts,
+            last_seen: pkt.ts,
+            packets: [0; 2],
+            bytes: [0; 2],
+            macs: [None; 2],
+            tcp_flags: [0; 2],
+            streams: None,
+        };
+        self.next_id += 1;
+        let idx = match self.free.pop() {
+            Some(idx) => {
+                self.flows[idx as usize] = Some(flow);
+                idx
+            }
+            None => {
+                self.flows.push(Some(flow));
+                self.links.push(Links::default());
+                (self.flows.len() - 1) as u32
+            }
+        };
+        self.lists[class as usize].push_back(&mut self.links, idx);
+        self.index.insert(pkt.key, idx);
+        self.stats.total += 1;
+        self.stats.peak_active = self.stats.peak_active.max(self.index.len() as u64);
+        idx
+    }
+
+    /// Eviction rule when full: the least recently active flow of any class goes.
+    fn evict_least_recent<S: StreamSink>(&mut self, sink: &mut S) {
+        let victim = self
+            .lists
+            .iter()
+            .filter_map(|l| l.front())
+            .min_by_key(|&i| self.flows[i as usize].as_ref().map(|f| f.last_seen));
+        if let Some(idx) = victim {
+            self.stats.evicted_capacity += 1;
+            self.remove(idx, FlowEnd::Capacity, sink);
+        }
+    }
+
+    fn idle_timeout(&self, class: Class) -> i64 {
+        match class {
+            Class::TcpEstablished => self.config.tcp_established_idle,
+            Class::TcpOther => self.config.tcp_other_idle,
+            Class::Udp => self.config.udp_idle,
+            Class::Other => self.config.other_idle,
+        }
+    }
+
+    fn expire<S: StreamSink>(&mut self, sink: &mut S) {
+        for class in [
+            Class::TcpEstablished,
+            Class::TcpOther,
+            Class::Udp,
+            Class::Other,
+        ] {
+            let timeout = self.idle_timeout(class);
+            while let Some(idx) = self.lists[class as usize].front() {
+                let Some(flow) = self.flows[idx as usize].as_ref() else {
+                    break;
+                };
+                if self.now.0.saturating_sub(flow.last_seen.0) <= timeout {
+                    break;
+                }
+                self.stats.evicted_idle += 1;
+                self.remove(idx, FlowEnd::Idle, sink);
+            }
+        }
+    }
+
+    fn remove<S: StreamSink>(&mut self, idx: u32, end: FlowEnd, sink: &mut S) {
+        let Some(mut flow) = self.flows[idx as usize].take() else {
+            return;
+        };
+        self.lists[flow.class as usize].unlink(&mut self.links, idx);
+        self.index.remove(&flow.key);
+        self.free.push(idx);
+        if let Some(streams) = flow.streams.as_deref_mut() {
+            for (d, dir) in [Direction::Forward, Direction::Reverse]
+                .into_iter()
+                .enumerate()
+            {
+                let mut ctx = Ctx {
+                    config: &self.config.reassembly,
+                    stats: &mut self.stats.reassembly,
+                    total_pending: &mut self.total_pending,
+                    sink: &mut *sink,
+                    flow: flow.id,
+                    dir,
+                };
+                streams[d].flush(&mut ctx);
+                streams[d].release(&mut self.total_pending);
+            }
+        }
+        self.ended.push(observation(&flow, end));
+    }
+
+    /// The input ended: every open flow is emitted (`EndOfInput`), held stream data flushed.
+    pub fn finish<S: StreamSink>(&mut self, sink: &mut S) {
+        for idx in 0..self.flows.len() as u32 {
+            if self.flows[idx as usize].is_some() {
+                self.stats.ended_at_end_of_input += 1;
+                self.remove(idx, FlowEnd::EndOfInput, sink);
+            }
+        }
+    }
+}
+
+/// TCP flows are established once both sides sent SYN (or data flowed both ways after a
+/// missed handshake) and neither side closed; everything else uses the short timeout.
+fn tcp_class(flags: [u16; 2]) -> Class {
+    let closing = (flags[0] | flags[1]) & (FIN | RST) != 0;
+    let both_acked = flags[0] & ACK != 0 && flags[1] & ACK != 0;
+    if !closing && both_acked {
+        Class::TcpEstablished
+    } else {
+        Class::TcpOther
+    }
+}
+
+/// Who opened the conversation: the SYN sender; a SYN-ACK's receiver; otherwise the first
+/// sender, unless it sends from a well-known port to an ephemeral one (a capture that
+/// started mid-conversation with a server's packet).
+fn client_direction(pkt: &PacketInfo<'_>) -> Direction {
+    if let Some(tcp) = &pkt.tcp {
+        if tcp.flags & (SYN | ACK) == SYN {
+            return pkt.dir;
+        }
+        if tcp.flags & (SYN | ACK) == SYN | ACK {
+            return pkt.dir.flip();
+        }
+    }
+    let (_, src_port) = pkt.key.source(pkt.dir);
+    let (_, dst_port) = pkt.key.source(pkt.dir.flip());
+    if src_port != 0 && src_port < 1024 && dst_port >= 1024 {
+        pkt.dir.flip()
+    } else {
+        pkt.dir
+    }
+}
+
+fn observation(flow: &Flow, end: FlowEnd) -> FlowObservation {
+    let c = flow.client_dir;
+    let s = c.flip();
+    let endpoint = |dir: Direction| {
+        let (addr, port) = flow.key.source(dir);
+        match flow.key.transport {
+            Transport::Link(_) => Endpoint {
+                mac: Some(addr.as_mac()),
+                ip: None,
+                port: 0,
+            },
+            Transport::Ip(_) => Endpoint {
+                mac: flow.macs[dir.index()],
+                ip: Some(addr.ip()),
+                port,
+            },
+        }
+    };
+    FlowObservation {
+        vlan: flow.key.inner_vlan(),
+        transport: flow.key.transport,
+        client: endpoint(c),
+        server: endpoint(s),
+        first_seen: flow.first_seen,
+        last_seen: flow.last_seen,
+        client_packets: flow.packets[c.index()],
+        client_bytes: flow.bytes[c.index()],
+        server_packets: flow.packets[s.index()],
+        server_bytes: flow.bytes[s.index()],
+        end,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::key::{FlowAddr, pack_vlans};
+
+    const S: i64 = 1_000_000_000;
+
+    fn udp(ts_s: i64, src: u8, sport: u16, dst: u8, dport: u16) -> PacketInfo<'static> {
+        let (key, dir) = FlowKey::new(
+            Transport::UDP,
+            pack_vlans(None, None),
+            FlowAddr::v4([10, 0, 0, src]),
+            sport,
+            FlowAddr::v4([10, 0, 0, dst]),
+            dport,
+        );
+        PacketInfo {
+            ts: Timestamp(ts_s * S),
+            key,
+            dir,
+            src_mac: None,
+            captured_len: 100,
+            tcp: None,
+        }
+    }
+
+    fn tcp(ts_s: i64, fwd: bool, flags: u16, seq: u32, payload: &[u8]) -> PacketInfo<'_> {
+        let (a, b) = (FlowAddr::v4([10, 0, 0, 1]), FlowAddr::v4([10, 0, 0, 2]));
+        let (src, sp, dst, dp) = if fwd { (a, 40000, b, 80) } else { (b, 80, a, 40000) };
+        let (key, dir) = FlowKey::new(Transport::TCP, pack_vlans(None, None), src, sp, dst, dp);
+        PacketInfo {
+            ts: Timestamp(ts_s * S),
+            key,
+            dir,
+            src_mac: None,
+            captured_len: 60 + payload.len() as u32,
+            tcp: Some(TcpSegment {
+                seq,
+                ack: 0,
+                flags,
+                payload,
+            }),
+        }
+    }
+
+    #[test]
+    fn counts_both_directions_in_one_flow() {
+        let mut t = FlowTable::new(FlowConfig::default());
+        t.process(&udp(0, 1, 5000, 2, 53), &mut ());
+        t.process(&udp(0, 2, 53, 1, 5000), &mut ());
+        t.process(&udp(1, 1, 5000, 2, 53), &mut ());
+        t.finish(&mut ());
+        let ended: Vec<_> = t.drain_ended().collect();
+        assert_eq!(ended.len(), 1);
+        let f = &ended[0];
+        assert_eq!(f.client.port, 5000);
+        assert_eq!(f.server.port, 53);
+        assert_eq!((f.client_packets, f.server_packets), (2, 1));
+        assert_eq!(f.end, FlowEnd::EndOfInput);
+        assert_eq!(t.stats().ended_at_end_of_input, 1);
+    }
+
+    #[test]
+    fn udp_flow_expires_after_idle_timeout() {
+        let mut t = FlowTable::new(FlowConfig::default());
+        t.process(&udp(0, 1, 5000, 2, 53), &mut ());
+        t.process(&udp(60, 3, 5000, 2, 53), &mut ());
+        assert_eq!(t.active(), 2, "60 s is not past the 60 s timeout");
+        t.process(&udp(61, 3, 5000, 2, 53), &mut ());
+        assert_eq!(t.active(), 1);
+        assert_eq!(t.stats().evicted_idle, 1);
+        assert_eq!(t.drain_ended().next().map(|f| f.end), Some(FlowEnd::Idle));
+    }
+
+    #[test]
+    fn established_tcp_outlives_udp_timeout() {
+        let mut t = FlowTable::new(FlowConfig::default());
+        t.process(&tcp(0, true, SYN, 100, b""), &mut ());
+        t.process(&tcp(0, false, SYN | ACK, 500, b""), &mut ());
+        t.process(&tcp(0, true, ACK, 101, b""), &mut ());
+        t.process(&udp(200, 1, 1, 2, 2), &mut ());
+        assert_eq!(t.active(), 2, "established TCP keeps 300 s");
+        t.process(&udp(301, 1, 1, 2, 2), &mut ());
+        assert_eq!(t.active(), 1);
+    }
+
+    #[test]
+    fn full_table_evicts_least_recently_active() {
+        let config = FlowConfig {
+            max_flows: 2,
+            ..FlowConfig::default()
+        };
+        let mut t = FlowTable::new(config);
+        t.process(&udp(0, 1, 1, 2, 2), &mut ());
+        t.process(&udp(1, 3, 1, 2, 2), &mut ());
+        t.process(&udp(2, 1, 1, 2, 2), &mut ());
+        t.process(&udp(3, 4, 1, 2, 2), &mut ());
+        assert_eq!(t.stats().evicted_capacity, 1);
+        let evicted: Vec<_> = t.drain_ended().collect();
+        assert_eq!(evicted[0].client.ip, Some("10.0.0.3".parse().unwrap()));
+        assert_eq!(evicted[0].end, FlowEnd::Capacity);
+    }
+
+    #[test]
+    fn active_timeout_splits_the_record() {
+        let mut t = FlowTable::new(FlowConfig::default());
+        for s in (0..=1900).step_by(50) {
+            t.process(&udp(s, 1, 5000, 2, 53), &mut ());
+        }
+        assert_eq!(t.stats().evicted_active_timeout, 1);
+        let split: Vec<_> = t.drain_ended().collect();
+        assert_eq!(split.len(), 1);
+        assert_eq!(split[0].end, FlowEnd::ActiveTimeout);
+        assert_eq!(t.active(), 1);
+    }
+
+    #[test]
+    fn syn_ack_first_makes_its_receiver_the_client() {
+        let mut t = FlowTable::new(FlowConfig::default());
+        t.process(&tcp(0, false, SYN | ACK, 500, b""), &mut ());
+        t.finish(&mut ());
+        let f = t.drain_ended().next().unwrap();
+        assert_eq!(f.client.port, 40000);
+        assert_eq!(f.server.port, 80);
+    }
+
+    #[test]
+    fn tcp_payload_is_reassembled_per_direction() {
+        struct Text(Vec<u8>, Vec<u8>);
+        impl StreamSink for Text {
+            fn data(&mut self, _: FlowId, dir: Direction, _: u32, data: &[u8]) {
+                match dir {
+                    Direction::Forward => self.0.extend_from_slice(data),
+                    Direction::Reverse => self.1.extend_from_slice(data),
+                }
+            }
+            fn gap(&mut self, _: FlowId, _: Direction, _: u32, _: u32) {}
+        }
+        let mut sink = Text(vec![], vec![]);
+        let mut t = FlowTable::new(FlowConfig::default());
+        t.process(&tcp(0, true, SYN, 100, b""), &mut sink);
+        t.process(&tcp(0, false, SYN | ACK, 500, b""), &mut sink);
+        t.process(&tcp(0, true, ACK, 105, b"/ HTTP/1.1\r\n"), &mut sink);
+        t.process(&tcp(0, true, ACK, 101, b"GE"), &mut sink);
+        t.process(&tcp(0, true, ACK, 102, b"ET "), &mut sink);
+        t.process(&tcp(0, false, ACK, 501, b"HTTP/1.1 200"), &mut sink);
+        t.finish(&mut sink);
+        assert_eq!(sink.0, b"GET / HTTP/1.1\r\n");
+        assert_eq!(sink.1, b"HTTP/1.1 200");
+        let r = &t.stats().reassembly;
+        assert_eq!(r.streams, 2);
+        assert_eq!(r.out_of_order, 1);
+        assert_eq!(r.overlaps, 1);
+    }
+}
