@@ -7,7 +7,7 @@ use crate::{MacAddr, Timestamp};
 
 /// Stable device id (DESIGN §5): `mac-<12 hex>` for a device known by a globally unique MAC,
 /// `ip-<address>` for one known only by an IP address.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct DeviceId(pub String);
 
 impl DeviceId {
@@ -171,10 +171,4 @@ pub struct Device {
     pub roles: Vec<String>,
     /// DNS names the device asked for (bounded).
     pub dns_queries: Vec<String>,
-}
-
-impl Default for DeviceId {
-    fn default() -> Self {
-        Self(String::new())
-    }
 }
