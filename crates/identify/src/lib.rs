@@ -1,1 +1,17 @@
-//! identify (in progress)
+//! Identification: the brain-half crate that turns evidence into device attributes.
+//!
+//! `identify` owns the knowledge base — today the IEEE MAC-vendor table generated into
+//! `kb/oui/oui.tsv` and embedded at build time — and the functions that turn what the sensor
+//! observed into [`model::Attribute`]s, each carrying the [`model::Evidence`] behind it.
+//!
+//! It never sees packets: its inputs are `model` types (addresses, observations, devices), and
+//! it depends on no crate of the sensor half (`wire`, `capture`, `flow`, `proto`, `sensor`) nor
+//! on `store`. Lookups do not allocate; the embedded table is parsed once, on first use.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod inventory;
+mod oui;
+
+pub use inventory::{Inventory, InventoryConfig, InventoryStats};
+pub use oui::{OuiParseError, OuiTable, PrefixDisplay, Registry, VendorMatch, vendor_attribute};

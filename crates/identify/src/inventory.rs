@@ -1,0 +1,773 @@
+//! The device inventory: observations in, devices out.
+//!
+//! A device is a station that sent packets. It is keyed by its MAC when the link has one,
+//! or by its IP address when it does not (raw-IP captures) or when it sits behind a router.
+//!
+//! **Routers must not merge devices.** A router's MAC is the link-layer source of every packet
+//! it forwards, so one MAC shows many source IPs. Traffic is therefore first accumulated per
+//! (MAC, IP) endpoint; at the end a MAC that sourced more distinct addresses of one family
+//! than [`InventoryConfig::router_threshold`] is a router: it keeps only the addresses bound to
+//! it by ARP, Neighbor Discovery or DHCP, gets the `router` role, and the local addresses
+//! behind it become devices of their own (`ip-<address>`). Internet hosts behind a router are
+//! not inventory: they are counted in [`InventoryStats::remote_endpoints`].
+//!
+//! Randomised (locally administered) MACs rotate, so devices that only have such MACs are
+//! keyed by their IP address (DESIGN §5) and merged when they held the same one.
+//!
+//! Every collection is bounded by a field of [`InventoryConfig`] with a counter when hit.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::net::IpAddr;
+
+use model::{
+    Device, DeviceId, DhcpFingerprint, DhcpObservation, FlowObservation,
+    Hostname, HostnameSource, IpSighting, MacAddr, NameObservation, NameSource, Observation,
+    Service, Timestamp, Transport, ip_is_local,
+};
+
+use crate::oui::vendor_attribute;
+
+/// Limits of one analysis' inventory (CONVENTIONS §6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InventoryConfig {
+    /// Devices tracked; later ones are counted, not tracked (default 1,000,000).
+    pub max_devices: usize,
+    /// (MAC, IP) endpoints accumulated before devices are formed (default 2,000,000).
+    pub max_endpoints: usize,
+    /// Addresses kept per device, most recently seen kept (default 64).
+    pub max_ips_per_device: usize,
+    /// Hostnames kept per device (default 32).
+    pub max_hostnames_per_device: usize,
+    /// DNS query names kept per device (default 64).
+    pub max_dns_queries_per_device: usize,
+    /// Services kept per device (default 64).
+    pub max_services_per_device: usize,
+    /// Distinct peers counted per service before the count saturates (default 1024).
+    pub max_peers_per_service: usize,
+    /// Name → address answers kept (default 200,000).
+    pub max_names: usize,
+    /// A MAC sourcing more distinct addresses than this, in one address family, is a router
+    /// (default 4: a host has one IPv4 address, or a few with aliases or VRRP).
+    pub router_threshold: usize,
+}
+
+impl Default for InventoryConfig {
+    fn default() -> Self {
+        Self {
+            max_devices: 1_000_000,
+            max_endpoints: 2_000_000,
+            max_ips_per_device: 64,
+            max_hostnames_per_device: 32,
+            max_dns_queries_per_device: 64,
+            max_services_per_device: 64,
+            max_peers_per_service: 1024,
+            max_names: 200_000,
+            router_threshold: 4,
+        }
+    }
+}
+
+/// Inventory counters, reported beside the devices.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InventoryStats {
+    /// Devices not tracked because `max_devices` was reached.
+    pub devices_untracked: u64,
+    /// Endpoints not tracked because `max_endpoints` was reached.
+    pub endpoints_untracked: u64,
+    /// Name answers not kept because `max_names` was reached.
+    pub names_untracked: u64,
+    /// Distinct internet (non-local) addresses seen behind routers: not devices.
+    pub remote_endpoints: u64,
+    /// MACs classified as routers.
+    pub routers: u64,
+}
+
+/// Traffic of one (MAC, IP) endpoint.
+#[derive(Debug, Default)]
+struct EndpointState {
+    first_seen: Option<Timestamp>,
+    last_seen: Timestamp,
+    packets: u64,
+    bytes: u64,
+    vlans: BTreeSet<u16>,
+    /// (transport, server port, role is server) → distinct peers.
+    services: HashMap<(Transport, u16, bool), HashSet<IpAddr>>,
+    dns_queries: BTreeSet<String>,
+}
+
+impl EndpointState {
+    fn seen(&mut self, first: Timestamp, last: Timestamp) {
+        self.first_seen = Some(self.first_seen.map_or(first, |f| f.min(first)));
+        self.last_seen = self.last_seen.max(last);
+    }
+}
+
+/// What a MAC said about itself outside its traffic.
+#[derive(Debug, Default)]
+struct MacState {
+    first_seen: Option<Timestamp>,
+    last_seen: Timestamp,
+    /// Non-IP frames sent (ARP, LLDP, …).
+    link_packets: u64,
+    link_bytes: u64,
+    vlans: BTreeSet<u16>,
+    /// Addresses bound by ARP / ND / DHCP, with first and last time.
+    bound: BTreeMap<IpAddr, (Timestamp, Timestamp)>,
+    hostnames: BTreeSet<Hostname>,
+    dhcp: Option<DhcpFingerprint>,
+}
+
+impl MacState {
+    fn seen(&mut self, ts: Timestamp) {
+        self.first_seen = Some(self.first_seen.map_or(ts, |f| f.min(ts)));
+        self.last_seen = self.last_seen.max(ts);
+    }
+    fn bind(&mut self, ip: IpAddr, ts: Timestamp) {
+        let e = self.bound.entry(ip).or_insert((ts, ts));
+        e.0 = e.0.min(ts);
+        e.1 = e.1.max(ts);
+    }
+}
+
+/// Builds devices from observations. Feed it with [`Inventory::observe`], then call
+/// [`Inventory::finish`].
+#[derive(Debug, Default)]
+pub struct Inventory {
+    config: InventoryConfig,
+    stats: InventoryStats,
+    endpoints: HashMap<(Option<MacAddr>, IpAddr), EndpointState>,
+    macs: HashMap<MacAddr, MacState>,
+    /// Address → names it answered to.
+    names: HashMap<IpAddr, BTreeSet<Hostname>>,
+    names_len: usize,
+}
+
+impl Inventory {
+    /// An empty inventory with these limits.
+    pub fn new(config: InventoryConfig) -> Self {
+        Self {
+            config,
+            ..Self::default()
+        }
+    }
+
+    /// Takes one observation.
+    pub fn observe(&mut self, obs: &Observation) {
+        match obs {
+            Observation::Flow(flow) => self.flow(flow),
+            Observation::Dhcp(dhcp) => self.dhcp(dhcp),
+            Observation::Binding {
+                ts, vlan, mac, ip, ..
+            } => {
+                if mac.is_station() && is_unicast(ip) {
+                    if let Some(m) = self.mac(*mac) {
+                        m.seen(*ts);
+                        m.bind(*ip, *ts);
+                        m.vlans.extend(*vlan);
+                    }
+                }
+            }
+            Observation::Name(name) => self.name(name),
+        }
+    }
+
+    fn mac(&mut self, mac: MacAddr) -> Option<&mut MacState> {
+        if !self.macs.contains_key(&mac) && self.macs.len() >= self.config.max_devices {
+            self.stats.devices_untracked += 1;
+            return None;
+        }
+        Some(self.macs.entry(mac).or_default())
+    }
+
+    fn endpoint(&mut self, mac: Option<MacAddr>, ip: IpAddr) -> Option<&mut EndpointState> {
+        let key = (mac, ip);
+        if !self.endpoints.contains_key(&key) && self.endpoints.len() >= self.config.max_endpoints
+        {
+            self.stats.endpoints_untracked += 1;
+            return None;
+        }
+        Some(self.endpoints.entry(key).or_default())
+    }
+
+    fn flow(&mut self, flow: &FlowObservation) {
+        let sides = [
+            (&flow.client, &flow.server, flow.client_packets, flow.client_bytes, false),
+            (&flow.server, &flow.client, flow.server_packets, flow.server_bytes, true),
+        ];
+        for (me, peer, packets, bytes, is_server) in sides {
+            if packets == 0 {
+                continue;
+            }
+            let mac = me.mac.filter(MacAddr::is_station);
+            match (mac, me.ip) {
+                (Some(mac), None) => {
+                    // Link-only conversation (ARP, LLDP, …).
+                    if let Some(m) = self.mac(mac) {
+                        m.seen(flow.first_seen);
+                        m.seen(flow.last_seen);
+                        m.link_packets += packets;
+                        m.link_bytes += bytes;
+                        m.vlans.extend(flow.vlan);
+                    }
+                }
+                (mac, Some(ip)) if is_unicast(&ip) => {
+                    if me.mac.is_some() && mac.is_none() {
+                        // A group or zero source MAC: not a station.
+                        continue;
+                    }
+                    let max_peers = self.config.max_peers_per_service;
+                    let Some(e) = self.endpoint(mac, ip) else {
+                        continue;
+                    };
+                    e.seen(flow.first_seen, flow.last_seen);
+                    e.packets += packets;
+                    e.bytes += bytes;
+                    e.vlans.extend(flow.vlan);
+                    if matches!(flow.transport, Transport::Ip(6 | 17 | 132)) {
+                        let port = flow.server.port;
+                        let peers = e
+                            .services
+                            .entry((flow.transport, port, is_server))
+                            .or_default();
+                        if let Some(peer_ip) = peer.ip {
+                            if peers.len() < max_peers {
+                                peers.insert(peer_ip);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn dhcp(&mut self, dhcp: &DhcpObservation) {
+        let Some(mac) = dhcp.client_mac.filter(MacAddr::is_station) else {
+            return;
+        };
+        let Some(m) = self.mac(mac) else {
+            return;
+        };
+        m.seen(dhcp.ts);
+        m.vlans.extend(dhcp.vlan);
+        let from_client = dhcp.message_type.is_none_or(|t| t.from_client());
+        if from_client {
+            if let Some(name) = dhcp.hostname.as_ref().filter(|n| !n.is_empty()) {
+                m.hostnames.insert(Hostname {
+                    name: name.clone(),
+                    source: HostnameSource::Dhcp,
+                });
+            }
+            if let Some(name) = dhcp.fqdn.as_ref().filter(|n| !n.is_empty()) {
+                m.hostnames.insert(Hostname {
+                    name: name.clone(),
+                    source: HostnameSource::DhcpFqdn,
+                });
+            }
+            let has_fingerprint = dhcp.vendor_class.is_some()
+                || dhcp.param_request_list.is_some()
+                || dhcp.client_id.is_some();
+            if has_fingerprint {
+                // The latest client message describes the client best (firmware updates).
+                m.dhcp = Some(DhcpFingerprint {
+                    vendor_class: dhcp.vendor_class.clone(),
+                    param_request_list: dhcp.param_request_list.clone(),
+                    client_id: dhcp.client_id.clone(),
+                    max_message_size: dhcp.max_message_size,
+                });
+            }
+            if let Some(ip) = dhcp.client_ip.filter(is_unicast) {
+                m.bind(ip, dhcp.ts);
+            }
+        } else if dhcp.message_type == Some(model::DhcpMessageType::ACK) {
+            // RFC 2131 §3.1 step 5: the ACK commits yiaddr to chaddr.
+            if let Some(ip) = dhcp.your_ip.filter(is_unicast) {
+                m.bind(ip, dhcp.ts);
+            }
+        }
+    }
+
+    fn name(&mut self, name: &NameObservation) {
+        match name {
+            NameObservation::Query { asker, name, .. } => {
+                let max = self.config.max_dns_queries_per_device;
+                let mac = asker.mac.filter(MacAddr::is_station);
+                if let Some(ip) = asker.ip.filter(is_unicast) {
+                    if let Some(e) = self.endpoint(mac, ip) {
+                        if e.dns_queries.len() < max {
+                            e.dns_queries.insert(name.clone());
+                        }
+                    }
+                }
+            }
+            NameObservation::Answer {
+                name, ip, source, ..
+            } => {
+                if name.is_empty() || !is_unicast(ip) {
+                    return;
+                }
+                let source = match source {
+                    NameSource::Dns => HostnameSource::Dns,
+                    NameSource::Mdns => HostnameSource::Mdns,
+                    NameSource::Llmnr => HostnameSource::Llmnr,
+                };
+                let hostname = Hostname {
+                    name: name.clone(),
+                    source,
+                };
+                let names = self.names.entry(*ip).or_default();
+                if names.contains(&hostname) {
+                    return;
+                }
+                if self.names_len >= self.config.max_names {
+                    self.stats.names_untracked += 1;
+                    return;
+                }
+                names.insert(hostname);
+                self.names_len += 1;
+            }
+        }
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> &InventoryStats {
+        &self.stats
+    }
+
+    /// Forms the devices, sorted by id, and returns them with the final counters.
+    pub fn finish(mut self) -> (Vec<Device>, InventoryStats) {
+        let routers = self.find_routers();
+        self.stats.routers = routers.len() as u64;
+        let mut builders: BTreeMap<DeviceId, Builder> = BTreeMap::new();
+
+        // MAC devices first: their bound addresses decide who holds which IP.
+        for (mac, state) in &self.macs {
+            let b = builders.entry(mac_device_id(*mac, state)).or_default();
+            b.macs.insert(*mac);
+            b.absorb_mac(state);
+        }
+        let mut remote = HashSet::new();
+        for ((mac, ip), e) in &self.endpoints {
+            let id = match mac {
+                Some(mac) if !routers.contains(mac) => {
+                    let state = self.macs.get(mac);
+                    let id = state.map_or_else(
+                        || DeviceId::from_mac(*mac),
+                        |s| mac_device_id(*mac, s),
+                    );
+                    let b = builders.entry(id.clone()).or_default();
+                    b.macs.insert(*mac);
+                    b.ip(*ip, e.first_seen.unwrap_or_default(), e.last_seen);
+                    id
+                }
+                Some(mac) => {
+                    // Behind a router: the router MAC carried it. Its traffic is the router's
+                    // link-layer traffic; the address is a device only if it is local.
+                    let state = self.macs.get(mac);
+                    let rid = state.map_or_else(
+                        || DeviceId::from_mac(*mac),
+                        |s| mac_device_id(*mac, s),
+                    );
+                    let rb = builders.entry(rid).or_default();
+                    rb.macs.insert(*mac);
+                    rb.roles.insert("router".into());
+                    rb.traffic(e, false);
+                    if state.is_some_and(|s| s.bound.contains_key(ip)) {
+                        rb.ip(*ip, e.first_seen.unwrap_or_default(), e.last_seen);
+                        rb.services(e, &self.config);
+                        rb.dns_queries.extend(e.dns_queries.iter().cloned());
+                        continue;
+                    }
+                    if !ip_is_local(ip) {
+                        remote.insert(*ip);
+                        continue;
+                    }
+                    DeviceId::from_ip(*ip)
+                }
+                None => DeviceId::from_ip(*ip),
+            };
+            let b = builders.entry(id).or_default();
+            if mac.is_none() || mac.is_some_and(|m| routers.contains(&m)) {
+                b.ip(*ip, e.first_seen.unwrap_or_default(), e.last_seen);
+            }
+            b.traffic(e, true);
+            b.services(e, &self.config);
+            b.dns_queries.extend(e.dns_queries.iter().cloned());
+        }
+        self.stats.remote_endpoints = remote.len() as u64;
+
+        // Names answered for an address go to the device holding it.
+        let mut holder: HashMap<IpAddr, DeviceId> = HashMap::new();
+        for (id, b) in &builders {
+            for ip in b.ips.keys() {
+                holder.entry(*ip).or_insert_with(|| id.clone());
+            }
+        }
+        for (ip, names) in &self.names {
+            if let Some(b) = holder.get(ip).and_then(|id| builders.get_mut(id)) {
+                b.hostnames.extend(names.iter().cloned());
+            }
+        }
+
+        let mut devices: Vec<Device> = builders
+            .into_iter()
+            .take(self.config.max_devices)
+            .map(|(id, b)| b.build(id, &self.config))
+            .collect();
+        devices.sort_by(|a, b| a.id.cmp(&b.id));
+        (devices, self.stats)
+    }
+
+    /// MACs that sourced more distinct addresses of one family than the threshold.
+    fn find_routers(&self) -> HashSet<MacAddr> {
+        let mut count: HashMap<(MacAddr, bool), usize> = HashMap::new();
+        for (mac, ip) in self.endpoints.keys() {
+            if let Some(mac) = mac {
+                let bound = self.macs.get(mac).is_some_and(|s| s.bound.contains_key(ip));
+                if !bound && !is_link_local(ip) {
+                    *count.entry((*mac, ip.is_ipv4())).or_default() += 1;
+                }
+            }
+        }
+        count
+            .into_iter()
+            .filter(|&(_, n)| n > self.config.router_threshold)
+            .map(|((mac, _), _)| mac)
+            .collect()
+    }
+}
+
+/// Devices keyed by a randomised MAC are keyed by their first bound address instead
+/// (DESIGN §5), so that rotations of one device's MAC merge.
+fn mac_device_id(mac: MacAddr, state: &MacState) -> DeviceId {
+    if mac.is_locally_administered() {
+        if let Some(ip) = state.bound.keys().find(|ip| !is_link_local(ip)) {
+            return DeviceId::from_ip(*ip);
+        }
+    }
+    DeviceId::from_mac(mac)
+}
+
+fn is_unicast(ip: &IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            !(v4.is_unspecified() || v4.is_broadcast() || v4.is_multicast() || v4.is_loopback())
+        }
+        IpAddr::V6(v6) => !(v6.is_unspecified() || v6.is_multicast() || v6.is_loopback()),
+    }
+}
+
+fn is_link_local(ip: &IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_link_local(),
+        IpAddr::V6(v6) => v6.segments()[0] & 0xffc0 == 0xfe80,
+    }
+}
+
+/// Accumulates one device before it is frozen into a [`Device`].
+#[derive(Debug, Default)]
+struct Builder {
+    macs: BTreeSet<MacAddr>,
+    ips: BTreeMap<IpAddr, (Timestamp, Timestamp)>,
+    hostnames: BTreeSet<Hostname>,
+    vlans: BTreeSet<u16>,
+    first_seen: Option<Timestamp>,
+    last_seen: Timestamp,
+    packets: u64,
+    bytes: u64,
+    dhcp: Option<DhcpFingerprint>,
+    services: BTreeMap<(Transport, u16, bool), usize>,
+    roles: BTreeSet<String>,
+    dns_queries: BTreeSet<String>,
+}
+
+impl Builder {
+    fn seen(&mut self, first: Timestamp, last: Timestamp) {
+        self.first_seen = Some(self.first_seen.map_or(first, |f| f.min(first)));
+        self.last_seen = self.last_seen.max(last);
+    }
+
+    fn ip(&mut self, ip: IpAddr, first: Timestamp, last: Timestamp) {
+        let e = self.ips.entry(ip).or_insert((first, last));
+        e.0 = e.0.min(first);
+        e.1 = e.1.max(last);
+    }
+
+    fn absorb_mac(&mut self, s: &MacState) {
+        if let Some(first) = s.first_seen {
+            self.seen(first, s.last_seen);
+        }
+        self.packets += s.link_packets;
+        self.bytes += s.link_bytes;
+        self.vlans.extend(s.vlans.iter().copied());
+        for (ip, (first, last)) in &s.bound {
+            self.ip(*ip, *first, *last);
+        }
+        self.hostnames.extend(s.hostnames.iter().cloned());
+        if s.dhcp.is_some() {
+            self.dhcp.clone_from(&s.dhcp);
+        }
+    }
+
+    fn traffic(&mut self, e: &EndpointState, counts: bool) {
+        if let Some(first) = e.first_seen {
+            self.seen(first, e.last_seen);
+        }
+        if counts {
+            self.packets += e.packets;
+            self.bytes += e.bytes;
+        }
+        self.vlans.extend(e.vlans.iter().copied());
+    }
+
+    fn services(&mut self, e: &EndpointState, config: &InventoryConfig) {
+        for (key, peers) in &e.services {
+            if self.services.len() >= config.max_services_per_device
+                && !self.services.contains_key(key)
+            {
+                continue;
+            }
+            let n = self.services.entry(*key).or_default();
+            *n = (*n + peers.len()).min(config.max_peers_per_service);
+        }
+    }
+
+    fn build(mut self, id: DeviceId, config: &InventoryConfig) -> Device {
+        for &(transport, port, is_server) in self.services.keys() {
+            if !is_server {
+                continue;
+            }
+            let role = match (transport, port) {
+                (Transport::Ip(17), 67) => "dhcp_server",
+                (Transport::Ip(17 | 6), 53) => "dns_server",
+                (Transport::Ip(17), 123) => "ntp_server",
+                (Transport::Ip(17 | 6), 514) => "syslog_server",
+                _ => continue,
+            };
+            self.roles.insert(role.into());
+        }
+        let mac_randomized =
+            !self.macs.is_empty() && self.macs.iter().all(MacAddr::is_locally_administered);
+        let vendor = self
+            .macs
+            .iter()
+            .find(|m| !m.is_locally_administered())
+            .and_then(|m| vendor_attribute(*m));
+        // Keep the most recently seen addresses when over the limit.
+        let mut ips: Vec<IpSighting> = self
+            .ips
+            .into_iter()
+            .map(|(addr, (first_seen, last_seen))| IpSighting {
+                addr,
+                first_seen,
+                last_seen,
+            })
+            .collect();
+        if ips.len() > config.max_ips_per_device {
+            ips.sort_by_key(|s| std::cmp::Reverse(s.last_seen));
+            ips.truncate(config.max_ips_per_device);
+            ips.sort_by_key(|s| s.addr);
+        }
+        let services = self
+            .services
+            .into_iter()
+            .map(|((transport, port, is_server), peers)| Service {
+                transport: transport.name(),
+                port,
+                app: None,
+                role: if is_server { "server" } else { "client" }.into(),
+                peers: peers as u32,
+            })
+            .collect();
+        Device {
+            id,
+            macs: self.macs.into_iter().collect(),
+            mac_randomized,
+            ips,
+            hostnames: self
+                .hostnames
+                .into_iter()
+                .take(config.max_hostnames_per_device)
+                .collect(),
+            vlans: self.vlans.into_iter().collect(),
+            first_seen: self.first_seen.unwrap_or_default(),
+            last_seen: self.last_seen,
+            packets: self.packets,
+            bytes: self.bytes,
+            vendor,
+            dhcp: self.dhcp,
+            services,
+            roles: self.roles.into_iter().collect(),
+            dns_queries: self
+                .dns_queries
+                .into_iter()
+                .take(config.max_dns_queries_per_device)
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model::{BindingSource, DhcpMessageType, Endpoint, FlowEnd};
+
+    fn mac(s: &str) -> MacAddr {
+        s.parse().unwrap()
+    }
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn flow(cmac: &str, cip: &str, smac: &str, sip: &str, port: u16) -> Observation {
+        Observation::Flow(FlowObservation {
+            vlan: Some(20),
+            transport: Transport::TCP,
+            client: Endpoint {
+                mac: Some(mac(cmac)),
+                ip: Some(ip(cip)),
+                port: 50000,
+            },
+            server: Endpoint {
+                mac: Some(mac(smac)),
+                ip: Some(ip(sip)),
+                port,
+            },
+            first_seen: Timestamp(1),
+            last_seen: Timestamp(2),
+            client_packets: 3,
+            client_bytes: 300,
+            server_packets: 2,
+            server_bytes: 200,
+            end: FlowEnd::Idle,
+        })
+    }
+
+    const HOST: &str = "00:1b:6f:0a:0b:0c";
+    const GW: &str = "00:00:0c:07:ac:01";
+
+    #[test]
+    fn router_mac_does_not_merge_hosts_behind_it() {
+        let mut inv = Inventory::new(InventoryConfig::default());
+        // The host talks to six internet servers and two hosts on another local subnet;
+        // every reply arrives with the gateway's MAC.
+        for i in 1..=6 {
+            inv.observe(&flow(HOST, "10.0.0.5", GW, &format!("93.184.216.{i}"), 443));
+        }
+        inv.observe(&flow(HOST, "10.0.0.5", GW, "10.9.0.7", 104));
+        inv.observe(&flow(HOST, "10.0.0.5", GW, "10.9.0.8", 104));
+        let (devices, stats) = inv.finish();
+        let ids: Vec<_> = devices.iter().map(|d| d.id.0.as_str()).collect();
+        assert_eq!(ids, ["ip-10.9.0.7", "ip-10.9.0.8", "mac-00000c07ac01", "mac-001b6f0a0b0c"]);
+        assert_eq!(stats.routers, 1);
+        assert_eq!(stats.remote_endpoints, 6);
+        let gw = &devices[2];
+        assert_eq!(gw.roles, ["router"]);
+        assert!(gw.ips.is_empty(), "forwarded addresses are not the router's");
+        let host = &devices[3];
+        assert_eq!(host.ips.len(), 1);
+        assert_eq!(host.packets, 3 * 8);
+        let pacs = &devices[0];
+        assert_eq!(pacs.services[0].port, 104);
+        assert_eq!(pacs.services[0].role, "server");
+    }
+
+    #[test]
+    fn dhcp_names_and_binds_the_client() {
+        let mut inv = Inventory::new(InventoryConfig::default());
+        inv.observe(&Observation::Dhcp(DhcpObservation {
+            ts: Timestamp(10),
+            client_mac: Some(mac(HOST)),
+            message_type: Some(DhcpMessageType::REQUEST),
+            hostname: Some("ICU-PUMP-0417".into()),
+            vendor_class: Some("BD-Alaris".into()),
+            param_request_list: Some(vec![1, 3, 6, 15]),
+            ..DhcpObservation::default()
+        }));
+        inv.observe(&Observation::Dhcp(DhcpObservation {
+            ts: Timestamp(11),
+            client_mac: Some(mac(HOST)),
+            message_type: Some(DhcpMessageType::ACK),
+            your_ip: Some(ip("10.20.3.14")),
+            hostname: Some("server-said-this".into()),
+            ..DhcpObservation::default()
+        }));
+        let (devices, _) = inv.finish();
+        assert_eq!(devices.len(), 1);
+        let d = &devices[0];
+        assert_eq!(d.hostnames.len(), 1, "only the client's own name counts");
+        assert_eq!(d.hostnames[0].name, "ICU-PUMP-0417");
+        assert_eq!(d.ips[0].addr, ip("10.20.3.14"));
+        assert_eq!(
+            d.dhcp.as_ref().unwrap().param_request_list,
+            Some(vec![1, 3, 6, 15])
+        );
+    }
+
+    #[test]
+    fn mdns_answer_names_the_holder() {
+        let mut inv = Inventory::new(InventoryConfig::default());
+        inv.observe(&Observation::Binding {
+            ts: Timestamp(1),
+            vlan: None,
+            mac: mac(HOST),
+            ip: ip("10.0.0.5"),
+            source: BindingSource::Arp,
+        });
+        inv.observe(&Observation::Name(NameObservation::Answer {
+            ts: Timestamp(2),
+            vlan: None,
+            responder: Endpoint {
+                mac: Some(mac(HOST)),
+                ip: Some(ip("10.0.0.5")),
+                port: 5353,
+            },
+            name: "printer.local".into(),
+            ip: ip("10.0.0.5"),
+            source: NameSource::Mdns,
+        }));
+        let (devices, _) = inv.finish();
+        assert_eq!(devices[0].hostnames[0].name, "printer.local");
+        assert_eq!(devices[0].hostnames[0].source, HostnameSource::Mdns);
+    }
+
+    #[test]
+    fn randomised_macs_holding_one_address_merge() {
+        let mut inv = Inventory::new(InventoryConfig::default());
+        for m in ["da:a1:19:00:00:01", "da:a1:19:00:00:02"] {
+            inv.observe(&Observation::Binding {
+                ts: Timestamp(1),
+                vlan: None,
+                mac: mac(m),
+                ip: ip("10.0.0.9"),
+                source: BindingSource::Arp,
+            });
+        }
+        let (devices, _) = inv.finish();
+        assert_eq!(devices.len(), 1);
+        assert_eq!(devices[0].id.0, "ip-10.0.0.9");
+        assert!(devices[0].mac_randomized);
+        assert_eq!(devices[0].macs.len(), 2);
+        assert!(devices[0].vendor.is_none());
+    }
+
+    #[test]
+    fn device_limit_is_counted() {
+        let config = InventoryConfig {
+            max_devices: 1,
+            ..InventoryConfig::default()
+        };
+        let mut inv = Inventory::new(config);
+        for m in ["00:1b:6f:00:00:01", "00:1b:6f:00:00:02"] {
+            inv.observe(&Observation::Binding {
+                ts: Timestamp(1),
+                vlan: None,
+                mac: mac(m),
+                ip: ip("10.0.0.9"),
+                source: BindingSource::Arp,
+            });
+        }
+        assert_eq!(inv.stats().devices_untracked, 1);
+        assert_eq!(inv.finish().0.len(), 1);
+    }
+}
