@@ -159,13 +159,12 @@ impl Inventory {
             Observation::Binding {
                 ts, vlan, mac, ip, ..
             } => {
-                if mac.is_station() && is_unicast(ip) {
-                    if let Some(m) = self.mac(*mac) {
+                if mac.is_station() && is_unicast(ip)
+                    && let Some(m) = self.mac(*mac) {
                         m.seen(*ts);
                         m.bind(*ip, *ts);
                         m.vlans.extend(*vlan);
                     }
-                }
             }
             Observation::Name(name) => self.name(name),
         }
@@ -229,11 +228,10 @@ impl Inventory {
                             .services
                             .entry((flow.transport, port, is_server))
                             .or_default();
-                        if let Some(peer_ip) = peer.ip {
-                            if peers.len() < max_peers {
+                        if let Some(peer_ip) = peer.ip
+                            && peers.len() < max_peers {
                                 peers.insert(peer_ip);
                             }
-                        }
                     }
                 }
                 _ => {}
@@ -292,13 +290,11 @@ impl Inventory {
             NameObservation::Query { asker, name, .. } => {
                 let max = self.config.max_dns_queries_per_device;
                 let mac = asker.mac.filter(MacAddr::is_station);
-                if let Some(ip) = asker.ip.filter(is_unicast) {
-                    if let Some(e) = self.endpoint(mac, ip) {
-                        if e.dns_queries.len() < max {
+                if let Some(ip) = asker.ip.filter(is_unicast)
+                    && let Some(e) = self.endpoint(mac, ip)
+                        && e.dns_queries.len() < max {
                             e.dns_queries.insert(name.clone());
                         }
-                    }
-                }
             }
             NameObservation::Answer {
                 name, ip, source, ..
@@ -440,11 +436,10 @@ impl Inventory {
 /// Devices keyed by a randomised MAC are keyed by their first bound address instead
 /// (DESIGN §5), so that rotations of one device's MAC merge.
 fn mac_device_id(mac: MacAddr, state: &MacState) -> DeviceId {
-    if mac.is_locally_administered() {
-        if let Some(ip) = state.bound.keys().find(|ip| !is_link_local(ip)) {
+    if mac.is_locally_administered()
+        && let Some(ip) = state.bound.keys().find(|ip| !is_link_local(ip)) {
             return DeviceId::from_ip(*ip);
         }
-    }
     DeviceId::from_mac(mac)
 }
 

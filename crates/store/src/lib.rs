@@ -1,1 +1,158 @@
-//! store (in progress)
+//! The device store: where the brain half keeps the inventory between runs (DESIGN §6).
+//!
+//! [`Store`] is the backend-neutral interface; [`SqliteStore`] is the embedded backend, one
+//! SQLCipher-encrypted SQLite file whose 256-bit key comes from `WARDLINE_DB_KEY` or a 0600 key
+//! file beside the database ([`Key::resolve`]). A PostgreSQL backend will implement the same
+//! trait and pass the same tests.
+//!
+//! Guarantees:
+//! - **Encrypted at rest**: the key is applied before any other statement and checked by
+//!   reading the schema; without it the file is unreadable. A [`Key`] never prints its bytes
+//!   and is wiped from memory when dropped.
+//! - **Transactional**: [`Store::merge_devices`] writes one batch in one transaction; a failure
+//!   leaves the store as it was (CONVENTIONS §3).
+//! - **Idempotent merges**: merging the same analysis again changes nothing; merging another
+//!   analysis unions sets and adds counters (see [`Store::merge_devices`] for every field).
+//! - **Versioned schema**: numbered SQL migrations under `migrations/sqlite/` are applied at
+//!   open; a database written by a newer wardline is refused with a clear message.
+//! - **Lists in SQL**: filtering, sorting and pagination of [`Store::devices`] run in SQL, never
+//!   in memory, so a page costs the same at 100,000 devices.
+//!
+//! It depends on `model` only; it never sees packets (DESIGN §3).
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod error;
+mod key;
+mod source;
+mod sqlite;
+
+pub use error::StoreError;
+pub use key::{KEY_ENV, Key, KeyOrigin};
+pub use source::{AnalysisSource, CaptureInput};
+pub use sqlite::SqliteStore;
+
+use model::Device;
+
+/// What a merge did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MergeSummary {
+    /// Devices that were not in the store before this merge.
+    pub new_devices: u64,
+    /// Devices that were already in the store and were merged into.
+    pub updated_devices: u64,
+    /// True when this analysis (same inputs) had been merged before, so its counters were
+    /// replaced rather than added.
+    pub source_seen_before: bool,
+}
+
+/// Column a device listing is sorted by. Ties are broken by id in the same direction, so pages
+/// never overlap or skip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeviceSort {
+    /// The stable device id.
+    #[default]
+    Id,
+    /// Time of the last packet.
+    LastSeen,
+}
+
+/// Direction of a sort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortOrder {
+    /// Smallest first.
+    #[default]
+    Ascending,
+    /// Largest first.
+    Descending,
+}
+
+/// Which devices to list, in what order, which page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceQuery {
+    /// Keep devices whose id, a MAC, an IP address or a hostname contains this text
+    /// (ASCII case-insensitive). `None` or blank keeps all.
+    pub text: Option<String>,
+    /// Sort column.
+    pub sort: DeviceSort,
+    /// Sort direction.
+    pub order: SortOrder,
+    /// Page size; clamped to [`DeviceQuery::MAX_LIMIT`]. 0 returns only the total.
+    pub limit: u32,
+    /// Devices to skip before the page.
+    pub offset: u64,
+}
+
+impl DeviceQuery {
+    /// Default page size: one console page.
+    pub const DEFAULT_LIMIT: u32 = 100;
+    /// Largest page: bounds the memory one call can take (a device with full lists is a few
+    /// KiB, so 10,000 of them stay in the tens of MiB); callers wanting more page through.
+    pub const MAX_LIMIT: u32 = 10_000;
+}
+
+impl Default for DeviceQuery {
+    fn default() -> Self {
+        Self {
+            text: None,
+            sort: DeviceSort::default(),
+            order: SortOrder::default(),
+            limit: Self::DEFAULT_LIMIT,
+            offset: 0,
+        }
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    /// The items of this page, in the requested order.
+    pub items: Vec<T>,
+    /// How many items match the filter, over all pages.
+    pub total: u64,
+    /// The offset this page starts at.
+    pub offset: u64,
+    /// The page size actually used (after clamping).
+    pub limit: u32,
+}
+
+/// A device inventory store. Object safe: commands hold a `Box<dyn Store>` chosen by `--db`.
+pub trait Store {
+    /// Merges the devices one analysis produced, in one transaction: all or nothing.
+    ///
+    /// Devices are keyed by id. For a device already stored:
+    /// - MACs, hostnames (name + source), VLANs, roles and DNS queries: set union.
+    /// - IP sightings: union by address; per address the earliest `first_seen` and the latest
+    ///   `last_seen`.
+    /// - Services: union by (transport, port, role); `peers` is the largest seen, `app` the
+    ///   latest non-null.
+    /// - `first_seen` = min, `last_seen` = max; `mac_randomized` = true if any merge said so.
+    /// - `vendor` and `dhcp`: the latest non-null value replaces the stored one whole (a DHCP
+    ///   fingerprint is not mixed field by field from different runs).
+    /// - `packets` / `bytes`: kept per device and per analysis source (identified by its
+    ///   inputs' [`AnalysisSource::fingerprint`]); merging the same source again replaces its
+    ///   counters, another source adds to them. The device totals are the sum over distinct
+    ///   sources. Two analyses whose input sets overlap but differ are distinct sources, so
+    ///   the shared capture is counted twice: analyse captures one per run to avoid that.
+    ///
+    /// Every set read back is sorted (see [`Store::device`]).
+    fn merge_devices(
+        &mut self,
+        devices: &[Device],
+        source: &AnalysisSource,
+    ) -> Result<MergeSummary, StoreError>;
+
+    /// One device by id, with its lists sorted ascending (MACs, IPs by address, hostnames by
+    /// name then source, VLANs, services by transport/port/role, roles, DNS queries) and its
+    /// vendor evidence in the order it was given.
+    fn device(&self, id: &str) -> Result<Option<Device>, StoreError>;
+
+    /// One page of devices matching `query`, filtered, sorted and paginated in the database.
+    fn devices(&self, query: &DeviceQuery) -> Result<Page<Device>, StoreError>;
+
+    /// Number of devices stored.
+    fn device_count(&self) -> Result<u64, StoreError>;
+
+    /// Schema version of the open database (the number of the last migration applied).
+    fn schema_version(&self) -> Result<u32, StoreError>;
+}
