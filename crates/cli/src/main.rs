@@ -1,1 +1,36 @@
-fn main() {}
+//! `wardline`: passive inventory of the devices on a hospital network.
+//!
+//! The binary only orchestrates: arguments in, library calls, output and exit code. All the
+//! work lives in the library crates (capture, wire, flow, sensor, identify, store).
+#![forbid(unsafe_code)]
+
+mod analyze;
+mod args;
+mod output;
+mod report;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    let result = match cli.command {
+        args::Command::Analyze(a) => analyze::run(&a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            // A closed pipe (`wardline analyze … | head`) is not an error.
+            if err
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(std::io::stderr(), "wardline: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -248,7 +248,7 @@ impl Inventory {
         };
         m.seen(dhcp.ts);
         m.vlans.extend(dhcp.vlan);
-        let from_client = dhcp.message_type.is_none_or(|t| t.from_client());
+        let from_client = dhcp.is_request;
         if from_client {
             if let Some(name) = dhcp.hostname.as_ref().filter(|n| !n.is_empty()) {
                 m.hostnames.insert(Hostname {
@@ -673,6 +673,7 @@ mod tests {
         inv.observe(&Observation::Dhcp(DhcpObservation {
             ts: Timestamp(10),
             client_mac: Some(mac(HOST)),
+            is_request: true,
             message_type: Some(DhcpMessageType::REQUEST),
             hostname: Some("ICU-PUMP-0417".into()),
             vendor_class: Some("BD-Alaris".into()),

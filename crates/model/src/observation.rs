@@ -160,6 +160,8 @@ pub struct DhcpObservation {
     pub vlan: Option<u16>,
     /// Client hardware address (chaddr), when htype is Ethernet.
     pub client_mac: Option<MacAddr>,
+    /// BOOTREQUEST (op 1): sent by the client, so its options describe the client.
+    pub is_request: bool,
     /// Option 53; `None` for plain BOOTP.
     pub message_type: Option<DhcpMessageType>,
     /// ciaddr, when non-zero.

@@ -15,6 +15,8 @@ pub enum Malformed {
     SllTruncated,
     /// Linux cooked v2 (SLL2) header cut short.
     Sll2Truncated,
+    /// BSD loopback (NULL/LOOP) address-family header cut short.
+    LoopbackTruncated,
     /// Radiotap header cut short or its length field is inconsistent.
     RadiotapTruncated,
     /// Radiotap version is not 0.
@@ -88,6 +90,7 @@ impl Malformed {
             Self::VlanTooManyTags => "vlan_too_many_tags",
             Self::SllTruncated => "sll_truncated",
             Self::Sll2Truncated => "sll2_truncated",
+            Self::LoopbackTruncated => "loopback_truncated",
             Self::RadiotapTruncated => "radiotap_truncated",
             Self::RadiotapBadVersion => "radiotap_bad_version",
             Self::Ieee80211Truncated => "ieee80211_truncated",

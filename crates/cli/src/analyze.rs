@@ -1,0 +1,300 @@
+//! `wardline analyze`: captures → sensor → inventory → report (and store).
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result};
+use capture::PacketSource;
+use identify::{Inventory, InventoryConfig};
+use indicatif::{ProgressBar, ProgressStyle};
+use model::{Observation, Timestamp, TsPrecision};
+use sensor::{Sensor, SensorConfig};
+use store::Store;
+
+use crate::args::{AnalyzeArgs, Format};
+use crate::output::{FlowWriter, write_csv, write_table};
+use crate::report::{DeviceReport, InputReport, Report, SCHEMA, StatsReport, ts};
+
+/// Observations are handed from the sensor to the inventory in batches of this many frames:
+/// often enough to keep the buffer small, rarely enough to cost nothing per packet.
+const DRAIN_EVERY: u64 = 4096;
+
+const SECOND: i64 = 1_000_000_000;
+
+fn sensor_config(args: &AnalyzeArgs) -> SensorConfig {
+    let mut config = SensorConfig::default();
+    let f = &mut config.flow;
+    f.max_flows = args.max_flows;
+    f.reassembly.max_stream_bytes = args.reassembly_bytes;
+    f.tcp_established_idle = i64::from(args.tcp_idle) * SECOND;
+    f.udp_idle = i64::from(args.udp_idle) * SECOND;
+    f.active_timeout = i64::from(args.active_timeout) * SECOND;
+    config
+}
+
+/// What one input contributed, before formatting.
+struct InputRun {
+    report: InputReport,
+    first_ts: Option<Timestamp>,
+    last_ts: Option<Timestamp>,
+    precision: TsPrecision,
+    size: u64,
+}
+
+struct Pipeline<'a> {
+    sensor: Sensor,
+    inventory: Inventory,
+    flows: Option<FlowWriter<BufWriter<File>>>,
+    flows_path: Option<&'a Path>,
+}
+
+impl Pipeline<'_> {
+    fn drain(&mut self) -> Result<()> {
+        for obs in self.sensor.drain_observations() {
+            if let (Observation::Flow(f), Some(w)) = (&obs, self.flows.as_mut()) {
+                w.write(f).with_context(|| {
+                    format!("writing flows to {}", self.flows_path.unwrap_or(Path::new("")).display())
+                })?;
+            }
+            self.inventory.observe(&obs);
+        }
+        Ok(())
+    }
+}
+
+fn progress_bar(args: &AnalyzeArgs, total: u64) -> Option<ProgressBar> {
+    if args.no_progress || !io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    Some(bar)
+}
+
+fn analyze_input(
+    path: &Path,
+    pipeline: &mut Pipeline<'_>,
+    bar: Option<&ProgressBar>,
+    done_bytes: u64,
+) -> Result<InputRun> {
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let mut run = InputRun {
+        report: InputReport {
+            path: path.display().to_string(),
+            format: None,
+            link_types: Vec::new(),
+            packets: 0,
+            bytes: 0,
+            first_ts: None,
+            last_ts: None,
+            error: None,
+        },
+        first_ts: None,
+        last_ts: None,
+        precision: TsPrecision::Micro,
+        size,
+    };
+    if let Some(bar) = bar {
+        bar.set_message(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+    }
+    let mut source = match capture::open(path) {
+        Ok(s) => s,
+        Err(e) => {
+            run.report.error = Some(e.to_string());
+            return Ok(run);
+        }
+    };
+    run.report.format = Some(source.format().name());
+    let mut packets = 0u64;
+    let mut bytes = 0u64;
+    let error = loop {
+        match source.next_frame() {
+            Ok(Some(frame)) => {
+                packets += 1;
+                bytes += frame.data.len() as u64;
+                run.first_ts = Some(run.first_ts.map_or(frame.ts, |t| t.min(frame.ts)));
+                run.last_ts = Some(run.last_ts.map_or(frame.ts, |t| t.max(frame.ts)));
+                pipeline.sensor.process(&frame);
+            }
+            Ok(None) => break None,
+            Err(e) => break Some(e),
+        }
+        if packets % DRAIN_EVERY == 0 {
+            pipeline.drain()?;
+            if let Some(bar) = bar {
+                bar.set_position(done_bytes + source.progress().bytes_read);
+            }
+        }
+    };
+    pipeline.drain()?;
+    run.precision = source.precision();
+    run.report.link_types = source
+        .link_types()
+        .iter()
+        .map(|l| l.name().into_owned())
+        .collect();
+    run.report.packets = packets;
+    run.report.bytes = bytes;
+    if let Some(e) = error {
+        run.report.error = Some(format!(
+            "{e}; the {packets} packets before it were analysed"
+        ));
+    }
+    Ok(run)
+}
+
+fn now() -> Timestamp {
+    // SOURCE_DATE_EPOCH (reproducible-builds.org) pins the report time for golden tests.
+    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+    {
+        return Timestamp::from_parts(secs, 0);
+    }
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    Timestamp::from_parts(d.as_secs() as i64, 0)
+}
+
+pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
+    let flows = match &args.flows {
+        Some(p) => Some(
+            FlowWriter::new(BufWriter::new(
+                File::create(p).with_context(|| format!("creating {}", p.display()))?,
+            ))
+            .with_context(|| format!("writing {}", p.display()))?,
+        ),
+        None => None,
+    };
+    let inventory_config = InventoryConfig {
+        max_devices: args.max_devices,
+        ..InventoryConfig::default()
+    };
+    let mut pipeline = Pipeline {
+        sensor: Sensor::new(sensor_config(args)),
+        inventory: Inventory::new(inventory_config),
+        flows,
+        flows_path: args.flows.as_deref(),
+    };
+    let total: u64 = args
+        .inputs
+        .iter()
+        .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    let bar = progress_bar(args, total);
+    let mut runs = Vec::new();
+    let mut done = 0;
+    for path in &args.inputs {
+        let run = analyze_input(path, &mut pipeline, bar.as_ref(), done)?;
+        done += run.size;
+        if let Some(e) = &run.report.error {
+            let msg = format!("wardline: {e}");
+            match &bar {
+                Some(b) => b.println(msg),
+                None => eprintln!("{msg}"),
+            }
+        }
+        runs.push(run);
+    }
+    pipeline.sensor.finish();
+    pipeline.drain()?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    if let Some(w) = pipeline.flows.take() {
+        w.finish().context("writing flow records")?;
+    }
+    let stats = pipeline.sensor.stats();
+    let (devices, inventory_stats) = pipeline.inventory.finish();
+
+    if let Some(db) = &args.db {
+        store_devices(db, &devices, &runs)?;
+    }
+
+    let precision = runs
+        .iter()
+        .map(|r| r.precision)
+        .max()
+        .unwrap_or(TsPrecision::Micro);
+    let inputs = runs
+        .into_iter()
+        .map(|mut r| {
+            r.report.first_ts = r.first_ts.map(|t| ts(t, r.precision));
+            r.report.last_ts = r.last_ts.map(|t| ts(t, r.precision));
+            r.report
+        })
+        .collect::<Vec<_>>();
+    let failed = inputs.iter().any(|i| i.error.is_some());
+    let report = Report {
+        schema: SCHEMA,
+        generated_at: ts(now(), TsPrecision::Seconds),
+        wardline_version: env!("CARGO_PKG_VERSION"),
+        stats: StatsReport::new(&stats, &inventory_stats, devices.len() as u64),
+        devices: devices
+            .iter()
+            .map(|d| DeviceReport::new(d, precision))
+            .collect(),
+        inputs,
+        findings: Vec::new(),
+    };
+    let stdout = io::stdout();
+    let format = args.format.unwrap_or(if stdout.is_terminal() {
+        Format::Table
+    } else {
+        Format::Json
+    });
+    let mut out = BufWriter::new(stdout.lock());
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        }
+        Format::Table => write_table(&mut out, &report)?,
+        Format::Csv => write_csv(&mut out, &report)?,
+    }
+    out.flush()?;
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn store_devices(db: &Path, devices: &[model::Device], runs: &[InputRun]) -> Result<()> {
+    let (key, _origin) = store::Key::resolve(db)
+        .with_context(|| format!("opening the key for {}", db.display()))?;
+    let mut store = store::SqliteStore::open(db, &key)?;
+    let source = store::AnalysisSource {
+        inputs: runs
+            .iter()
+            .map(|r| store::CaptureInput {
+                path: r.report.path.clone(),
+                size: r.size,
+                sha256: None,
+                first_ts: r.first_ts,
+            })
+            .collect(),
+    };
+    let summary = store
+        .merge_devices(devices, &source)
+        .with_context(|| format!("storing devices in {}", db.display()))?;
+    eprintln!(
+        "wardline: {}: {} new and {} updated devices{}",
+        db.display(),
+        summary.new_devices,
+        summary.updated_devices,
+        if summary.source_seen_before {
+            " (these captures were stored before: merged, not double-counted)"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}

@@ -1,0 +1,193 @@
+//! Table and CSV views of the report, and the flow-record CSV.
+
+use std::io::{self, Write};
+
+use model::{FlowObservation, TsPrecision};
+
+use crate::report::{DeviceReport, Report, ts};
+
+/// Quotes a CSV field when it needs it (RFC 4180 §2).
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+fn csv_row(out: &mut impl Write, fields: &[String]) -> io::Result<()> {
+    let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+    writeln!(out, "{}", row.join(","))
+}
+
+fn hostnames(d: &DeviceReport) -> Vec<String> {
+    let mut names: Vec<String> = d.hostnames.iter().map(|h| h.name.clone()).collect();
+    names.dedup();
+    names
+}
+
+pub fn write_csv(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    csv_row(
+        out,
+        &[
+            "id", "macs", "mac_randomized", "ips", "hostnames", "vlans", "vendor",
+            "vendor_confidence", "first_seen", "last_seen", "packets", "bytes",
+            "dhcp_vendor_class", "roles",
+        ]
+        .map(String::from),
+    )?;
+    for d in &report.devices {
+        csv_row(
+            out,
+            &[
+                d.id.clone(),
+                d.macs.join(";"),
+                d.mac_randomized.to_string(),
+                d.ips.iter().map(|i| i.addr.as_str()).collect::<Vec<_>>().join(";"),
+                hostnames(d).join(";"),
+                d.vlans.iter().map(u16::to_string).collect::<Vec<_>>().join(";"),
+                d.vendor.as_ref().map(|v| v.value.clone()).unwrap_or_default(),
+                d.vendor.as_ref().map(|v| v.confidence.to_string()).unwrap_or_default(),
+                d.first_seen.clone(),
+                d.last_seen.clone(),
+                d.packets.to_string(),
+                d.bytes.to_string(),
+                d.dhcp
+                    .as_ref()
+                    .and_then(|x| x.vendor_class.clone())
+                    .unwrap_or_default(),
+                d.roles.join(";"),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Shortens a list for a table cell: the first items, then `+N`.
+fn cell(items: &[String], keep: usize) -> String {
+    let mut s = items.iter().take(keep).cloned().collect::<Vec<_>>().join(", ");
+    if items.len() > keep {
+        s.push_str(&format!(" +{}", items.len() - keep));
+    }
+    s
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+pub fn write_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    let header = ["DEVICE", "VENDOR", "IP", "HOSTNAME", "VLAN", "ROLES", "PACKETS", "LAST SEEN"];
+    let rows: Vec<[String; 8]> = report
+        .devices
+        .iter()
+        .map(|d| {
+            let ips: Vec<String> = d.ips.iter().map(|i| i.addr.clone()).collect();
+            let vlans: Vec<String> = d.vlans.iter().map(u16::to_string).collect();
+            [
+                d.id.clone(),
+                truncate(d.vendor.as_ref().map_or("", |v| v.value.as_str()), 28),
+                cell(&ips, 1),
+                truncate(&cell(&hostnames(d), 1), 32),
+                cell(&vlans, 2),
+                d.roles.join(","),
+                d.packets.to_string(),
+                d.last_seen.get(..19).unwrap_or(&d.last_seen).replace('T', " "),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut s = String::new();
+        for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
+            if i == 6 {
+                s.push_str(&format!("{c:>w$}  "));
+            } else {
+                s.push_str(&format!("{c:<w$}  "));
+            }
+        }
+        s.trim_end().to_owned()
+    };
+    writeln!(out, "{}", line(&header.map(String::from)))?;
+    for row in &rows {
+        writeln!(out, "{}", line(row))?;
+    }
+    let s = &report.stats;
+    let malformed: u64 = s.malformed.values().sum();
+    let unsupported: u64 = s.unsupported.values().sum();
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} devices · {} packets ({} decoded, {} malformed, {} unsupported) · {} flows · {} input(s)",
+        report.devices.len(),
+        s.packets,
+        s.decoded,
+        malformed,
+        unsupported,
+        s.flows.total,
+        report.inputs.len()
+    )?;
+    for input in report.inputs.iter().filter(|i| i.error.is_some()) {
+        writeln!(out, "input error: {}", input.error.as_deref().unwrap_or_default())?;
+    }
+    Ok(())
+}
+
+/// Writes flow records as CSV, one per line, as they end.
+#[derive(Debug)]
+pub struct FlowWriter<W: Write> {
+    out: W,
+    precision: TsPrecision,
+}
+
+impl<W: Write> FlowWriter<W> {
+    pub fn new(mut out: W) -> io::Result<Self> {
+        writeln!(
+            out,
+            "transport,vlan,client_mac,client_ip,client_port,server_mac,server_ip,server_port,\
+             first_seen,last_seen,client_packets,client_bytes,server_packets,server_bytes,end"
+        )?;
+        Ok(Self {
+            out,
+            precision: TsPrecision::Nano,
+        })
+    }
+
+    pub fn write(&mut self, f: &FlowObservation) -> io::Result<()> {
+        let opt = |v: Option<String>| v.unwrap_or_default();
+        writeln!(
+            self.out,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:?}",
+            f.transport.name(),
+            opt(f.vlan.map(|v| v.to_string())),
+            opt(f.client.mac.map(|m| m.to_string())),
+            opt(f.client.ip.map(|i| i.to_string())),
+            f.client.port,
+            opt(f.server.mac.map(|m| m.to_string())),
+            opt(f.server.ip.map(|i| i.to_string())),
+            f.server.port,
+            ts(f.first_seen, self.precision),
+            ts(f.last_seen, self.precision),
+            f.client_packets,
+            f.client_bytes,
+            f.server_packets,
+            f.server_bytes,
+            f.end,
+        )
+    }
+
+    pub fn finish(mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}

@@ -1,0 +1,251 @@
+//! Identity on packets: ARP, IPv6 Neighbor Discovery, DHCPv4, DNS / mDNS / LLMNR.
+//!
+//! These run only for the packets that carry them (by EtherType, ICMPv6 type or UDP port),
+//! so the common path pays one comparison. A malformed message inside a well-formed packet
+//! is counted in `malformed_messages`; the packet itself still counts as decoded.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use model::{
+    BindingSource, DhcpObservation, MacAddr, NameObservation,
+    NameSource, Observation, Timestamp,
+};
+use wire::dns::{RecordType, Rdata};
+use wire::icmpv6::NdRepr;
+
+use crate::decode::Link;
+use crate::pipeline::{Drop, Net, Sensor};
+
+/// Wire strings kept (CONVENTIONS §6).
+const MAX_STRING: usize = 256;
+/// DNS records read per message (CONVENTIONS §6 list limit).
+const MAX_RECORDS: usize = 64;
+
+/// ARP (RFC 826): the sender fields bind an IPv4 address to a MAC.
+pub(crate) fn arp(sensor: &mut Sensor, ts: Timestamp, link: &Link<'_>) -> Result<(), Drop> {
+    let arp = wire::arp::Packet::new_checked(link.payload)?;
+    sensor.stats_identity().arp += 1;
+    let mac = arp.sender_hardware_addr();
+    let ip = arp.sender_protocol_addr();
+    // An ARP probe (RFC 5227) has sender address 0.0.0.0: it claims nothing yet.
+    if !ip.is_unspecified() && mac.is_station() {
+        sensor.emit(Observation::Binding {
+            ts,
+            vlan: link.vlans[1].or(link.vlans[0]),
+            mac,
+            ip: IpAddr::V4(ip),
+            source: BindingSource::Arp,
+        });
+    }
+    Ok(())
+}
+
+/// IPv6 Neighbor Discovery (RFC 4861): link-layer address options bind addresses to MACs.
+pub(crate) fn icmpv6(sensor: &mut Sensor, net: &Net<'_>, icmp: &wire::icmpv6::Packet<&[u8]>) {
+    let nd = match NdRepr::parse(icmp) {
+        Ok(Some(nd)) => nd,
+        Ok(None) => return,
+        Err(m) => return sensor.message_malformed(m),
+    };
+    sensor.stats_identity().neighbor_discovery += 1;
+    let IpAddr::V6(src) = net.src else {
+        return;
+    };
+    let (ip, mac) = match nd {
+        // §4.3: the Source Link-Layer Address option names the sender's MAC.
+        NdRepr::NeighborSolicit { options, .. }
+        | NdRepr::RouterSolicit { options }
+        | NdRepr::RouterAdvert { options, .. } => (src, options.source_link_layer_addr()),
+        // §4.4: the Target Link-Layer Address option names the target's MAC; without it the
+        // advertisement came from the target itself.
+        NdRepr::NeighborAdvert {
+            target_addr,
+            options,
+            ..
+        } => (
+            target_addr,
+            options.target_link_layer_addr().or(net.src_mac),
+        ),
+        NdRepr::Redirect { .. } => return,
+    };
+    if let Some(mac) = mac.filter(MacAddr::is_station)
+        && !ip.is_unspecified()
+        && !ip.is_multicast()
+    {
+        sensor.emit(Observation::Binding {
+            ts: net.ts,
+            vlan: net.vlan(),
+            mac,
+            ip: IpAddr::V6(ip),
+            source: BindingSource::NeighborDiscovery,
+        });
+    }
+}
+
+/// UDP identity protocols, recognised by well-known port on either side.
+#[inline]
+pub(crate) fn udp(sensor: &mut Sensor, net: &Net<'_>, sport: u16, dport: u16, payload: &[u8]) {
+    let either = |p: u16| sport == p || dport == p;
+    if either(67) || either(68) {
+        dhcp(sensor, net, payload);
+    } else if either(53) {
+        dns(sensor, net, sport, payload, NameSource::Dns);
+    } else if either(5353) {
+        dns(sensor, net, sport, payload, NameSource::Mdns);
+    } else if either(5355) {
+        dns(sensor, net, sport, payload, NameSource::Llmnr);
+    }
+}
+
+fn nonzero(ip: Ipv4Addr) -> Option<IpAddr> {
+    (!ip.is_unspecified()).then_some(IpAddr::V4(ip))
+}
+
+/// DHCPv4 (RFC 2131) with the identity options of RFC 2132 and RFC 4702.
+fn dhcp(sensor: &mut Sensor, net: &Net<'_>, payload: &[u8]) {
+    let packet = match wire::dhcpv4::Packet::new_checked(payload) {
+        Ok(p) => p,
+        Err(m) => return sensor.message_malformed(m),
+    };
+    let id = match packet.identity() {
+        Ok(id) => id,
+        Err(m) => return sensor.message_malformed(m),
+    };
+    sensor.stats_identity().dhcp += 1;
+    let obs = DhcpObservation {
+        ts: net.ts,
+        vlan: net.vlan(),
+        client_mac: packet.client_hardware_addr(),
+        is_request: packet.op() == wire::dhcpv4::Op::REQUEST,
+        message_type: id.message_type,
+        client_ip: nonzero(packet.ciaddr()),
+        your_ip: nonzero(packet.yiaddr()),
+        hostname: id.hostname_text(),
+        requested_ip: id.requested_ip.map(IpAddr::V4),
+        server_id: id.server_id.map(IpAddr::V4),
+        param_request_list: id
+            .param_request_list
+            .map(|l| l[..l.len().min(MAX_STRING)].to_vec()),
+        max_message_size: id.max_message_size,
+        vendor_class: id.vendor_class_text(),
+        client_id: id.client_id_hex(),
+        fqdn: match id.client_fqdn.map(|f| f.name_lowercase()) {
+            Some(Ok(name)) if !name.is_empty() => Some(name),
+            Some(Err(m)) => {
+                sensor.message_malformed(m);
+                None
+            }
+            _ => None,
+        },
+    };
+    sensor.emit(Observation::Dhcp(obs));
+}
+
+/// DNS, mDNS and LLMNR share one wire format (RFC 1035, RFC 6762, RFC 4795).
+fn dns(sensor: &mut Sensor, net: &Net<'_>, sport: u16, payload: &[u8], source: NameSource) {
+    let packet = match wire::dns::Packet::new_checked(payload) {
+        Ok(p) => p,
+        Err(m) => return sensor.message_malformed(m),
+    };
+    sensor.stats_identity().dns += 1;
+    let me = net.source(sport);
+    if !packet.is_response() {
+        for q in packet.questions().take(MAX_RECORDS) {
+            match q {
+                Ok(q) => {
+                    let name = q.name.to_string_lossy_lower();
+                    if !name.is_empty() {
+                        sensor.emit(Observation::Name(NameObservation::Query {
+                            ts: net.ts,
+                            vlan: net.vlan(),
+                            asker: me,
+                            name,
+                            source,
+                        }));
+                    }
+                }
+                Err(m) => return sensor.message_malformed(m),
+            }
+        }
+        return;
+    }
+    for record in packet.records().take(MAX_RECORDS) {
+        let record = match record {
+            Ok(r) => r,
+            Err(m) => return sensor.message_malformed(m),
+        };
+        let (name, ip) = match record.data() {
+            Ok(Rdata::A(a)) => (record.name.to_string_lossy_lower(), IpAddr::V4(a)),
+            Ok(Rdata::Aaaa(a)) => (record.name.to_string_lossy_lower(), IpAddr::V6(a)),
+            Ok(Rdata::Ptr(target)) if record.rtype == RecordType::PTR => {
+                let Some(ip) = reverse_name_ip(&record.name.to_string_lossy_lower()) else {
+                    continue; // DNS-SD service pointers are not host names.
+                };
+                (target.to_string_lossy_lower(), ip)
+            }
+            Ok(_) => continue,
+            Err(m) => {
+                sensor.message_malformed(m);
+                continue;
+            }
+        };
+        if name.is_empty() {
+            continue;
+        }
+        sensor.emit(Observation::Name(NameObservation::Answer {
+            ts: net.ts,
+            vlan: net.vlan(),
+            responder: me,
+            name,
+            ip,
+            source,
+        }));
+    }
+}
+
+/// The address named by a reverse-lookup name (RFC 1035 §3.5 `in-addr.arpa`, RFC 3596 §2.5
+/// `ip6.arpa`).
+fn reverse_name_ip(name: &str) -> Option<IpAddr> {
+    if let Some(v4) = name.strip_suffix(".in-addr.arpa") {
+        let mut octets = [0u8; 4];
+        let mut parts = v4.split('.');
+        for o in octets.iter_mut().rev() {
+            *o = parts.next()?.parse().ok()?;
+        }
+        return parts.next().is_none().then_some(IpAddr::V4(Ipv4Addr::from(octets)));
+    }
+    let v6 = name.strip_suffix(".ip6.arpa")?;
+    let mut value: u128 = 0;
+    let mut count = 0;
+    for (i, nibble) in v6.split('.').enumerate() {
+        let digit = u128::from(u8::from_str_radix(nibble, 16).ok()?);
+        if nibble.len() != 1 || i >= 32 {
+            return None;
+        }
+        value |= digit << (4 * i);
+        count += 1;
+    }
+    (count == 32).then_some(IpAddr::V6(Ipv6Addr::from(value)))
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reverse_names() {
+        assert_eq!(
+            reverse_name_ip("4.3.2.10.in-addr.arpa"),
+            Some("10.2.3.4".parse().unwrap())
+        );
+        assert_eq!(reverse_name_ip("3.2.10.in-addr.arpa"), None);
+        assert_eq!(reverse_name_ip("x.3.2.10.in-addr.arpa"), None);
+        let v6 = "b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.0.0.0.0.1.2.3.4.ip6.arpa";
+        assert_eq!(
+            reverse_name_ip(v6),
+            Some("4321:0:1:2:3:4:567:89ab".parse().unwrap())
+        );
+        assert_eq!(reverse_name_ip("_http._tcp.local"), None);
+    }
+}

@@ -1,0 +1,393 @@
+//! The per-frame pipeline.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use capture::Frame;
+use flow::{
+    FlowAddr, FlowConfig, FlowKey, FlowTable, PacketInfo, TcpSegment, pack_vlans,
+};
+use foldhash::fast::FixedState;
+use model::{Endpoint, MacAddr, Observation, Timestamp, Transport};
+use wire::Malformed;
+use wire::ipv4::IpProtocol;
+
+use crate::decode::{self, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, Link, LinkError};
+use crate::fragments::{FragmentKey, FragmentTracker};
+use crate::identity;
+use crate::stats::SensorStats;
+
+/// Sensor limits. Each field's default is documented where it is defined.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SensorConfig {
+    /// Flow table and reassembly limits.
+    pub flow: FlowConfig,
+}
+
+/// Decodes frames, keeps flows, and emits observations. See the crate docs.
+#[derive(Debug)]
+pub struct Sensor {
+    flows: FlowTable,
+    fragments: FragmentTracker,
+    stats: SensorStats,
+    malformed: HashMap<Malformed, u64, FixedState>,
+    malformed_messages: HashMap<Malformed, u64, FixedState>,
+    unsupported: HashMap<Unsupported, u64, FixedState>,
+    observations: Vec<Observation>,
+}
+
+/// Why a frame was not decoded, before it is turned into a counter name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Unsupported {
+    LinkType(u32),
+    Ieee80211NoData,
+    LoopbackFamily,
+}
+
+impl Unsupported {
+    fn name(self) -> String {
+        match self {
+            Self::LinkType(n) => format!("link_type_{n}"),
+            Self::Ieee80211NoData => "ieee80211_no_data".into(),
+            Self::LoopbackFamily => "loopback_family".into(),
+        }
+    }
+}
+
+/// Everything known about a packet once its network layer is decoded.
+#[derive(Clone, Copy)]
+pub(crate) struct Net<'a> {
+    pub ts: Timestamp,
+    pub src_mac: Option<MacAddr>,
+    pub vlans: [Option<u16>; 2],
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub captured_len: u32,
+    /// Transport protocol and its bytes (the upper-layer header onward).
+    pub protocol: IpProtocol,
+    pub transport: &'a [u8],
+    /// Set for a later fragment (no transport header).
+    pub fragment: Option<FragmentKey>,
+    /// Set for a first fragment, to remember its ports.
+    pub first_fragment: Option<FragmentKey>,
+}
+
+impl Net<'_> {
+    pub(crate) fn vlan(&self) -> Option<u16> {
+        self.vlans[1].or(self.vlans[0])
+    }
+
+    pub(crate) fn source(&self, port: u16) -> Endpoint {
+        Endpoint {
+            mac: self.src_mac,
+            ip: Some(self.src),
+            port,
+        }
+    }
+}
+
+impl Sensor {
+    /// A sensor with these limits.
+    pub fn new(config: SensorConfig) -> Self {
+        Self {
+            flows: FlowTable::new(config.flow),
+            fragments: FragmentTracker::default(),
+            stats: SensorStats::default(),
+            malformed: HashMap::default(),
+            malformed_messages: HashMap::default(),
+            unsupported: HashMap::default(),
+            observations: Vec::new(),
+        }
+    }
+
+    /// Takes one frame.
+    #[inline]
+    pub fn process(&mut self, frame: &Frame<'_>) {
+        self.stats.packets += 1;
+        self.stats.bytes += frame.data.len() as u64;
+        match self.frame(frame) {
+            Ok(()) => self.stats.decoded += 1,
+            Err(Drop::Malformed(m)) => *self.malformed.entry(m).or_default() += 1,
+            Err(Drop::Unsupported(u)) => *self.unsupported.entry(u).or_default() += 1,
+        }
+    }
+
+    /// Observations produced since the last call (flow records included).
+    pub fn drain_observations(&mut self) -> impl Iterator<Item = Observation> + '_ {
+        self.observations
+            .extend(self.flows.drain_ended().map(Observation::Flow));
+        self.observations.drain(..)
+    }
+
+    /// The input ended: every open flow is emitted.
+    pub fn finish(&mut self) {
+        self.flows.finish(&mut ());
+    }
+
+    /// Flows currently held.
+    pub fn active_flows(&self) -> usize {
+        self.flows.active()
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> SensorStats {
+        let mut stats = self.stats.clone();
+        stats.flows = self.flows.stats().clone();
+        stats.malformed = self.malformed.iter().map(|(m, n)| (m.as_str(), *n)).collect();
+        stats.malformed_messages = self
+            .malformed_messages
+            .iter()
+            .map(|(m, n)| (m.as_str(), *n))
+            .collect();
+        stats.unsupported = self
+            .unsupported
+            .iter()
+            .map(|(u, n)| (u.name(), *n))
+            .collect();
+        stats
+    }
+
+    pub(crate) fn stats_identity(&mut self) -> &mut crate::stats::IdentityStats {
+        &mut self.stats.identity
+    }
+
+    pub(crate) fn message_malformed(&mut self, reason: Malformed) {
+        *self.malformed_messages.entry(reason).or_default() += 1;
+    }
+
+    pub(crate) fn emit(&mut self, obs: Observation) {
+        self.observations.push(obs);
+    }
+
+    #[inline]
+    fn frame(&mut self, frame: &Frame<'_>) -> Result<(), Drop> {
+        let link = decode::decode_link(frame.link_type, frame.data).map_err(|e| match e {
+            LinkError::Malformed(m) => Drop::Malformed(m),
+            LinkError::UnsupportedLinkType(n) => Drop::Unsupported(Unsupported::LinkType(n)),
+            LinkError::Ieee80211NoData => Drop::Unsupported(Unsupported::Ieee80211NoData),
+            LinkError::UnsupportedLoopbackFamily => {
+                Drop::Unsupported(Unsupported::LoopbackFamily)
+            }
+        })?;
+        let captured_len = frame.data.len() as u32;
+        match link.ethertype {
+            ETHERTYPE_IPV4 => self.ipv4(frame.ts, &link, captured_len),
+            ETHERTYPE_IPV6 => self.ipv6(frame.ts, &link, captured_len),
+            ETHERTYPE_ARP => {
+                identity::arp(self, frame.ts, &link)?;
+                self.link_only(frame.ts, &link, frame.data, captured_len);
+                Ok(())
+            }
+            _ => {
+                self.link_only(frame.ts, &link, frame.data, captured_len);
+                Ok(())
+            }
+        }
+    }
+
+    /// Non-IP frames are link-layer conversations keyed by MACs and EtherType.
+    fn link_only(&mut self, ts: Timestamp, link: &Link<'_>, data: &[u8], captured_len: u32) {
+        let Some(src) = link.src_mac else {
+            return;
+        };
+        // The destination MAC is only known for link types that carry it (Ethernet).
+        let dst = MacAddr::from_bytes(data).filter(|_| data.len() >= 14);
+        let dst = dst.unwrap_or(MacAddr::ZERO);
+        let (key, dir) = FlowKey::new(
+            Transport::Link(link.ethertype),
+            pack_vlans(link.vlans[0], link.vlans[1]),
+            FlowAddr::mac(src),
+            0,
+            FlowAddr::mac(dst),
+            0,
+        );
+        let pkt = PacketInfo {
+            ts,
+            key,
+            dir,
+            src_mac: Some(src),
+            captured_len,
+            tcp: None,
+        };
+        self.flows.process(&pkt, &mut ());
+    }
+
+    #[inline]
+    fn ipv4(&mut self, ts: Timestamp, link: &Link<'_>, captured_len: u32) -> Result<(), Drop> {
+        let ip = wire::ipv4::Packet::new_checked_truncated(link.payload)?;
+        if ip.is_truncated() {
+            self.stats.snaplen_truncated += 1;
+        }
+        let src = ip.src_addr();
+        let dst = ip.dst_addr();
+        let protocol = ip.protocol();
+        let (mut fragment, mut first_fragment) = (None, None);
+        if ip.is_fragment() {
+            self.stats.fragments.packets += 1;
+            let key = FragmentKey {
+                src: FlowAddr::v4(src.octets()),
+                dst: FlowAddr::v4(dst.octets()),
+                protocol: protocol.0,
+                ident: u32::from(ip.ident()),
+            };
+            if ip.frag_offset() == 0 {
+                first_fragment = Some(key);
+            } else {
+                fragment = Some(key);
+            }
+        }
+        let net = Net {
+            ts,
+            src_mac: link.src_mac,
+            vlans: link.vlans,
+            src: IpAddr::V4(src),
+            dst: IpAddr::V4(dst),
+            captured_len,
+            protocol,
+            transport: ip.payload(),
+            fragment,
+            first_fragment,
+        };
+        self.transport(&net)
+    }
+
+    #[inline]
+    fn ipv6(&mut self, ts: Timestamp, link: &Link<'_>, captured_len: u32) -> Result<(), Drop> {
+        let ip = wire::ipv6::Packet::new_checked_truncated(link.payload)?;
+        if ip.is_truncated() {
+            self.stats.snaplen_truncated += 1;
+        }
+        let payload = ip.payload();
+        let ext = wire::ipv6::walk_extensions(ip.next_header(), payload)?;
+        let src = ip.src_addr();
+        let dst = ip.dst_addr();
+        let (mut fragment, mut first_fragment) = (None, None);
+        if let Some(f) = ext.fragment {
+            self.stats.fragments.packets += 1;
+            let key = FragmentKey {
+                src: FlowAddr::v6(src.octets()),
+                dst: FlowAddr::v6(dst.octets()),
+                protocol: ext.upper_protocol.0,
+                ident: f.ident,
+            };
+            if f.offset == 0 {
+                first_fragment = Some(key);
+            } else {
+                fragment = Some(key);
+            }
+        }
+        let net = Net {
+            ts,
+            src_mac: link.src_mac,
+            vlans: link.vlans,
+            src: IpAddr::V6(src),
+            dst: IpAddr::V6(dst),
+            captured_len,
+            protocol: ext.upper_protocol,
+            transport: payload.get(ext.upper_offset..).unwrap_or_default(),
+            fragment,
+            first_fragment,
+        };
+        self.transport(&net)
+    }
+
+    #[inline]
+    fn transport(&mut self, net: &Net<'_>) -> Result<(), Drop> {
+        if let Some(key) = &net.fragment {
+            // A later fragment: no transport header. Attribute it through the first one.
+            return match self.fragments.later(key) {
+                Some((sport, dport)) => {
+                    self.stats.fragments.matched += 1;
+                    self.account(net, sport, dport, None);
+                    Ok(())
+                }
+                None => {
+                    self.stats.fragments.unmatched += 1;
+                    Ok(())
+                }
+            };
+        }
+        match net.protocol {
+            IpProtocol::TCP => {
+                let tcp = wire::tcp::Packet::new_checked(net.transport)?;
+                let (sport, dport) = (tcp.src_port(), tcp.dst_port());
+                if let Some(key) = net.first_fragment {
+                    self.fragments.first(key, sport, dport);
+                }
+                let seg = TcpSegment {
+                    seq: tcp.seq_number(),
+                    ack: tcp.ack_number(),
+                    flags: tcp.flags().0,
+                    // A first fragment's payload is incomplete: do not reassemble it.
+                    payload: if net.first_fragment.is_some() {
+                        &[]
+                    } else {
+                        tcp.payload()
+                    },
+                };
+                self.account(net, sport, dport, Some(seg));
+                Ok(())
+            }
+            IpProtocol::UDP => {
+                let udp = wire::udp::Packet::new_checked_truncated(net.transport)?;
+                let (sport, dport) = (udp.src_port(), udp.dst_port());
+                if let Some(key) = net.first_fragment {
+                    self.fragments.first(key, sport, dport);
+                }
+                self.account(net, sport, dport, None);
+                if net.first_fragment.is_none() {
+                    identity::udp(self, net, sport, dport, udp.payload());
+                }
+                Ok(())
+            }
+            IpProtocol::ICMPV6 => {
+                let icmp = wire::icmpv6::Packet::new_checked(net.transport)?;
+                self.account(net, 0, 0, None);
+                identity::icmpv6(self, net, &icmp);
+                Ok(())
+            }
+            IpProtocol::ICMP => {
+                wire::icmpv4::Packet::new_checked(net.transport)?;
+                self.account(net, 0, 0, None);
+                Ok(())
+            }
+            _ => {
+                self.account(net, 0, 0, None);
+                Ok(())
+            }
+        }
+    }
+
+    #[inline]
+    fn account(&mut self, net: &Net<'_>, sport: u16, dport: u16, tcp: Option<TcpSegment<'_>>) {
+        let (key, dir) = FlowKey::new(
+            Transport::Ip(net.protocol.0),
+            pack_vlans(net.vlans[0], net.vlans[1]),
+            FlowAddr::from_ip(net.src),
+            sport,
+            FlowAddr::from_ip(net.dst),
+            dport,
+        );
+        let pkt = PacketInfo {
+            ts: net.ts,
+            key,
+            dir,
+            src_mac: net.src_mac,
+            captured_len: net.captured_len,
+            tcp,
+        };
+        self.flows.process(&pkt, &mut ());
+    }
+}
+
+/// Why a frame was dropped.
+pub(crate) enum Drop {
+    Malformed(Malformed),
+    Unsupported(Unsupported),
+}
+
+impl From<Malformed> for Drop {
+    fn from(m: Malformed) -> Self {
+        Self::Malformed(m)
+    }
+}
