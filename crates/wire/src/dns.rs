@@ -80,9 +80,10 @@ pub const MAX_NAME_LEN: usize = 255;
 pub const MAX_LABEL_LEN: usize = 63;
 
 /// Most compression pointers one name may follow. Pointers must go strictly backwards, so they
-/// cannot loop; this bounds the work on a chain of pointers to pointers. A legitimate name has
-/// at most 127 labels and needs at most one pointer; 128 leaves ample room (Suricata
-/// `dns_parse_name` stops at 255 hops, Zeek at 16 nested compressions).
+/// cannot loop; this bounds the work on a chain of pointers to pointers. A name has at most 127
+/// labels (255 octets) and a compressor needs at most one pointer per label, so 128 pointers
+/// plus 127 labels bound one name's walk at 255 steps — the same budget as Suricata's
+/// `dns_parse_name`, which stops after 255 labels-or-pointers.
 pub const MAX_POINTER_HOPS: usize = 128;
 
 /// Longest text [`Name::write_lowercase`] produces, in bytes (CONVENTIONS §6 wire-string
@@ -226,7 +227,9 @@ impl Rcode {
 
 /// A read/write view of a DNS message over any byte buffer. After [`Packet::new_checked`]
 /// the header getters cannot panic; the sections are read through iterators that check every
-/// length themselves.
+/// length themselves. The iterators live on `Packet<&[u8]>` so that the names and records
+/// they yield borrow from the message, not from the view (wrap an owned buffer with
+/// `Packet::new_unchecked(&buf[..])` to read it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Packet<T: AsRef<[u8]>> {
     buffer: T,
@@ -487,8 +490,9 @@ impl<'a> Name<'a> {
                         end = Some(pos + 2);
                     }
                     hops += 1;
-                    // RFC 1035 §4.1.4 only says "a prior occurrence"; requiring strictly
-                    // backward targets makes loops impossible (Suricata does the same).
+                    // RFC 1035 §4.1.4: a pointer refers to "a prior occurrence of the same
+                    // name". Requiring targets strictly before the current label sequence
+                    // makes loops impossible, where Suricata only catches self-references.
                     if target >= segment_start || hops > MAX_POINTER_HOPS {
                         return Err(Malformed::DnsPointerLoop);
                     }
@@ -2152,6 +2156,39 @@ mod tests {
             repr.emit(&mut Packet::new_unchecked(&mut buf[..]));
             let p = Packet::new_checked(&buf[..]).expect("emitted message has a header");
             prop_assert_eq!(Repr::parse(&p).expect("parse"), repr);
+        }
+
+        #[test]
+        fn mutated_real_messages_never_panic(
+            which: bool,
+            edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8),
+            cut in any::<usize>(),
+        ) {
+            let mut msg = if which { github_response() } else { mdns_announcement() };
+            for (at, byte) in edits {
+                let len = msg.len();
+                msg[at % len] = byte;
+            }
+            msg.truncate(HEADER_LEN + cut % (msg.len() - HEADER_LEN + 1));
+            let p = Packet::new_checked(&msg[..]).expect("header kept");
+            for record in p.records().flatten() {
+                let mut out = String::new();
+                let _ = record.name.write_lowercase(&mut out);
+                prop_assert!(out.len() <= MAX_NAME_TEXT_LEN);
+                match record.data() {
+                    Ok(Rdata::Ptr(n) | Rdata::Cname(n) | Rdata::Ns(n)) => {
+                        prop_assert!(n.to_string_lossy_lower().len() <= MAX_NAME_TEXT_LEN);
+                    }
+                    Ok(Rdata::Srv { target, .. }) => {
+                        let _ = target.label_count();
+                    }
+                    _ => {}
+                }
+            }
+            if let Ok(repr) = Repr::parse(&p) {
+                let mut buf = vec![0; repr.buffer_len()];
+                repr.emit(&mut Packet::new_unchecked(&mut buf[..]));
+            }
         }
 
         #[test]

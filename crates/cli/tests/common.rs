@@ -1,0 +1,91 @@
+//! Shared helpers for the end-to-end tests: run the real `wardline` binary on corpus files.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The shared capture corpus, read in place (never copied into the repo).
+pub fn corpus() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    root.canonicalize().unwrap_or_else(|_| {
+        panic!(
+            "the capture corpus is missing at {}: these tests read ../shared/corpus beside the repo",
+            root.display()
+        )
+    })
+}
+
+pub fn wardline() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wardline"));
+    cmd.env("SOURCE_DATE_EPOCH", "1800000000");
+    cmd.env_remove("WARDLINE_DB_KEY");
+    cmd
+}
+
+/// Runs `wardline analyze --format json` on `files` and returns (output, parsed JSON).
+pub fn analyze_json(files: &[&Path], extra: &[&str]) -> (Output, serde_json::Value) {
+    let out = wardline()
+        .arg("analyze")
+        .args(files)
+        .args(["--format", "json", "--no-progress"])
+        .args(extra)
+        .output()
+        .expect("run wardline");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "wardline printed no JSON for {files:?} ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out, json)
+}
+
+/// A required external tool; absent → the test fails saying how to install it.
+pub fn require(tool: &str, package: &str) {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found,
+        "{tool} is required by this test: install it with `apt-get install -y {package}` (bash .ci/run does)"
+    );
+}
+
+/// Rows of the corpus manifest as maps column → value.
+pub fn manifest() -> Vec<std::collections::HashMap<String, String>> {
+    let text = std::fs::read_to_string(corpus().join("MANIFEST.tsv")).expect("MANIFEST.tsv");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split('\t').collect();
+    lines
+        .map(|l| {
+            header
+                .iter()
+                .zip(l.split('\t'))
+                .map(|(h, v)| ((*h).to_owned(), v.to_owned()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Runs `f` over `items` on all cores, collecting failures.
+pub fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    let r = f(item);
+                    results.lock().expect("lock").push((i, r));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().expect("lock");
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}

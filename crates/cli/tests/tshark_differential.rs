@@ -1,0 +1,189 @@
+//! Differential test against tshark's dissectors on a broad sample of the corpus: packet
+//! counts, TCP/UDP 5-tuples, DHCP host names and vendor classes, DNS query names.
+//!
+//! tshark is the reference; where the two legitimately differ the comparison says why in a
+//! comment (tshark dissects tunnels and ICMP-embedded headers, wardline does not yet).
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{analyze_json, corpus, manifest, parallel, require};
+
+/// Link types wardline decodes (LINKTYPE numbers).
+const DECODED_LINK_TYPES: &[&str] = &["0", "1", "101", "105", "108", "113", "127", "228", "229", "276"];
+
+fn sample() -> Vec<PathBuf> {
+    let root = corpus();
+    let rows: Vec<_> = manifest()
+        .into_iter()
+        .filter(|r| {
+            r["read_error"].is_empty()
+                && !r["protocols"].contains("_ws.malformed")
+                && !r["protocols"].contains("_ws.short")
+                && r["bytes"].parse::<u64>().is_ok_and(|b| b < 1_500_000)
+                && r["link_types"].split(',').all(|lt| {
+                    DECODED_LINK_TYPES.contains(&lt.split(':').next().unwrap_or_default())
+                })
+        })
+        .collect();
+    // Every file with DHCP or DNS-family names, plus every 6th other file: broad over sources,
+    // link types and protocols, and all the identity captures.
+    rows.iter()
+        .enumerate()
+        .filter(|(i, r)| {
+            r["protocols"].contains("dhcp") || r["protocols"].contains("dns") || i % 6 == 0
+        })
+        .map(|(_, r)| root.join(&r["path"]))
+        .collect()
+}
+
+/// First value of a tshark field that may repeat (tunnels, ICMP errors): the outer header.
+fn first(field: &str) -> &str {
+    field.split(',').next().unwrap_or_default()
+}
+
+#[derive(Debug, Default, PartialEq)]
+struct Facts {
+    packets: u64,
+    tuples: BTreeSet<String>,
+    dhcp_hostnames: BTreeSet<String>,
+    dhcp_vendor_classes: BTreeSet<String>,
+    dns_queries: BTreeSet<String>,
+}
+
+fn tuple(proto: &str, a: &str, ap: &str, b: &str, bp: &str) -> String {
+    let (x, y) = (format!("{a}#{ap}"), format!("{b}#{bp}"));
+    if x <= y {
+        format!("{proto} {x} {y}")
+    } else {
+        format!("{proto} {y} {x}")
+    }
+}
+
+fn tshark_facts(path: &Path) -> Facts {
+    let fields = [
+        "frame.protocols", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.srcport",
+        "tcp.dstport", "udp.srcport", "udp.dstport", "dhcp.type", "dhcp.option.hostname",
+        "dhcp.option.vendor_class_id", "dns.flags.response", "dns.qry.name",
+    ];
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-r").arg(path).args(["-T", "fields", "-E", "separator=\t", "-E", "occurrence=a"]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().expect("run tshark");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut facts = Facts::default();
+    for line in text.lines() {
+        facts.packets += 1;
+        let v: Vec<&str> = line.split('\t').collect();
+        let get = |i: usize| v.get(i).copied().unwrap_or_default();
+        let stack = get(0);
+        let (src, dst) = if !get(1).is_empty() { (first(get(1)), first(get(2))) } else { (first(get(3)), first(get(4))) };
+        // ICMP errors quote the offending packet's headers: tshark reports its ports as if
+        // they were this packet's. wardline accounts the ICMP message itself.
+        let icmp = stack.split(':').any(|p| p == "icmp" || p == "icmpv6");
+        // tshark dissects IP inside IP (tunnels); the first (outer) addresses are compared, and
+        // transport ports are only taken when the first transport follows the first IP layer.
+        let ip_layers = stack.split(':').filter(|p| *p == "ip" || *p == "ipv6").count();
+        if !src.is_empty() && !icmp && ip_layers == 1 {
+            if !get(5).is_empty() {
+                facts.tuples.insert(tuple("tcp", src, first(get(5)), dst, first(get(6))));
+            } else if !get(7).is_empty() {
+                facts.tuples.insert(tuple("udp", src, first(get(7)), dst, first(get(8))));
+            }
+        }
+        // DHCP: what clients said about themselves (BOOTREQUEST).
+        if get(9) == "1" {
+            for h in get(10).split(',').filter(|s| !s.is_empty()) {
+                facts.dhcp_hostnames.insert(h.to_owned());
+            }
+            for c in get(11).split(',').filter(|s| !s.is_empty()) {
+                facts.dhcp_vendor_classes.insert(c.to_owned());
+            }
+        }
+        // DNS family over UDP: question names of queries.
+        if get(12) == "0" && !get(7).is_empty() && ip_layers == 1 {
+            for q in get(13).split(',').filter(|s| !s.is_empty() && *s != "<Root>") {
+                facts.dns_queries.insert(q.to_ascii_lowercase());
+            }
+        }
+    }
+    facts
+}
+
+fn wardline_facts(path: &Path) -> (Facts, serde_json::Value) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let flows = dir.path().join("flows.csv");
+    let (_, json) = analyze_json(&[path], &["--flows", flows.to_str().expect("utf-8 path")]);
+    let mut facts = Facts {
+        packets: json["inputs"][0]["packets"].as_u64().unwrap_or_default(),
+        ..Facts::default()
+    };
+    let csv = std::fs::read_to_string(&flows).expect("flows csv");
+    for line in csv.lines().skip(1) {
+        let c: Vec<&str> = line.split(',').collect();
+        if c[0] == "tcp" || c[0] == "udp" {
+            facts.tuples.insert(tuple(c[0], c[3], c[4], c[6], c[7]));
+        }
+    }
+    for d in json["devices"].as_array().into_iter().flatten() {
+        for h in d["hostnames"].as_array().into_iter().flatten() {
+            if h["source"] == "dhcp" {
+                facts.dhcp_hostnames.insert(h["name"].as_str().unwrap_or_default().to_owned());
+            }
+        }
+        if let Some(vc) = d["dhcp"]["vendor_class"].as_str() {
+            facts.dhcp_vendor_classes.insert(vc.to_owned());
+        }
+        for q in d["dns_queries"].as_array().into_iter().flatten() {
+            facts.dns_queries.insert(q.as_str().unwrap_or_default().to_owned());
+        }
+    }
+    (facts, json)
+}
+
+#[test]
+fn agrees_with_tshark_on_a_broad_corpus_sample() {
+    require("tshark", "tshark");
+    let files = sample();
+    assert!(files.len() >= 300, "sample too small: {}", files.len());
+    let results = parallel(&files, |path| {
+        let want = tshark_facts(path);
+        let (got, _) = wardline_facts(path);
+        let mut diffs = BTreeMap::new();
+        if want.packets != got.packets {
+            diffs.insert("packets", format!("tshark {} wardline {}", want.packets, got.packets));
+        }
+        let mut set = |name: &'static str, w: &BTreeSet<String>, g: &BTreeSet<String>| {
+            if w != g {
+                let missing: Vec<_> = w.difference(g).take(5).collect();
+                let extra: Vec<_> = g.difference(w).take(5).collect();
+                diffs.insert(name, format!("missing {missing:?} extra {extra:?}"));
+            }
+        };
+        set("tuples", &want.tuples, &got.tuples);
+        set("dhcp_hostnames", &want.dhcp_hostnames, &got.dhcp_hostnames);
+        set("dhcp_vendor_classes", &want.dhcp_vendor_classes, &got.dhcp_vendor_classes);
+        set("dns_queries", &want.dns_queries, &got.dns_queries);
+        (path.strip_prefix(corpus()).unwrap_or(path).display().to_string(), diffs, want)
+    });
+    let totals = results.iter().fold([0usize; 4], |mut t, (_, _, w)| {
+        t[0] += w.tuples.len();
+        t[1] += w.dhcp_hostnames.len();
+        t[2] += w.dhcp_vendor_classes.len();
+        t[3] += w.dns_queries.len();
+        t
+    });
+    eprintln!(
+        "{} files compared: {} 5-tuples, {} DHCP host names, {} vendor classes, {} DNS names",
+        results.len(), totals[0], totals[1], totals[2], totals[3]
+    );
+    assert!(totals[1] >= 10 && totals[3] >= 100, "sample lacks identity data: {totals:?}");
+    let failures: Vec<_> = results.iter().filter(|(_, d, _)| !d.is_empty()).collect();
+    let report: Vec<String> = failures.iter().map(|(f, d, _)| format!("{f}: {d:?}")).collect();
+    assert!(failures.is_empty(), "{} of {} files differ:\n{}", failures.len(), results.len(), report.join("\n"));
+}
