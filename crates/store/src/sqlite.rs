@@ -1,0 +1,180 @@
+//! The embedded backend: one SQLCipher-encrypted SQLite file.
+
+mod merge;
+mod migrate;
+mod read;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+use crate::{AnalysisSource, DeviceQuery, Key, MergeSummary, Page, Store, StoreError};
+use model::Device;
+
+/// How long a statement waits for another process's write lock (`wardline serve` reading
+/// while `wardline analyze` merges) before failing with "database is locked".
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Prepared statements kept per connection: the merge uses about 20, listings a dozen more.
+const STATEMENT_CACHE: usize = 64;
+
+/// A [`Store`] in an encrypted SQLite file.
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` with `key`, checks that the key opens
+    /// it, and applies pending migrations.
+    ///
+    /// Fails with [`StoreError::WrongKey`] when the key does not decrypt the file (or it is
+    /// not a database), and [`StoreError::NewerSchema`] when a newer wardline wrote it.
+    pub fn open(path: &Path, key: &Key) -> Result<Self, StoreError> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sqlite_error(path, "opening the database"))?;
+        let mut store = Self {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.apply_key(key)?;
+        store.configure()?;
+        migrate::migrate(&mut store.conn, path)?;
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `PRAGMA key` must be the first statement on the connection; then reading the schema
+    /// proves the key decrypts the file.
+    fn apply_key(&mut self, key: &Key) -> Result<(), StoreError> {
+        let literal = key.sqlcipher_literal();
+        // The key is hex-validated, so the literal cannot break out of the quotes. SQLite's
+        // error text is dropped: it could quote the statement, and with it the key.
+        let statement = zeroize::Zeroizing::new(format!("PRAGMA key = \"{}\";", *literal));
+        self.conn
+            .execute_batch(&statement)
+            .map_err(|_| StoreError::KeyRejected {
+                path: self.path.clone(),
+            })?;
+
+        // SQLCipher logs decryption failures to stderr by default; a wrong key is reported
+        // through our error instead. (Process-wide setting; no other statement precedes key.)
+        self.conn
+            .execute_batch("PRAGMA cipher_log_level = NONE;")
+            .map_err(sqlite_error(&self.path, "silencing SQLCipher's log"))?;
+
+        // Without SQLCipher, PRAGMA key is silently ignored: refuse to write plaintext.
+        let cipher: Option<String> = self
+            .conn
+            .query_row("PRAGMA cipher_version", [], |r| r.get(0))
+            .ok();
+        if cipher.is_none_or(|v| v.is_empty()) {
+            return Err(StoreError::NoEncryption {
+                path: self.path.clone(),
+            });
+        }
+
+        match self
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            }) {
+            Ok(_) => Ok(()),
+            Err(e) if e.sqlite_error_code() == Some(ErrorCode::NotADatabase) => {
+                Err(StoreError::WrongKey {
+                    path: self.path.clone(),
+                })
+            }
+            Err(e) => Err(sqlite_error(&self.path, "reading the database schema")(e)),
+        }
+    }
+
+    fn configure(&mut self) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        self.conn
+            .busy_timeout(BUSY_TIMEOUT)
+            .map_err(sqlite_error(&path, "setting the busy timeout"))?;
+        self.conn
+            .set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        // WAL: readers (the console) do not block the writer (an analysis) and vice versa;
+        // SQLCipher encrypts the WAL file too. NORMAL sync is durable at checkpoints and safe
+        // against corruption in WAL mode. Temp tables and sort spills stay in memory, never in
+        // an unencrypted temporary file.
+        self.conn
+            .execute_batch(
+                "PRAGMA foreign_keys = ON;
+                 PRAGMA synchronous = NORMAL;
+                 PRAGMA temp_store = MEMORY;",
+            )
+            .map_err(sqlite_error(&path, "configuring the connection"))?;
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(sqlite_error(&path, "switching to WAL journal mode"))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::InvalidInput {
+                path,
+                problem: format!(
+                    "the database refuses WAL journal mode (got {mode}); is it on a network \
+                     file system?"
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Maps a rusqlite error to [`StoreError::Sqlite`] naming the database and the action.
+pub(crate) fn sqlite_error(
+    path: &Path,
+    action: impl Into<String>,
+) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    let path = path.to_path_buf();
+    let action = action.into();
+    move |source| StoreError::Sqlite {
+        path,
+        action,
+        source,
+    }
+}
+
+impl Store for SqliteStore {
+    fn merge_devices(
+        &mut self,
+        devices: &[Device],
+        source: &AnalysisSource,
+    ) -> Result<MergeSummary, StoreError> {
+        merge::merge(&mut self.conn, &self.path, devices, source)
+    }
+
+    fn device(&self, id: &str) -> Result<Option<Device>, StoreError> {
+        read::device(&self.conn, &self.path, id)
+    }
+
+    fn devices(&self, query: &DeviceQuery) -> Result<Page<Device>, StoreError> {
+        read::devices(&self.conn, &self.path, query)
+    }
+
+    fn device_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM devices", [], |r| r.get(0))
+            .map_err(sqlite_error(&self.path, "counting devices"))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    fn schema_version(&self) -> Result<u32, StoreError> {
+        migrate::user_version(&self.conn, &self.path)
+    }
+}

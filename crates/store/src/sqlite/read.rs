@@ -1,0 +1,314 @@
+//! Reading devices back: one device by id, or a filtered, sorted page of them.
+//!
+//! Filtering, ordering and LIMIT/OFFSET are in the SQL; Rust only assembles the page's rows
+//! into [`Device`]s and puts each device's own short lists in canonical order.
+
+use std::net::IpAddr;
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::merge::VENDOR;
+use super::sqlite_error;
+use crate::{DeviceQuery, DeviceSort, Page, SortOrder, StoreError};
+use model::{
+    Attribute, Device, DeviceId, DhcpFingerprint, Evidence, Hostname, HostnameSource, IpSighting,
+    MacAddr, Service, Timestamp,
+};
+
+const DEVICE_COLUMNS: &str =
+    "d.pk, d.id, d.mac_randomized, d.first_seen, d.last_seen, d.packets, d.bytes";
+
+/// Substring match on id, MACs, IPs and hostnames (kept together in `search_text` by the
+/// merge); `?1` is a LIKE pattern with `\` escapes.
+const TEXT_FILTER: &str = " WHERE d.search_text LIKE ?1 ESCAPE '\\'";
+
+/// A stored value that does not parse back: the file was damaged or edited by hand.
+#[derive(Debug)]
+struct CorruptValue(String);
+
+impl std::fmt::Display for CorruptValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CorruptValue {}
+
+fn corrupt(column: usize, what: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        column,
+        rusqlite::types::Type::Text,
+        Box::new(CorruptValue(what)),
+    )
+}
+
+/// Maps a read error: conversion failures become [`StoreError::Corrupt`], others
+/// [`StoreError::Sqlite`].
+fn read_error(path: &Path, action: String) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    let path = path.to_path_buf();
+    move |e| match e {
+        rusqlite::Error::FromSqlConversionFailure(_, _, inner) => StoreError::Corrupt {
+            path,
+            problem: format!("{action}: {inner}"),
+        },
+        e => sqlite_error(&path, action)(e),
+    }
+}
+
+/// The `devices` row of a device before its lists are loaded.
+struct DeviceRow {
+    pk: i64,
+    device: Device,
+}
+
+fn device_row(r: &Row<'_>) -> rusqlite::Result<DeviceRow> {
+    let packets: i64 = r.get(5)?;
+    let bytes: i64 = r.get(6)?;
+    Ok(DeviceRow {
+        pk: r.get(0)?,
+        device: Device {
+            id: DeviceId(r.get(1)?),
+            mac_randomized: r.get(2)?,
+            first_seen: Timestamp(r.get(3)?),
+            last_seen: Timestamp(r.get(4)?),
+            packets: u64::try_from(packets).unwrap_or(0),
+            bytes: u64::try_from(bytes).unwrap_or(0),
+            ..Device::default()
+        },
+    })
+}
+
+pub(crate) fn device(
+    conn: &Connection,
+    path: &Path,
+    id: &str,
+) -> Result<Option<Device>, StoreError> {
+    let action = || format!("reading device {id:?}");
+    let row = conn
+        .prepare_cached(&format!(
+            "SELECT {DEVICE_COLUMNS} FROM devices d WHERE d.id = ?1"
+        ))
+        .and_then(|mut s| s.query_row([id], device_row).optional())
+        .map_err(read_error(path, action()))?;
+    match row {
+        Some(row) => Ok(Some(
+            load_lists(conn, row).map_err(read_error(path, action()))?,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// `text` as a LIKE pattern matching it anywhere, with `\`, `%` and `_` taken literally.
+fn like_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+pub(crate) fn devices(
+    conn: &Connection,
+    path: &Path,
+    query: &DeviceQuery,
+) -> Result<Page<Device>, StoreError> {
+    let limit = query.limit.min(DeviceQuery::MAX_LIMIT);
+    let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
+    let pattern = query
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(like_pattern);
+
+    // Only fixed fragments go into the SQL text (the user's text is a bound parameter), so
+    // there are a few statement shapes, each prepared once and cached.
+    let order = match (query.sort, query.order) {
+        (DeviceSort::Id, SortOrder::Ascending) => "d.id ASC",
+        (DeviceSort::Id, SortOrder::Descending) => "d.id DESC",
+        (DeviceSort::LastSeen, SortOrder::Ascending) => "d.last_seen ASC, d.id ASC",
+        (DeviceSort::LastSeen, SortOrder::Descending) => "d.last_seen DESC, d.id DESC",
+    };
+    let counted = match &pattern {
+        Some(p) => conn
+            .prepare_cached(&format!("SELECT count(*) FROM devices d{TEXT_FILTER}"))
+            .and_then(|mut s| s.query_row([p], |r| r.get::<_, i64>(0))),
+        None => conn
+            .prepare_cached("SELECT count(*) FROM devices d")
+            .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0))),
+    };
+    let total = counted.map_err(read_error(path, "counting devices".into()))?;
+
+    let rows: Vec<DeviceRow> = if limit == 0 {
+        Vec::new()
+    } else {
+        let listed = match &pattern {
+            Some(p) => conn
+                .prepare_cached(&format!(
+                    "SELECT {DEVICE_COLUMNS} FROM devices d{TEXT_FILTER}
+                     ORDER BY {order} LIMIT ?2 OFFSET ?3"
+                ))
+                .and_then(|mut s| {
+                    s.query_map(params![p, limit, offset], device_row)?
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                }),
+            None => conn
+                .prepare_cached(&format!(
+                    "SELECT {DEVICE_COLUMNS} FROM devices d ORDER BY {order} LIMIT ?1 OFFSET ?2"
+                ))
+                .and_then(|mut s| {
+                    s.query_map(params![limit, offset], device_row)?
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                }),
+        };
+        listed.map_err(read_error(path, "listing devices".into()))?
+    };
+
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id = row.device.id.0.clone();
+        items.push(
+            load_lists(conn, row).map_err(read_error(path, format!("reading device {id:?}")))?,
+        );
+    }
+    Ok(Page {
+        items,
+        total: u64::try_from(total).unwrap_or(0),
+        offset: query.offset,
+        limit,
+    })
+}
+
+/// Loads a device's lists and attributes, each in canonical order.
+fn load_lists(conn: &Connection, row: DeviceRow) -> rusqlite::Result<Device> {
+    let DeviceRow { pk, mut device } = row;
+
+    device.macs = conn
+        .prepare_cached("SELECT mac FROM device_macs WHERE device_pk = ?1")?
+        .query_map([pk], |r| {
+            let text: String = r.get(0)?;
+            text.parse::<MacAddr>()
+                .map_err(|_| corrupt(0, format!("MAC address {text:?}")))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    device.macs.sort();
+
+    device.ips = conn
+        .prepare_cached("SELECT addr, first_seen, last_seen FROM device_ips WHERE device_pk = ?1")?
+        .query_map([pk], |r| {
+            let text: String = r.get(0)?;
+            let addr = text
+                .parse::<IpAddr>()
+                .map_err(|_| corrupt(0, format!("IP address {text:?}")))?;
+            Ok(IpSighting {
+                addr,
+                first_seen: Timestamp(r.get(1)?),
+                last_seen: Timestamp(r.get(2)?),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    device.ips.sort_by_key(|s| s.addr);
+
+    device.hostnames = conn
+        .prepare_cached("SELECT name, source FROM device_hostnames WHERE device_pk = ?1")?
+        .query_map([pk], |r| {
+            let source: String = r.get(1)?;
+            Ok(Hostname {
+                name: r.get(0)?,
+                source: HostnameSource::parse(&source)
+                    .ok_or_else(|| corrupt(1, format!("hostname source {source:?}")))?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    device.hostnames.sort();
+
+    device.vlans = conn
+        .prepare_cached("SELECT vlan FROM device_vlans WHERE device_pk = ?1 ORDER BY vlan")?
+        .query_map([pk], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+
+    device.services = conn
+        .prepare_cached(
+            "SELECT transport, port, app, role, peers FROM device_services
+             WHERE device_pk = ?1",
+        )?
+        .query_map([pk], |r| {
+            Ok(Service {
+                transport: r.get(0)?,
+                port: r.get(1)?,
+                app: r.get(2)?,
+                role: r.get(3)?,
+                peers: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    device
+        .services
+        .sort_by(|a, b| (&a.transport, a.port, &a.role).cmp(&(&b.transport, b.port, &b.role)));
+
+    device.roles = conn
+        .prepare_cached("SELECT role FROM device_roles WHERE device_pk = ?1 ORDER BY role")?
+        .query_map([pk], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+
+    device.dns_queries = conn
+        .prepare_cached("SELECT name FROM device_dns_queries WHERE device_pk = ?1 ORDER BY name")?
+        .query_map([pk], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+
+    device.vendor = attribute(conn, pk, VENDOR)?;
+
+    device.dhcp = conn
+        .prepare_cached(
+            "SELECT vendor_class, param_request_list, client_id, max_message_size
+             FROM device_dhcp WHERE device_pk = ?1",
+        )?
+        .query_row([pk], |r| {
+            Ok(DhcpFingerprint {
+                vendor_class: r.get(0)?,
+                param_request_list: r.get(1)?,
+                client_id: r.get(2)?,
+                max_message_size: r.get(3)?,
+            })
+        })
+        .optional()?;
+
+    Ok(device)
+}
+
+fn attribute(conn: &Connection, pk: i64, name: &str) -> rusqlite::Result<Option<Attribute>> {
+    let head: Option<(String, f64)> = conn
+        .prepare_cached(
+            "SELECT value, confidence FROM device_attributes WHERE device_pk = ?1 AND name = ?2",
+        )?
+        .query_row(params![pk, name], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((value, confidence)) = head else {
+        return Ok(None);
+    };
+    let evidence = conn
+        .prepare_cached(
+            "SELECT source, detail, weight FROM device_attribute_evidence
+             WHERE device_pk = ?1 AND name = ?2 ORDER BY ordinal",
+        )?
+        .query_map(params![pk, name], |r| {
+            Ok(Evidence {
+                source: r.get(0)?,
+                detail: r.get(1)?,
+                // Stored from an f32, so the narrowing is exact.
+                weight: r.get::<_, f64>(2)? as f32,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(Attribute {
+        value,
+        confidence: confidence as f32,
+        evidence,
+    }))
+}
