@@ -222,9 +222,7 @@ impl FrameControl {
     /// Builds a frame control from type, subtype (low 4 bits used) and flag bits.
     #[inline]
     pub const fn new(frame_type: FrameType, subtype: u8, flags: u16) -> Self {
-        Self(
-            ((frame_type.0 as u16 & 0x3) << 2) | ((subtype as u16 & 0xf) << 4) | (flags & 0xff00),
-        )
+        Self(((frame_type.0 as u16 & 0x3) << 2) | ((subtype as u16 & 0xf) << 4) | (flags & 0xff00))
     }
 
     /// Protocol version (0 for every frame this module decodes).
@@ -302,8 +300,7 @@ impl FrameControl {
     /// A data frame whose subtype carries data (not Null, QoS Null, CF-Poll...).
     #[inline]
     pub const fn is_data_with_payload(self) -> bool {
-        self.frame_type().0 == FrameType::DATA.0
-            && self.subtype() & subtype::data::NO_DATA_BIT == 0
+        self.frame_type().0 == FrameType::DATA.0 && self.subtype() & subtype::data::NO_DATA_BIT == 0
     }
 
     /// A data frame with both DS bits: it carries Address 4 (WDS / mesh).
@@ -333,20 +330,27 @@ impl FrameControl {
     /// (§9.2.4.1.10).
     #[inline]
     const fn has_ht_control(self) -> bool {
-        self.order()
-            && (self.is_qos_data() || self.frame_type().0 == FrameType::MANAGEMENT.0)
+        self.order() && (self.is_qos_data() || self.frame_type().0 == FrameType::MANAGEMENT.0)
     }
 
     /// Offset of the QoS Control field, after Address 4 if present.
     #[inline]
     const fn qos_offset(self) -> usize {
-        if self.has_addr4() { field::ADDR4.end } else { HEADER_LEN_3ADDR }
+        if self.has_addr4() {
+            field::ADDR4.end
+        } else {
+            HEADER_LEN_3ADDR
+        }
     }
 
     /// Offset of the HT Control field.
     #[inline]
     const fn ht_offset(self) -> usize {
-        if self.is_qos_data() { self.qos_offset() + QOS_CONTROL_LEN } else { HEADER_LEN_3ADDR }
+        if self.is_qos_data() {
+            self.qos_offset() + QOS_CONTROL_LEN
+        } else {
+            HEADER_LEN_3ADDR
+        }
     }
 
     /// Length of the MAC header this frame control announces (protocol version 0).
@@ -363,10 +367,11 @@ impl FrameControl {
                 }
             }
             FrameType::CONTROL => {
-                if self.has_addr2() || self.subtype() == subtype::control::CONTROL_WRAPPER {
-                    // RA, TA; the Control Wrapper has RA, carried frame control, HT control.
+                if self.has_addr2() {
                     CONTROL_HEADER_LEN_TA
                 } else {
+                    // ACK, CTS; also the Control Wrapper, whose carried frame control and HT
+                    // control are left in the body.
                     MIN_HEADER_LEN
                 }
             }
@@ -430,7 +435,9 @@ impl<T: AsRef<[u8]>> Packet<T> {
     #[inline]
     pub fn check_len(&self) -> Result<(), Malformed> {
         let b = self.buffer.as_ref();
-        let fc = b.get(field::FRAME_CONTROL).ok_or(Malformed::Ieee80211Truncated)?;
+        let fc = b
+            .get(field::FRAME_CONTROL)
+            .ok_or(Malformed::Ieee80211Truncated)?;
         let fc = FrameControl(u16::from_le_bytes([fc[0], fc[1]]));
         if b.len() < fc.header_len() {
             Err(Malformed::Ieee80211Truncated)
@@ -448,7 +455,10 @@ impl<T: AsRef<[u8]>> Packet<T> {
     /// Frame Control.
     #[inline]
     pub fn frame_control(&self) -> FrameControl {
-        FrameControl(read_u16_le(self.buffer.as_ref(), field::FRAME_CONTROL.start))
+        FrameControl(read_u16_le(
+            self.buffer.as_ref(),
+            field::FRAME_CONTROL.start,
+        ))
     }
 
     /// Duration/ID.
@@ -730,12 +740,17 @@ impl<'a> DataFrame<'a> {
 /// For an A-MSDU the first subframe is returned; call [`DataFrame::next_msdu`] for the rest.
 pub fn data_frame(frame: &[u8], has_fcs: bool) -> Result<Option<DataFrame<'_>>, Malformed> {
     let frame = if has_fcs {
-        let end = frame.len().checked_sub(FCS_LEN).ok_or(Malformed::Ieee80211Truncated)?;
+        let end = frame
+            .len()
+            .checked_sub(FCS_LEN)
+            .ok_or(Malformed::Ieee80211Truncated)?;
         &frame[..end]
     } else {
         frame
     };
-    let fc = frame.get(field::FRAME_CONTROL).ok_or(Malformed::Ieee80211Truncated)?;
+    let fc = frame
+        .get(field::FRAME_CONTROL)
+        .ok_or(Malformed::Ieee80211Truncated)?;
     let fc = FrameControl(u16::from_le_bytes([fc[0], fc[1]]));
     if fc.protocol_version() != 0 || !fc.is_data_with_payload() || fc.protected() {
         return Ok(None);
@@ -767,7 +782,11 @@ pub fn data_frame(frame: &[u8], has_fcs: bool) -> Result<Option<DataFrame<'_>>, 
     if packet.qos_control().is_some_and(|qos| qos & 0x0080 != 0) {
         return next_amsdu_subframe(&base, body);
     }
-    Ok(llc_snap(body)?.map(|(ethertype, payload)| DataFrame { ethertype, payload, ..base }))
+    Ok(llc_snap(body)?.map(|(ethertype, payload)| DataFrame {
+        ethertype,
+        payload,
+        ..base
+    }))
 }
 
 /// Decodes the next A-MSDU subframe from `rest`, skipping those that are not SNAP.
@@ -776,12 +795,18 @@ fn next_amsdu_subframe<'a>(
     mut rest: &'a [u8],
 ) -> Result<Option<DataFrame<'a>>, Malformed> {
     while !rest.is_empty() {
-        let header = rest.get(..AMSDU_HEADER_LEN).ok_or(Malformed::Ieee80211Truncated)?;
+        let header = rest
+            .get(..AMSDU_HEADER_LEN)
+            .ok_or(Malformed::Ieee80211Truncated)?;
         let len = usize::from(u16::from_be_bytes([header[12], header[13]]));
         let end = AMSDU_HEADER_LEN + len;
-        let msdu = rest.get(AMSDU_HEADER_LEN..end).ok_or(Malformed::Ieee80211Truncated)?;
+        let msdu = rest
+            .get(AMSDU_HEADER_LEN..end)
+            .ok_or(Malformed::Ieee80211Truncated)?;
         // Every subframe but the last is padded to a multiple of 4 bytes.
-        rest = rest.get(end.next_multiple_of(AMSDU_ALIGN)..).unwrap_or_default();
+        rest = rest
+            .get(end.next_multiple_of(AMSDU_ALIGN)..)
+            .unwrap_or_default();
         if let Some((ethertype, payload)) = llc_snap(msdu)? {
             return Ok(Some(DataFrame {
                 destination: read_mac(header, field::AMSDU_DA.start),
@@ -803,7 +828,9 @@ fn llc_snap(body: &[u8]) -> Result<Option<(u16, &[u8])>, Malformed> {
     if llc != LLC_SNAP {
         return Ok(None);
     }
-    let snap = body.get(field::SNAP_OUI.start..LLC_SNAP_LEN).ok_or(Malformed::LlcTruncated)?;
+    let snap = body
+        .get(field::SNAP_OUI.start..LLC_SNAP_LEN)
+        .ok_or(Malformed::LlcTruncated)?;
     let (oui, ethertype) = snap.split_at(3);
     if oui != OUI_RFC1042 && oui != OUI_BRIDGE_TUNNEL {
         return Ok(None);
@@ -820,4 +847,460 @@ fn read_u16_le(b: &[u8], at: usize) -> u16 {
 #[inline]
 fn read_mac(b: &[u8], at: usize) -> MacAddr {
     MacAddr([b[at], b[at + 1], b[at + 2], b[at + 3], b[at + 4], b[at + 5]])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Decodes whitespace-separated hex, for the parts of fixtures that are upper layers.
+    fn hex(s: &str) -> Vec<u8> {
+        let digits: Vec<u8> = s.bytes().filter(u8::is_ascii_hexdigit).collect();
+        digits
+            .chunks(2)
+            .map(|pair| {
+                let text = std::str::from_utf8(pair).expect("ascii");
+                u8::from_str_radix(text, 16).expect("hex")
+            })
+            .collect()
+    }
+
+    fn concat(parts: &[&[u8]]) -> Vec<u8> {
+        parts.concat()
+    }
+
+    const AP: MacAddr = MacAddr([0x8a, 0x15, 0x14, 0x9b, 0x5a, 0xe0]);
+    const IPAD: MacAddr = MacAddr([0x90, 0x72, 0x40, 0x97, 0xb6, 0xf5]);
+    const ROUTER: MacAddr = MacAddr([0x44, 0x2b, 0x03, 0xaa, 0xab, 0x8d]);
+
+    /// zeek testing/btest/Traces/wlanmon.pcap frame 1 (LINKTYPE_IEEE802_11): QoS data, ToDS.
+    const QOS_TO_DS_HEADER: [u8; 34] = [
+        0x88, 0x01, // frame control: version 0, type 2 (data), subtype 8 (QoS data); ToDS
+        0x2c, 0x00, // duration 44 µs
+        0x8a, 0x15, 0x14, 0x9b, 0x5a, 0xe0, // addr1 = BSSID (ToDS=1 FromDS=0)
+        0x90, 0x72, 0x40, 0x97, 0xb6, 0xf5, // addr2 = SA
+        0x44, 0x2b, 0x03, 0xaa, 0xab, 0x8d, // addr3 = DA
+        0x10, 0x00, // sequence control: fragment 0, sequence 1
+        0x06, 0x00, // QoS control: TID 6
+        0xaa, 0xaa, 0x03, // LLC: DSAP SNAP, SSAP SNAP, UI
+        0x00, 0x00, 0x00, // SNAP OUI 00-00-00 (RFC 1042)
+        0x08, 0x00, // EtherType IPv4
+    ];
+    /// The rest of frame 1: a 63-byte IPv4/UDP DNS query, then 4 trailing FCS bytes.
+    const QOS_TO_DS_REST: &str = "
+        45 00 00 3f d6 8d 00 00 40 11 ae a2 ac 11 9c 4c d0 43 dc dc f1 2a 00 35 00 2b c5 df
+        a7 2f 01 00 00 01 00 00 00 00 00 00 07 63 61 70 74 69 76 65 05 61 70 70 6c 65 03 63
+        6f 6d 00 00 01 00 01
+        03 12 c6 a7";
+
+    /// wlanmon.pcap frame 2: QoS data, FromDS (first 34 bytes).
+    const QOS_FROM_DS_HEADER: [u8; 34] = [
+        0x88, 0x02, // frame control: QoS data; FromDS
+        0x30, 0x00, // duration 48
+        0x90, 0x72, 0x40, 0x97, 0xb6, 0xf5, // addr1 = DA
+        0x8a, 0x15, 0x14, 0x9b, 0x5a, 0xe0, // addr2 = BSSID
+        0x44, 0x2b, 0x03, 0xaa, 0xab, 0x8d, // addr3 = SA
+        0x40, 0x00, // sequence 4
+        0x00, 0x00, // QoS control: TID 0
+        0xaa, 0xaa, 0x03, 0x00, 0x00, 0x00, 0x08, 0x00, // LLC/SNAP, IPv4
+    ];
+
+    /// wlanmon.pcap frame 3: non-QoS data, FromDS, to an IPv6 multicast group (first 32 bytes).
+    const DATA_FROM_DS_MULTICAST: [u8; 34] = [
+        0x08, 0x02, // frame control: data (subtype 0); FromDS
+        0x00, 0x00, // duration 0
+        0x33, 0x33, 0x00, 0x00, 0x00, 0xfb, // addr1 = DA 33:33:00:00:00:fb (mDNS group)
+        0x8a, 0x15, 0x14, 0x9b, 0x5a, 0xe0, // addr2 = BSSID
+        0xa4, 0x67, 0x06, 0xf7, 0xec, 0x54, // addr3 = SA
+        0xb0, 0xad, // sequence 2779
+        0xaa, 0xaa, 0x03, 0x00, 0x00, 0x00, 0x86, 0xdd, // LLC/SNAP, IPv6
+        0x60, 0x00, // IPv6 header begins
+    ];
+
+    /// arkime tests/pcap/80211http.pcap frame 1 (LINKTYPE_IEEE802_11_RADIOTAP), whole.
+    fn arkime_frame() -> Vec<u8> {
+        concat(&[
+            // radiotap: v0, length 36, two bitmaps, TSFT, Flags 0x10 (FCS at end), ...
+            &hex("00 00 24 00 2f 40 00 a0 20 08 00 00 00 00 00 00
+                  28 eb 68 28 00 00 00 00 10 16 9e 09 a0 00 ba 00 00 00 ba 00"),
+            &[
+                0x08, 0x01, // frame control: data (subtype 0); ToDS
+                0x02, 0x01, // duration 258
+                0x88, 0x25, 0x93, 0x40, 0x6b, 0x6f, // addr1 = BSSID
+                0xf8, 0xa9, 0xd0, 0x1e, 0x90, 0xa3, // addr2 = SA
+                0x88, 0x25, 0x93, 0x40, 0x6b, 0x6f, // addr3 = DA (the AP itself)
+                0x20, 0xb7, // sequence 2930
+                0xaa, 0xaa, 0x03, 0x00, 0x00, 0x00, 0x08, 0x00, // LLC/SNAP, IPv4
+            ],
+            // IPv4/TCP SYN, 60 bytes
+            &hex(
+                "45 00 00 3c f9 31 40 00 40 06 61 30 ac 05 05 71 0e 11 20 d3 c1 09 00 50
+                  96 74 0d d6 00 00 00 00 a0 02 ff ff 0d 1b 00 00 02 04 05 b4 04 02 08 0a
+                  ff ff f4 e7 00 00 00 00 01 03 03 06",
+            ),
+            &[0x38, 0xac, 0x82, 0xfa], // FCS
+        ])
+    }
+
+    #[test]
+    fn test_deconstruct_qos_data_to_ds() {
+        let frame = concat(&[&QOS_TO_DS_HEADER, &hex(QOS_TO_DS_REST)]);
+        assert_eq!(frame.len(), 101);
+        let p = Packet::new_checked(&frame[..]).expect("valid");
+        let fc = p.frame_control();
+        assert_eq!(fc, FrameControl(0x0188));
+        assert_eq!(fc.protocol_version(), 0);
+        assert_eq!(fc.frame_type(), FrameType::DATA);
+        assert_eq!(fc.subtype(), subtype::data::QOS_DATA);
+        assert!(fc.to_ds() && !fc.from_ds());
+        assert!(!fc.more_fragments() && !fc.retry() && !fc.power_management());
+        assert!(!fc.more_data() && !fc.protected() && !fc.order());
+        assert!(fc.is_qos_data() && fc.is_data_with_payload());
+        assert_eq!(p.duration(), 44);
+        assert_eq!(p.addr1(), AP);
+        assert_eq!(p.addr2(), Some(IPAD));
+        assert_eq!(p.addr3(), Some(ROUTER));
+        assert_eq!(p.sequence_control(), Some(0x0010));
+        assert_eq!(p.addr4(), None);
+        assert_eq!(p.qos_control(), Some(6));
+        assert_eq!(p.ht_control(), None);
+        assert_eq!(p.header_len(), 26);
+        assert_eq!(p.payload()[..3], [0xaa, 0xaa, 0x03]);
+
+        let df = data_frame(&frame, true).expect("valid").expect("data");
+        assert_eq!(df.bssid, Some(AP));
+        assert_eq!(df.source, IPAD);
+        assert_eq!(df.destination, ROUTER);
+        assert_eq!((df.receiver, df.transmitter), (AP, IPAD));
+        assert_eq!(df.ethertype, 0x0800);
+        assert_eq!(df.payload.len(), 63);
+        assert_eq!(df.payload[0], 0x45);
+        assert_eq!(df.next_msdu(), Ok(None));
+        // Without FCS stripping the 4 trailing bytes stay in the payload.
+        let df = data_frame(&frame, false).expect("valid").expect("data");
+        assert_eq!(df.payload.len(), 67);
+    }
+
+    #[test]
+    fn test_deconstruct_qos_data_from_ds() {
+        let df = data_frame(&QOS_FROM_DS_HEADER, false)
+            .expect("valid")
+            .expect("data");
+        assert_eq!(df.destination, IPAD);
+        assert_eq!(df.bssid, Some(AP));
+        assert_eq!(df.source, ROUTER);
+        assert_eq!(df.ethertype, 0x0800);
+        assert!(df.payload.is_empty());
+    }
+
+    #[test]
+    fn test_deconstruct_data_from_ds_multicast() {
+        let p = Packet::new_checked(&DATA_FROM_DS_MULTICAST[..]).expect("valid");
+        assert_eq!(p.header_len(), 24);
+        assert_eq!(p.qos_control(), None);
+        assert_eq!(p.sequence_control().map(|s| s >> 4), Some(2779));
+        let df = data_frame(&DATA_FROM_DS_MULTICAST, false)
+            .expect("valid")
+            .expect("data");
+        assert_eq!(df.destination, MacAddr([0x33, 0x33, 0, 0, 0, 0xfb]));
+        assert_eq!(df.source, MacAddr([0xa4, 0x67, 0x06, 0xf7, 0xec, 0x54]));
+        assert_eq!(df.bssid, Some(AP));
+        assert_eq!(df.ethertype, 0x86dd);
+        assert_eq!(df.payload, [0x60, 0x00]);
+    }
+
+    #[test]
+    fn radiotap_then_data_frame() {
+        let bytes = arkime_frame();
+        assert_eq!(bytes.len(), 132);
+        let radiotap = crate::radiotap::Packet::new_checked(&bytes[..]).expect("radiotap");
+        assert!(radiotap.has_fcs());
+        let df = data_frame(radiotap.payload(), radiotap.has_fcs())
+            .expect("valid")
+            .expect("data");
+        let ap = MacAddr([0x88, 0x25, 0x93, 0x40, 0x6b, 0x6f]);
+        let station = MacAddr([0xf8, 0xa9, 0xd0, 0x1e, 0x90, 0xa3]);
+        assert_eq!(
+            (df.source, df.destination, df.bssid),
+            (station, ap, Some(ap))
+        );
+        assert_eq!(df.ethertype, 0x0800);
+        assert_eq!(df.payload.len(), 60);
+        assert_eq!(df.payload[..2], [0x45, 0x00]);
+        assert_eq!(df.payload[59], 0x06);
+    }
+
+    /// Builds a data frame from a header repr, an EtherType and a payload.
+    fn build(repr: &Repr, ethertype: u16, payload: &[u8]) -> Vec<u8> {
+        let mut buf = vec![0; repr.buffer_len() + LLC_SNAP_LEN + payload.len()];
+        repr.emit(&mut Packet::new_unchecked(&mut buf));
+        let at = repr.buffer_len();
+        emit_llc_snap(&mut buf[at..], ethertype);
+        buf[at + LLC_SNAP_LEN..].copy_from_slice(payload);
+        buf
+    }
+
+    fn header(frame_control: FrameControl) -> Repr {
+        Repr {
+            frame_control,
+            duration: 0,
+            addr1: MacAddr([1; 6]),
+            addr2: Some(MacAddr([2; 6])),
+            addr3: Some(MacAddr([3; 6])),
+            sequence_control: Some(0x1230),
+            addr4: Some(MacAddr([4; 6])),
+            qos_control: Some(0),
+            ht_control: Some(0x0102_0304),
+        }
+    }
+
+    #[test]
+    fn address_table_for_all_ds_combinations() {
+        let (a1, a2, a3, a4) = (
+            MacAddr([1; 6]),
+            MacAddr([2; 6]),
+            MacAddr([3; 6]),
+            MacAddr([4; 6]),
+        );
+        for (flags, da, sa, bssid) in [
+            (0, a1, a2, Some(a3)),
+            (FrameControl::TO_DS, a3, a2, Some(a1)),
+            (FrameControl::FROM_DS, a1, a3, Some(a2)),
+            (FrameControl::TO_DS | FrameControl::FROM_DS, a3, a4, None),
+        ] {
+            let fc = FrameControl::new(FrameType::DATA, subtype::data::DATA, flags);
+            let frame = build(&header(fc), 0x0806, b"arp");
+            let df = data_frame(&frame, false).expect("valid").expect("data");
+            assert_eq!(
+                (df.destination, df.source, df.bssid),
+                (da, sa, bssid),
+                "{fc:?}"
+            );
+            assert_eq!((df.receiver, df.transmitter), (a1, a2));
+            assert_eq!((df.ethertype, df.payload), (0x0806, &b"arp"[..]));
+        }
+    }
+
+    #[test]
+    fn four_address_qos_with_ht_control() {
+        let fc = FrameControl::new(
+            FrameType::DATA,
+            subtype::data::QOS_DATA,
+            FrameControl::TO_DS | FrameControl::FROM_DS | FrameControl::ORDER,
+        );
+        assert_eq!(fc.header_len(), 24 + 6 + 2 + 4);
+        let frame = build(&header(fc), 0x86dd, b"v6");
+        let p = Packet::new_checked(&frame[..]).expect("valid");
+        assert_eq!(p.addr4(), Some(MacAddr([4; 6])));
+        assert_eq!(p.qos_control(), Some(0));
+        assert_eq!(p.ht_control(), Some(0x0102_0304));
+        assert_eq!(Repr::parse(&p), Ok(header(fc)));
+        let df = data_frame(&frame, false).expect("valid").expect("data");
+        assert_eq!((df.ethertype, df.payload), (0x86dd, &b"v6"[..]));
+        // Order on a non-QoS data frame means strictly ordered, not +HTC.
+        let fc = FrameControl::new(FrameType::DATA, subtype::data::DATA, FrameControl::ORDER);
+        assert_eq!(fc.header_len(), 24);
+    }
+
+    #[test]
+    fn frames_without_decodable_data_are_none() {
+        let data = FrameControl::new(FrameType::DATA, subtype::data::DATA, 0);
+        for fc in [
+            FrameControl::new(FrameType::DATA, subtype::data::NULL, FrameControl::TO_DS),
+            FrameControl::new(
+                FrameType::DATA,
+                subtype::data::QOS_NULL,
+                FrameControl::TO_DS,
+            ),
+            FrameControl::new(
+                FrameType::DATA,
+                subtype::data::QOS_DATA,
+                FrameControl::PROTECTED,
+            ),
+            FrameControl::new(FrameType::MANAGEMENT, subtype::management::BEACON, 0),
+            FrameControl(data.0 | 1), // protocol version 1
+        ] {
+            let frame = build(&header(fc), 0x0800, b"x");
+            assert_eq!(data_frame(&frame, false), Ok(None), "{fc:?}");
+        }
+        // ACK: 10 bytes, control type.
+        let ack = [0xd4, 0x00, 0x00, 0x00, 1, 2, 3, 4, 5, 6];
+        assert_eq!(data_frame(&ack, false), Ok(None));
+        let p = Packet::new_checked(&ack[..]).expect("valid");
+        assert_eq!(p.frame_control().frame_type(), FrameType::CONTROL);
+        assert_eq!(p.frame_control().subtype(), subtype::control::ACK);
+        assert_eq!(p.addr1(), MacAddr([1, 2, 3, 4, 5, 6]));
+        assert_eq!(
+            (p.addr2(), p.addr3(), p.sequence_control()),
+            (None, None, None)
+        );
+        assert!(p.payload().is_empty());
+    }
+
+    #[test]
+    fn non_snap_llc_is_none_and_bridge_tunnel_is_accepted() {
+        let fc = FrameControl::new(FrameType::DATA, subtype::data::DATA, FrameControl::TO_DS);
+        let mut frame = build(&header(fc), 0x80f3, b"aarp");
+        assert!(data_frame(&frame, false).expect("valid").is_some());
+        frame[24 + 5] = 0xf8; // SNAP OUI 00-00-F8: 802.1H bridge tunnel
+        let df = data_frame(&frame, false).expect("valid").expect("data");
+        assert_eq!(df.ethertype, 0x80f3);
+        frame[24 + 3..24 + 6].copy_from_slice(&[0x00, 0x40, 0x96]); // Cisco OUI: not an EtherType
+        assert_eq!(data_frame(&frame, false), Ok(None));
+        frame[24..27].copy_from_slice(&[0x42, 0x42, 0x03]); // spanning tree LLC, not SNAP
+        assert_eq!(data_frame(&frame, false), Ok(None));
+    }
+
+    #[test]
+    fn control_frames_with_transmitter() {
+        let rts = [0xb4, 0x00, 0x10, 0x00, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2];
+        let p = Packet::new_checked(&rts[..]).expect("valid");
+        assert_eq!(p.frame_control().subtype(), subtype::control::RTS);
+        assert_eq!(p.duration(), 16);
+        assert_eq!(p.addr2(), Some(MacAddr([2; 6])));
+        assert_eq!(p.addr3(), None);
+        // An RTS cut after its RA.
+        assert_eq!(
+            Packet::new_checked(&rts[..10]).err(),
+            Some(Malformed::Ieee80211Truncated)
+        );
+    }
+
+    #[test]
+    fn truncated_frames_are_ieee80211_truncated() {
+        let frame = concat(&[&QOS_TO_DS_HEADER, &hex(QOS_TO_DS_REST)]);
+        // Shorter than the FCS being stripped.
+        for len in 0..FCS_LEN {
+            assert_eq!(
+                data_frame(&frame[..len], true),
+                Err(Malformed::Ieee80211Truncated)
+            );
+        }
+        // No room for the frame control.
+        assert_eq!(
+            data_frame(&frame[..1], false),
+            Err(Malformed::Ieee80211Truncated)
+        );
+        assert_eq!(
+            Packet::new_checked(&frame[..1]).err(),
+            Some(Malformed::Ieee80211Truncated)
+        );
+        // Every cut inside the 26-byte QoS data header.
+        for len in 2..26 {
+            assert_eq!(
+                data_frame(&frame[..len], false),
+                Err(Malformed::Ieee80211Truncated)
+            );
+            assert_eq!(
+                Packet::new_checked(&frame[..len]).err(),
+                Some(Malformed::Ieee80211Truncated)
+            );
+        }
+        assert_eq!(
+            Repr::parse(&Packet::new_unchecked(&frame[..20])),
+            Err(Malformed::Ieee80211Truncated)
+        );
+    }
+
+    #[test]
+    fn short_body_is_llc_truncated() {
+        let frame = concat(&[&QOS_TO_DS_HEADER, &hex(QOS_TO_DS_REST)]);
+        // Every cut between the end of the header and the end of the SNAP header.
+        for len in 26..34 {
+            assert_eq!(
+                data_frame(&frame[..len], false),
+                Err(Malformed::LlcTruncated),
+                "{len}"
+            );
+        }
+        assert!(data_frame(&frame[..34], false).expect("valid").is_some());
+    }
+
+    /// A-MSDU subframe: DA, SA, big-endian length, MSDU.
+    fn subframe(da: u8, sa: u8, msdu: &[u8]) -> Vec<u8> {
+        let len = u16::try_from(msdu.len()).expect("short").to_be_bytes();
+        concat(&[&[da; 6], &[sa; 6], &len, msdu])
+    }
+
+    #[test]
+    fn amsdu_subframes_are_unpacked() {
+        let fc = FrameControl::new(
+            FrameType::DATA,
+            subtype::data::QOS_DATA,
+            FrameControl::FROM_DS,
+        );
+        let mut repr = header(fc);
+        repr.qos_control = Some(0x0080); // A-MSDU present
+        let mut frame = vec![0; repr.buffer_len()];
+        repr.emit(&mut Packet::new_unchecked(&mut frame));
+        let first = subframe(0xd1, 0x51, &hex("aa aa 03 00 00 00 08 00 45"));
+        let skipped = subframe(0xd2, 0x52, &hex("42 42 03 00")); // not SNAP
+        let last = subframe(0xd3, 0x53, &hex("aa aa 03 00 00 00 86 dd 60 00"));
+        // 14 + 9 = 23 → pad 1; 14 + 4 = 18 → pad 2; the last subframe is not padded.
+        frame.extend(concat(&[&first, &[0], &skipped, &[0, 0], &last]));
+        let df = data_frame(&frame, false).expect("valid").expect("first");
+        assert_eq!(
+            (df.destination, df.source),
+            (MacAddr([0xd1; 6]), MacAddr([0x51; 6]))
+        );
+        assert_eq!((df.ethertype, df.payload), (0x0800, &[0x45][..]));
+        assert_eq!(df.bssid, Some(MacAddr([2; 6])));
+        let df = df.next_msdu().expect("valid").expect("last");
+        assert_eq!(
+            (df.destination, df.source),
+            (MacAddr([0xd3; 6]), MacAddr([0x53; 6]))
+        );
+        assert_eq!((df.ethertype, df.payload), (0x86dd, &[0x60, 0x00][..]));
+        assert_eq!(df.next_msdu(), Ok(None));
+
+        // A subframe whose length runs past the body.
+        let mut cut = frame.clone();
+        cut.truncate(frame.len() - 1);
+        let df = data_frame(&cut, false).expect("valid").expect("first");
+        assert_eq!(df.next_msdu(), Err(Malformed::Ieee80211Truncated));
+        // A subframe header cut short.
+        let at = repr.buffer_len() + 10;
+        assert_eq!(
+            data_frame(&frame[..at], false),
+            Err(Malformed::Ieee80211Truncated)
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn header_roundtrip(fc: u16, bytes in proptest::collection::vec(any::<u8>(), 36)) {
+            let fc = FrameControl(fc);
+            let mut wire = bytes[..fc.header_len()].to_vec();
+            wire[..2].copy_from_slice(&fc.0.to_le_bytes());
+            let repr = Repr::parse(&Packet::new_checked(&wire[..]).expect("valid")).expect("parse");
+            prop_assert_eq!(repr.buffer_len(), wire.len());
+            let mut out = vec![0xa5; repr.buffer_len()];
+            repr.emit(&mut Packet::new_unchecked(&mut out));
+            prop_assert_eq!(&out, &wire);
+            prop_assert_eq!(Repr::parse(&Packet::new_checked(&out[..]).expect("valid")), Ok(repr));
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..80),
+                                       fc: u16, has_fcs: bool) {
+            let mut bytes = bytes;
+            if bytes.len() >= 2 {
+                bytes[..2].copy_from_slice(&fc.to_le_bytes());
+            }
+            if let Ok(Some(mut df)) = data_frame(&bytes, has_fcs) {
+                let mut n = 0;
+                while let Ok(Some(next)) = df.next_msdu() {
+                    df = next;
+                    n += 1;
+                    prop_assert!(n < 80);
+                }
+            }
+            if let Ok(p) = Packet::new_checked(&bytes[..]) {
+                let _ = (p.frame_control(), p.duration(), p.addr1(), p.addr2(), p.addr3());
+                let _ = (p.sequence_control(), p.addr4(), p.qos_control(), p.ht_control());
+                let _ = p.payload();
+            }
+        }
+    }
 }

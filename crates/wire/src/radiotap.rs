@@ -263,7 +263,10 @@ impl<T: AsRef<[u8]>> Packet<T> {
     #[inline]
     pub fn header_len(&self) -> usize {
         let b = self.buffer.as_ref();
-        usize::from(u16::from_le_bytes([b[field::LENGTH.start], b[field::LENGTH.start + 1]]))
+        usize::from(u16::from_le_bytes([
+            b[field::LENGTH.start],
+            b[field::LENGTH.start + 1],
+        ]))
     }
 
     /// The first present bitmap.
@@ -320,7 +323,9 @@ impl<T: AsRef<[u8]>> Packet<T> {
     /// Antenna signal power in dBm.
     #[inline]
     pub fn antenna_signal_dbm(&self) -> Option<i8> {
-        Some(i8::from_le_bytes([*self.field(PresentBit::ANTENNA_SIGNAL_DBM)?.first()?]))
+        Some(i8::from_le_bytes([*self
+            .field(PresentBit::ANTENNA_SIGNAL_DBM)?
+            .first()?]))
     }
 }
 
@@ -420,7 +425,7 @@ impl Repr {
         let present = self.present();
         let b = &mut packet.buffer.as_mut()[..len];
         b.fill(0);
-        // The header of five fields is at most 8 + 8 + 1 + 1 + 2 + 4 + 1 = 25 bytes.
+        // The header of these five fields is at most 8 + 8 + 1 + 1 + 4 + 1 = 23 bytes.
         b[field::LENGTH].copy_from_slice(&(len as u16).to_le_bytes());
         b[field::PRESENT].copy_from_slice(&present.to_le_bytes());
         let mut offset = HEADER_LEN;
@@ -444,9 +449,11 @@ mod tests {
         0x00, // version 0
         0x00, // pad
         0x24, 0x00, // length 36 (little-endian)
-        0x2f, 0x40, 0x00, 0xa0, // present 0xa000402f: TSFT Flags Rate Channel dBmSignal RXflags
+        0x2f, 0x40, 0x00,
+        0xa0, // present 0xa000402f: TSFT Flags Rate Channel dBmSignal RXflags
         //                          + radiotap NS next (29) + Ext (31)
-        0x20, 0x08, 0x00, 0x00, // present 0x00000820: dBmSignal Antenna (second namespace word)
+        0x20, 0x08, 0x00,
+        0x00, // present 0x00000820: dBmSignal Antenna (second namespace word)
         0x00, 0x00, 0x00, 0x00, // padding: TSFT is 8-aligned, so it starts at 16
         0x28, 0xeb, 0x68, 0x28, 0x00, 0x00, 0x00, 0x00, // TSFT 677964584 µs
         0x10, // Flags 0x10: FCS at end
@@ -470,7 +477,13 @@ mod tests {
         assert_eq!(p.flags(), Some(Flags(0x10)));
         assert!(p.has_fcs());
         assert_eq!(p.rate(), Some(22));
-        assert_eq!(p.channel(), Some(Channel { frequency: 2462, flags: 0x00a0 }));
+        assert_eq!(
+            p.channel(),
+            Some(Channel {
+                frequency: 2462,
+                flags: 0x00a0
+            })
+        );
         assert_eq!(p.antenna_signal_dbm(), Some(-70));
         assert_eq!(p.field(PresentBit(14)), Some(&[0, 0][..]));
         assert_eq!(p.field(PresentBit::ANTENNA), None);
@@ -524,7 +537,10 @@ mod tests {
     fn bad_version_is_radiotap_bad_version() {
         let mut bytes = ARKIME;
         bytes[0] = 1;
-        assert_eq!(Packet::new_checked(&bytes[..]).err(), Some(Malformed::RadiotapBadVersion));
+        assert_eq!(
+            Packet::new_checked(&bytes[..]).err(),
+            Some(Malformed::RadiotapBadVersion)
+        );
     }
 
     #[test]
@@ -532,19 +548,36 @@ mod tests {
         // length below the fixed header
         let mut bytes = ARKIME;
         bytes[2] = 7;
-        assert_eq!(Packet::new_checked(&bytes[..]).err(), Some(Malformed::RadiotapTruncated));
+        assert_eq!(
+            Packet::new_checked(&bytes[..]).err(),
+            Some(Malformed::RadiotapTruncated)
+        );
         // length beyond the buffer
         bytes[2] = 41;
-        assert_eq!(Packet::new_checked(&bytes[..]).err(), Some(Malformed::RadiotapTruncated));
+        assert_eq!(
+            Packet::new_checked(&bytes[..]).err(),
+            Some(Malformed::RadiotapTruncated)
+        );
         // length too short for the announced fields (ends inside the Channel field)
         bytes[2] = 28;
-        assert_eq!(Packet::new_checked(&bytes[..]).err(), Some(Malformed::RadiotapTruncated));
+        assert_eq!(
+            Packet::new_checked(&bytes[..]).err(),
+            Some(Malformed::RadiotapTruncated)
+        );
         // Ext bit set on every bitmap: bitmaps run past length
-        let endless = [0x00, 0x00, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00, 0x80];
-        assert_eq!(Packet::new_checked(&endless[..]).err(), Some(Malformed::RadiotapTruncated));
+        let endless = [
+            0x00, 0x00, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00, 0x80,
+        ];
+        assert_eq!(
+            Packet::new_checked(&endless[..]).err(),
+            Some(Malformed::RadiotapTruncated)
+        );
         // TSFT announced, header of 12 bytes: alignment pushes it to 8..16
         let tsft = [0x00, 0x00, 0x0c, 0x00, 0x01, 0x00, 0x00, 0x00, 0, 0, 0, 0];
-        assert_eq!(Packet::new_checked(&tsft[..]).err(), Some(Malformed::RadiotapTruncated));
+        assert_eq!(
+            Packet::new_checked(&tsft[..]).err(),
+            Some(Malformed::RadiotapTruncated)
+        );
     }
 
     #[test]
@@ -556,16 +589,19 @@ mod tests {
                 tsft: Some(677_964_584),
                 flags: Some(Flags(Flags::FCS)),
                 rate: Some(22),
-                channel: Some(Channel { frequency: 2462, flags: 0x00a0 }),
+                channel: Some(Channel {
+                    frequency: 2462,
+                    flags: 0x00a0
+                }),
                 antenna_signal_dbm: Some(-70),
             }
         );
         let mut buf = vec![0xa5; repr.buffer_len()];
         repr.emit(&mut Packet::new_unchecked(&mut buf));
         // One bitmap: fields start at 8, TSFT at 8..16, then as in the capture.
-        assert_eq!(buf.len(), 25);
-        assert_eq!(buf[..8], [0x00, 0x00, 25, 0x00, 0x2f, 0x00, 0x00, 0x00]);
-        assert_eq!(buf[8..25], ARKIME[16..33]);
+        assert_eq!(buf.len(), 23);
+        assert_eq!(buf[..8], [0x00, 0x00, 23, 0x00, 0x2f, 0x00, 0x00, 0x00]);
+        assert_eq!(buf[8..23], ARKIME[16..31]);
     }
 
     proptest! {
