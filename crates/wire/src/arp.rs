@@ -370,7 +370,10 @@ mod tests {
             packet.sender_hardware_addr(),
             MacAddr([0x00, 0x1b, 0x21, 0x3a, 0x4f, 0x10])
         );
-        assert_eq!(packet.sender_protocol_addr(), Ipv4Addr::new(192, 168, 1, 10));
+        assert_eq!(
+            packet.sender_protocol_addr(),
+            Ipv4Addr::new(192, 168, 1, 10)
+        );
         assert_eq!(packet.target_hardware_addr(), MacAddr::ZERO);
         assert_eq!(packet.target_protocol_addr(), Ipv4Addr::new(192, 168, 1, 1));
         assert_eq!(Repr::parse(&packet).unwrap(), fixture_repr());

@@ -253,7 +253,8 @@ impl OptionBytes {
 
     /// Copies `options` if it is at most [`Self::CAPACITY`] bytes and a multiple of 4.
     pub fn new(options: &[u8]) -> Option<Self> {
-        if options.len() > Self::CAPACITY || options.len() % 4 != 0 {
+        // `& 3` rather than `is_multiple_of(4)`, which is newer than the workspace MSRV (1.85).
+        if options.len() > Self::CAPACITY || options.len() & 3 != 0 {
             return None;
         }
         let mut bytes = [0; Self::CAPACITY];
@@ -967,31 +968,49 @@ mod tests {
         assert_eq!(IpProtocol::GRE.to_string(), "47");
         assert_eq!(OptionBytes::new(&[1, 2, 3]), None);
         assert_eq!(OptionBytes::new(&[0; 44]), None);
-        assert_eq!(format!("{:?}", OptionBytes::new(&[1, 2, 3, 4]).unwrap()), "OptionBytes(01020304)");
+        assert_eq!(
+            format!("{:?}", OptionBytes::new(&[1, 2, 3, 4]).unwrap()),
+            "OptionBytes(01020304)"
+        );
     }
 
     fn arb_repr() -> impl Strategy<Value = Repr> {
         (
-            (0u8..64, 0u8..4, any::<u16>(), any::<bool>(), any::<bool>(), any::<bool>()),
-            (0u16..8192, any::<u8>(), any::<u8>(), any::<[u8; 4]>(), any::<[u8; 4]>()),
+            (
+                0u8..64,
+                0u8..4,
+                any::<u16>(),
+                any::<bool>(),
+                any::<bool>(),
+                any::<bool>(),
+            ),
+            (
+                0u16..8192,
+                any::<u8>(),
+                any::<u8>(),
+                any::<[u8; 4]>(),
+                any::<[u8; 4]>(),
+            ),
             (0usize..=10).prop_flat_map(|words| proptest::collection::vec(any::<u8>(), words * 4)),
             0usize..200,
         )
-            .prop_map(|((dscp, ecn, ident, r, df, mf), (off, ttl, proto, s, d), opts, len)| Repr {
-                dscp,
-                ecn,
-                ident,
-                reserved_flag: r,
-                dont_frag: df,
-                more_frags: mf,
-                frag_offset: off * 8,
-                ttl,
-                protocol: IpProtocol(proto),
-                src_addr: Ipv4Addr::from(s),
-                dst_addr: Ipv4Addr::from(d),
-                options: OptionBytes::new(&opts).unwrap(),
-                payload_len: len,
-            })
+            .prop_map(
+                |((dscp, ecn, ident, r, df, mf), (off, ttl, proto, s, d), opts, len)| Repr {
+                    dscp,
+                    ecn,
+                    ident,
+                    reserved_flag: r,
+                    dont_frag: df,
+                    more_frags: mf,
+                    frag_offset: off * 8,
+                    ttl,
+                    protocol: IpProtocol(proto),
+                    src_addr: Ipv4Addr::from(s),
+                    dst_addr: Ipv4Addr::from(d),
+                    options: OptionBytes::new(&opts).unwrap(),
+                    payload_len: len,
+                },
+            )
     }
 
     proptest! {

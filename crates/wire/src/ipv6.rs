@@ -522,7 +522,10 @@ mod tests {
             }
         );
         assert!(ext.has_upper_header());
-        assert_eq!(&packet.payload()[ext.upper_offset..][..4], &[0xc3, 0x50, 0x00, 0x50]);
+        assert_eq!(
+            &packet.payload()[ext.upper_offset..][..4],
+            &[0xc3, 0x50, 0x00, 0x50]
+        );
         assert_eq!(Repr::parse(&packet).unwrap(), fixture_repr());
     }
 
@@ -578,10 +581,7 @@ mod tests {
         assert_eq!(packet.extensions().unwrap().upper_protocol, IpProtocol::TCP);
         // Cut inside the Destination Options header.
         let packet = Packet::new_checked_truncated(&PACKET[..52]).unwrap();
-        assert_eq!(
-            packet.extensions(),
-            Err(Malformed::Ipv6ExtensionTruncated)
-        );
+        assert_eq!(packet.extensions(), Err(Malformed::Ipv6ExtensionTruncated));
         assert_eq!(Repr::parse(&packet).unwrap().payload_len, 40);
     }
 
