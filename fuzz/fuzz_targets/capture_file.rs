@@ -1,11 +1,11 @@
 //! pcap / pcapng reading from arbitrary bytes: every frame or a clean error, never a panic.
 #![no_main]
 
-use capture::{FileSource, PacketSource};
+use capture::{CaptureLimits, FileSource, PacketSource};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(mut source) = FileSource::from_reader("fuzz.pcap", data, Some(data.len() as u64)) else {
+    let Ok(mut source) = FileSource::from_reader("fuzz.pcap", std::io::Cursor::new(data.to_vec()), Some(data.len() as u64), CaptureLimits::default()) else {
         return;
     };
     let mut frames = 0u32;

@@ -387,8 +387,8 @@ fn tcp_class(flags: [u16; 2]) -> Class {
 }
 
 /// Who opened the conversation: the SYN sender; a SYN-ACK's receiver; otherwise the first
-/// sender, unless it sends from a well-known port to an ephemeral one (a capture that
-/// started mid-conversation with a server's packet).
+/// sender, unless it sends from a well-known port (< 1024) to a higher one: a capture that
+/// started with a server's reply, or a protocol whose server port is the lower (DHCP 67/68).
 fn client_direction(pkt: &PacketInfo<'_>) -> Direction {
     if let Some(tcp) = &pkt.tcp {
         if tcp.flags & (SYN | ACK) == SYN {
@@ -400,7 +400,7 @@ fn client_direction(pkt: &PacketInfo<'_>) -> Direction {
     }
     let (_, src_port) = pkt.key.source(pkt.dir);
     let (_, dst_port) = pkt.key.source(pkt.dir.flip());
-    if src_port != 0 && src_port < 1024 && dst_port >= 1024 {
+    if src_port != 0 && src_port < 1024 && src_port < dst_port {
         pkt.dir.flip()
     } else {
         pkt.dir

@@ -198,9 +198,11 @@ impl Inventory {
                 continue;
             }
             let mac = me.mac.filter(MacAddr::is_station);
-            match (mac, me.ip) {
+            let ip = me.ip.filter(is_unicast);
+            match (mac, ip) {
                 (Some(mac), None) => {
-                    // Link-only conversation (ARP, LLDP, …).
+                    // Link-only conversations (ARP, LLDP, …) and IP packets from no address
+                    // yet (a DHCP client's 0.0.0.0): the MAC's own traffic.
                     if let Some(m) = self.mac(mac) {
                         m.seen(flow.first_seen);
                         m.seen(flow.last_seen);
@@ -209,7 +211,7 @@ impl Inventory {
                         m.vlans.extend(flow.vlan);
                     }
                 }
-                (mac, Some(ip)) if is_unicast(&ip) => {
+                (mac, Some(ip)) => {
                     if me.mac.is_some() && mac.is_none() {
                         // A group or zero source MAC: not a station.
                         continue;

@@ -20,6 +20,12 @@ pub(crate) const ETHERTYPE_ARP: u16 = 0x0806;
 /// link-layer conversations with no EtherType of their own. 0x0000 is never a real EtherType.
 pub(crate) const ETHERTYPE_LLC: u16 = 0x0000;
 
+/// PPPoE session stage (RFC 2516 §4) and MPLS unicast (RFC 3032).
+const ETHERTYPE_PPPOE_SESSION: u16 = 0x8864;
+const ETHERTYPE_MPLS: u16 = 0x8847;
+/// MPLS labels followed before giving up (RFC 3032 sets no limit; real stacks are short).
+const MAX_MPLS_LABELS: usize = 8;
+
 /// VLAN tags followed before giving up (two are kept: outer and inner).
 const MAX_VLAN_TAGS: usize = 4;
 
@@ -126,6 +132,11 @@ fn with_tags(
         ethertype = tag.ethertype().0;
         payload = tag.payload();
     }
+    match ethertype {
+        ETHERTYPE_PPPOE_SESSION => (ethertype, payload) = pppoe_session(payload)?,
+        ETHERTYPE_MPLS => (ethertype, payload) = mpls(payload)?,
+        _ => {}
+    }
     if ethertype < 0x0600 {
         // IEEE 802.3 length field: an LLC header follows (IEEE 802.2). RFC 1042 SNAP
         // (AA AA 03 + OUI 00 00 00) carries an EtherType.
@@ -144,6 +155,39 @@ fn with_tags(
         ethertype,
         payload,
     })
+}
+
+/// PPPoE session header (6 bytes: ver/type, code, session id, length) then the PPP protocol
+/// (RFC 1661 §2: 0x0021 IPv4, 0x0057 IPv6). Other PPP protocols (LCP, IPCP, …) stay
+/// link-layer conversations under the PPPoE EtherType.
+fn pppoe_session(payload: &[u8]) -> Result<(u16, &[u8]), LinkError> {
+    let Some(([_, _, _, _, _, _, hi, lo], rest)) = payload.split_first_chunk::<8>() else {
+        return Err(Malformed::PppoeTruncated.into());
+    };
+    Ok(match u16::from_be_bytes([*hi, *lo]) {
+        0x0021 => (ETHERTYPE_IPV4, rest),
+        0x0057 => (ETHERTYPE_IPV6, rest),
+        _ => (ETHERTYPE_PPPOE_SESSION, payload),
+    })
+}
+
+/// MPLS label stack entries (4 bytes; bit 8 of byte 2 marks the bottom of the stack); the
+/// payload's IP version nibble says what follows (RFC 3032 §2.2 leaves it implicit).
+fn mpls(mut payload: &[u8]) -> Result<(u16, &[u8]), LinkError> {
+    for _ in 0..MAX_MPLS_LABELS {
+        let Some((entry, rest)) = payload.split_first_chunk::<4>() else {
+            return Err(Malformed::MplsTruncated.into());
+        };
+        payload = rest;
+        if entry[2] & 0x01 != 0 {
+            return Ok(match payload.first().map(|b| b >> 4) {
+                Some(4) => (ETHERTYPE_IPV4, payload),
+                Some(6) => (ETHERTYPE_IPV6, payload),
+                _ => (ETHERTYPE_MPLS, payload),
+            });
+        }
+    }
+    Err(Malformed::MplsTooManyLabels.into())
 }
 
 /// BSD loopback: a 4-byte address family, host byte order for NULL (0), network order for
@@ -226,6 +270,24 @@ mod tests {
         let mut stp = vec![0u8; 12];
         stp.extend_from_slice(&[0x00, 0x26, 0x42, 0x42, 0x03, 0, 0]);
         assert_eq!(decode_link(LinkType(1), &stp).unwrap().ethertype, ETHERTYPE_LLC);
+    }
+
+    #[test]
+    fn pppoe_and_mpls_carry_ip() {
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&[0x88, 0x64, 0x11, 0x00, 0x00, 0x01, 0x00, 0x20, 0x00, 0x21, 0x45]);
+        let link = decode_link(LinkType(1), &f).unwrap();
+        assert_eq!((link.ethertype, link.payload), (ETHERTYPE_IPV4, &[0x45][..]));
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&[0x88, 0x47, 0, 0x01, 0x00, 0x40, 0, 0x02, 0x01, 0x40, 0x60]);
+        let link = decode_link(LinkType(1), &f).unwrap();
+        assert_eq!((link.ethertype, link.payload), (ETHERTYPE_IPV6, &[0x60][..]));
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&[0x88, 0x47, 0, 0x01]);
+        assert_eq!(
+            decode_link(LinkType(1), &f).unwrap_err(),
+            LinkError::Malformed(Malformed::MplsTruncated)
+        );
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub struct Sensor {
 
 /// Why a frame was not decoded, before it is turned into a counter name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Unsupported {
+pub(crate) enum Unsupported {
     LinkType(u32),
     Ieee80211NoData,
     LoopbackFamily,

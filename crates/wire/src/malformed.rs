@@ -17,6 +17,12 @@ pub enum Malformed {
     Sll2Truncated,
     /// BSD loopback (NULL/LOOP) address-family header cut short.
     LoopbackTruncated,
+    /// PPPoE session header cut short.
+    PppoeTruncated,
+    /// MPLS label stack cut short.
+    MplsTruncated,
+    /// More MPLS labels than the decoder follows.
+    MplsTooManyLabels,
     /// Radiotap header cut short or its length field is inconsistent.
     RadiotapTruncated,
     /// Radiotap version is not 0.
@@ -91,6 +97,9 @@ impl Malformed {
             Self::SllTruncated => "sll_truncated",
             Self::Sll2Truncated => "sll2_truncated",
             Self::LoopbackTruncated => "loopback_truncated",
+            Self::PppoeTruncated => "pppoe_truncated",
+            Self::MplsTruncated => "mpls_truncated",
+            Self::MplsTooManyLabels => "mpls_too_many_labels",
             Self::RadiotapTruncated => "radiotap_truncated",
             Self::RadiotapBadVersion => "radiotap_bad_version",
             Self::Ieee80211Truncated => "ieee80211_truncated",
