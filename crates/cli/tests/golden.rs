@@ -35,8 +35,8 @@ fn golden_mdns_names() {
 #[test]
 fn golden_ipv6_neighbor_discovery() {
     golden(
-        "ipv6_neighbor_advert",
-        "zeek/testing/btest/Traces/icmp/icmp6-neighbor-advert.pcap",
+        "ipv6_neighbor_discovery",
+        "zeek/testing/btest/Traces/icmp/icmp6-nd-options.pcap",
     );
 }
 

@@ -340,7 +340,7 @@ impl Inventory {
 
         // MAC devices first: their bound addresses decide who holds which IP.
         for (mac, state) in &self.macs {
-            let b = builders.entry(mac_device_id(*mac, state)).or_default();
+            let b = builders.entry(DeviceId::from_mac(*mac)).or_default();
             b.macs.insert(*mac);
             b.absorb_mac(state);
         }
@@ -348,11 +348,7 @@ impl Inventory {
         for ((mac, ip), e) in &self.endpoints {
             let id = match mac {
                 Some(mac) if !routers.contains(mac) => {
-                    let state = self.macs.get(mac);
-                    let id = state.map_or_else(
-                        || DeviceId::from_mac(*mac),
-                        |s| mac_device_id(*mac, s),
-                    );
+                    let id = DeviceId::from_mac(*mac);
                     let b = builders.entry(id.clone()).or_default();
                     b.macs.insert(*mac);
                     b.ip(*ip, e.first_seen.unwrap_or_default(), e.last_seen);
@@ -362,10 +358,7 @@ impl Inventory {
                     // Behind a router: the router MAC carried it. Its traffic is the router's
                     // link-layer traffic; the address is a device only if it is local.
                     let state = self.macs.get(mac);
-                    let rid = state.map_or_else(
-                        || DeviceId::from_mac(*mac),
-                        |s| mac_device_id(*mac, s),
-                    );
+                    let rid = DeviceId::from_mac(*mac);
                     let rb = builders.entry(rid).or_default();
                     rb.macs.insert(*mac);
                     rb.roles.insert("router".into());
@@ -393,6 +386,8 @@ impl Inventory {
             b.dns_queries.extend(e.dns_queries.iter().cloned());
         }
         self.stats.remote_endpoints = remote.len() as u64;
+
+        let mut builders = rekey_randomized(builders);
 
         // Names answered for an address go to the device holding it.
         let mut holder: HashMap<IpAddr, DeviceId> = HashMap::new();
@@ -435,16 +430,6 @@ impl Inventory {
     }
 }
 
-/// Devices keyed by a randomised MAC are keyed by their first bound address instead
-/// (DESIGN §5), so that rotations of one device's MAC merge.
-fn mac_device_id(mac: MacAddr, state: &MacState) -> DeviceId {
-    if mac.is_locally_administered()
-        && let Some(ip) = state.bound.keys().find(|ip| !is_link_local(ip)) {
-            return DeviceId::from_ip(*ip);
-        }
-    DeviceId::from_mac(mac)
-}
-
 fn is_unicast(ip: &IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
@@ -459,6 +444,35 @@ fn is_link_local(ip: &IpAddr) -> bool {
         IpAddr::V4(v4) => v4.is_link_local(),
         IpAddr::V6(v6) => v6.segments()[0] & 0xffc0 == 0xfe80,
     }
+}
+
+/// Devices known only by randomised (locally administered) MACs are keyed by an address they
+/// held instead (DESIGN §5): such MACs rotate, the address is the better key, and two MACs
+/// of one device that held the same address merge. IPv4 first, then global IPv6; link-local
+/// addresses are derived from the MAC itself and identify nothing more.
+fn rekey_randomized(builders: BTreeMap<DeviceId, Builder>) -> BTreeMap<DeviceId, Builder> {
+    let mut out: BTreeMap<DeviceId, Builder> = BTreeMap::new();
+    for (id, b) in builders {
+        let randomized =
+            !b.macs.is_empty() && b.macs.iter().all(MacAddr::is_locally_administered);
+        let address = b
+            .ips
+            .keys()
+            .filter(|ip| !is_link_local(ip))
+            .min_by_key(|ip| (ip.is_ipv6(), **ip))
+            .copied();
+        let id = match (randomized, address) {
+            (true, Some(ip)) => DeviceId::from_ip(ip),
+            _ => id,
+        };
+        match out.get_mut(&id) {
+            Some(existing) => existing.merge(b),
+            None => {
+                out.insert(id, b);
+            }
+        }
+    }
+    out
 }
 
 /// Accumulates one device before it is frozen into a [`Device`].
@@ -488,6 +502,28 @@ impl Builder {
         let e = self.ips.entry(ip).or_insert((first, last));
         e.0 = e.0.min(first);
         e.1 = e.1.max(last);
+    }
+
+    fn merge(&mut self, o: Builder) {
+        self.macs.extend(o.macs);
+        for (ip, (first, last)) in o.ips {
+            self.ip(ip, first, last);
+        }
+        self.hostnames.extend(o.hostnames);
+        self.vlans.extend(o.vlans);
+        if let Some(first) = o.first_seen {
+            self.seen(first, o.last_seen);
+        }
+        self.packets += o.packets;
+        self.bytes += o.bytes;
+        if o.dhcp.is_some() {
+            self.dhcp = o.dhcp;
+        }
+        for (key, peers) in o.services {
+            *self.services.entry(key).or_default() += peers;
+        }
+        self.roles.extend(o.roles);
+        self.dns_queries.extend(o.dns_queries);
     }
 
     fn absorb_mac(&mut self, s: &MacState) {

@@ -329,7 +329,21 @@ impl Sensor {
                 Ok(())
             }
             IpProtocol::UDP => {
-                let udp = wire::udp::Packet::new_checked_truncated(net.transport)?;
+                let udp = match wire::udp::Packet::new_checked_truncated(net.transport) {
+                    Ok(udp) => udp,
+                    Err(Malformed::UdpBadLength) if net.transport.len() >= 8 => {
+                        // A length field below the header's own 8 bytes: the ports are still
+                        // there and the flow is real (scans and evasion look like this); the
+                        // payload is not trusted. Counted as an anomaly, decoded as a flow.
+                        let [s0, s1, d0, d1, ..] = *net.transport else {
+                            return Err(Malformed::UdpTruncated.into());
+                        };
+                        self.message_malformed(Malformed::UdpBadLength);
+                        self.account(net, u16::from_be_bytes([s0, s1]), u16::from_be_bytes([d0, d1]), None);
+                        return Ok(());
+                    }
+                    Err(m) => return Err(m.into()),
+                };
                 let (sport, dport) = (udp.src_port(), udp.dst_port());
                 if let Some(key) = net.first_fragment {
                     self.fragments.first(key, sport, dport);

@@ -329,13 +329,33 @@ impl<T: AsRef<[u8]>> Packet<T> {
 
     /// Like [`Self::new_checked`] but accepts a datagram cut short by the capture's snaplen:
     /// `total_len` may exceed the buffer (see [`Self::is_truncated`]). The header itself must
-    /// still be complete and `total_len` must still cover it. No getter panics afterwards, and
-    /// [`Packet::payload`] ends at `min(total_len, buffer length)`.
+    /// still be complete and `total_len` must still cover it — except that a `total_len` of 0
+    /// means "the rest of the buffer": segmentation offload (TSO/GSO, Linux BIG TCP) hands
+    /// the capture point datagrams larger than 64 KiB whose length field is left 0, and
+    /// Wireshark reads them the same way. No getter panics afterwards, and
+    /// [`Packet::payload`] ends at `min(total_len, buffer length)` (the buffer end for 0).
     #[inline]
     pub fn new_checked_truncated(buffer: T) -> Result<Self, Malformed> {
         let packet = Self::new_unchecked(buffer);
-        packet.check_header()?;
+        if packet.buffer.as_ref().len() >= HEADER_LEN && packet.total_len() == 0 {
+            packet.check_header_fields()?;
+        } else {
+            packet.check_header()?;
+        }
         Ok(packet)
+    }
+
+    /// Version and header length checks shared by both constructors.
+    fn check_header_fields(&self) -> Result<(), Malformed> {
+        let len = self.buffer.as_ref().len();
+        if self.version() != 4 {
+            return Err(Malformed::Ipv4BadVersion);
+        }
+        let header_len = usize::from(self.header_len());
+        if header_len < HEADER_LEN || header_len > len {
+            return Err(Malformed::Ipv4BadHeaderLength);
+        }
+        Ok(())
     }
 
     /// The checks of [`Self::new_checked_truncated`].
@@ -501,7 +521,10 @@ impl<T: AsRef<[u8]>> Packet<T> {
     #[inline]
     fn payload_range(&self) -> core::ops::Range<usize> {
         let len = self.buffer.as_ref().len();
-        let end = usize::from(self.total_len()).min(len);
+        let end = match self.total_len() {
+            0 => len,
+            total => usize::from(total).min(len),
+        };
         usize::from(self.header_len())..end
     }
 }
@@ -908,7 +931,8 @@ mod tests {
     #[test]
     fn bad_total_length_is_rejected() {
         let mut bytes = PACKET;
-        for total in [0u16, 1, 19] {
+        // 0 is rejected by the strict constructor only (offload, see the test below).
+        for total in [1u16, 19] {
             bytes[2..4].copy_from_slice(&total.to_be_bytes());
             assert_eq!(
                 Packet::new_checked(&bytes[..]),
@@ -939,6 +963,25 @@ mod tests {
         // A capture cut right after the header has an empty payload.
         let packet = Packet::new_checked_truncated(&PACKET[..20]).unwrap();
         assert!(packet.payload().is_empty());
+    }
+
+    #[test]
+    fn offloaded_datagram_with_zero_total_length_reads_to_buffer_end() {
+        // TSO / BIG TCP: the length field is 0, the datagram runs to the end of the frame.
+        let mut bytes = PACKET;
+        bytes[2..4].copy_from_slice(&0u16.to_be_bytes());
+        assert_eq!(
+            Packet::new_checked(&bytes[..]),
+            Err(Malformed::Ipv4BadTotalLength)
+        );
+        let packet = Packet::new_checked_truncated(&bytes[..]).unwrap();
+        assert_eq!(packet.payload(), &PACKET[20..]);
+        assert!(!packet.is_truncated());
+        bytes[0] = 0x65;
+        assert_eq!(
+            Packet::new_checked_truncated(&bytes[..]),
+            Err(Malformed::Ipv4BadVersion)
+        );
     }
 
     #[test]
