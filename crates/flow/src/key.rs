@@ -28,41 +28,43 @@ impl Direction {
     }
 }
 
-/// An endpoint address in a key: IPv4, IPv6, or a MAC for link-only conversations, stored
-/// in 16 bytes so that keys are fixed-size.
+/// An endpoint address in a key: IPv4 (as IPv4-mapped IPv6), IPv6, or a MAC for link-only
+/// conversations. Held as one 128-bit integer (network byte order read big-endian) so that
+/// comparing, ordering and hashing keys — done for every packet — are integer operations,
+/// not byte-slice compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FlowAddr {
-    bytes: [u8; 16],
+    bits: u128,
 }
 
 impl FlowAddr {
     /// An IPv4 address.
     #[inline]
     pub fn v4(addr: [u8; 4]) -> Self {
-        let mut bytes = [0u8; 16];
-        bytes[10] = 0xff;
-        bytes[11] = 0xff;
-        bytes[12..].copy_from_slice(&addr);
-        Self { bytes }
+        Self {
+            bits: 0xffff_0000_0000 | u128::from(u32::from_be_bytes(addr)),
+        }
     }
 
     /// An IPv6 address.
     #[inline]
     pub fn v6(addr: [u8; 16]) -> Self {
-        Self { bytes: addr }
+        Self {
+            bits: u128::from_be_bytes(addr),
+        }
     }
 
     /// A MAC address (link-only conversations).
     #[inline]
     pub fn mac(mac: MacAddr) -> Self {
-        let mut bytes = [0u8; 16];
-        bytes[..6].copy_from_slice(&mac.0);
-        Self { bytes }
+        Self {
+            bits: u128::from(mac.to_u64()) << 80,
+        }
     }
 
     /// The address as an IP address (IPv4-mapped addresses come back as IPv4).
     pub fn ip(&self) -> IpAddr {
-        let v6 = Ipv6Addr::from(self.bytes);
+        let v6 = Ipv6Addr::from(self.bits);
         match v6.to_ipv4_mapped() {
             Some(v4) => IpAddr::V4(v4),
             None => IpAddr::V6(v6),
@@ -71,9 +73,8 @@ impl FlowAddr {
 
     /// The address as a MAC (first six bytes), for link-only keys.
     pub fn as_mac(&self) -> MacAddr {
-        let mut m = [0u8; 6];
-        m.copy_from_slice(&self.bytes[..6]);
-        MacAddr(m)
+        let b = self.bits.to_be_bytes();
+        MacAddr([b[0], b[1], b[2], b[3], b[4], b[5]])
     }
 
     /// From a std address.
@@ -93,7 +94,7 @@ impl FlowAddr {
 /// The canonical key of a bidirectional flow: endpoints sorted so both directions of a
 /// conversation map to the same key. VLAN tags are part of the key: the same 5-tuple on two
 /// VLANs is two flows (zones are VLANs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlowKey {
     /// Lower endpoint address.
     pub addr_a: FlowAddr,
@@ -107,6 +108,26 @@ pub struct FlowKey {
     pub vlans: u32,
     /// Transport.
     pub transport: Transport,
+}
+
+/// Hashed as three words instead of field by field: the derived impl feeds each array with a
+/// length prefix, one hasher round per field, on the per-packet path.
+impl std::hash::Hash for FlowKey {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let transport = match self.transport {
+            Transport::Ip(p) => u64::from(p),
+            Transport::Link(e) => 0x1_0000 | u64::from(e),
+        };
+        state.write_u128(self.addr_a.bits);
+        state.write_u128(self.addr_b.bits);
+        state.write_u64(
+            (u64::from(self.port_a) << 48)
+                ^ (u64::from(self.port_b) << 32)
+                ^ u64::from(self.vlans)
+                ^ (transport << 17),
+        );
+    }
 }
 
 /// Packs up to two VLAN ids (outer first) for [`FlowKey::vlans`].

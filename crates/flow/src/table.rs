@@ -88,6 +88,8 @@ struct Flow {
     class: Class,
     first_seen: Timestamp,
     last_seen: Timestamp,
+    /// When the flow was last moved to the back of its LRU list (see [`REQUEUE_INTERVAL`]).
+    queued_at: Timestamp,
     packets: [u64; 2],
     bytes: [u64; 2],
     macs: [Option<MacAddr>; 2],
@@ -116,6 +118,12 @@ pub struct FlowTable {
 /// Expiry is checked at most this often (capture time): timeouts are in seconds, so a
 /// per-packet check would only cost time.
 const SWEEP_INTERVAL: i64 = 1_000_000_000;
+
+/// A flow is moved to the back of its LRU list at most this often. Moving it on every packet
+/// writes up to four scattered cache lines (its links and its neighbours'); a busy flow gets
+/// many packets per second, so the lists stay ordered by activity to within this interval,
+/// and idle expiry and capacity eviction are exact to within it — the sweep's granularity.
+const REQUEUE_INTERVAL: i64 = SWEEP_INTERVAL;
 
 impl FlowTable {
     /// An empty table with these limits.
@@ -194,14 +202,18 @@ impl FlowTable {
             if class != flow.class {
                 self.lists[flow.class as usize].unlink(&mut self.links, idx);
                 flow.class = class;
+                flow.queued_at = pkt.ts;
                 self.lists[class as usize].push_back(&mut self.links, idx);
             }
             self.reassemble(idx, pkt.dir, tcp, sink);
         }
-        let Some(flow) = self.flows[idx as usize].as_ref() else {
+        let Some(flow) = self.flows[idx as usize].as_mut() else {
             unreachable!("index points at a live flow");
         };
-        self.lists[flow.class as usize].touch(&mut self.links, idx);
+        if pkt.ts.0.saturating_sub(flow.queued_at.0) >= REQUEUE_INTERVAL {
+            flow.queued_at = pkt.ts;
+            self.lists[flow.class as usize].touch(&mut self.links, idx);
+        }
         id
     }
 
@@ -268,6 +280,7 @@ impl FlowTable {
             class,
             first_seen: pkt.ts,
             last_seen: pkt.ts,
+            queued_at: pkt.ts,
             packets: [0; 2],
             bytes: [0; 2],
             macs: [None; 2],
@@ -324,14 +337,19 @@ impl FlowTable {
         ] {
             let timeout = self.idle_timeout(class);
             while let Some(idx) = self.lists[class as usize].front() {
-                let Some(flow) = self.flows[idx as usize].as_ref() else {
+                let Some(flow) = self.flows[idx as usize].as_mut() else {
                     break;
                 };
-                if self.now.0.saturating_sub(flow.last_seen.0) <= timeout {
+                if self.now.0.saturating_sub(flow.last_seen.0) > timeout {
+                    self.stats.evicted_idle += 1;
+                    self.remove(idx, FlowEnd::Idle, sink);
+                } else if flow.queued_at < flow.last_seen {
+                    // Active since it was queued: give it its place by activity and look on.
+                    flow.queued_at = flow.last_seen;
+                    self.lists[class as usize].touch(&mut self.links, idx);
+                } else {
                     break;
                 }
-                self.stats.evicted_idle += 1;
-                self.remove(idx, FlowEnd::Idle, sink);
             }
         }
     }
@@ -533,10 +551,10 @@ mod tests {
             ..FlowConfig::default()
         };
         let mut t = FlowTable::new(config);
-        t.process(&udp(0, 1, 1, 2, 2), &mut ());
-        t.process(&udp(1, 3, 1, 2, 2), &mut ());
-        t.process(&udp(2, 1, 1, 2, 2), &mut ());
-        t.process(&udp(3, 4, 1, 2, 2), &mut ());
+        t.process(&udp(0, 1, 5000, 2, 6000), &mut ());
+        t.process(&udp(1, 3, 5000, 2, 6000), &mut ());
+        t.process(&udp(2, 1, 5000, 2, 6000), &mut ());
+        t.process(&udp(3, 4, 5000, 2, 6000), &mut ());
         assert_eq!(t.stats().evicted_capacity, 1);
         let evicted: Vec<_> = t.drain_ended().collect();
         assert_eq!(evicted[0].client.ip, Some("10.0.0.3".parse().unwrap()));

@@ -16,7 +16,9 @@
 //!
 //! Every collection is bounded by a field of [`InventoryConfig`] with a counter when hit.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::net::IpAddr;
 
 use model::{
