@@ -56,7 +56,10 @@ impl Pipeline<'_> {
         for obs in self.sensor.drain_observations() {
             if let (Observation::Flow(f), Some(w)) = (&obs, self.flows.as_mut()) {
                 w.write(f).with_context(|| {
-                    format!("writing flows to {}", self.flows_path.unwrap_or(Path::new("")).display())
+                    format!(
+                        "writing flows to {}",
+                        self.flows_path.unwrap_or(Path::new("")).display()
+                    )
                 })?;
             }
             self.inventory.observe(&obs);
@@ -105,7 +108,11 @@ fn analyze_input(
         size,
     };
     if let Some(bar) = bar {
-        bar.set_message(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        bar.set_message(
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
     }
     let mut source = match capture::open(path) {
         Ok(s) => s,
@@ -264,12 +271,16 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         Format::Csv => write_csv(&mut out, &report)?,
     }
     out.flush()?;
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn store_devices(db: &Path, devices: &[model::Device], runs: &[InputRun]) -> Result<()> {
-    let (key, _origin) = store::Key::resolve(db)
-        .with_context(|| format!("opening the key for {}", db.display()))?;
+    let (key, _origin) =
+        store::Key::resolve(db).with_context(|| format!("opening the key for {}", db.display()))?;
     let mut store = store::SqliteStore::open(db, &key)?;
     let source = store::AnalysisSource {
         inputs: runs

@@ -30,9 +30,20 @@ pub fn write_csv(out: &mut impl Write, report: &Report) -> io::Result<()> {
     csv_row(
         out,
         &[
-            "id", "macs", "mac_randomized", "ips", "hostnames", "vlans", "vendor",
-            "vendor_confidence", "first_seen", "last_seen", "packets", "bytes",
-            "dhcp_vendor_class", "roles",
+            "id",
+            "macs",
+            "mac_randomized",
+            "ips",
+            "hostnames",
+            "vlans",
+            "vendor",
+            "vendor_confidence",
+            "first_seen",
+            "last_seen",
+            "packets",
+            "bytes",
+            "dhcp_vendor_class",
+            "roles",
         ]
         .map(String::from),
     )?;
@@ -43,11 +54,25 @@ pub fn write_csv(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 d.id.clone(),
                 d.macs.join(";"),
                 d.mac_randomized.to_string(),
-                d.ips.iter().map(|i| i.addr.as_str()).collect::<Vec<_>>().join(";"),
+                d.ips
+                    .iter()
+                    .map(|i| i.addr.as_str())
+                    .collect::<Vec<_>>()
+                    .join(";"),
                 hostnames(d).join(";"),
-                d.vlans.iter().map(u16::to_string).collect::<Vec<_>>().join(";"),
-                d.vendor.as_ref().map(|v| v.value.clone()).unwrap_or_default(),
-                d.vendor.as_ref().map(|v| v.confidence.to_string()).unwrap_or_default(),
+                d.vlans
+                    .iter()
+                    .map(u16::to_string)
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                d.vendor
+                    .as_ref()
+                    .map(|v| v.value.clone())
+                    .unwrap_or_default(),
+                d.vendor
+                    .as_ref()
+                    .map(|v| v.confidence.to_string())
+                    .unwrap_or_default(),
                 d.first_seen.clone(),
                 d.last_seen.clone(),
                 d.packets.to_string(),
@@ -65,7 +90,12 @@ pub fn write_csv(out: &mut impl Write, report: &Report) -> io::Result<()> {
 
 /// Shortens a list for a table cell: the first items, then `+N`.
 fn cell(items: &[String], keep: usize) -> String {
-    let mut s = items.iter().take(keep).cloned().collect::<Vec<_>>().join(", ");
+    let mut s = items
+        .iter()
+        .take(keep)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
     if items.len() > keep {
         s.push_str(&format!(" +{}", items.len() - keep));
     }
@@ -83,7 +113,16 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 pub fn write_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    let header = ["DEVICE", "VENDOR", "IP", "HOSTNAME", "VLAN", "ROLES", "PACKETS", "LAST SEEN"];
+    let header = [
+        "DEVICE",
+        "VENDOR",
+        "IP",
+        "HOSTNAME",
+        "VLAN",
+        "ROLES",
+        "PACKETS",
+        "LAST SEEN",
+    ];
     let rows: Vec<[String; 8]> = report
         .devices
         .iter()
@@ -98,7 +137,10 @@ pub fn write_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 cell(&vlans, 2),
                 d.roles.join(","),
                 d.packets.to_string(),
-                d.last_seen.get(..19).unwrap_or(&d.last_seen).replace('T', " "),
+                d.last_seen
+                    .get(..19)
+                    .unwrap_or(&d.last_seen)
+                    .replace('T', " "),
             ]
         })
         .collect();
@@ -139,7 +181,11 @@ pub fn write_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
         report.inputs.len()
     )?;
     for input in report.inputs.iter().filter(|i| i.error.is_some()) {
-        writeln!(out, "input error: {}", input.error.as_deref().unwrap_or_default())?;
+        writeln!(
+            out,
+            "input error: {}",
+            input.error.as_deref().unwrap_or_default()
+        )?;
     }
     Ok(())
 }

@@ -22,19 +22,30 @@ fn rerun_on_same_db_merges_and_the_file_is_encrypted() {
     let capture = corpus().join("arkime/tests/pcap/wireshark-dhcp.pcap");
 
     let first = analyze_into(&db, &capture);
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let stderr = String::from_utf8_lossy(&first.stderr);
     assert!(stderr.contains("new"), "{stderr}");
 
     // The key file was created 0600 beside the database.
     let key = dir.path().join("wardline.db.key");
-    let mode = std::fs::metadata(&key).expect("key file").permissions().mode() & 0o777;
+    let mode = std::fs::metadata(&key)
+        .expect("key file")
+        .permissions()
+        .mode()
+        & 0o777;
     assert_eq!(mode, 0o600);
 
     let second = analyze_into(&db, &capture);
     assert!(second.status.success());
     let stderr = String::from_utf8_lossy(&second.stderr);
-    assert!(stderr.contains(" 0 new"), "second run must not add devices: {stderr}");
+    assert!(
+        stderr.contains(" 0 new"),
+        "second run must not add devices: {stderr}"
+    );
     assert!(stderr.contains("merged, not double-counted"), "{stderr}");
 
     // Nothing readable in the file without the key.

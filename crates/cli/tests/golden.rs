@@ -8,7 +8,11 @@ use common::{analyze_json, corpus};
 fn golden(name: &str, relative: &str) {
     let path = corpus().join(relative);
     let (out, mut json) = analyze_json(&[&path], &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // The corpus location differs between machines; the rest must not.
     json["inputs"][0]["path"] = serde_json::Value::String(format!("<corpus>/{relative}"));
     insta::assert_json_snapshot!(name, json);
@@ -47,5 +51,8 @@ fn golden_qinq_vlans() {
 
 #[test]
 fn golden_linux_sll2() {
-    golden("linux_sll2", "zeek/testing/btest/Traces/linux_dlt_sll2.pcap");
+    golden(
+        "linux_sll2",
+        "zeek/testing/btest/Traces/linux_dlt_sll2.pcap",
+    );
 }

@@ -69,13 +69,25 @@ fn run(path: &Path) -> Output {
 #[test]
 fn every_corpus_capture_is_analysed_or_rejected_clearly() {
     let files = all_captures();
-    assert!(files.len() > 3000, "corpus looks incomplete: {} files", files.len());
+    assert!(
+        files.len() > 3000,
+        "corpus looks incomplete: {} files",
+        files.len()
+    );
     let results = parallel(&files, |p| judge(p, &run(p)));
     let failures: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
     let analysed = results.iter().filter(|r| matches!(r, Ok(true))).count();
     let rejected = results.iter().filter(|r| matches!(r, Ok(false))).count();
-    eprintln!("{} files: {analysed} analysed, {rejected} rejected with an error", files.len());
-    assert!(failures.is_empty(), "{} failures:\n{:#?}", failures.len(), failures);
+    eprintln!(
+        "{} files: {analysed} analysed, {rejected} rejected with an error",
+        files.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{:#?}",
+        failures.len(),
+        failures
+    );
     // The corpus holds a handful of truly broken files (MANIFEST read_error), not hundreds.
     assert!(rejected < 60, "too many rejected files: {rejected}");
 }
@@ -130,9 +142,17 @@ fn truncated_and_bit_flipped_captures_never_panic() {
     assert!(variants.len() > 500, "only {} variants", variants.len());
     let results = parallel(&variants, |p| judge(p, &run(p)));
     let failures: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
-    assert!(failures.is_empty(), "{} failures:\n{:#?}", failures.len(), failures);
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{:#?}",
+        failures.len(),
+        failures
+    );
     let rejected = results.iter().filter(|r| matches!(r, Ok(false))).count();
-    assert!(rejected > 0, "no damaged file was rejected: the damage is not reaching the reader");
+    assert!(
+        rejected > 0,
+        "no damaged file was rejected: the damage is not reaching the reader"
+    );
 }
 
 #[test]
@@ -148,6 +168,9 @@ fn truncated_capture_error_names_file_offset_and_keeps_earlier_packets() {
     assert!(stderr.contains(&cut.display().to_string()), "{stderr}");
     assert!(stderr.contains("byte"), "offset missing: {stderr}");
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(json["inputs"][0]["packets"], 3, "the 3 complete packets were analysed");
+    assert_eq!(
+        json["inputs"][0]["packets"], 3,
+        "the 3 complete packets were analysed"
+    );
     assert!(json["devices"].as_array().is_some_and(|d| !d.is_empty()));
 }

@@ -13,7 +13,9 @@ use std::process::Command;
 use common::{analyze_json, corpus, manifest, parallel, require};
 
 /// Link types wardline decodes (LINKTYPE numbers).
-const DECODED_LINK_TYPES: &[&str] = &["0", "1", "101", "105", "108", "113", "127", "228", "229", "276"];
+const DECODED_LINK_TYPES: &[&str] = &[
+    "0", "1", "101", "105", "108", "113", "127", "228", "229", "276",
+];
 
 /// Files where wardline and tshark differ by design, each with the reason. Everything else in
 /// the sample must agree exactly.
@@ -110,12 +112,25 @@ fn comparable_name(name: &str) -> bool {
 
 fn tshark_facts(path: &Path) -> Facts {
     let fields = [
-        "frame.protocols", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.srcport",
-        "tcp.dstport", "udp.srcport", "udp.dstport", "dhcp.type", "dhcp.option.hostname",
-        "dhcp.option.vendor_class_id", "dns.flags.response", "dns.qry.name",
+        "frame.protocols",
+        "ip.src",
+        "ip.dst",
+        "ipv6.src",
+        "ipv6.dst",
+        "tcp.srcport",
+        "tcp.dstport",
+        "udp.srcport",
+        "udp.dstport",
+        "dhcp.type",
+        "dhcp.option.hostname",
+        "dhcp.option.vendor_class_id",
+        "dns.flags.response",
+        "dns.qry.name",
     ];
     let mut cmd = Command::new("tshark");
-    cmd.arg("-r").arg(path).args(["-T", "fields", "-E", "separator=\t", "-E", "occurrence=a"]);
+    cmd.arg("-r")
+        .arg(path)
+        .args(["-T", "fields", "-E", "separator=\t", "-E", "occurrence=a"]);
     for f in fields {
         cmd.args(["-e", f]);
     }
@@ -142,9 +157,13 @@ fn tshark_facts(path: &Path) -> Facts {
         let next = ip_at.and_then(|i| stack[i + 1..].iter().find(|p| !p.starts_with("ipv6.")));
         let transport = next.copied().unwrap_or_default();
         if transport == "tcp" && !get(5).is_empty() {
-            facts.tuples.insert(tuple("tcp", src, first(get(5)), dst, first(get(6))));
+            facts
+                .tuples
+                .insert(tuple("tcp", src, first(get(5)), dst, first(get(6))));
         } else if transport == "udp" && !get(7).is_empty() {
-            facts.tuples.insert(tuple("udp", src, first(get(7)), dst, first(get(8))));
+            facts
+                .tuples
+                .insert(tuple("udp", src, first(get(7)), dst, first(get(8))));
         }
         // DHCP: what clients said about themselves (BOOTREQUEST).
         if get(9) == "1" {
@@ -189,7 +208,9 @@ fn wardline_facts(path: &Path) -> (Facts, serde_json::Value) {
     for d in json["devices"].as_array().into_iter().flatten() {
         for h in d["hostnames"].as_array().into_iter().flatten() {
             if h["source"] == "dhcp" {
-                facts.dhcp_hostnames.insert(h["name"].as_str().unwrap_or_default().to_owned());
+                facts
+                    .dhcp_hostnames
+                    .insert(h["name"].as_str().unwrap_or_default().to_owned());
             }
         }
         if let Some(vc) = d["dhcp"]["vendor_class"].as_str() {
@@ -199,7 +220,11 @@ fn wardline_facts(path: &Path) -> (Facts, serde_json::Value) {
         if queries.len() >= DNS_QUERIES_PER_DEVICE {
             facts.dns_queries_capped = true;
         }
-        for q in queries.iter().filter_map(|q| q.as_str()).filter(|q| comparable_name(q)) {
+        for q in queries
+            .iter()
+            .filter_map(|q| q.as_str())
+            .filter(|q| comparable_name(q))
+        {
             facts.dns_queries.insert(q.to_owned());
         }
     }
@@ -216,7 +241,10 @@ fn agrees_with_tshark_on_a_broad_corpus_sample() {
         let (got, _) = wardline_facts(path);
         let mut diffs = BTreeMap::new();
         if want.packets != got.packets {
-            diffs.insert("packets", format!("tshark {} wardline {}", want.packets, got.packets));
+            diffs.insert(
+                "packets",
+                format!("tshark {} wardline {}", want.packets, got.packets),
+            );
         }
         let mut set = |name: &'static str, w: &BTreeSet<String>, g: &BTreeSet<String>| {
             if w != g {
@@ -227,16 +255,31 @@ fn agrees_with_tshark_on_a_broad_corpus_sample() {
         };
         set("tuples", &want.tuples, &got.tuples);
         set("dhcp_hostnames", &want.dhcp_hostnames, &got.dhcp_hostnames);
-        set("dhcp_vendor_classes", &want.dhcp_vendor_classes, &got.dhcp_vendor_classes);
+        set(
+            "dhcp_vendor_classes",
+            &want.dhcp_vendor_classes,
+            &got.dhcp_vendor_classes,
+        );
         if got.dns_queries_capped {
             if !got.dns_queries.is_subset(&want.dns_queries) {
-                let extra: Vec<_> = got.dns_queries.difference(&want.dns_queries).take(5).collect();
+                let extra: Vec<_> = got
+                    .dns_queries
+                    .difference(&want.dns_queries)
+                    .take(5)
+                    .collect();
                 diffs.insert("dns_queries", format!("capped, yet extra {extra:?}"));
             }
         } else {
             set("dns_queries", &want.dns_queries, &got.dns_queries);
         }
-        (path.strip_prefix(corpus()).unwrap_or(path).display().to_string(), diffs, want)
+        (
+            path.strip_prefix(corpus())
+                .unwrap_or(path)
+                .display()
+                .to_string(),
+            diffs,
+            want,
+        )
     });
     let totals = results.iter().fold([0usize; 4], |mut t, (_, _, w)| {
         t[0] += w.tuples.len();
@@ -247,10 +290,26 @@ fn agrees_with_tshark_on_a_broad_corpus_sample() {
     });
     eprintln!(
         "{} files compared: {} 5-tuples, {} DHCP host names, {} vendor classes, {} DNS names",
-        results.len(), totals[0], totals[1], totals[2], totals[3]
+        results.len(),
+        totals[0],
+        totals[1],
+        totals[2],
+        totals[3]
     );
-    assert!(totals[1] >= 10 && totals[3] >= 100, "sample lacks identity data: {totals:?}");
+    assert!(
+        totals[1] >= 10 && totals[3] >= 100,
+        "sample lacks identity data: {totals:?}"
+    );
     let failures: Vec<_> = results.iter().filter(|(_, d, _)| !d.is_empty()).collect();
-    let report: Vec<String> = failures.iter().map(|(f, d, _)| format!("{f}: {d:?}")).collect();
-    assert!(failures.is_empty(), "{} of {} files differ:\n{}", failures.len(), results.len(), report.join("\n"));
+    let report: Vec<String> = failures
+        .iter()
+        .map(|(f, d, _)| format!("{f}: {d:?}"))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} files differ:\n{}",
+        failures.len(),
+        results.len(),
+        report.join("\n")
+    );
 }

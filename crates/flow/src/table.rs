@@ -180,8 +180,7 @@ impl FlowTable {
         };
         if pkt.ts.0.saturating_sub(flow.first_seen.0) > active_timeout {
             self.stats.evicted_active_timeout += 1;
-            self.ended
-                .push(observation(flow, FlowEnd::ActiveTimeout));
+            self.ended.push(observation(flow, FlowEnd::ActiveTimeout));
             flow.first_seen = pkt.ts;
             flow.packets = [0; 2];
             flow.bytes = [0; 2];
@@ -486,7 +485,11 @@ mod tests {
 
     fn tcp(ts_s: i64, fwd: bool, flags: u16, seq: u32, payload: &[u8]) -> PacketInfo<'_> {
         let (a, b) = (FlowAddr::v4([10, 0, 0, 1]), FlowAddr::v4([10, 0, 0, 2]));
-        let (src, sp, dst, dp) = if fwd { (a, 40000, b, 80) } else { (b, 80, a, 40000) };
+        let (src, sp, dst, dp) = if fwd {
+            (a, 40000, b, 80)
+        } else {
+            (b, 80, a, 40000)
+        };
         let (key, dir) = FlowKey::new(Transport::TCP, pack_vlans(None, None), src, sp, dst, dp);
         PacketInfo {
             ts: Timestamp(ts_s * S),

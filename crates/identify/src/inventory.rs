@@ -22,9 +22,9 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::net::IpAddr;
 
 use model::{
-    Device, DeviceId, DhcpFingerprint, DhcpObservation, FlowObservation,
-    Hostname, HostnameSource, IpSighting, MacAddr, NameObservation, NameSource, Observation,
-    Service, Timestamp, Transport, ip_is_local,
+    Device, DeviceId, DhcpFingerprint, DhcpObservation, FlowObservation, Hostname, HostnameSource,
+    IpSighting, MacAddr, NameObservation, NameSource, Observation, Service, Timestamp, Transport,
+    ip_is_local,
 };
 
 use crate::oui::vendor_attribute;
@@ -161,12 +161,14 @@ impl Inventory {
             Observation::Binding {
                 ts, vlan, mac, ip, ..
             } => {
-                if mac.is_station() && is_unicast(ip)
-                    && let Some(m) = self.mac(*mac) {
-                        m.seen(*ts);
-                        m.bind(*ip, *ts);
-                        m.vlans.extend(*vlan);
-                    }
+                if mac.is_station()
+                    && is_unicast(ip)
+                    && let Some(m) = self.mac(*mac)
+                {
+                    m.seen(*ts);
+                    m.bind(*ip, *ts);
+                    m.vlans.extend(*vlan);
+                }
             }
             Observation::Name(name) => self.name(name),
         }
@@ -182,8 +184,7 @@ impl Inventory {
 
     fn endpoint(&mut self, mac: Option<MacAddr>, ip: IpAddr) -> Option<&mut EndpointState> {
         let key = (mac, ip);
-        if !self.endpoints.contains_key(&key) && self.endpoints.len() >= self.config.max_endpoints
-        {
+        if !self.endpoints.contains_key(&key) && self.endpoints.len() >= self.config.max_endpoints {
             self.stats.endpoints_untracked += 1;
             return None;
         }
@@ -192,8 +193,20 @@ impl Inventory {
 
     fn flow(&mut self, flow: &FlowObservation) {
         let sides = [
-            (&flow.client, &flow.server, flow.client_packets, flow.client_bytes, false),
-            (&flow.server, &flow.client, flow.server_packets, flow.server_bytes, true),
+            (
+                &flow.client,
+                &flow.server,
+                flow.client_packets,
+                flow.client_bytes,
+                false,
+            ),
+            (
+                &flow.server,
+                &flow.client,
+                flow.server_packets,
+                flow.server_bytes,
+                true,
+            ),
         ];
         for (me, peer, packets, bytes, is_server) in sides {
             if packets == 0 {
@@ -233,9 +246,10 @@ impl Inventory {
                             .entry((flow.transport, port, is_server))
                             .or_default();
                         if let Some(peer_ip) = peer.ip
-                            && peers.len() < max_peers {
-                                peers.insert(peer_ip);
-                            }
+                            && peers.len() < max_peers
+                        {
+                            peers.insert(peer_ip);
+                        }
                     }
                 }
                 _ => {}
@@ -296,9 +310,10 @@ impl Inventory {
                 let mac = asker.mac.filter(MacAddr::is_station);
                 if let Some(ip) = asker.ip.filter(is_unicast)
                     && let Some(e) = self.endpoint(mac, ip)
-                        && e.dns_queries.len() < max {
-                            e.dns_queries.insert(name.clone());
-                        }
+                    && e.dns_queries.len() < max
+                {
+                    e.dns_queries.insert(name.clone());
+                }
             }
             NameObservation::Answer {
                 name, ip, source, ..
@@ -455,8 +470,7 @@ fn is_link_local(ip: &IpAddr) -> bool {
 fn rekey_randomized(builders: BTreeMap<DeviceId, Builder>) -> BTreeMap<DeviceId, Builder> {
     let mut out: BTreeMap<DeviceId, Builder> = BTreeMap::new();
     for (id, b) in builders {
-        let randomized =
-            !b.macs.is_empty() && b.macs.iter().all(MacAddr::is_locally_administered);
+        let randomized = !b.macs.is_empty() && b.macs.iter().all(MacAddr::is_locally_administered);
         let address = b
             .ips
             .keys()
@@ -693,12 +707,23 @@ mod tests {
         inv.observe(&flow(HOST, "10.0.0.5", GW, "10.9.0.8", 104));
         let (devices, stats) = inv.finish();
         let ids: Vec<_> = devices.iter().map(|d| d.id.0.as_str()).collect();
-        assert_eq!(ids, ["ip-10.9.0.7", "ip-10.9.0.8", "mac-00000c07ac01", "mac-001b6f0a0b0c"]);
+        assert_eq!(
+            ids,
+            [
+                "ip-10.9.0.7",
+                "ip-10.9.0.8",
+                "mac-00000c07ac01",
+                "mac-001b6f0a0b0c"
+            ]
+        );
         assert_eq!(stats.routers, 1);
         assert_eq!(stats.remote_endpoints, 6);
         let gw = &devices[2];
         assert_eq!(gw.roles, ["router"]);
-        assert!(gw.ips.is_empty(), "forwarded addresses are not the router's");
+        assert!(
+            gw.ips.is_empty(),
+            "forwarded addresses are not the router's"
+        );
         let host = &devices[3];
         assert_eq!(host.ips.len(), 1);
         assert_eq!(host.packets, 3 * 8);

@@ -110,6 +110,15 @@ fn with_tags(
     mut ethertype: u16,
     mut payload: &[u8],
 ) -> Result<Link<'_>, LinkError> {
+    if matches!(ethertype, ETHERTYPE_IPV4 | ETHERTYPE_IPV6) {
+        // The common case: untagged IP.
+        return Ok(Link {
+            src_mac,
+            vlans: [None, None],
+            ethertype,
+            payload,
+        });
+    }
     let mut vlans = [None, None];
     let mut tags = 0;
     while matches!(
@@ -266,22 +275,36 @@ mod tests {
     fn llc_snap_and_plain_llc() {
         let mut f = vec![0u8; 12];
         f.extend_from_slice(&[0x00, 0x30, 0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x06, 1]);
-        assert_eq!(decode_link(LinkType(1), &f).unwrap().ethertype, ETHERTYPE_ARP);
+        assert_eq!(
+            decode_link(LinkType(1), &f).unwrap().ethertype,
+            ETHERTYPE_ARP
+        );
         let mut stp = vec![0u8; 12];
         stp.extend_from_slice(&[0x00, 0x26, 0x42, 0x42, 0x03, 0, 0]);
-        assert_eq!(decode_link(LinkType(1), &stp).unwrap().ethertype, ETHERTYPE_LLC);
+        assert_eq!(
+            decode_link(LinkType(1), &stp).unwrap().ethertype,
+            ETHERTYPE_LLC
+        );
     }
 
     #[test]
     fn pppoe_and_mpls_carry_ip() {
         let mut f = vec![0u8; 12];
-        f.extend_from_slice(&[0x88, 0x64, 0x11, 0x00, 0x00, 0x01, 0x00, 0x20, 0x00, 0x21, 0x45]);
+        f.extend_from_slice(&[
+            0x88, 0x64, 0x11, 0x00, 0x00, 0x01, 0x00, 0x20, 0x00, 0x21, 0x45,
+        ]);
         let link = decode_link(LinkType(1), &f).unwrap();
-        assert_eq!((link.ethertype, link.payload), (ETHERTYPE_IPV4, &[0x45][..]));
+        assert_eq!(
+            (link.ethertype, link.payload),
+            (ETHERTYPE_IPV4, &[0x45][..])
+        );
         let mut f = vec![0u8; 12];
         f.extend_from_slice(&[0x88, 0x47, 0, 0x01, 0x00, 0x40, 0, 0x02, 0x01, 0x40, 0x60]);
         let link = decode_link(LinkType(1), &f).unwrap();
-        assert_eq!((link.ethertype, link.payload), (ETHERTYPE_IPV6, &[0x60][..]));
+        assert_eq!(
+            (link.ethertype, link.payload),
+            (ETHERTYPE_IPV6, &[0x60][..])
+        );
         let mut f = vec![0u8; 12];
         f.extend_from_slice(&[0x88, 0x47, 0, 0x01]);
         assert_eq!(
@@ -294,9 +317,20 @@ mod tests {
     fn null_loopback_either_byte_order() {
         let le = [2, 0, 0, 0, 0x45];
         let be = [0, 0, 0, 2, 0x45];
-        assert_eq!(decode_link(LinkType(0), &le).unwrap().ethertype, ETHERTYPE_IPV4);
-        assert_eq!(decode_link(LinkType(0), &be).unwrap().ethertype, ETHERTYPE_IPV4);
-        assert_eq!(decode_link(LinkType(108), &[0, 0, 0, 30, 0x60]).unwrap().ethertype, ETHERTYPE_IPV6);
+        assert_eq!(
+            decode_link(LinkType(0), &le).unwrap().ethertype,
+            ETHERTYPE_IPV4
+        );
+        assert_eq!(
+            decode_link(LinkType(0), &be).unwrap().ethertype,
+            ETHERTYPE_IPV4
+        );
+        assert_eq!(
+            decode_link(LinkType(108), &[0, 0, 0, 30, 0x60])
+                .unwrap()
+                .ethertype,
+            ETHERTYPE_IPV6
+        );
         assert!(decode_link(LinkType(0), &[2, 0]).is_err());
     }
 

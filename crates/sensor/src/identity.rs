@@ -7,10 +7,9 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use model::{
-    BindingSource, DhcpObservation, MacAddr, NameObservation,
-    NameSource, Observation, Timestamp,
+    BindingSource, DhcpObservation, MacAddr, NameObservation, NameSource, Observation, Timestamp,
 };
-use wire::dns::{RecordType, Rdata};
+use wire::dns::{Rdata, RecordType};
 use wire::icmpv6::NdRepr;
 
 use crate::decode::Link;
@@ -48,7 +47,7 @@ pub(crate) fn icmpv6(sensor: &mut Sensor, net: &Net<'_>, icmp: &wire::icmpv6::Pa
         Err(m) => return sensor.message_malformed(m),
     };
     sensor.stats_identity().neighbor_discovery += 1;
-    let IpAddr::V6(src) = net.src else {
+    let IpAddr::V6(src) = net.src.ip() else {
         return;
     };
     let (ip, mac) = match nd {
@@ -141,6 +140,26 @@ fn dhcp(sensor: &mut Sensor, net: &Net<'_>, payload: &[u8]) {
     sensor.emit(Observation::Dhcp(obs));
 }
 
+/// Fingerprint of a DNS-family fact: what kind, from whom or for which address, which name
+/// (ASCII-lowercased labels), so repeats can be skipped before any string is built.
+fn name_fingerprint(kind: u8, who: u128, name: &wire::dns::Name<'_>) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = foldhash::fast::FixedState::default().build_hasher();
+    h.write_u8(kind);
+    h.write_u128(who);
+    let mut lower = [0u8; 63];
+    for label in name.labels() {
+        let n = label.len().min(lower.len());
+        for (d, s) in lower.iter_mut().zip(label) {
+            *d = s.to_ascii_lowercase();
+        }
+        h.write(&lower[..n]);
+        h.write_u8(0);
+    }
+    // Never 0: 0 marks an empty slot.
+    h.finish() | 1
+}
+
 /// DNS, mDNS and LLMNR share one wire format (RFC 1035, RFC 6762, RFC 4795).
 fn dns(sensor: &mut Sensor, net: &Net<'_>, sport: u16, payload: &[u8], source: NameSource) {
     let packet = match wire::dns::Packet::new_checked(payload) {
@@ -153,6 +172,14 @@ fn dns(sensor: &mut Sensor, net: &Net<'_>, sport: u16, payload: &[u8], source: N
         for q in packet.questions().take(MAX_RECORDS) {
             match q {
                 Ok(q) => {
+                    let who = u128::from_be_bytes(match me.ip {
+                        Some(IpAddr::V6(v6)) => v6.octets(),
+                        Some(IpAddr::V4(v4)) => v4.to_ipv6_mapped().octets(),
+                        None => [0; 16],
+                    });
+                    if sensor.seen_recently(name_fingerprint(source as u8, who, &q.name)) {
+                        continue;
+                    }
                     let name = q.name.to_string_lossy_lower();
                     if !name.is_empty() {
                         sensor.emit(Observation::Name(NameObservation::Query {
@@ -174,13 +201,33 @@ fn dns(sensor: &mut Sensor, net: &Net<'_>, sport: u16, payload: &[u8], source: N
             Ok(r) => r,
             Err(m) => return sensor.message_malformed(m),
         };
+        let fresh = |sensor: &mut Sensor, ip: IpAddr, name: &wire::dns::Name<'_>| {
+            let who = match ip {
+                IpAddr::V6(v6) => u128::from_be_bytes(v6.octets()),
+                IpAddr::V4(v4) => u128::from_be_bytes(v4.to_ipv6_mapped().octets()),
+            };
+            !sensor.seen_recently(name_fingerprint(0x80 | source as u8, who, name))
+        };
         let (name, ip) = match record.data() {
-            Ok(Rdata::A(a)) => (record.name.to_string_lossy_lower(), IpAddr::V4(a)),
-            Ok(Rdata::Aaaa(a)) => (record.name.to_string_lossy_lower(), IpAddr::V6(a)),
+            Ok(Rdata::A(a)) => {
+                if !fresh(sensor, IpAddr::V4(a), &record.name) {
+                    continue;
+                }
+                (record.name.to_string_lossy_lower(), IpAddr::V4(a))
+            }
+            Ok(Rdata::Aaaa(a)) => {
+                if !fresh(sensor, IpAddr::V6(a), &record.name) {
+                    continue;
+                }
+                (record.name.to_string_lossy_lower(), IpAddr::V6(a))
+            }
             Ok(Rdata::Ptr(target)) if record.rtype == RecordType::PTR => {
                 let Some(ip) = reverse_name_ip(&record.name.to_string_lossy_lower()) else {
                     continue; // DNS-SD service pointers are not host names.
                 };
+                if !fresh(sensor, ip, &target) {
+                    continue;
+                }
                 (target.to_string_lossy_lower(), ip)
             }
             Ok(_) => continue,
@@ -212,7 +259,10 @@ fn reverse_name_ip(name: &str) -> Option<IpAddr> {
         for o in octets.iter_mut().rev() {
             *o = parts.next()?.parse().ok()?;
         }
-        return parts.next().is_none().then_some(IpAddr::V4(Ipv4Addr::from(octets)));
+        return parts
+            .next()
+            .is_none()
+            .then_some(IpAddr::V4(Ipv4Addr::from(octets)));
     }
     let v6 = name.strip_suffix(".ip6.arpa")?;
     let mut value: u128 = 0;
@@ -227,7 +277,6 @@ fn reverse_name_ip(name: &str) -> Option<IpAddr> {
     }
     (count == 32).then_some(IpAddr::V6(Ipv6Addr::from(value)))
 }
-
 
 #[cfg(test)]
 mod tests {

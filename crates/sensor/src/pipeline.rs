@@ -1,12 +1,9 @@
 //! The per-frame pipeline.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 
 use capture::Frame;
-use flow::{
-    FlowAddr, FlowConfig, FlowKey, FlowTable, PacketInfo, TcpSegment, pack_vlans,
-};
+use flow::{FlowAddr, FlowConfig, FlowKey, FlowTable, PacketInfo, TcpSegment, pack_vlans};
 use foldhash::fast::FixedState;
 use model::{Endpoint, MacAddr, Observation, Timestamp, Transport};
 use wire::Malformed;
@@ -34,7 +31,13 @@ pub struct Sensor {
     malformed_messages: HashMap<Malformed, u64, FixedState>,
     unsupported: HashMap<Unsupported, u64, FixedState>,
     observations: Vec<Observation>,
+    /// Fingerprints of identity facts emitted recently (direct-mapped): the same DNS query or
+    /// answer repeats many times on a network and one observation of it is enough.
+    recent: Vec<u64>,
 }
+
+/// Slots of the recent-facts filter (power of two). A collision only re-emits a fact.
+const RECENT_SLOTS: usize = 8192;
 
 /// Why a frame was not decoded, before it is turned into a counter name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -60,16 +63,37 @@ pub(crate) struct Net<'a> {
     pub ts: Timestamp,
     pub src_mac: Option<MacAddr>,
     pub vlans: [Option<u16>; 2],
-    pub src: IpAddr,
-    pub dst: IpAddr,
+    /// Addresses in flow-key form (built once, used for the key and converted on demand).
+    pub src: FlowAddr,
+    pub dst: FlowAddr,
     pub captured_len: u32,
     /// Transport protocol and its bytes (the upper-layer header onward).
     pub protocol: IpProtocol,
     pub transport: &'a [u8],
-    /// Set for a later fragment (no transport header).
-    pub fragment: Option<FragmentKey>,
-    /// Set for a first fragment, to remember its ports.
-    pub first_fragment: Option<FragmentKey>,
+    /// Whether this is a fragment, and which.
+    pub fragment: Fragment,
+}
+
+/// Fragment status of a packet, with the IP identification when it is one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fragment {
+    /// Not a fragment.
+    No,
+    /// The first fragment (offset 0): carries the transport header.
+    First(u32),
+    /// A later fragment: no transport header.
+    Later(u32),
+}
+
+impl Net<'_> {
+    fn fragment_key(&self, ident: u32) -> FragmentKey {
+        FragmentKey {
+            src: self.src,
+            dst: self.dst,
+            protocol: self.protocol.0,
+            ident,
+        }
+    }
 }
 
 impl Net<'_> {
@@ -80,7 +104,7 @@ impl Net<'_> {
     pub(crate) fn source(&self, port: u16) -> Endpoint {
         Endpoint {
             mac: self.src_mac,
-            ip: Some(self.src),
+            ip: Some(self.src.ip()),
             port,
         }
     }
@@ -97,7 +121,16 @@ impl Sensor {
             malformed_messages: HashMap::default(),
             unsupported: HashMap::default(),
             observations: Vec::new(),
+            recent: vec![0; RECENT_SLOTS],
         }
+    }
+
+    /// True when the fact with fingerprint `h` was emitted recently; records it otherwise.
+    pub(crate) fn seen_recently(&mut self, h: u64) -> bool {
+        let slot = &mut self.recent[(h as usize) & (RECENT_SLOTS - 1)];
+        let seen = *slot == h;
+        *slot = h;
+        seen
     }
 
     /// Takes one frame.
@@ -133,7 +166,11 @@ impl Sensor {
     pub fn stats(&self) -> SensorStats {
         let mut stats = self.stats.clone();
         stats.flows = self.flows.stats().clone();
-        stats.malformed = self.malformed.iter().map(|(m, n)| (m.as_str(), *n)).collect();
+        stats.malformed = self
+            .malformed
+            .iter()
+            .map(|(m, n)| (m.as_str(), *n))
+            .collect();
         stats.malformed_messages = self
             .malformed_messages
             .iter()
@@ -165,9 +202,7 @@ impl Sensor {
             LinkError::Malformed(m) => Drop::Malformed(m),
             LinkError::UnsupportedLinkType(n) => Drop::Unsupported(Unsupported::LinkType(n)),
             LinkError::Ieee80211NoData => Drop::Unsupported(Unsupported::Ieee80211NoData),
-            LinkError::UnsupportedLoopbackFamily => {
-                Drop::Unsupported(Unsupported::LoopbackFamily)
-            }
+            LinkError::UnsupportedLoopbackFamily => Drop::Unsupported(Unsupported::LoopbackFamily),
         })?;
         let captured_len = frame.data.len() as u32;
         match link.ethertype {
@@ -221,32 +256,26 @@ impl Sensor {
         let src = ip.src_addr();
         let dst = ip.dst_addr();
         let protocol = ip.protocol();
-        let (mut fragment, mut first_fragment) = (None, None);
+        let mut fragment = Fragment::No;
         if ip.is_fragment() {
             self.stats.fragments.packets += 1;
-            let key = FragmentKey {
-                src: FlowAddr::v4(src.octets()),
-                dst: FlowAddr::v4(dst.octets()),
-                protocol: protocol.0,
-                ident: u32::from(ip.ident()),
-            };
-            if ip.frag_offset() == 0 {
-                first_fragment = Some(key);
+            let ident = u32::from(ip.ident());
+            fragment = if ip.frag_offset() == 0 {
+                Fragment::First(ident)
             } else {
-                fragment = Some(key);
-            }
+                Fragment::Later(ident)
+            };
         }
         let net = Net {
             ts,
             src_mac: link.src_mac,
             vlans: link.vlans,
-            src: IpAddr::V4(src),
-            dst: IpAddr::V4(dst),
+            src: FlowAddr::v4(src.octets()),
+            dst: FlowAddr::v4(dst.octets()),
             captured_len,
             protocol,
             transport: ip.payload(),
             fragment,
-            first_fragment,
         };
         self.transport(&net)
     }
@@ -261,41 +290,34 @@ impl Sensor {
         let ext = wire::ipv6::walk_extensions(ip.next_header(), payload)?;
         let src = ip.src_addr();
         let dst = ip.dst_addr();
-        let (mut fragment, mut first_fragment) = (None, None);
+        let mut fragment = Fragment::No;
         if let Some(f) = ext.fragment {
             self.stats.fragments.packets += 1;
-            let key = FragmentKey {
-                src: FlowAddr::v6(src.octets()),
-                dst: FlowAddr::v6(dst.octets()),
-                protocol: ext.upper_protocol.0,
-                ident: f.ident,
-            };
-            if f.offset == 0 {
-                first_fragment = Some(key);
+            fragment = if f.offset == 0 {
+                Fragment::First(f.ident)
             } else {
-                fragment = Some(key);
-            }
+                Fragment::Later(f.ident)
+            };
         }
         let net = Net {
             ts,
             src_mac: link.src_mac,
             vlans: link.vlans,
-            src: IpAddr::V6(src),
-            dst: IpAddr::V6(dst),
+            src: FlowAddr::v6(src.octets()),
+            dst: FlowAddr::v6(dst.octets()),
             captured_len,
             protocol: ext.upper_protocol,
             transport: payload.get(ext.upper_offset..).unwrap_or_default(),
             fragment,
-            first_fragment,
         };
         self.transport(&net)
     }
 
     #[inline]
     fn transport(&mut self, net: &Net<'_>) -> Result<(), Drop> {
-        if let Some(key) = &net.fragment {
+        if let Fragment::Later(ident) = net.fragment {
             // A later fragment: no transport header. Attribute it through the first one.
-            return match self.fragments.later(key) {
+            return match self.fragments.later(&net.fragment_key(ident)) {
                 Some((sport, dport)) => {
                     self.stats.fragments.matched += 1;
                     self.account(net, sport, dport, None);
@@ -311,15 +333,15 @@ impl Sensor {
             IpProtocol::TCP => {
                 let tcp = wire::tcp::Packet::new_checked(net.transport)?;
                 let (sport, dport) = (tcp.src_port(), tcp.dst_port());
-                if let Some(key) = net.first_fragment {
-                    self.fragments.first(key, sport, dport);
+                if let Fragment::First(ident) = net.fragment {
+                    self.fragments.first(net.fragment_key(ident), sport, dport);
                 }
                 let seg = TcpSegment {
                     seq: tcp.seq_number(),
                     ack: tcp.ack_number(),
                     flags: tcp.flags().0,
                     // A first fragment's payload is incomplete: do not reassemble it.
-                    payload: if net.first_fragment.is_some() {
+                    payload: if net.fragment != Fragment::No {
                         &[]
                     } else {
                         tcp.payload()
@@ -339,17 +361,22 @@ impl Sensor {
                             return Err(Malformed::UdpTruncated.into());
                         };
                         self.message_malformed(Malformed::UdpBadLength);
-                        self.account(net, u16::from_be_bytes([s0, s1]), u16::from_be_bytes([d0, d1]), None);
+                        self.account(
+                            net,
+                            u16::from_be_bytes([s0, s1]),
+                            u16::from_be_bytes([d0, d1]),
+                            None,
+                        );
                         return Ok(());
                     }
                     Err(m) => return Err(m.into()),
                 };
                 let (sport, dport) = (udp.src_port(), udp.dst_port());
-                if let Some(key) = net.first_fragment {
-                    self.fragments.first(key, sport, dport);
+                if let Fragment::First(ident) = net.fragment {
+                    self.fragments.first(net.fragment_key(ident), sport, dport);
                 }
                 self.account(net, sport, dport, None);
-                if net.first_fragment.is_none() {
+                if net.fragment == Fragment::No {
                     identity::udp(self, net, sport, dport, udp.payload());
                 }
                 Ok(())
@@ -377,9 +404,9 @@ impl Sensor {
         let (key, dir) = FlowKey::new(
             Transport::Ip(net.protocol.0),
             pack_vlans(net.vlans[0], net.vlans[1]),
-            FlowAddr::from_ip(net.src),
+            net.src,
             sport,
-            FlowAddr::from_ip(net.dst),
+            net.dst,
             dport,
         );
         let pkt = PacketInfo {
