@@ -24,6 +24,7 @@ use core::fmt;
 use std::net::Ipv4Addr;
 
 use crate::Malformed;
+use crate::ipv4::checksum;
 
 /// Field offsets in the ICMP header (RFC 792).
 mod field {
@@ -224,7 +225,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
     /// snap length cannot be verified and reports `false`.
     #[inline]
     pub fn verify_checksum(&self) -> bool {
-        checksum_finish(checksum_sum(0, self.buffer.as_ref())) == 0
+        checksum::data(self.buffer.as_ref()) == 0xffff
     }
 }
 
@@ -272,7 +273,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
     #[inline]
     pub fn fill_checksum(&mut self) {
         self.set_checksum(0);
-        let sum = checksum_finish(checksum_sum(0, self.buffer.as_ref()));
+        let sum = !checksum::data(self.buffer.as_ref());
         self.set_checksum(sum);
     }
 }
@@ -326,35 +327,6 @@ impl<'a> Repr<'a> {
 #[inline]
 fn read_u16(b: &[u8], at: usize) -> u16 {
     u16::from_be_bytes([b[at], b[at + 1]])
-}
-
-/// Adds `data` to a running RFC 1071 ones'-complement sum (unfolded) as big-endian 16-bit
-/// words; an odd trailing byte is padded with zero. Summing 32-bit words is equivalent because
-/// 2^16 ≡ 1 modulo 2^16 − 1 (RFC 1071 §2(B)). Call with chunks of even length except the last.
-#[inline]
-pub(crate) fn checksum_sum(mut acc: u64, data: &[u8]) -> u64 {
-    let mut words = data.chunks_exact(4);
-    for w in &mut words {
-        acc += u64::from(u32::from_be_bytes([w[0], w[1], w[2], w[3]]));
-    }
-    match *words.remainder() {
-        [a] => acc += u64::from(a) << 8,
-        [a, b] => acc += u64::from(u16::from_be_bytes([a, b])),
-        [a, b, c] => acc += u64::from(u16::from_be_bytes([a, b])) + (u64::from(c) << 8),
-        _ => {}
-    }
-    acc
-}
-
-/// Folds a running sum to 16 bits and complements it: the value to store in a checksum field,
-/// or 0 when the summed data already held a correct checksum.
-#[inline]
-pub(crate) fn checksum_finish(mut acc: u64) -> u16 {
-    while acc > 0xffff {
-        acc = (acc & 0xffff) + (acc >> 16);
-    }
-    // The loop leaves acc ≤ 0xffff.
-    !(acc as u16)
 }
 
 #[cfg(test)]
@@ -450,19 +422,6 @@ mod tests {
         let p = Packet::new_checked(&bytes[..]).expect("valid");
         assert_eq!(p.msg_type(), Message(200));
         assert_eq!(format!("{:?}", p.msg_type()), "Message(200)");
-    }
-
-    #[test]
-    fn checksum_odd_length_and_rfc1071_example() {
-        // RFC 1071 §3 example: 00 01 f2 03 f4 f5 f6 f7 sums to 0xddf2.
-        let data = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
-        assert_eq!(checksum_finish(checksum_sum(0, &data)), !0xddf2);
-        // An odd trailing byte is padded with zero on the right.
-        assert_eq!(
-            checksum_finish(checksum_sum(0, &[0x12, 0x34, 0x56])),
-            checksum_finish(checksum_sum(0, &[0x12, 0x34, 0x56, 0x00]))
-        );
-        assert_eq!(checksum_finish(checksum_sum(0, &[0x12])), !0x1200,);
     }
 
     proptest! {

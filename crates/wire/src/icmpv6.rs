@@ -31,7 +31,7 @@ use std::net::Ipv6Addr;
 use model::MacAddr;
 
 use crate::Malformed;
-use crate::icmpv4::{checksum_finish, checksum_sum};
+use crate::ipv4::{IpProtocol, checksum};
 
 /// Field offsets in ICMPv6 messages (RFC 4443 §2.1, RFC 4861 §4).
 mod field {
@@ -218,11 +218,8 @@ pub fn checksum_ipv6(src: Ipv6Addr, dst: Ipv6Addr, data: &[u8]) -> u16 {
     // RFC 8200 §8.1: the upper-layer length is 32 bits; a jumbogram (RFC 2675) longer than
     // 4 GiB cannot reach this function from a capture.
     let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
-    let mut acc = checksum_sum(0, &src.octets());
-    acc = checksum_sum(acc, &dst.octets());
-    acc = checksum_sum(acc, &len.to_be_bytes());
-    acc = checksum_sum(acc, &[0, 0, 0, NEXT_HEADER]);
-    checksum_finish(checksum_sum(acc, data))
+    let pseudo = checksum::pseudo_header(&src.into(), &dst.into(), IpProtocol::ICMPV6, len);
+    !checksum::combine(&[pseudo, checksum::data(data)])
 }
 
 /// A read/write view of an ICMPv6 message over any byte buffer.
