@@ -2,14 +2,20 @@
 //! tab-separated line: path, format, frames, first and last timestamp (ns), link types,
 //! precision and the error that ended the read, if any. For differential checks against
 //! `capinfos`/`tshark`: `cargo run --release -p capture --example capinfo -- FILE…`.
+//! `--mmap` first reads the files through mapped windows instead of read(2).
 
 use std::io::BufRead;
 use std::path::Path;
 
-use capture::PacketSource;
+use capture::{CaptureLimits, FileSource, PacketSource};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut limits = CaptureLimits::default();
+    if args.first().is_some_and(|a| a == "--mmap") {
+        args.remove(0);
+        limits.map_window = CaptureLimits::MAP_WINDOW;
+    }
     let paths: Vec<String> = if args.is_empty() {
         std::io::stdin()
             .lock()
@@ -20,7 +26,7 @@ fn main() {
         args
     };
     for path in paths {
-        let mut src = match capture::open(Path::new(&path)) {
+        let mut src = match FileSource::open(Path::new(&path), limits) {
             Ok(s) => s,
             Err(e) => {
                 println!("{path}\t-\t0\t-\t-\t-\t-\t{e}");

@@ -227,4 +227,8 @@ impl PcapReader {
     pub(crate) fn frames(&self) -> u64 {
         self.frames
     }
+
+    pub(crate) fn input(&self) -> &Input {
+        &self.input
+    }
 }

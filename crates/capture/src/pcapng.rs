@@ -504,6 +504,10 @@ impl PcapNgReader {
     pub(crate) fn frames(&self) -> u64 {
         self.frames
     }
+
+    pub(crate) fn input(&self) -> &Input {
+        &self.input
+    }
 }
 
 /// Interface, its 16-bit link type and its precision from a whole IDB (length checked).

@@ -753,3 +753,188 @@ fn buffer_stays_bounded_by_read_buffer_and_largest_record() {
         assert!(len <= 1024 + 400, "buffer grew to {len}");
     }
 }
+
+// ---------------------------------------------------------------- mapped files
+
+fn temp_file(bytes: &[u8]) -> tempfile::NamedTempFile {
+    use std::io::Write;
+    let mut f = tempfile::NamedTempFile::new().expect("temp file");
+    f.write_all(bytes).expect("write temp file");
+    f
+}
+
+fn map_limits(map_window: usize) -> CaptureLimits {
+    CaptureLimits {
+        map_window,
+        ..CaptureLimits::default()
+    }
+}
+
+/// Opens `path` through the mmap path, with a mapping that fails after `fail_after` windows.
+fn open_mapped_failing(path: &Path, map_window: usize, fail_after: u32) -> FileSource {
+    let file = File::open(path).expect("open");
+    let len = file.metadata().expect("metadata").len();
+    let mut mapped = MappedFile::new(file, len, map_window);
+    mapped.fail_after = Some(fail_after);
+    let limits = CaptureLimits {
+        map_window,
+        read_buffer: 100,
+        ..CaptureLimits::default()
+    };
+    FileSource::from_input(Input::mapped("test.cap".into(), mapped, 100), limits).expect("opens")
+}
+
+/// A number after `field: ` in the source's Debug view.
+fn debug_field(src: &FileSource, field: &str) -> usize {
+    format!("{src:?}")
+        .split(&format!("{field}: "))
+        .nth(1)
+        .and_then(|s| s.split(',').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{field} in {src:?}"))
+}
+
+#[test]
+fn tiny_windows_give_the_same_frames_as_read() {
+    let f = mixed_pcapng();
+    let (expected, err) = read_all(&f);
+    assert!(err.is_none());
+    let file = temp_file(&f);
+    for map_window in [1, 13, 64, 333, 4096, 8192, 1 << 20] {
+        let mut src = FileSource::open(file.path(), map_limits(map_window)).unwrap();
+        assert!(src.is_mapped());
+        assert_eq!(src.link_types(), vec![LinkType(1), LinkType(276)]);
+        let (frames, err) = read_all_with(&mut src);
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(frames, expected, "map_window={map_window}");
+        assert!(src.is_mapped(), "no fallback");
+        assert_eq!(
+            src.progress(),
+            Progress {
+                bytes_read: f.len() as u64,
+                total_bytes: Some(f.len() as u64)
+            }
+        );
+        // The last window is unmapped once consumed.
+        assert_eq!(debug_field(&src, "mapped_len"), 0);
+    }
+}
+
+#[test]
+fn mapped_window_stays_bounded() {
+    // One window at a time, of `map_window` bytes, or less than a page of already-consumed
+    // lead plus one block when that is larger.
+    let f = mixed_pcapng();
+    let file = temp_file(&f);
+    assert!(f.len() > 3 * 8192, "a file of several windows");
+    let mut src = FileSource::open(file.path(), map_limits(8192)).unwrap();
+    let mut frames = 0;
+    while let Ok(Some(_)) = src.next_frame() {
+        let len = debug_field(&src, "mapped_len");
+        assert!(len <= 8192, "window of {len} bytes");
+        frames += 1;
+    }
+    assert_eq!(frames, 200);
+}
+
+#[test]
+fn a_failing_mapping_falls_back_to_read_without_losing_a_frame() {
+    let f = mixed_pcapng();
+    let (expected, _) = read_all(&f);
+    let file = temp_file(&f);
+    for fail_after in [0, 1, 2, 5, 40] {
+        let mut src = open_mapped_failing(file.path(), 512, fail_after);
+        let (frames, err) = read_all_with(&mut src);
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(frames, expected, "fail_after={fail_after}");
+        assert!(!src.is_mapped(), "switched to read(2)");
+        assert_eq!(src.progress().bytes_read, f.len() as u64);
+    }
+    // A failure at a truncated record still reports the truncation at the right offset.
+    let cut = &f[..f.len() - 7];
+    let (expected, expected_err) = read_all(cut);
+    let file = temp_file(cut);
+    for fail_after in [0, 3] {
+        let mut src = open_mapped_failing(file.path(), 512, fail_after);
+        let (frames, err) = read_all_with(&mut src);
+        assert_eq!(frames, expected);
+        let (err, want) = (err.expect("truncated"), expected_err.as_ref().expect("cut"));
+        assert_eq!(err.offset(), want.offset());
+        assert_eq!(err.to_string(), want.to_string());
+    }
+}
+
+#[test]
+fn truncated_mapped_file_reports_offset_and_earlier_frames() {
+    let mut f = pcap_header(false, false, (2, 4), 1);
+    let rec = pcap_record(false, 1, 2, &[0xaa; 5000], 5000);
+    for _ in 0..3 {
+        f.extend(&rec);
+    }
+    f.truncate(f.len() - 1);
+    let file = temp_file(&f);
+    let name = file.path().display().to_string();
+    for map_window in [1, 4096, 8192] {
+        let mut src = FileSource::open(file.path(), map_limits(map_window)).unwrap();
+        let (frames, err) = read_all_with(&mut src);
+        assert_eq!(frames.len(), 2);
+        let err = err.expect("truncated");
+        assert_eq!(err.frames_before(), 2);
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{name}: truncated record at byte {} (expected 5016 bytes, file ends after 5015)",
+                24 + 2 * 5016
+            )
+        );
+    }
+}
+
+#[test]
+fn window_zero_empty_files_and_devices_are_read_with_read() {
+    let f = mixed_pcapng();
+    let file = temp_file(&f);
+    let src = FileSource::open(file.path(), map_limits(0)).unwrap();
+    assert!(!src.is_mapped());
+    let src = FileSource::open(file.path(), CaptureLimits::default()).unwrap();
+    assert!(!src.is_mapped(), "read(2) by default");
+    let src = FileSource::open(file.path(), map_limits(CaptureLimits::MAP_WINDOW)).unwrap();
+    assert!(src.is_mapped());
+    // Empty regular file and a character device: the read(2) path's named errors.
+    let empty = temp_file(b"");
+    let e = FileSource::open(empty.path(), map_limits(4096)).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Empty), "{e}");
+    let e = FileSource::open(Path::new("/dev/null"), map_limits(4096)).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Empty), "{e}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_fifo_is_read_with_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fifo = dir.path().join("capture.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        eprintln!("mkfifo unavailable: skipped");
+        return;
+    }
+    let f = mixed_pcapng();
+    let (expected, _) = read_all(&f);
+    let writer = {
+        let (fifo, f) = (fifo.clone(), f.clone());
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let mut w = File::options().write(true).open(fifo).expect("open fifo");
+            w.write_all(&f).expect("write fifo");
+        })
+    };
+    let mut src = FileSource::open(&fifo, map_limits(CaptureLimits::MAP_WINDOW)).unwrap();
+    assert!(!src.is_mapped());
+    let (frames, err) = read_all_with(&mut src);
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(frames, expected);
+    writer.join().expect("writer");
+}

@@ -1,9 +1,10 @@
 //! Damaged captures made deterministically from small corpus files: cut at every byte,
 //! length fields rewritten, every byte flipped. Each must give exactly the complete frames
 //! before the damage, then an error naming the right offset (or a clean end when the cut
-//! falls on a record boundary) — and never panic.
+//! falls on a record boundary) — and never panic. Each is read both with read(2) and through
+//! mapped windows (see `read`).
 
-use std::io::Cursor;
+use std::io::{Cursor, Write};
 use std::path::Path;
 
 use capture::{
@@ -38,14 +39,52 @@ struct Owned {
 }
 
 /// Opens and reads `bytes` to the end: the frames, then the error that stopped it (from
-/// opening or reading).
+/// opening or reading). Reads them from memory with read(2), then again from a file through
+/// mapped windows of several sizes (down to one byte: every record mapped on its own), which
+/// must give the same frames and the same error.
 fn read(bytes: &[u8], limits: CaptureLimits) -> (Vec<Owned>, Option<CaptureError>) {
-    let mut src = match FileSource::from_reader(
+    let src = FileSource::from_reader(
         "cut.cap",
         Cursor::new(bytes.to_vec()),
         Some(bytes.len() as u64),
         limits,
-    ) {
+    );
+    let expected = drain(src);
+    let mut file = tempfile::NamedTempFile::new().expect("temp file");
+    file.write_all(bytes).expect("write temp file");
+    for map_window in [1, 24, 100, 4096] {
+        let limits = CaptureLimits {
+            map_window,
+            ..limits
+        };
+        let src = FileSource::open(file.path(), limits);
+        if let Ok(src) = &src {
+            assert!(src.is_mapped(), "a non-empty file is mapped");
+        }
+        let got = drain(src);
+        assert_eq!(got.0, expected.0, "map_window {map_window}: frames");
+        let describe = |e: &Option<CaptureError>| {
+            e.as_ref().map(|e| {
+                (
+                    // The message names the file: compare what follows the name.
+                    e.to_string().split_once(": ").map(|(_, m)| m.to_string()),
+                    e.offset(),
+                    e.frames_before(),
+                    format!("{:?}", e.kind()),
+                )
+            })
+        };
+        assert_eq!(
+            describe(&got.1),
+            describe(&expected.1),
+            "map_window {map_window}: error"
+        );
+    }
+    expected
+}
+
+fn drain(src: Result<FileSource, CaptureError>) -> (Vec<Owned>, Option<CaptureError>) {
+    let mut src = match src {
         Ok(s) => s,
         Err(e) => return (Vec::new(), Some(e)),
     };
