@@ -136,7 +136,7 @@ fn analyze_input(
             Ok(None) => break None,
             Err(e) => break Some(e),
         }
-        if packets % DRAIN_EVERY == 0 {
+        if packets.is_multiple_of(DRAIN_EVERY) {
             pipeline.drain()?;
             if let Some(bar) = bar {
                 bar.set_position(done_bytes + source.progress().bytes_read);
