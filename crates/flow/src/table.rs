@@ -195,23 +195,24 @@ impl FlowTable {
             flow.macs[d] = pkt.src_mac;
         }
         let id = flow.id;
-        if let Some(tcp) = &pkt.tcp {
-            flow.tcp_flags[d] |= tcp.flags;
-            let class = tcp_class(flow.tcp_flags);
-            if class != flow.class {
-                self.lists[flow.class as usize].unlink(&mut self.links, idx);
-                flow.class = class;
-                flow.queued_at = pkt.ts;
-                self.lists[class as usize].push_back(&mut self.links, idx);
-            }
-            self.reassemble(idx, pkt.dir, tcp, sink);
-        }
-        let Some(flow) = self.flows[idx as usize].as_mut() else {
-            unreachable!("index points at a live flow");
-        };
         if pkt.ts.0.saturating_sub(flow.queued_at.0) >= REQUEUE_INTERVAL {
             flow.queued_at = pkt.ts;
             self.lists[flow.class as usize].touch(&mut self.links, idx);
+        }
+        if let Some(tcp) = &pkt.tcp {
+            let flags = flow.tcp_flags[d] | tcp.flags;
+            if flags != flow.tcp_flags[d] {
+                // The state (and so the timeout class) can only change with a new flag.
+                flow.tcp_flags[d] = flags;
+                let class = tcp_class(flow.tcp_flags);
+                if class != flow.class {
+                    self.lists[flow.class as usize].unlink(&mut self.links, idx);
+                    flow.class = class;
+                    flow.queued_at = pkt.ts;
+                    self.lists[class as usize].push_back(&mut self.links, idx);
+                }
+            }
+            self.reassemble(idx, pkt.dir, tcp, sink);
         }
         id
     }
