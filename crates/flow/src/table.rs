@@ -113,6 +113,9 @@ pub struct FlowTable {
     total_pending: usize,
     stats: FlowStats,
     ended: Vec<FlowObservation>,
+    /// The flow of the previous packet: consecutive packets of one flow (a bulk transfer, a
+    /// burst) skip the hash lookup. Cleared when that flow is removed.
+    last: Option<(FlowKey, u32)>,
 }
 
 /// Expiry is checked at most this often (capture time): timeouts are in seconds, so a
@@ -141,6 +144,7 @@ impl FlowTable {
             total_pending: 0,
             stats: FlowStats::default(),
             ended: Vec::new(),
+            last: None,
         }
     }
 
@@ -170,9 +174,16 @@ impl FlowTable {
                 self.next_sweep = Timestamp(self.now.0.saturating_add(SWEEP_INTERVAL));
             }
         }
-        let idx = match self.index.get(&pkt.key) {
-            Some(&idx) => idx,
-            None => self.create(pkt, sink),
+        let idx = match self.last {
+            Some((key, idx)) if key == pkt.key => idx,
+            _ => {
+                let idx = match self.index.get(&pkt.key) {
+                    Some(&idx) => idx,
+                    None => self.create(pkt, sink),
+                };
+                self.last = Some((pkt.key, idx));
+                idx
+            }
         };
         let active_timeout = self.config.active_timeout;
         let Some(flow) = self.flows[idx as usize].as_mut() else {
@@ -358,6 +369,9 @@ impl FlowTable {
         let Some(mut flow) = self.flows[idx as usize].take() else {
             return;
         };
+        if self.last.is_some_and(|(_, last)| last == idx) {
+            self.last = None;
+        }
         self.lists[flow.class as usize].unlink(&mut self.links, idx);
         self.index.remove(&flow.key);
         self.free.push(idx);
