@@ -194,8 +194,11 @@ pub fn write_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
 #[derive(Debug)]
 pub struct FlowWriter<W: Write> {
     out: W,
-    precision: TsPrecision,
 }
+
+/// Flow records carry nanosecond timestamps whatever the inputs' precision: one file may mix
+/// inputs, and a wider field loses nothing.
+const FLOW_TS_PRECISION: TsPrecision = TsPrecision::Nano;
 
 impl<W: Write> FlowWriter<W> {
     pub fn new(mut out: W) -> io::Result<Self> {
@@ -204,17 +207,14 @@ impl<W: Write> FlowWriter<W> {
             "transport,vlan,client_mac,client_ip,client_port,server_mac,server_ip,server_port,\
              first_seen,last_seen,client_packets,client_bytes,server_packets,server_bytes,end"
         )?;
-        Ok(Self {
-            out,
-            precision: TsPrecision::Nano,
-        })
+        Ok(Self { out })
     }
 
     pub fn write(&mut self, f: &FlowObservation) -> io::Result<()> {
         let opt = |v: Option<String>| v.unwrap_or_default();
         writeln!(
             self.out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:?}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             f.transport.name(),
             opt(f.vlan.map(|v| v.to_string())),
             opt(f.client.mac.map(|m| m.to_string())),
@@ -223,13 +223,13 @@ impl<W: Write> FlowWriter<W> {
             opt(f.server.mac.map(|m| m.to_string())),
             opt(f.server.ip.map(|i| i.to_string())),
             f.server.port,
-            ts(f.first_seen, self.precision),
-            ts(f.last_seen, self.precision),
+            ts(f.first_seen, FLOW_TS_PRECISION),
+            ts(f.last_seen, FLOW_TS_PRECISION),
             f.client_packets,
             f.client_bytes,
             f.server_packets,
             f.server_bytes,
-            f.end,
+            f.end.as_str(),
         )
     }
 

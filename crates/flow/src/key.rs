@@ -1,6 +1,6 @@
 //! Flow keys: a canonical, fixed-size, hashable form of the 5-tuple plus VLAN.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv6Addr};
 
 use model::{MacAddr, Transport};
 
@@ -83,11 +83,6 @@ impl FlowAddr {
             IpAddr::V4(v4) => Self::v4(v4.octets()),
             IpAddr::V6(v6) => Self::v6(v6.octets()),
         }
-    }
-
-    /// The unspecified IPv4 address.
-    pub fn unspecified_v4() -> Self {
-        Self::v4(Ipv4Addr::UNSPECIFIED.octets())
     }
 }
 

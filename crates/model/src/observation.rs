@@ -37,8 +37,6 @@ pub enum BindingSource {
     Arp,
     /// IPv6 Neighbor Discovery link-layer address option (RFC 4861 §4.6.1).
     NeighborDiscovery,
-    /// DHCPv4 ACK: yiaddr leased to chaddr (RFC 2131 §3.1).
-    Dhcp,
 }
 
 /// Transport protocol of a flow: the IP protocol number, or a link-layer-only conversation.
@@ -95,6 +93,18 @@ pub enum FlowEnd {
     EndOfInput,
 }
 
+impl FlowEnd {
+    /// Stable snake_case name used in flow records.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Idle => "idle",
+            Self::ActiveTimeout => "active_timeout",
+            Self::Capacity => "capacity",
+            Self::EndOfInput => "end_of_input",
+        }
+    }
+}
+
 /// A finished (or split) flow record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowObservation {
@@ -143,11 +153,6 @@ impl DhcpMessageType {
     pub const RELEASE: Self = Self(7);
     /// DHCPINFORM.
     pub const INFORM: Self = Self(8);
-
-    /// True for messages a client sends (its options describe the client itself).
-    pub const fn from_client(self) -> bool {
-        matches!(self.0, 1 | 3 | 4 | 7 | 8)
-    }
 }
 
 /// The identity content of one DHCPv4 message. Strings are lossy UTF-8, truncated to the

@@ -221,7 +221,9 @@ fn dns(sensor: &mut Sensor, net: &Net<'_>, sport: u16, payload: &[u8], source: N
                 }
                 (record.name.to_string_lossy_lower(), IpAddr::V6(a))
             }
-            Ok(Rdata::Ptr(target)) if record.rtype == RecordType::PTR => {
+            Ok(Rdata::Ptr(target))
+                if record.rtype == RecordType::PTR && is_reverse_name(&record.name) =>
+            {
                 let Some(ip) = reverse_name_ip(&record.name.to_string_lossy_lower()) else {
                     continue; // DNS-SD service pointers are not host names.
                 };
@@ -248,6 +250,17 @@ fn dns(sensor: &mut Sensor, net: &Net<'_>, sport: u16, payload: &[u8], source: N
             source,
         }));
     }
+}
+
+/// True when `name` ends in `in-addr.arpa` or `ip6.arpa`, checked on the labels without
+/// building a string.
+fn is_reverse_name(name: &wire::dns::Name<'_>) -> bool {
+    let mut last = [&[][..]; 2];
+    for label in name.labels() {
+        last = [last[1], label];
+    }
+    last[1].eq_ignore_ascii_case(b"arpa")
+        && (last[0].eq_ignore_ascii_case(b"in-addr") || last[0].eq_ignore_ascii_case(b"ip6"))
 }
 
 /// The address named by a reverse-lookup name (RFC 1035 §3.5 `in-addr.arpa`, RFC 3596 §2.5
@@ -281,6 +294,30 @@ fn reverse_name_ip(name: &str) -> Option<IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reverse_name_check_reads_only_the_last_labels() {
+        let wire_name = |text: &str| {
+            let mut out = Vec::new();
+            for label in text.split('.') {
+                out.push(label.len() as u8);
+                out.extend_from_slice(label.as_bytes());
+            }
+            out.push(0);
+            out
+        };
+        for (text, want) in [
+            ("4.3.2.10.in-addr.arpa", true),
+            ("b.a.ip6.ARPA", true),
+            ("_ipp._tcp.local", false),
+            ("arpa", false),
+            ("in-addr.arpa.example", false),
+        ] {
+            let bytes = wire_name(text);
+            let (name, _) = wire::dns::Name::parse(&bytes, 0).unwrap();
+            assert_eq!(is_reverse_name(&name), want, "{text}");
+        }
+    }
 
     #[test]
     fn reverse_names() {
