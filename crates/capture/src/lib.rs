@@ -3,7 +3,7 @@
 //!
 //! Guarantees:
 //! - **Zero copy, bounded memory.** Files are read in large chunks
-//!   ([`CaptureLimits::read_buffer`], 4 MiB by default) into one buffer; each [`Frame`]
+//!   ([`CaptureLimits::read_buffer`], 256 KiB by default) into one buffer; each [`Frame`]
 //!   borrows its bytes from it. Or, when [`CaptureLimits::map_window`] is set (off by
 //!   default, see below), a regular file is memory-mapped in bounded windows and each
 //!   [`Frame`] borrows straight from the mapping; each window is unmapped once consumed.
@@ -128,8 +128,10 @@ pub struct CaptureLimits {
     /// Interface Description Blocks accepted in one pcapng section: 65,536 (the obsolete
     /// Packet Block's interface field is 16 bits; real captures have a handful).
     pub max_interfaces_per_section: u32,
-    /// Size of one buffered read and of the read buffer at rest: 4 MiB (a few hundred reads
-    /// per GiB; the buffer grows past it only for one record larger than it).
+    /// Size of one buffered read and of the read buffer at rest: 256 KiB. Small enough that
+    /// the bytes one read copies are still in the core's L2 cache when the decoder reaches
+    /// them (1 MiB here): measured on a 1.1 GB capture, 64–512 KiB all ran ~5% faster than
+    /// 4 MiB. The buffer grows past it only for one record larger than it.
     pub read_buffer: usize,
     /// Length of one mapped window of a regular file, or `0` (the default): files are read
     /// with read(2) into `read_buffer` (the crate docs say why). When set, frames are
@@ -154,7 +156,7 @@ impl Default for CaptureLimits {
             max_record_len: 256 * 1024,
             max_block_len: 16 * 1024 * 1024,
             max_interfaces_per_section: 65_536,
-            read_buffer: 4 * 1024 * 1024,
+            read_buffer: 256 * 1024,
             map_window: 0,
         }
     }
