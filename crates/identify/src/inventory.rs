@@ -16,6 +16,7 @@
 //!
 //! Every collection is bounded by a field of [`InventoryConfig`] with a counter when hit.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
@@ -42,7 +43,9 @@ pub struct InventoryConfig {
     pub max_hostnames_per_device: usize,
     /// DNS query names kept per device (default 64).
     pub max_dns_queries_per_device: usize,
-    /// Services kept per device (default 64).
+    /// Services kept per device, those with the most peers (default 64). Each (MAC, IP)
+    /// endpoint accumulates at most four times as many (the first seen; later ones counted
+    /// in [`InventoryStats::services_untracked`]), so a port scan cannot grow memory.
     pub max_services_per_device: usize,
     /// Distinct peers counted per service before the count saturates (default 1024).
     pub max_peers_per_service: usize,
@@ -51,6 +54,12 @@ pub struct InventoryConfig {
     /// A MAC sourcing more distinct addresses than this, in one address family, is a router
     /// (default 4: a host has one IPv4 address, or a few with aliases or VRRP).
     pub router_threshold: usize,
+}
+
+impl InventoryConfig {
+    fn max_services_per_endpoint(&self) -> usize {
+        self.max_services_per_device.saturating_mul(4)
+    }
 }
 
 impl Default for InventoryConfig {
@@ -76,6 +85,9 @@ pub struct InventoryStats {
     pub devices_untracked: u64,
     /// Endpoints not tracked because `max_endpoints` was reached.
     pub endpoints_untracked: u64,
+    /// Services (transport, port, role) of an endpoint not tracked because it already had
+    /// four times `max_services_per_device`.
+    pub services_untracked: u64,
     /// Name answers not kept because `max_names` was reached.
     pub names_untracked: u64,
     /// Distinct internet (non-local) addresses seen behind routers: not devices.
@@ -175,20 +187,21 @@ impl Inventory {
     }
 
     fn mac(&mut self, mac: MacAddr) -> Option<&mut MacState> {
-        if !self.macs.contains_key(&mac) && self.macs.len() >= self.config.max_devices {
+        let full = self.macs.len() >= self.config.max_devices;
+        let state = bounded_entry(&mut self.macs, mac, full);
+        if state.is_none() {
             self.stats.devices_untracked += 1;
-            return None;
         }
-        Some(self.macs.entry(mac).or_default())
+        state
     }
 
     fn endpoint(&mut self, mac: Option<MacAddr>, ip: IpAddr) -> Option<&mut EndpointState> {
-        let key = (mac, ip);
-        if !self.endpoints.contains_key(&key) && self.endpoints.len() >= self.config.max_endpoints {
+        let full = self.endpoints.len() >= self.config.max_endpoints;
+        let state = bounded_entry(&mut self.endpoints, (mac, ip), full);
+        if state.is_none() {
             self.stats.endpoints_untracked += 1;
-            return None;
         }
-        Some(self.endpoints.entry(key).or_default())
+        state
     }
 
     fn flow(&mut self, flow: &FlowObservation) {
@@ -232,6 +245,7 @@ impl Inventory {
                         continue;
                     }
                     let max_peers = self.config.max_peers_per_service;
+                    let max_services = self.config.max_services_per_endpoint();
                     let Some(e) = self.endpoint(mac, ip) else {
                         continue;
                     };
@@ -240,15 +254,17 @@ impl Inventory {
                     e.bytes += bytes;
                     e.vlans.extend(flow.vlan);
                     if matches!(flow.transport, Transport::Ip(6 | 17 | 132)) {
-                        let port = flow.server.port;
-                        let peers = e
-                            .services
-                            .entry((flow.transport, port, is_server))
-                            .or_default();
-                        if let Some(peer_ip) = peer.ip
-                            && peers.len() < max_peers
-                        {
-                            peers.insert(peer_ip);
+                        let key = (flow.transport, flow.server.port, is_server);
+                        let full = e.services.len() >= max_services;
+                        match bounded_entry(&mut e.services, key, full) {
+                            Some(peers) => {
+                                if let Some(peer_ip) = peer.ip
+                                    && peers.len() < max_peers
+                                {
+                                    peers.insert(peer_ip);
+                                }
+                            }
+                            None => self.stats.services_untracked += 1,
                         }
                     }
                 }
@@ -569,13 +585,9 @@ impl Builder {
         self.vlans.extend(e.vlans.iter().copied());
     }
 
+    /// Adds an endpoint's services; [`Self::build`] keeps the busiest.
     fn services(&mut self, e: &EndpointState, config: &InventoryConfig) {
         for (key, peers) in &e.services {
-            if self.services.len() >= config.max_services_per_device
-                && !self.services.contains_key(key)
-            {
-                continue;
-            }
             let n = self.services.entry(*key).or_default();
             *n = (*n + peers.len()).min(config.max_peers_per_service);
         }
@@ -617,8 +629,15 @@ impl Builder {
             ips.truncate(config.max_ips_per_device);
             ips.sort_by_key(|s| s.addr);
         }
-        let services = self
-            .services
+        let mut services: Vec<_> = self.services.into_iter().collect();
+        if services.len() > config.max_services_per_device {
+            // The services with the most peers, ties to the lowest (transport, port, role):
+            // the same choice whatever order the endpoints were merged in.
+            services.sort_by_key(|&(key, peers)| (std::cmp::Reverse(peers), key));
+            services.truncate(config.max_services_per_device);
+            services.sort_unstable_by_key(|&(key, _)| key);
+        }
+        let services = services
             .into_iter()
             .map(|((transport, port, is_server), peers)| Service {
                 transport: transport.name(),
@@ -656,6 +675,19 @@ impl Builder {
     }
 }
 
+/// The value under `key`, inserted empty unless the map is `full`: one hash lookup per flow
+/// side, where a `contains_key` check before `entry` would cost two.
+fn bounded_entry<K: Eq + std::hash::Hash, V: Default>(
+    map: &mut HashMap<K, V>,
+    key: K,
+    full: bool,
+) -> Option<&mut V> {
+    match map.entry(key) {
+        Entry::Occupied(entry) => Some(entry.into_mut()),
+        Entry::Vacant(entry) if !full => Some(entry.insert(V::default())),
+        Entry::Vacant(_) => None,
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -730,6 +762,78 @@ mod tests {
         let pacs = &devices[0];
         assert_eq!(pacs.services[0].port, 104);
         assert_eq!(pacs.services[0].role, "server");
+    }
+
+    /// A server seen on more ports than a device keeps: the busiest services are kept, the
+    /// same ones whatever order the flows ended in (hash-map order differs per process).
+    #[test]
+    fn service_cap_keeps_the_busiest_whatever_the_order() {
+        const SERVER: &str = "00:1b:6f:00:00:01";
+        let config = InventoryConfig {
+            max_services_per_device: 2,
+            ..InventoryConfig::default()
+        };
+        // Port 104 has three clients, 2575 two, the rest one each; two server addresses.
+        let mut flows = Vec::new();
+        for (client, port, server_ip) in [
+            (1, 104, "10.0.0.1"),
+            (2, 104, "10.0.0.1"),
+            (3, 104, "10.0.0.2"),
+            (1, 2575, "10.0.0.1"),
+            (2, 2575, "10.0.0.2"),
+            (1, 22, "10.0.0.1"),
+            (1, 80, "10.0.0.2"),
+            (2, 443, "10.0.0.1"),
+        ] {
+            let client_mac = format!("00:1b:6f:00:01:{client:02x}");
+            let client_ip = format!("10.0.1.{client}");
+            flows.push(flow(&client_mac, &client_ip, SERVER, server_ip, port));
+        }
+        let server_services = |order: &[usize]| {
+            let mut inv = Inventory::new(config.clone());
+            for &i in order {
+                inv.observe(&flows[i]);
+            }
+            let (devices, _) = inv.finish();
+            let server = devices
+                .into_iter()
+                .find(|d| d.id.0 == "mac-001b6f000001")
+                .unwrap();
+            server
+                .services
+                .iter()
+                .map(|s| (s.port, s.peers))
+                .collect::<Vec<_>>()
+        };
+        let forward: Vec<usize> = (0..flows.len()).collect();
+        let backward: Vec<usize> = forward.iter().rev().copied().collect();
+        let shuffled = [5, 0, 7, 3, 1, 6, 2, 4];
+        assert_eq!(server_services(&forward), [(104, 3), (2575, 2)]);
+        assert_eq!(server_services(&backward), [(104, 3), (2575, 2)]);
+        assert_eq!(server_services(&shuffled), [(104, 3), (2575, 2)]);
+    }
+
+    #[test]
+    fn endpoint_services_are_bounded_and_counted() {
+        let config = InventoryConfig {
+            max_services_per_device: 2,
+            ..InventoryConfig::default()
+        };
+        let mut inv = Inventory::new(config);
+        // A scan: one client, 20 ports of one server. The server endpoint keeps 4 × 2.
+        for port in 1..=20 {
+            inv.observe(&flow(
+                HOST,
+                "10.0.0.5",
+                "00:1b:6f:00:00:01",
+                "10.0.0.1",
+                port,
+            ));
+        }
+        // Both sides keep 8 of 20 (client role on the scanner, server role on the target).
+        assert_eq!(inv.stats().services_untracked, 2 * 12);
+        let (devices, _) = inv.finish();
+        assert!(devices.iter().all(|d| d.services.len() <= 2));
     }
 
     #[test]

@@ -224,12 +224,19 @@ fn dns(sensor: &mut Sensor, net: &Net<'_>, sport: u16, payload: &[u8], source: N
             Ok(Rdata::Ptr(target))
                 if record.rtype == RecordType::PTR && is_reverse_name(&record.name) =>
             {
-                let Some(ip) = reverse_name_ip(&record.name.to_string_lossy_lower()) else {
-                    continue; // DNS-SD service pointers are not host names.
-                };
-                if !fresh(sensor, ip, &target) {
+                // The reverse name stands for the address: a repeat is skipped before either
+                // name is rendered.
+                let reverse = name_fingerprint(0x40 | source as u8, 0, &record.name);
+                if sensor.seen_recently(name_fingerprint(
+                    0x80 | source as u8,
+                    u128::from(reverse),
+                    &target,
+                )) {
                     continue;
                 }
+                let Some(ip) = reverse_name_ip(&record.name.to_string_lossy_lower()) else {
+                    continue; // Not an address (`in-addr.arpa` zone names and the like).
+                };
                 (target.to_string_lossy_lower(), ip)
             }
             Ok(_) => continue,

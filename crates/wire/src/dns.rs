@@ -703,6 +703,15 @@ fn for_each_text_piece<'l>(
 
 /// Calls `f` with the text pieces of one label; false if `f` asked to stop.
 fn label_text_pieces(label: &[u8], f: &mut impl FnMut(&str) -> bool) -> bool {
+    // Fast path for the usual host-name label (lowercase letters, digits, `-`, `_`, and
+    // other printable ASCII that needs no escape): the label is its own text.
+    if label
+        .iter()
+        .all(|&b| b.is_ascii_graphic() && !b.is_ascii_uppercase() && b != b'.' && b != b'\\')
+        && let Ok(text) = core::str::from_utf8(label)
+    {
+        return f(text);
+    }
     for chunk in label.utf8_chunks() {
         let valid = chunk.valid();
         let mut run_start = 0;
