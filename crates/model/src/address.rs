@@ -52,22 +52,32 @@ impl MacAddr {
 
     /// Twelve lowercase hex digits without separators, as used in device ids.
     pub fn to_hex(&self) -> String {
-        let b = self.0;
-        format!(
-            "{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-            b[0], b[1], b[2], b[3], b[4], b[5]
-        )
+        let mut out = String::with_capacity(12);
+        self.push_hex(&mut out);
+        out
+    }
+
+    /// Appends [`Self::to_hex`]'s digits to `out` (device ids are built for every endpoint
+    /// of a capture: no formatting machinery).
+    pub fn push_hex(&self, out: &mut String) {
+        for b in self.0 {
+            out.push(char::from(HEX_DIGITS[usize::from(b >> 4)]));
+            out.push(char::from(HEX_DIGITS[usize::from(b & 0xf)]));
+        }
     }
 }
 
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
 impl fmt::Display for MacAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let b = self.0;
-        write!(
-            f,
-            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-            b[0], b[1], b[2], b[3], b[4], b[5]
-        )
+        let mut text = [b':'; 17];
+        for (i, b) in self.0.into_iter().enumerate() {
+            text[3 * i] = HEX_DIGITS[usize::from(b >> 4)];
+            text[3 * i + 1] = HEX_DIGITS[usize::from(b & 0xf)];
+        }
+        // Only ASCII hex digits and colons were written.
+        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }
 }
 

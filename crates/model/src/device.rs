@@ -13,7 +13,10 @@ pub struct DeviceId(pub String);
 impl DeviceId {
     /// Id of a device keyed by its MAC.
     pub fn from_mac(mac: MacAddr) -> Self {
-        Self(format!("mac-{}", mac.to_hex()))
+        let mut id = String::with_capacity(16);
+        id.push_str("mac-");
+        mac.push_hex(&mut id);
+        Self(id)
     }
 
     /// Id of a device known only by an IP address.

@@ -78,19 +78,40 @@ impl fmt::Display for Rfc3339 {
         let days = secs.div_euclid(86_400);
         let rem = secs.rem_euclid(86_400);
         let (y, m, d) = civil_from_days(days);
-        write!(
-            f,
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
-            rem / 3600,
-            rem % 3600 / 60,
-            rem % 60
-        )?;
         let digits = self.1.digits();
+        let frac = self.0.subsec_nanos() / 10u32.pow(9 - digits as u32);
+        // Reports print a timestamp per address and device: digits written directly.
+        // `YYYY-MM-DDTHH:MM:SS` + `.` + up to 9 digits + `Z`. Nanoseconds in an i64 span
+        // the years 1677–2262, so four year digits always suffice.
+        let mut text = [0u8; 30];
+        put_digits(&mut text[0..4], y as u64);
+        text[4] = b'-';
+        put_digits(&mut text[5..7], u64::from(m));
+        text[7] = b'-';
+        put_digits(&mut text[8..10], u64::from(d));
+        text[10] = b'T';
+        put_digits(&mut text[11..13], (rem / 3600) as u64);
+        text[13] = b':';
+        put_digits(&mut text[14..16], (rem % 3600 / 60) as u64);
+        text[16] = b':';
+        put_digits(&mut text[17..19], (rem % 60) as u64);
+        let mut len = 19;
         if digits > 0 {
-            let frac = self.0.subsec_nanos() / 10u32.pow(9 - digits as u32);
-            write!(f, ".{frac:0digits$}")?;
+            text[19] = b'.';
+            put_digits(&mut text[20..20 + digits], u64::from(frac));
+            len = 20 + digits;
         }
-        f.write_str("Z")
+        text[len] = b'Z';
+        // Only ASCII digits and separators were written.
+        f.write_str(std::str::from_utf8(&text[..=len]).map_err(|_| fmt::Error)?)
+    }
+}
+
+/// Writes `value` as exactly `out.len()` decimal digits, zero-padded (higher digits dropped).
+fn put_digits(out: &mut [u8], mut value: u64) {
+    for digit in out.iter_mut().rev() {
+        *digit = b'0' + (value % 10) as u8;
+        value /= 10;
     }
 }
 
@@ -143,6 +164,51 @@ mod tests {
         assert_eq!(
             t.rfc3339(TsPrecision::Seconds).to_string(),
             "2106-02-07T06:28:15Z"
+        );
+    }
+
+    /// The digit-writing path agrees with `format!` over the whole i64 range (1677–2262)
+    /// and every precision.
+    #[test]
+    fn direct_digits_match_general_formatting() {
+        let reference = |t: Timestamp, p: TsPrecision| {
+            let secs = t.secs();
+            let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+            let rem = secs.rem_euclid(86_400);
+            let mut s = format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+                rem / 3600,
+                rem % 3600 / 60,
+                rem % 60
+            );
+            let digits = p.digits();
+            if digits > 0 {
+                let frac = t.subsec_nanos() / 10u32.pow(9 - digits as u32);
+                s += &format!(".{frac:0digits$}");
+            }
+            s + "Z"
+        };
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut times = vec![Timestamp(i64::MIN), Timestamp(i64::MAX), Timestamp(0)];
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            times.push(Timestamp(x as i64));
+        }
+        for t in times {
+            for p in [
+                TsPrecision::Seconds,
+                TsPrecision::Milli,
+                TsPrecision::Micro,
+                TsPrecision::Nano,
+            ] {
+                assert_eq!(t.rfc3339(p).to_string(), reference(t, p));
+            }
+        }
+        assert_eq!(
+            Timestamp(i64::MIN).rfc3339(TsPrecision::Nano).to_string(),
+            "1677-09-21T00:12:43.145224192Z"
         );
     }
 
