@@ -14,6 +14,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc instead of glibc malloc: flows, DNS names and inventory sets allocate and free
+/// small blocks at a high rate; measured ~5% faster on the 1.1 GB bench capture (peak RSS
+/// 24 → 51 MiB, still flat with capture size).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     let result = match cli.command {
