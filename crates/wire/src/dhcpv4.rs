@@ -722,12 +722,11 @@ impl ClientFqdn<'_> {
             if !labels.is_well_formed() {
                 return Err(Malformed::DhcpBadOptions);
             }
-            // Writing to a String cannot fail.
-            let _ = write_labels_text(labels, &mut out);
+            write_labels_text(labels, &mut out);
         } else {
             let text = trim_nuls(self.domain_name);
             let labels = text.split(|&b| b == b'.').filter(|l| !l.is_empty());
-            let _ = write_labels_text(labels, &mut out);
+            write_labels_text(labels, &mut out);
         }
         Ok(out)
     }

@@ -543,12 +543,13 @@ impl<'a> Name<'a> {
     /// At most [`MAX_NAME_TEXT_LEN`] bytes are appended; a longer rendering is cut and ends
     /// with `…`. Returns true when it was cut.
     pub fn write_lowercase(&self, out: &mut String) -> bool {
-        write_labels_text(self.labels(), out).unwrap_or(true)
+        write_labels_text(self.labels(), out)
     }
 
     /// The name as a new lowercase `String`, as [`Self::write_lowercase`] renders it.
     pub fn to_string_lossy_lower(&self) -> String {
-        let mut out = String::new();
+        // Room for most host and service names without regrowing.
+        let mut out = String::with_capacity(48);
         self.write_lowercase(&mut out);
         out
     }
@@ -599,7 +600,7 @@ impl Eq for Name<'_> {}
 impl fmt::Display for Name<'_> {
     /// The same text as [`Name::write_lowercase`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_labels_text(self.labels(), f).map(|_| ())
+        f.write_str(&self.to_string_lossy_lower())
     }
 }
 
@@ -650,40 +651,32 @@ impl<'a> Iterator for Labels<'a> {
     }
 }
 
-/// Renders labels as [`Name::write_lowercase`] describes, into any writer, cut at
-/// [`MAX_NAME_TEXT_LEN`] bytes. Returns whether it was cut. Two passes (measure, then write)
-/// keep it allocation-free and exact at the limit.
-pub(crate) fn write_labels_text<'l, I, W>(labels: I, out: &mut W) -> Result<bool, fmt::Error>
+/// Renders labels as [`Name::write_lowercase`] describes, appended to `out`, cut at
+/// [`MAX_NAME_TEXT_LEN`] bytes (whole pieces only: an escape is never split). Returns whether
+/// it was cut. One pass: a rendering that runs over the limit is cut back to the last piece
+/// that fits the budget left for the mark.
+pub(crate) fn write_labels_text<'l, I>(labels: I, out: &mut String) -> bool
 where
-    I: Iterator<Item = &'l [u8]> + Clone,
-    W: fmt::Write,
+    I: Iterator<Item = &'l [u8]>,
 {
-    let mut total = 0usize;
-    for_each_text_piece(labels.clone(), |piece| {
-        total += piece.len();
-        total <= MAX_NAME_TEXT_LEN
-    });
-    let mut result = Ok(());
-    if total <= MAX_NAME_TEXT_LEN {
-        for_each_text_piece(labels, |piece| {
-            result = out.write_str(piece);
-            result.is_ok()
-        });
-        return result.map(|()| false);
-    }
+    let start = out.len();
     let budget = MAX_NAME_TEXT_LEN - TRUNCATION_MARK.len();
-    let mut used = 0usize;
+    let mut fits = start;
+    let mut over = false;
     for_each_text_piece(labels, |piece| {
-        if used + piece.len() > budget {
-            return false;
+        out.push_str(piece);
+        let used = out.len() - start;
+        if used <= budget {
+            fits = out.len();
         }
-        used += piece.len();
-        result = out.write_str(piece);
-        result.is_ok()
+        over = used > MAX_NAME_TEXT_LEN;
+        !over
     });
-    result?;
-    out.write_str(TRUNCATION_MARK)?;
-    Ok(true)
+    if over {
+        out.truncate(fits);
+        out.push_str(TRUNCATION_MARK);
+    }
+    over
 }
 
 /// Calls `f` with successive pieces of the text of `labels` until it returns false.
@@ -2033,6 +2026,10 @@ mod tests {
         assert!(text.len() <= MAX_NAME_TEXT_LEN);
         assert!(text.ends_with(TRUNCATION_MARK));
         assert!(text.starts_with("\\007\\007"));
+        // Whole pieces up to the budget left for the mark: 63 escapes of 4 bytes and the dot
+        // (253 bytes), then the 3-byte mark.
+        assert_eq!(text.len(), MAX_NAME_TEXT_LEN);
+        assert!(text.ends_with(&format!("\\007.{TRUNCATION_MARK}")));
         // Display gives the same text.
         assert_eq!(name.to_string(), text);
         // A short name is not cut.
@@ -2104,7 +2101,7 @@ mod tests {
     fn name_strategy() -> impl Strategy<Value = String> {
         proptest::collection::vec(label_strategy(), 0..5).prop_map(|labels| {
             let mut out = String::new();
-            write_labels_text(labels.iter().map(Vec::as_slice), &mut out).expect("string");
+            write_labels_text(labels.iter().map(Vec::as_slice), &mut out);
             out
         })
     }
