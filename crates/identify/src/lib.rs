@@ -6,12 +6,13 @@
 //!
 //! It never sees packets: its inputs are `model` types (addresses, observations, devices), and
 //! it depends on no crate of the sensor half (`wire`, `capture`, `flow`, `proto`, `sensor`) nor
-//! on `store`. Lookups do not allocate; the embedded table is parsed once, on first use.
+//! on `store`. Lookups do not allocate; the embedded table is compiled in by `build.rs`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod inventory;
 mod oui;
+mod oui_tsv;
 
 pub use inventory::{Inventory, InventoryConfig, InventoryStats};
 pub use oui::{OuiParseError, OuiTable, PrefixDisplay, Registry, VendorMatch, vendor_attribute};
