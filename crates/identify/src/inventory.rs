@@ -839,7 +839,7 @@ mod tests {
     #[test]
     fn dhcp_names_and_binds_the_client() {
         let mut inv = Inventory::new(InventoryConfig::default());
-        inv.observe(&Observation::Dhcp(DhcpObservation {
+        inv.observe(&Observation::Dhcp(Box::new(DhcpObservation {
             ts: Timestamp(10),
             client_mac: Some(mac(HOST)),
             is_request: true,
@@ -848,15 +848,15 @@ mod tests {
             vendor_class: Some("BD-Alaris".into()),
             param_request_list: Some(vec![1, 3, 6, 15]),
             ..DhcpObservation::default()
-        }));
-        inv.observe(&Observation::Dhcp(DhcpObservation {
+        })));
+        inv.observe(&Observation::Dhcp(Box::new(DhcpObservation {
             ts: Timestamp(11),
             client_mac: Some(mac(HOST)),
             message_type: Some(DhcpMessageType::ACK),
             your_ip: Some(ip("10.20.3.14")),
             hostname: Some("server-said-this".into()),
             ..DhcpObservation::default()
-        }));
+        })));
         let (devices, _) = inv.finish();
         assert_eq!(devices.len(), 1);
         let d = &devices[0];

@@ -137,7 +137,7 @@ fn dhcp(sensor: &mut Sensor, net: &Net<'_>, payload: &[u8]) {
             _ => None,
         },
     };
-    sensor.emit(Observation::Dhcp(obs));
+    sensor.emit(Observation::Dhcp(Box::new(obs)));
 }
 
 /// Fingerprint of a DNS-family fact: what kind, from whom or for which address, which name
