@@ -107,11 +107,12 @@ fn ethernet(data: &[u8]) -> Result<Link<'_>, LinkError> {
 #[inline]
 fn with_tags(
     src_mac: Option<MacAddr>,
-    mut ethertype: u16,
-    mut payload: &[u8],
+    ethertype: u16,
+    payload: &[u8],
 ) -> Result<Link<'_>, LinkError> {
     if matches!(ethertype, ETHERTYPE_IPV4 | ETHERTYPE_IPV6) {
-        // The common case: untagged IP.
+        // The common case, untagged IP, inlined into the caller: no call, and the link
+        // fields stay in registers.
         return Ok(Link {
             src_mac,
             vlans: [None, None],
@@ -119,6 +120,16 @@ fn with_tags(
             payload,
         });
     }
+    tags_and_encapsulations(src_mac, ethertype, payload)
+}
+
+/// [`with_tags`] for everything but untagged IP: VLAN tags, PPPoE, MPLS, LLC/SNAP.
+#[inline(never)]
+fn tags_and_encapsulations(
+    src_mac: Option<MacAddr>,
+    mut ethertype: u16,
+    mut payload: &[u8],
+) -> Result<Link<'_>, LinkError> {
     let mut vlans = [None, None];
     let mut tags = 0;
     while matches!(
