@@ -399,7 +399,7 @@ impl Sensor {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn account(&mut self, net: &Net<'_>, sport: u16, dport: u16, tcp: Option<TcpSegment<'_>>) {
         let (key, dir) = FlowKey::new(
             Transport::Ip(net.protocol.0),
