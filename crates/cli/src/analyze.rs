@@ -124,13 +124,15 @@ fn analyze_input(
     run.report.format = Some(source.format().name());
     let mut packets = 0u64;
     let mut bytes = 0u64;
+    // Earliest and latest frame time, as plain integers in the per-frame loop.
+    let (mut first_ts, mut last_ts) = (i64::MAX, i64::MIN);
     let error = loop {
         match source.next_frame() {
             Ok(Some(frame)) => {
                 packets += 1;
                 bytes += frame.data.len() as u64;
-                run.first_ts = Some(run.first_ts.map_or(frame.ts, |t| t.min(frame.ts)));
-                run.last_ts = Some(run.last_ts.map_or(frame.ts, |t| t.max(frame.ts)));
+                first_ts = first_ts.min(frame.ts.0);
+                last_ts = last_ts.max(frame.ts.0);
                 pipeline.sensor.process(&frame);
             }
             Ok(None) => break None,
@@ -144,6 +146,10 @@ fn analyze_input(
         }
     };
     pipeline.drain()?;
+    if packets > 0 {
+        run.first_ts = Some(Timestamp(first_ts));
+        run.last_ts = Some(Timestamp(last_ts));
+    }
     run.precision = source.precision();
     run.report.link_types = source
         .link_types()
