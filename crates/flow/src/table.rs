@@ -165,6 +165,7 @@ impl FlowTable {
 
     /// Accounts one packet: expires idle flows, finds or creates the packet's flow, updates
     /// its counters and state, and reassembles TCP payload into `sink`.
+    #[inline(always)]
     pub fn process<S: StreamSink>(&mut self, pkt: &PacketInfo<'_>, sink: &mut S) -> FlowId {
         // Captures merged out of order can step back in time; the clock never does.
         if pkt.ts > self.now {
