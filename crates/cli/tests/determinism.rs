@@ -37,7 +37,6 @@ fn same_captures_same_report() {
         capped > 0,
         "no device reached {cap} services: pick a busier input"
     );
-    assert!(first["stats"]["inventory"]["services_untracked"].as_u64() > Some(0));
 
     for run in 2..=3 {
         let (_, again) = analyze_json(&paths, &[]);

@@ -44,8 +44,9 @@ pub struct InventoryConfig {
     /// DNS query names kept per device (default 64).
     pub max_dns_queries_per_device: usize,
     /// Services kept per device, those with the most peers (default 64). Each (MAC, IP)
-    /// endpoint accumulates at most four times as many (the first seen; later ones counted
-    /// in [`InventoryStats::services_untracked`]), so a port scan cannot grow memory.
+    /// endpoint holds at most four times as many, so a port scan cannot grow memory: when
+    /// full, the newest service makes room for a new one if it has at most one peer, and a
+    /// flow whose service finds no room is counted in [`InventoryStats::services_untracked`].
     pub max_services_per_device: usize,
     /// Distinct peers counted per service before the count saturates (default 1024).
     pub max_peers_per_service: usize,
@@ -85,8 +86,9 @@ pub struct InventoryStats {
     pub devices_untracked: u64,
     /// Endpoints not tracked because `max_endpoints` was reached.
     pub endpoints_untracked: u64,
-    /// Services (transport, port, role) of an endpoint not tracked because it already had
-    /// four times `max_services_per_device`.
+    /// Flow sides whose service (transport, port, role) was not tracked: their endpoint
+    /// already held four times `max_services_per_device` services and its newest one had
+    /// several peers. Services with one peer evicted to make room are not counted.
     pub services_untracked: u64,
     /// Name answers not kept because `max_names` was reached.
     pub names_untracked: u64,
@@ -106,10 +108,35 @@ struct EndpointState {
     vlans: BTreeSet<u16>,
     /// (transport, server port, role is server) → distinct peers.
     services: HashMap<(Transport, u16, bool), HashSet<IpAddr>>,
+    /// The service added last: the one a full map gives up for a new one while it has at
+    /// most one peer (see [`Self::evict_newest_single_peer_service`]).
+    newest_service: Option<(Transport, u16, bool)>,
     dns_queries: BTreeSet<String>,
 }
 
 impl EndpointState {
+    /// Makes room in a full service map by dropping the newest service if it has at most one
+    /// peer: the one-peer ports of a scan keep recycling one slot, services with several
+    /// peers stay, and a busy service whose flows end after a scan's still finds a place.
+    /// Constant time, and the same choice for the same input. False when the newest service
+    /// has several peers (the new service is then counted as untracked).
+    fn evict_newest_single_peer_service(&mut self) -> bool {
+        let Some(newest) = self.newest_service.take() else {
+            return false;
+        };
+        if self
+            .services
+            .get(&newest)
+            .is_some_and(|peers| peers.len() <= 1)
+        {
+            self.services.remove(&newest);
+            true
+        } else {
+            self.newest_service = Some(newest);
+            false
+        }
+    }
+
     fn seen(&mut self, first: Timestamp, last: Timestamp) {
         self.first_seen = Some(self.first_seen.map_or(first, |f| f.min(first)));
         self.last_seen = self.last_seen.max(last);
@@ -255,16 +282,24 @@ impl Inventory {
                     e.vlans.extend(flow.vlan);
                     if matches!(flow.transport, Transport::Ip(6 | 17 | 132)) {
                         let key = (flow.transport, flow.server.port, is_server);
-                        let full = e.services.len() >= max_services;
-                        match bounded_entry(&mut e.services, key, full) {
-                            Some(peers) => {
-                                if let Some(peer_ip) = peer.ip
-                                    && peers.len() < max_peers
-                                {
-                                    peers.insert(peer_ip);
-                                }
+                        if e.services.len() >= max_services
+                            && !e.services.contains_key(&key)
+                            && !e.evict_newest_single_peer_service()
+                        {
+                            self.stats.services_untracked += 1;
+                            continue;
+                        }
+                        let peers = match e.services.entry(key) {
+                            Entry::Occupied(entry) => entry.into_mut(),
+                            Entry::Vacant(entry) => {
+                                e.newest_service = Some(key);
+                                entry.insert(HashSet::default())
                             }
-                            None => self.stats.services_untracked += 1,
+                        };
+                        if let Some(peer_ip) = peer.ip
+                            && peers.len() < max_peers
+                        {
+                            peers.insert(peer_ip);
                         }
                     }
                 }
@@ -813,27 +848,69 @@ mod tests {
         assert_eq!(server_services(&shuffled), [(104, 3), (2575, 2)]);
     }
 
+    /// A scan cannot grow an endpoint's services past four times the device cap, and a busy
+    /// service whose flows end after the scan's still finds a place and is reported.
     #[test]
-    fn endpoint_services_are_bounded_and_counted() {
+    fn endpoint_services_are_bounded_and_a_late_busy_service_still_fits() {
+        const SERVER: &str = "00:1b:6f:00:00:01";
         let config = InventoryConfig {
             max_services_per_device: 2,
             ..InventoryConfig::default()
         };
         let mut inv = Inventory::new(config);
-        // A scan: one client, 20 ports of one server. The server endpoint keeps 4 × 2.
+        // A scan: one client, 20 ports of one server (one peer each).
         for port in 1..=20 {
-            inv.observe(&flow(
-                HOST,
-                "10.0.0.5",
-                "00:1b:6f:00:00:01",
-                "10.0.0.1",
-                port,
-            ));
+            inv.observe(&flow(HOST, "10.0.0.5", SERVER, "10.0.0.1", port));
         }
-        // Both sides keep 8 of 20 (client role on the scanner, server role on the target).
-        assert_eq!(inv.stats().services_untracked, 2 * 12);
+        assert!(inv.endpoints.values().all(|e| e.services.len() <= 8));
+        assert_eq!(
+            inv.stats().services_untracked,
+            0,
+            "one-peer services make room"
+        );
+        // Then five clients' HTTPS flows end.
+        for client in 1..=5 {
+            let client_mac = format!("00:1b:6f:00:01:{client:02x}");
+            let client_ip = format!("10.0.1.{client}");
+            inv.observe(&flow(&client_mac, &client_ip, SERVER, "10.0.0.1", 443));
+        }
+        assert!(inv.endpoints.values().all(|e| e.services.len() <= 8));
         let (devices, _) = inv.finish();
-        assert!(devices.iter().all(|d| d.services.len() <= 2));
+        let server = devices
+            .iter()
+            .find(|d| d.id.0 == "mac-001b6f000001")
+            .unwrap();
+        assert_eq!(server.services.len(), 2);
+        assert!(
+            server
+                .services
+                .iter()
+                .any(|s| s.port == 443 && s.peers == 5 && s.role == "server"),
+            "{:?}",
+            server.services
+        );
+    }
+
+    /// An endpoint full of services with several peers each counts the flows whose service
+    /// it cannot take.
+    #[test]
+    fn full_endpoint_counts_the_services_it_cannot_track() {
+        const SERVER: &str = "00:1b:6f:00:00:01";
+        let config = InventoryConfig {
+            max_services_per_device: 2,
+            ..InventoryConfig::default()
+        };
+        let mut inv = Inventory::new(config);
+        for port in 1..=8 {
+            for client in 1..=2 {
+                let client_mac = format!("00:1b:6f:00:01:{client:02x}");
+                let client_ip = format!("10.0.1.{client}");
+                inv.observe(&flow(&client_mac, &client_ip, SERVER, "10.0.0.1", port));
+            }
+        }
+        assert_eq!(inv.stats().services_untracked, 0);
+        inv.observe(&flow(HOST, "10.0.0.5", SERVER, "10.0.0.1", 999));
+        assert_eq!(inv.stats().services_untracked, 1);
     }
 
     #[test]

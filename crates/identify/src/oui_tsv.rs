@@ -176,5 +176,5 @@ pub(crate) fn parse(text: &str) -> Result<ParsedTable<'_>, OuiParseError> {
 }
 
 fn is_blank(text: &str) -> bool {
-    text.bytes().all(|b| b.is_ascii_whitespace())
+    text.trim().is_empty()
 }
