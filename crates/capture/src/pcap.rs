@@ -159,14 +159,13 @@ impl PcapReader {
         }
         let h: [u8; RECORD_HEADER_LEN] = self.input.peek();
         let [secs, frac, mut incl_len, mut orig_len] = record_header_fields(self.endian, h);
-        if self.lengths != Lengths::Normal {
-            match self.lengths {
-                Lengths::Swapped => std::mem::swap(&mut incl_len, &mut orig_len),
-                Lengths::MaybeSwapped if incl_len > orig_len => {
-                    std::mem::swap(&mut incl_len, &mut orig_len)
-                }
-                Lengths::Normal | Lengths::MaybeSwapped => {}
+        match self.lengths {
+            Lengths::Normal => {}
+            Lengths::Swapped => std::mem::swap(&mut incl_len, &mut orig_len),
+            Lengths::MaybeSwapped if incl_len > orig_len => {
+                std::mem::swap(&mut incl_len, &mut orig_len)
             }
+            Lengths::MaybeSwapped => {}
         }
         if incl_len > self.max_record_len {
             self.done = true;

@@ -16,7 +16,7 @@ use clap::Parser;
 
 /// mimalloc instead of glibc malloc: flows, DNS names and inventory sets allocate and free
 /// small blocks at a high rate; measured ~5% faster on the 1.1 GB bench capture (peak RSS
-/// 24 → 51 MiB, still flat with capture size).
+/// 24 → 46–48 MiB in bench/run.sh, still flat with capture size).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

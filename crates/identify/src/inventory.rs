@@ -723,6 +723,7 @@ fn bounded_entry<K: Eq + std::hash::Hash, V: Default>(
         Entry::Vacant(_) => None,
     }
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -761,6 +762,30 @@ mod tests {
 
     const HOST: &str = "00:1b:6f:0a:0b:0c";
     const GW: &str = "00:00:0c:07:ac:01";
+    /// The server of the service-cap tests, device `mac-001b6f000001`.
+    const SERVER: &str = "00:1b:6f:00:00:01";
+
+    /// Two services per device, so eight per endpoint.
+    fn small_service_cap() -> InventoryConfig {
+        InventoryConfig {
+            max_services_per_device: 2,
+            ..InventoryConfig::default()
+        }
+    }
+
+    /// A flow from client number `n` (its own MAC and address) to `SERVER` at `server_ip`.
+    fn client_flow(n: u8, server_ip: &str, port: u16) -> Observation {
+        let client_mac = format!("00:1b:6f:00:01:{n:02x}");
+        let client_ip = format!("10.0.1.{n}");
+        flow(&client_mac, &client_ip, SERVER, server_ip, port)
+    }
+
+    fn server_device(devices: &[Device]) -> &Device {
+        devices
+            .iter()
+            .find(|d| d.id.0 == "mac-001b6f000001")
+            .unwrap()
+    }
 
     #[test]
     fn router_mac_does_not_merge_hosts_behind_it() {
@@ -803,14 +828,8 @@ mod tests {
     /// same ones whatever order the flows ended in (hash-map order differs per process).
     #[test]
     fn service_cap_keeps_the_busiest_whatever_the_order() {
-        const SERVER: &str = "00:1b:6f:00:00:01";
-        let config = InventoryConfig {
-            max_services_per_device: 2,
-            ..InventoryConfig::default()
-        };
         // Port 104 has three clients, 2575 two, the rest one each; two server addresses.
-        let mut flows = Vec::new();
-        for (client, port, server_ip) in [
+        let flows: Vec<Observation> = [
             (1, 104, "10.0.0.1"),
             (2, 104, "10.0.0.1"),
             (3, 104, "10.0.0.2"),
@@ -819,22 +838,17 @@ mod tests {
             (1, 22, "10.0.0.1"),
             (1, 80, "10.0.0.2"),
             (2, 443, "10.0.0.1"),
-        ] {
-            let client_mac = format!("00:1b:6f:00:01:{client:02x}");
-            let client_ip = format!("10.0.1.{client}");
-            flows.push(flow(&client_mac, &client_ip, SERVER, server_ip, port));
-        }
+        ]
+        .into_iter()
+        .map(|(client, port, server_ip)| client_flow(client, server_ip, port))
+        .collect();
         let server_services = |order: &[usize]| {
-            let mut inv = Inventory::new(config.clone());
+            let mut inv = Inventory::new(small_service_cap());
             for &i in order {
                 inv.observe(&flows[i]);
             }
             let (devices, _) = inv.finish();
-            let server = devices
-                .into_iter()
-                .find(|d| d.id.0 == "mac-001b6f000001")
-                .unwrap();
-            server
+            server_device(&devices)
                 .services
                 .iter()
                 .map(|s| (s.port, s.peers))
@@ -852,12 +866,7 @@ mod tests {
     /// service whose flows end after the scan's still finds a place and is reported.
     #[test]
     fn endpoint_services_are_bounded_and_a_late_busy_service_still_fits() {
-        const SERVER: &str = "00:1b:6f:00:00:01";
-        let config = InventoryConfig {
-            max_services_per_device: 2,
-            ..InventoryConfig::default()
-        };
-        let mut inv = Inventory::new(config);
+        let mut inv = Inventory::new(small_service_cap());
         // A scan: one client, 20 ports of one server (one peer each).
         for port in 1..=20 {
             inv.observe(&flow(HOST, "10.0.0.5", SERVER, "10.0.0.1", port));
@@ -870,16 +879,11 @@ mod tests {
         );
         // Then five clients' HTTPS flows end.
         for client in 1..=5 {
-            let client_mac = format!("00:1b:6f:00:01:{client:02x}");
-            let client_ip = format!("10.0.1.{client}");
-            inv.observe(&flow(&client_mac, &client_ip, SERVER, "10.0.0.1", 443));
+            inv.observe(&client_flow(client, "10.0.0.1", 443));
         }
         assert!(inv.endpoints.values().all(|e| e.services.len() <= 8));
         let (devices, _) = inv.finish();
-        let server = devices
-            .iter()
-            .find(|d| d.id.0 == "mac-001b6f000001")
-            .unwrap();
+        let server = server_device(&devices);
         assert_eq!(server.services.len(), 2);
         assert!(
             server
@@ -895,17 +899,10 @@ mod tests {
     /// it cannot take.
     #[test]
     fn full_endpoint_counts_the_services_it_cannot_track() {
-        const SERVER: &str = "00:1b:6f:00:00:01";
-        let config = InventoryConfig {
-            max_services_per_device: 2,
-            ..InventoryConfig::default()
-        };
-        let mut inv = Inventory::new(config);
+        let mut inv = Inventory::new(small_service_cap());
         for port in 1..=8 {
             for client in 1..=2 {
-                let client_mac = format!("00:1b:6f:00:01:{client:02x}");
-                let client_ip = format!("10.0.1.{client}");
-                inv.observe(&flow(&client_mac, &client_ip, SERVER, "10.0.0.1", port));
+                inv.observe(&client_flow(client, "10.0.0.1", port));
             }
         }
         assert_eq!(inv.stats().services_untracked, 0);

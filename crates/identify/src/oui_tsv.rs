@@ -104,8 +104,7 @@ pub(crate) fn parse(text: &str) -> Result<ParsedTable<'_>, OuiParseError> {
     let mut bits24 = Vec::with_capacity(40_000);
     let mut bits28 = Vec::with_capacity(6_000);
     let mut bits36 = Vec::with_capacity(12_000);
-    for (index, line) in text.split('\n').enumerate() {
-        let line = line.strip_suffix('\r').unwrap_or(line);
+    for (index, line) in text.lines().enumerate() {
         let error = |reason| OuiParseError {
             line: index + 1,
             reason,
@@ -119,7 +118,7 @@ pub(crate) fn parse(text: &str) -> Result<ParsedTable<'_>, OuiParseError> {
             }
             continue;
         }
-        if is_blank(line) {
+        if line.trim().is_empty() {
             continue;
         }
         let mut fields = line.split('\t');
@@ -142,7 +141,7 @@ pub(crate) fn parse(text: &str) -> Result<ParsedTable<'_>, OuiParseError> {
             return Err(error("prefix is not one hex digit per 4 prefix bits"));
         }
         let prefix = u64::from_str_radix(hex, 16).map_err(|_| error("prefix is not hex"))?;
-        if is_blank(organization) {
+        if organization.trim().is_empty() {
             return Err(error("empty organization name"));
         }
         let assignment = Assignment {
@@ -173,8 +172,4 @@ pub(crate) fn parse(text: &str) -> Result<ParsedTable<'_>, OuiParseError> {
         bits28,
         bits36,
     })
-}
-
-fn is_blank(text: &str) -> bool {
-    text.trim().is_empty()
 }

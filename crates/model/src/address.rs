@@ -50,21 +50,21 @@ impl MacAddr {
             | b[5] as u64
     }
 
-    /// Twelve lowercase hex digits without separators, as used in device ids.
-    pub fn to_hex(&self) -> String {
-        let mut out = String::with_capacity(12);
-        self.push_hex(&mut out);
-        out
-    }
-
-    /// Appends [`Self::to_hex`]'s digits to `out` (device ids are built for every endpoint
-    /// of a capture: no formatting machinery).
+    /// Appends the twelve lowercase hex digits, without separators, to `out` (device ids
+    /// are built for every endpoint of a capture: no formatting machinery).
     pub fn push_hex(&self, out: &mut String) {
         for b in self.0 {
-            out.push(char::from(HEX_DIGITS[usize::from(b >> 4)]));
-            out.push(char::from(HEX_DIGITS[usize::from(b & 0xf)]));
+            out.extend(hex_pair(b).map(char::from));
         }
     }
+}
+
+/// The two lowercase hex digits of `b`.
+const fn hex_pair(b: u8) -> [u8; 2] {
+    [
+        HEX_DIGITS[(b >> 4) as usize],
+        HEX_DIGITS[(b & 0xf) as usize],
+    ]
 }
 
 const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -73,8 +73,7 @@ impl fmt::Display for MacAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut text = [b':'; 17];
         for (i, b) in self.0.into_iter().enumerate() {
-            text[3 * i] = HEX_DIGITS[usize::from(b >> 4)];
-            text[3 * i + 1] = HEX_DIGITS[usize::from(b & 0xf)];
+            text[3 * i..3 * i + 2].copy_from_slice(&hex_pair(b));
         }
         // Only ASCII hex digits and colons were written.
         f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
@@ -145,7 +144,9 @@ mod tests {
         assert!(!m.is_multicast());
         assert!(MacAddr::BROADCAST.is_multicast());
         assert!(!MacAddr::ZERO.is_station());
-        assert_eq!(m.to_hex(), "02005e100001");
+        let mut hex = String::from("mac-");
+        m.push_hex(&mut hex);
+        assert_eq!(hex, "mac-02005e100001");
         assert_eq!(m.to_string(), "02:00:5e:10:00:01");
         assert_eq!(m.oui(), 0x02005e);
     }
