@@ -15,8 +15,9 @@ use sensor::{Sensor, SensorConfig};
 use store::Store;
 
 use crate::args::{AnalyzeArgs, Format};
+use crate::events::EventWriter;
 use crate::output::{FlowWriter, write_csv, write_table};
-use crate::report::{DeviceReport, InputReport, Report, SCHEMA, StatsReport, ts};
+use crate::report::{DeviceReport, FindingReport, InputReport, Report, SCHEMA, StatsReport, ts};
 
 /// Observations are handed from the sensor to the inventory in batches of this many frames:
 /// often enough to keep the buffer small, rarely enough to cost nothing per packet.
@@ -32,6 +33,8 @@ fn sensor_config(args: &AnalyzeArgs) -> SensorConfig {
     f.tcp_established_idle = i64::from(args.tcp_idle) * SECOND;
     f.udp_idle = i64::from(args.udp_idle) * SECOND;
     f.active_timeout = i64::from(args.active_timeout) * SECOND;
+    config.app_layer = !args.no_app_layer;
+    config.events = args.events.is_some();
     config
 }
 
@@ -44,16 +47,34 @@ struct InputRun {
     size: u64,
 }
 
-struct Pipeline<'a> {
-    sensor: Sensor,
+/// Where observations and events go between batches.
+struct Sinks<'a> {
     inventory: Inventory,
     flows: Option<FlowWriter<BufWriter<File>>>,
     flows_path: Option<&'a Path>,
+    events: Option<EventWriter<BufWriter<File>>>,
+    events_path: Option<&'a Path>,
 }
 
-impl Pipeline<'_> {
-    fn drain(&mut self) -> Result<()> {
-        for obs in self.sensor.drain_observations() {
+struct Pipeline<'a> {
+    sensor: Sensor,
+    sinks: Sinks<'a>,
+}
+
+impl Sinks<'_> {
+    /// Moves what the sensor produced into the inventory and the output files.
+    fn drain(&mut self, sensor: &mut Sensor) -> Result<()> {
+        if let Some(w) = self.events.as_mut() {
+            for e in sensor.take_events() {
+                w.write(&e).with_context(|| {
+                    format!(
+                        "writing events to {}",
+                        self.events_path.unwrap_or(Path::new("")).display()
+                    )
+                })?;
+            }
+        }
+        for obs in sensor.drain_observations() {
             if let (Observation::Flow(f), Some(w)) = (&obs, self.flows.as_mut()) {
                 w.write(f).with_context(|| {
                     format!(
@@ -65,6 +86,12 @@ impl Pipeline<'_> {
             self.inventory.observe(&obs);
         }
         Ok(())
+    }
+}
+
+impl Pipeline<'_> {
+    fn drain(&mut self) -> Result<()> {
+        self.sinks.drain(&mut self.sensor)
     }
 }
 
@@ -122,34 +149,19 @@ fn analyze_input(
         }
     };
     run.report.format = Some(source.format().name());
-    let mut packets = 0u64;
-    let mut bytes = 0u64;
-    // Earliest and latest frame time, as plain integers in the per-frame loop.
-    let (mut first_ts, mut last_ts) = (i64::MAX, i64::MIN);
-    let error = loop {
-        match source.next_frame() {
-            Ok(Some(frame)) => {
-                packets += 1;
-                bytes += frame.data.len() as u64;
-                first_ts = first_ts.min(frame.ts.0);
-                last_ts = last_ts.max(frame.ts.0);
-                pipeline.sensor.process(&frame);
-            }
-            Ok(None) => break None,
-            Err(e) => break Some(e),
+    // The sensor's frame loop; between batches the sinks drain and the bar moves.
+    let Pipeline { sensor, sinks } = pipeline;
+    let sensor_run = sensor.run(&mut source, DRAIN_EVERY, |sensor, src| {
+        if let Some(bar) = bar {
+            bar.set_position(done_bytes + src.progress().bytes_read);
         }
-        if packets.is_multiple_of(DRAIN_EVERY) {
-            pipeline.drain()?;
-            if let Some(bar) = bar {
-                bar.set_position(done_bytes + source.progress().bytes_read);
-            }
-        }
-    };
-    pipeline.drain()?;
-    if packets > 0 {
-        run.first_ts = Some(Timestamp(first_ts));
-        run.last_ts = Some(Timestamp(last_ts));
-    }
+        sinks.drain(sensor)
+    })?;
+    let packets = sensor_run.packets;
+    let bytes = sensor_run.bytes;
+    let error = sensor_run.error;
+    run.first_ts = sensor_run.first_ts;
+    run.last_ts = sensor_run.last_ts;
     run.precision = source.precision();
     run.report.link_types = source
         .link_types()
@@ -194,11 +206,21 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         max_devices: args.max_devices,
         ..InventoryConfig::default()
     };
+    let events = match &args.events {
+        Some(p) => Some(EventWriter::new(BufWriter::new(
+            File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        ))),
+        None => None,
+    };
     let mut pipeline = Pipeline {
         sensor: Sensor::new(sensor_config(args)),
-        inventory: Inventory::new(inventory_config),
-        flows,
-        flows_path: args.flows.as_deref(),
+        sinks: Sinks {
+            inventory: Inventory::new(inventory_config),
+            flows,
+            flows_path: args.flows.as_deref(),
+            events,
+            events_path: args.events.as_deref(),
+        },
     };
     let total: u64 = args
         .inputs
@@ -225,14 +247,21 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    if let Some(w) = pipeline.flows.take() {
+    if let Some(w) = pipeline.sinks.flows.take() {
         w.finish().context("writing flow records")?;
     }
+    if let Some(w) = pipeline.sinks.events.take() {
+        let written = w.written;
+        w.finish().context("writing events")?;
+        if let Some(p) = &args.events {
+            eprintln!("wardline: {}: {written} events", p.display());
+        }
+    }
     let stats = pipeline.sensor.stats();
-    let (devices, inventory_stats) = pipeline.inventory.finish();
+    let (devices, findings, inventory_stats) = pipeline.sinks.inventory.finish_with_findings();
 
     if let Some(db) = &args.db {
-        store_devices(db, &devices, &runs)?;
+        store_analysis(db, &devices, &findings, &runs)?;
     }
 
     let precision = runs
@@ -259,7 +288,10 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
             .map(|d| DeviceReport::new(d, precision))
             .collect(),
         inputs,
-        findings: Vec::new(),
+        findings: findings
+            .iter()
+            .map(|f| FindingReport::new(f, precision))
+            .collect(),
     };
     let stdout = io::stdout();
     let format = args.format.unwrap_or(if stdout.is_terminal() {
@@ -284,7 +316,12 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     })
 }
 
-fn store_devices(db: &Path, devices: &[model::Device], runs: &[InputRun]) -> Result<()> {
+fn store_analysis(
+    db: &Path,
+    devices: &[model::Device],
+    findings: &[model::Finding],
+    runs: &[InputRun],
+) -> Result<()> {
     let (key, _origin) =
         store::Key::resolve(db).with_context(|| format!("opening the key for {}", db.display()))?;
     let mut store = store::SqliteStore::open(db, &key)?;
@@ -300,13 +337,15 @@ fn store_devices(db: &Path, devices: &[model::Device], runs: &[InputRun]) -> Res
             .collect(),
     };
     let summary = store
-        .merge_devices(devices, &source)
-        .with_context(|| format!("storing devices in {}", db.display()))?;
+        .merge_analysis(devices, findings, &source)
+        .with_context(|| format!("storing devices and findings in {}", db.display()))?;
     eprintln!(
-        "wardline: {}: {} new and {} updated devices{}",
+        "wardline: {}: {} new and {} updated devices, {} new and {} updated findings{}",
         db.display(),
         summary.new_devices,
         summary.updated_devices,
+        summary.new_findings,
+        summary.updated_findings,
         if summary.source_seen_before {
             " (these captures were stored before: merged, not double-counted)"
         } else {

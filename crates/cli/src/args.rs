@@ -48,6 +48,16 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "PATH")]
     pub flows: Option<PathBuf>,
 
+    /// Write one JSON line per application event (TLS handshake, HTTP request, DICOM
+    /// association, HL7 message, login…) in Suricata's EVE shape (docs/events.md).
+    #[arg(long, value_name = "PATH")]
+    pub events: Option<PathBuf>,
+
+    /// Skip the application-layer parsers (flows, DHCP, DNS, ARP and ND only): to measure
+    /// what they cost, or for the fastest inventory.
+    #[arg(long)]
+    pub no_app_layer: bool,
+
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,

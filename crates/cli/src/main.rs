@@ -1,11 +1,12 @@
 //! `wardline`: passive inventory of the devices on a hospital network.
 //!
 //! The binary only orchestrates: arguments in, library calls, output and exit code. All the
-//! work lives in the library crates (capture, wire, flow, sensor, identify, store).
+//! work lives in the library crates (capture, wire, flow, proto, sensor, identify, store).
 #![forbid(unsafe_code)]
 
 mod analyze;
 mod args;
+mod events;
 mod output;
 mod report;
 

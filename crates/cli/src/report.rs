@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use identify::InventoryStats;
-use model::{Attribute, Device, Timestamp, TsPrecision};
+use model::{Attribute, Device, Finding, Timestamp, TsPrecision};
 use sensor::SensorStats;
 use serde::Serialize;
 
@@ -18,7 +18,7 @@ pub struct Report {
     pub inputs: Vec<InputReport>,
     pub stats: StatsReport,
     pub devices: Vec<DeviceReport>,
-    pub findings: Vec<serde_json::Value>,
+    pub findings: Vec<FindingReport>,
 }
 
 #[derive(Debug, Serialize)]
@@ -47,6 +47,8 @@ pub struct StatsReport {
     pub flows: FlowsReport,
     pub reassembly: ReassemblyReport,
     pub inventory: InventoryReport,
+    /// Per application protocol: flows recognised, messages, malformed reasons, anomalies.
+    pub app: BTreeMap<&'static str, BTreeMap<&'static str, u64>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -101,6 +103,9 @@ pub struct InventoryReport {
     pub names_untracked: u64,
     pub remote_endpoints: u64,
     pub routers: u64,
+    pub facts_untracked: u64,
+    pub software_untracked: u64,
+    pub findings_untracked: u64,
 }
 
 impl StatsReport {
@@ -154,7 +159,11 @@ impl StatsReport {
                 names_untracked: inv.names_untracked,
                 remote_endpoints: inv.remote_endpoints,
                 routers: inv.routers,
+                facts_untracked: inv.evidence.facts_untracked,
+                software_untracked: inv.evidence.software_untracked,
+                findings_untracked: inv.evidence.findings_untracked,
             },
+            app: s.app.clone(),
         }
     }
 }
@@ -181,7 +190,59 @@ pub struct DeviceReport {
     pub services: Vec<ServiceReport>,
     pub roles: Vec<String>,
     pub dns_queries: Vec<String>,
+    pub software: Vec<SoftwareReport>,
+    pub facts: Vec<FactReport>,
     pub findings: Vec<String>,
+}
+
+/// `devices[].software[]`: software the wire revealed (DESIGN §5).
+#[derive(Debug, Serialize)]
+pub struct SoftwareReport {
+    pub product: String,
+    pub version: Option<String>,
+    pub source: String,
+    pub role: String,
+    pub raw: String,
+}
+
+/// `devices[].facts[]`: identity evidence from application protocols (ARCHITECTURE.md lists
+/// the keys).
+#[derive(Debug, Serialize)]
+pub struct FactReport {
+    pub key: String,
+    pub value: String,
+    pub source: String,
+    pub count: u64,
+}
+
+/// `findings[]` (DESIGN §5).
+#[derive(Debug, Serialize)]
+pub struct FindingReport {
+    pub id: String,
+    pub kind: &'static str,
+    pub severity: &'static str,
+    pub device: String,
+    pub summary: String,
+    pub evidence: serde_json::Map<String, serde_json::Value>,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub count: u64,
+}
+
+impl FindingReport {
+    pub fn new(f: &Finding, p: TsPrecision) -> Self {
+        Self {
+            id: f.id.0.clone(),
+            kind: f.kind.as_str(),
+            severity: f.severity.as_str(),
+            device: f.device.0.clone(),
+            summary: f.summary.clone(),
+            evidence: f.evidence.clone(),
+            first_seen: ts(f.first_seen, p),
+            last_seen: ts(f.last_seen, p),
+            count: f.count,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -301,7 +362,28 @@ impl DeviceReport {
                 .collect(),
             roles: d.roles.clone(),
             dns_queries: d.dns_queries.clone(),
-            findings: Vec::new(),
+            software: d
+                .software
+                .iter()
+                .map(|s| SoftwareReport {
+                    product: s.product.clone(),
+                    version: s.version.clone(),
+                    source: s.source.clone(),
+                    role: s.role.clone(),
+                    raw: s.raw.clone(),
+                })
+                .collect(),
+            facts: d
+                .facts
+                .iter()
+                .map(|f| FactReport {
+                    key: f.key.clone(),
+                    value: f.value.clone(),
+                    source: f.source.clone(),
+                    count: f.count,
+                })
+                .collect(),
+            findings: d.findings.iter().map(|f| f.0.clone()).collect(),
         }
     }
 }

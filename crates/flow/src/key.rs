@@ -4,16 +4,18 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use model::{MacAddr, Transport};
 
-/// Which way a packet travels relative to the flow's canonical key order.
+/// Which way a packet travels relative to the flow key's canonical address order (lower
+/// endpoint first). This is key order, not traffic direction: which side is the client is
+/// [`model::Side`], decided per flow by the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Direction {
+pub enum KeyDirection {
     /// From the key's first endpoint to its second.
     Forward = 0,
     /// From the second endpoint to the first.
     Reverse = 1,
 }
 
-impl Direction {
+impl KeyDirection {
     /// The other direction.
     pub const fn flip(self) -> Self {
         match self {
@@ -142,7 +144,7 @@ impl FlowKey {
         src_port: u16,
         dst: FlowAddr,
         dst_port: u16,
-    ) -> (Self, Direction) {
+    ) -> (Self, KeyDirection) {
         if (src, src_port) <= (dst, dst_port) {
             let key = Self {
                 addr_a: src,
@@ -152,7 +154,7 @@ impl FlowKey {
                 vlans,
                 transport,
             };
-            (key, Direction::Forward)
+            (key, KeyDirection::Forward)
         } else {
             let key = Self {
                 addr_a: dst,
@@ -162,7 +164,7 @@ impl FlowKey {
                 vlans,
                 transport,
             };
-            (key, Direction::Reverse)
+            (key, KeyDirection::Reverse)
         }
     }
 
@@ -180,10 +182,10 @@ impl FlowKey {
     }
 
     /// The sending endpoint (address, port) of a packet travelling in `dir`.
-    pub fn source(&self, dir: Direction) -> (FlowAddr, u16) {
+    pub fn source(&self, dir: KeyDirection) -> (FlowAddr, u16) {
         match dir {
-            Direction::Forward => (self.addr_a, self.port_a),
-            Direction::Reverse => (self.addr_b, self.port_b),
+            KeyDirection::Forward => (self.addr_a, self.port_a),
+            KeyDirection::Reverse => (self.addr_b, self.port_b),
         }
     }
 }

@@ -10,8 +10,9 @@
 //! Overlap policy: the first copy of a byte wins (data already delivered is never replaced),
 //! as in Suricata's default "first" policy; overlaps and full retransmissions are counted.
 
-use crate::key::Direction;
-use crate::table::FlowId;
+use model::{Side, Timestamp};
+
+use crate::table::FlowMeta;
 
 /// Reassembly limits (CONVENTIONS §6).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +25,10 @@ pub struct ReassemblyConfig {
     pub max_pending_bytes: usize,
     /// Out-of-order bytes held across all streams (default 128 MiB).
     pub max_total_pending_bytes: usize,
+    /// Most bytes per direction a parser may ask for with [`Delivery::Depth`] (default
+    /// 16 MiB: an HL7 or DICOM session's first hundreds of messages; in-order data is not
+    /// copied, so this bounds work, not memory).
+    pub max_depth_bytes: u32,
 }
 
 impl Default for ReassemblyConfig {
@@ -33,6 +38,7 @@ impl Default for ReassemblyConfig {
             max_pending_segments: 32,
             max_pending_bytes: 64 * 1024,
             max_total_pending_bytes: 128 * 1024 * 1024,
+            max_depth_bytes: 16 * 1024 * 1024,
         }
     }
 }
@@ -60,18 +66,43 @@ pub struct ReassemblyStats {
     pub bytes_beyond_limit: u64,
 }
 
-/// Receives reassembled stream data. Application parsers sit behind this.
-pub trait StreamSink {
-    /// `data` continues direction `dir` of flow `flow` at stream offset `offset`.
-    fn data(&mut self, flow: FlowId, dir: Direction, offset: u32, data: &[u8]);
-    /// `len` bytes of direction `dir` were lost before `offset`.
-    fn gap(&mut self, flow: FlowId, dir: Direction, offset: u32, len: u32);
+/// What the sink wants after a delivery (Zeek's `SetSkip`, CONVENTIONS §2 `Verdict`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Keep delivering, up to the configured depth.
+    Continue,
+    /// Stop delivering this flow (both sides): reassembly stops and its buffers are freed.
+    Stop,
+    /// Deliver up to this many bytes per side (more than the default depth: MLLP and DICOM
+    /// sessions outlive 64 KiB), capped by [`ReassemblyConfig::max_depth_bytes`].
+    Depth(u32),
+}
+
+/// Receives what a flow carries, per side (client or server, not key order), with the
+/// per-flow state `A` that lives in the flow table's entry. Application parsers sit behind it.
+pub trait StreamSink<A> {
+    /// In-order TCP bytes `side` sent, continuing at stream offset `offset`.
+    fn data(&mut self, flow: &FlowMeta, app: &mut A, side: Side, ts: Timestamp, offset: u32, data: &[u8]) -> Delivery;
+    /// `len` bytes `side` sent were lost before `offset` (a gap in reassembly).
+    fn gap(&mut self, flow: &FlowMeta, app: &mut A, side: Side, ts: Timestamp, offset: u32, len: u32) -> Delivery;
+    /// One UDP datagram's payload `side` sent.
+    fn datagram(&mut self, flow: &FlowMeta, app: &mut A, side: Side, ts: Timestamp, data: &[u8]) -> Delivery;
+    /// The flow ended (closed, idle, evicted, input ended), after held data was flushed.
+    fn end(&mut self, flow: &FlowMeta, app: &mut A, ts: Timestamp);
 }
 
 /// A sink that discards everything (reassembly still runs and counts).
-impl StreamSink for () {
-    fn data(&mut self, _: FlowId, _: Direction, _: u32, _: &[u8]) {}
-    fn gap(&mut self, _: FlowId, _: Direction, _: u32, _: u32) {}
+impl<A> StreamSink<A> for () {
+    fn data(&mut self, _: &FlowMeta, _: &mut A, _: Side, _: Timestamp, _: u32, _: &[u8]) -> Delivery {
+        Delivery::Continue
+    }
+    fn gap(&mut self, _: &FlowMeta, _: &mut A, _: Side, _: Timestamp, _: u32, _: u32) -> Delivery {
+        Delivery::Continue
+    }
+    fn datagram(&mut self, _: &FlowMeta, _: &mut A, _: Side, _: Timestamp, _: &[u8]) -> Delivery {
+        Delivery::Continue
+    }
+    fn end(&mut self, _: &FlowMeta, _: &mut A, _: Timestamp) {}
 }
 
 /// One held out-of-order segment: its stream offset and bytes.
@@ -92,16 +123,34 @@ pub(crate) struct HalfStream {
     next: u32,
     pending: Vec<Pending>,
     pending_bytes: usize,
+    /// Depth a parser asked for beyond the configured one (0: the configured one).
+    depth: u32,
 }
 
 /// Everything a segment needs besides itself: limits, counters, the shared byte budget.
-pub(crate) struct Ctx<'a, S: StreamSink> {
+pub(crate) struct Ctx<'a, A, S: StreamSink<A>> {
     pub config: &'a ReassemblyConfig,
     pub stats: &'a mut ReassemblyStats,
     pub total_pending: &'a mut usize,
     pub sink: &'a mut S,
-    pub flow: FlowId,
-    pub dir: Direction,
+    pub meta: &'a FlowMeta,
+    pub app: &'a mut A,
+    pub side: Side,
+    pub ts: Timestamp,
+    /// The sink said [`Delivery::Stop`]: nothing more is delivered.
+    pub stopped: bool,
+    /// The deepest [`Delivery::Depth`] asked for during this call (0: none).
+    pub depth: u32,
+}
+
+impl<A, S: StreamSink<A>> Ctx<'_, A, S> {
+    fn verdict(&mut self, d: Delivery) {
+        match d {
+            Delivery::Continue => {}
+            Delivery::Stop => self.stopped = true,
+            Delivery::Depth(n) => self.depth = self.depth.max(n.min(self.config.max_depth_bytes)),
+        }
+    }
 }
 
 impl HalfStream {
@@ -114,7 +163,7 @@ impl HalfStream {
     }
 
     /// Takes one segment's payload starting at sequence number `seq`.
-    pub(crate) fn segment<S: StreamSink>(&mut self, ctx: &mut Ctx<'_, S>, seq: u32, data: &[u8]) {
+    pub(crate) fn segment<A, S: StreamSink<A>>(&mut self, ctx: &mut Ctx<'_, A, S>, seq: u32, data: &[u8]) {
         if data.is_empty() {
             return;
         }
@@ -126,7 +175,7 @@ impl HalfStream {
             // First payload of this direction.
             ctx.stats.streams += 1;
         }
-        let limit = ctx.config.max_stream_bytes;
+        let limit = ctx.config.max_stream_bytes.max(self.depth);
         // Offsets are relative to `base`; a segment "before" base (negative as i32) is old.
         let rel = seq.wrapping_sub(self.base) as i32;
         let (mut offset, mut data) = if rel < 0 {
@@ -169,7 +218,7 @@ impl HalfStream {
 
     /// The peer acknowledged everything before sequence number `ack`: a hole below it was
     /// lost by the capture, not by the network.
-    pub(crate) fn acknowledged<S: StreamSink>(&mut self, ctx: &mut Ctx<'_, S>, ack: u32) {
+    pub(crate) fn acknowledged<A, S: StreamSink<A>>(&mut self, ctx: &mut Ctx<'_, A, S>, ack: u32) {
         if !self.started || self.pending.is_empty() {
             return;
         }
@@ -188,7 +237,7 @@ impl HalfStream {
     }
 
     /// End of the flow: whatever is held is delivered after the holes before it.
-    pub(crate) fn flush<S: StreamSink>(&mut self, ctx: &mut Ctx<'_, S>) {
+    pub(crate) fn flush<A, S: StreamSink<A>>(&mut self, ctx: &mut Ctx<'_, A, S>) {
         while let Some(first) = self.pending.first() {
             let offset = first.offset;
             if offset > self.next {
@@ -198,22 +247,28 @@ impl HalfStream {
         }
     }
 
-    fn deliver<S: StreamSink>(&mut self, ctx: &mut Ctx<'_, S>, data: &[u8]) {
-        ctx.sink.data(ctx.flow, ctx.dir, self.next, data);
+    fn deliver<A, S: StreamSink<A>>(&mut self, ctx: &mut Ctx<'_, A, S>, data: &[u8]) {
+        if !ctx.stopped {
+            let d = ctx.sink.data(ctx.meta, ctx.app, ctx.side, ctx.ts, self.next, data);
+            ctx.verdict(d);
+        }
         ctx.stats.bytes += data.len() as u64;
         self.next += data.len() as u32;
     }
 
-    fn skip_to<S: StreamSink>(&mut self, ctx: &mut Ctx<'_, S>, offset: u32) {
+    fn skip_to<A, S: StreamSink<A>>(&mut self, ctx: &mut Ctx<'_, A, S>, offset: u32) {
         let len = offset - self.next;
-        ctx.sink.gap(ctx.flow, ctx.dir, self.next, len);
+        if !ctx.stopped {
+            let d = ctx.sink.gap(ctx.meta, ctx.app, ctx.side, ctx.ts, self.next, len);
+            ctx.verdict(d);
+        }
         ctx.stats.gaps += 1;
         ctx.stats.gap_bytes += u64::from(len);
         self.next = offset;
     }
 
     /// Delivers held segments that now continue the stream.
-    fn drain<S: StreamSink>(&mut self, ctx: &mut Ctx<'_, S>) {
+    fn drain<A, S: StreamSink<A>>(&mut self, ctx: &mut Ctx<'_, A, S>) {
         while let Some(first) = self.pending.first() {
             if first.offset > self.next {
                 break;
@@ -230,7 +285,7 @@ impl HalfStream {
         }
     }
 
-    fn hold<S: StreamSink>(&mut self, ctx: &mut Ctx<'_, S>, offset: u32, data: &[u8]) {
+    fn hold<A, S: StreamSink<A>>(&mut self, ctx: &mut Ctx<'_, A, S>, offset: u32, data: &[u8]) {
         // Trim against segments already held (first copy wins).
         let at = self.pending.partition_point(|p| p.offset < offset);
         let mut start = offset;
@@ -298,6 +353,11 @@ impl HalfStream {
         *ctx.total_pending += bytes.len();
     }
 
+    /// Lets this direction deliver up to `depth` bytes (a parser asked for more).
+    pub(crate) fn deepen(&mut self, depth: u32) {
+        self.depth = self.depth.max(depth);
+    }
+
     /// Releases held bytes from the shared budget (flow removed without flush).
     pub(crate) fn release(&mut self, total_pending: &mut usize) {
         *total_pending -= self.pending_bytes;
@@ -317,15 +377,21 @@ mod tests {
         bytes: Vec<Option<u8>>,
     }
 
-    impl StreamSink for Collect {
-        fn data(&mut self, _: FlowId, _: Direction, offset: u32, data: &[u8]) {
+    impl StreamSink<()> for Collect {
+        fn data(&mut self, _: &FlowMeta, _: &mut (), _: Side, _: Timestamp, offset: u32, data: &[u8]) -> Delivery {
             assert_eq!(offset as usize, self.bytes.len(), "data must be contiguous");
             self.bytes.extend(data.iter().map(|&b| Some(b)));
+            Delivery::Continue
         }
-        fn gap(&mut self, _: FlowId, _: Direction, offset: u32, len: u32) {
+        fn gap(&mut self, _: &FlowMeta, _: &mut (), _: Side, _: Timestamp, offset: u32, len: u32) -> Delivery {
             assert_eq!(offset as usize, self.bytes.len(), "gap must be contiguous");
             self.bytes.extend(std::iter::repeat_n(None, len as usize));
+            Delivery::Continue
         }
+        fn datagram(&mut self, _: &FlowMeta, _: &mut (), _: Side, _: Timestamp, _: &[u8]) -> Delivery {
+            Delivery::Continue
+        }
+        fn end(&mut self, _: &FlowMeta, _: &mut (), _: Timestamp) {}
     }
 
     struct Harness {
@@ -334,6 +400,8 @@ mod tests {
         total: usize,
         sink: Collect,
         half: HalfStream,
+        meta: FlowMeta,
+        app: (),
     }
 
     impl Harness {
@@ -344,17 +412,23 @@ mod tests {
                 total: 0,
                 sink: Collect::default(),
                 half: HalfStream::default(),
+                meta: FlowMeta::for_tests(),
+                app: (),
             }
         }
-        fn ctx(&mut self) -> (Ctx<'_, Collect>, &mut HalfStream) {
+        fn ctx(&mut self) -> (Ctx<'_, (), Collect>, &mut HalfStream) {
             (
                 Ctx {
                     config: &self.config,
                     stats: &mut self.stats,
                     total_pending: &mut self.total,
                     sink: &mut self.sink,
-                    flow: FlowId(1),
-                    dir: Direction::Forward,
+                    meta: &self.meta,
+                    app: &mut self.app,
+                    side: Side::Client,
+                    ts: Timestamp(0),
+                    stopped: false,
+                    depth: 0,
                 },
                 &mut self.half,
             )

@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 
 use foldhash::fast::FixedState;
-use model::{Endpoint, FlowEnd, FlowObservation, MacAddr, Timestamp, Transport};
+use model::{Endpoint, FlowEnd, FlowObservation, FlowRef, MacAddr, Side, Timestamp, Transport};
 
 use crate::config::FlowConfig;
-use crate::key::{Direction, FlowKey};
+use crate::key::{KeyDirection, FlowKey};
 use crate::lru::{Links, List};
-use crate::reassembly::{Ctx, HalfStream, ReassemblyStats, StreamSink};
+use crate::reassembly::{Ctx, Delivery, HalfStream, ReassemblyStats, StreamSink};
 
 /// Unique id of a flow within one table's life (never reused), for sinks keeping state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -40,14 +40,118 @@ pub struct PacketInfo<'a> {
     pub ts: Timestamp,
     /// Canonical key (see [`FlowKey::new`]).
     pub key: FlowKey,
-    /// Direction of this packet relative to the key.
-    pub dir: Direction,
+    /// KeyDirection of this packet relative to the key.
+    pub dir: KeyDirection,
     /// Link-layer source, when the link type has one.
     pub src_mac: Option<MacAddr>,
     /// Captured frame length, counted in flow bytes.
     pub captured_len: u32,
     /// TCP fields, for TCP packets.
     pub tcp: Option<TcpSegment<'a>>,
+    /// A UDP datagram's payload, delivered to the sink as it is (empty for everything else,
+    /// and for fragments, whose payload is incomplete).
+    pub datagram: &'a [u8],
+}
+
+/// Per-flow state a sink keeps in the flow's own table entry (an application parser's
+/// state): no second map keyed by flow.
+pub trait FlowApp: Default + std::fmt::Debug {
+    /// The application protocol recognised on the flow, for its flow record.
+    fn app_name(&self) -> Option<&'static str>;
+}
+
+impl FlowApp for () {
+    fn app_name(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+/// What a sink may know about a flow: its id, key, which side opened it, when.
+#[derive(Debug, Clone)]
+pub struct FlowMeta {
+    /// Id (unique within the table's life).
+    pub id: FlowId,
+    /// Key.
+    pub key: FlowKey,
+    /// Key direction whose sender is the client (the side that opened the conversation).
+    pub client_dir: KeyDirection,
+    /// First packet of the current record.
+    pub first_seen: Timestamp,
+    /// Link-layer source per key direction, once seen.
+    pub macs: [Option<MacAddr>; 2],
+}
+
+impl FlowMeta {
+    /// Which side sends in key direction `dir`.
+    #[inline]
+    pub fn side(&self, dir: KeyDirection) -> Side {
+        if dir == self.client_dir {
+            Side::Client
+        } else {
+            Side::Server
+        }
+    }
+
+    fn dir(&self, side: Side) -> KeyDirection {
+        match side {
+            Side::Client => self.client_dir,
+            Side::Server => self.client_dir.flip(),
+        }
+    }
+
+    /// The transport port of `side` (0 for transports without ports).
+    pub fn port(&self, side: Side) -> u16 {
+        self.key.source(self.dir(side)).1
+    }
+
+    /// The endpoint of `side`.
+    pub fn endpoint(&self, side: Side) -> Endpoint {
+        let dir = self.dir(side);
+        let (addr, port) = self.key.source(dir);
+        match self.key.transport {
+            Transport::Link(_) => Endpoint {
+                mac: Some(addr.as_mac()),
+                ip: None,
+                port: 0,
+            },
+            Transport::Ip(_) => Endpoint {
+                mac: self.macs[dir.index()],
+                ip: Some(addr.ip()),
+                port,
+            },
+        }
+    }
+
+    /// The flow as observations refer to it.
+    pub fn flow_ref(&self) -> FlowRef {
+        FlowRef {
+            id: self.id.0,
+            transport: self.key.transport,
+            vlan: self.key.inner_vlan(),
+            client: self.endpoint(Side::Client),
+            server: self.endpoint(Side::Server),
+        }
+    }
+
+    /// A TCP flow 10.0.0.1:40000 → 10.0.0.2:80, for tests of sinks.
+    #[doc(hidden)]
+    pub fn for_tests() -> Self {
+        let (key, dir) = FlowKey::new(
+            Transport::TCP,
+            crate::pack_vlans(None, None),
+            crate::FlowAddr::v4([10, 0, 0, 1]),
+            40000,
+            crate::FlowAddr::v4([10, 0, 0, 2]),
+            80,
+        );
+        Self {
+            id: FlowId(1),
+            key,
+            client_dir: dir,
+            first_seen: Timestamp(0),
+            macs: [None; 2],
+        }
+    }
 }
 
 /// Flow-table counters (`stats.flows` in the report).
@@ -80,30 +184,29 @@ enum Class {
 const CLASSES: usize = 4;
 
 #[derive(Debug)]
-struct Flow {
-    key: FlowKey,
-    id: FlowId,
-    /// Direction whose sender is the client (the side that opened the conversation).
-    client_dir: Direction,
+struct Flow<A> {
+    meta: FlowMeta,
     class: Class,
-    first_seen: Timestamp,
     last_seen: Timestamp,
     /// When the flow was last moved to the back of its LRU list (see [`REQUEUE_INTERVAL`]).
     queued_at: Timestamp,
     packets: [u64; 2],
     bytes: [u64; 2],
-    macs: [Option<MacAddr>; 2],
     /// TCP flags seen per direction (OR of all segments).
     tcp_flags: [u16; 2],
     streams: Option<Box<[HalfStream; 2]>>,
+    /// The sink's per-flow state.
+    app: A,
+    /// The sink said [`Delivery::Stop`]: no more reassembly or delivery for this flow.
+    app_stopped: bool,
 }
 
-/// The bidirectional flow table. See the crate docs.
+/// The bidirectional flow table, with per-flow sink state `A`. See the crate docs.
 #[derive(Debug)]
-pub struct FlowTable {
+pub struct FlowTable<A = ()> {
     config: FlowConfig,
     index: HashMap<FlowKey, u32, FixedState>,
-    flows: Vec<Option<Flow>>,
+    flows: Vec<Option<Flow<A>>>,
     links: Vec<Links>,
     free: Vec<u32>,
     lists: [List; CLASSES],
@@ -128,7 +231,7 @@ const SWEEP_INTERVAL: i64 = 1_000_000_000;
 /// and idle expiry and capacity eviction are exact to within it — the sweep's granularity.
 const REQUEUE_INTERVAL: i64 = SWEEP_INTERVAL;
 
-impl FlowTable {
+impl<A: FlowApp> FlowTable<A> {
     /// An empty table with these limits.
     pub fn new(config: FlowConfig) -> Self {
         Self {
@@ -166,7 +269,7 @@ impl FlowTable {
     /// Accounts one packet: expires idle flows, finds or creates the packet's flow, updates
     /// its counters and state, and reassembles TCP payload into `sink`.
     #[inline(always)]
-    pub fn process<S: StreamSink>(&mut self, pkt: &PacketInfo<'_>, sink: &mut S) -> FlowId {
+    pub fn process<S: StreamSink<A>>(&mut self, pkt: &PacketInfo<'_>, sink: &mut S) -> FlowId {
         // Captures merged out of order can step back in time; the clock never does.
         if pkt.ts > self.now {
             self.now = pkt.ts;
@@ -190,10 +293,10 @@ impl FlowTable {
         let Some(flow) = self.flows[idx as usize].as_mut() else {
             unreachable!("index points at a live flow");
         };
-        if pkt.ts.0.saturating_sub(flow.first_seen.0) > active_timeout {
+        if pkt.ts.0.saturating_sub(flow.meta.first_seen.0) > active_timeout {
             self.stats.evicted_active_timeout += 1;
             self.ended.push(observation(flow, FlowEnd::ActiveTimeout));
-            flow.first_seen = pkt.ts;
+            flow.meta.first_seen = pkt.ts;
             flow.packets = [0; 2];
             flow.bytes = [0; 2];
         }
@@ -203,10 +306,10 @@ impl FlowTable {
         if pkt.ts > flow.last_seen {
             flow.last_seen = pkt.ts;
         }
-        if flow.macs[d].is_none() {
-            flow.macs[d] = pkt.src_mac;
+        if flow.meta.macs[d].is_none() {
+            flow.meta.macs[d] = pkt.src_mac;
         }
-        let id = flow.id;
+        let id = flow.meta.id;
         if pkt.ts.0.saturating_sub(flow.queued_at.0) >= REQUEUE_INTERVAL {
             flow.queued_at = pkt.ts;
             self.lists[flow.class as usize].touch(&mut self.links, idx);
@@ -224,22 +327,30 @@ impl FlowTable {
                     self.lists[class as usize].push_back(&mut self.links, idx);
                 }
             }
-            self.reassemble(idx, pkt.dir, tcp, sink);
+            self.reassemble(idx, pkt, tcp, sink);
+        } else if !pkt.datagram.is_empty() && !flow.app_stopped {
+            let side = flow.meta.side(pkt.dir);
+            if sink.datagram(&flow.meta, &mut flow.app, side, pkt.ts, pkt.datagram)
+                == Delivery::Stop
+            {
+                flow.app_stopped = true;
+            }
         }
         id
     }
 
-    fn reassemble<S: StreamSink>(
+    fn reassemble<S: StreamSink<A>>(
         &mut self,
         idx: u32,
-        dir: Direction,
+        pkt: &PacketInfo<'_>,
         tcp: &TcpSegment<'_>,
         sink: &mut S,
     ) {
+        let dir = pkt.dir;
         let Some(flow) = self.flows[idx as usize].as_mut() else {
             return;
         };
-        if tcp.payload.is_empty() && tcp.flags & (SYN | ACK) == 0 {
+        if flow.app_stopped || (tcp.payload.is_empty() && tcp.flags & (SYN | ACK) == 0) {
             return;
         }
         if flow.streams.is_none() {
@@ -249,7 +360,10 @@ impl FlowTable {
             }
             flow.streams = Some(Box::default());
         }
-        let Some(streams) = flow.streams.as_deref_mut() else {
+        let Flow {
+            meta, streams, app, ..
+        } = flow;
+        let Some(streams) = streams.as_deref_mut() else {
             return;
         };
         let d = dir.index();
@@ -258,8 +372,12 @@ impl FlowTable {
             stats: &mut self.stats.reassembly,
             total_pending: &mut self.total_pending,
             sink,
-            flow: flow.id,
-            dir,
+            meta,
+            app,
+            side: meta.side(dir),
+            ts: pkt.ts,
+            stopped: false,
+            depth: 0,
         };
         if tcp.flags & SYN != 0 {
             streams[d].syn(tcp.seq);
@@ -270,13 +388,26 @@ impl FlowTable {
             tcp.seq
         };
         streams[d].segment(&mut ctx, data_seq, tcp.payload);
-        if tcp.flags & ACK != 0 {
-            ctx.dir = dir.flip();
+        if tcp.flags & ACK != 0 && !ctx.stopped {
+            ctx.side = ctx.side.other();
             streams[1 - d].acknowledged(&mut ctx, tcp.ack);
+        }
+        let (stopped, depth) = (ctx.stopped, ctx.depth);
+        if depth > 0 {
+            streams[0].deepen(depth);
+            streams[1].deepen(depth);
+        }
+        if stopped {
+            // The parser is done: free the held segments and stop reassembling.
+            for half in streams.iter_mut() {
+                half.release(&mut self.total_pending);
+            }
+            flow.streams = None;
+            flow.app_stopped = true;
         }
     }
 
-    fn create<S: StreamSink>(&mut self, pkt: &PacketInfo<'_>, sink: &mut S) -> u32 {
+    fn create<S: StreamSink<A>>(&mut self, pkt: &PacketInfo<'_>, sink: &mut S) -> u32 {
         if self.index.len() >= self.config.max_flows.max(1) {
             self.evict_least_recent(sink);
         }
@@ -286,18 +417,22 @@ impl FlowTable {
             _ => Class::Other,
         };
         let flow = Flow {
-            key: pkt.key,
-            id: FlowId(self.next_id),
-            client_dir: client_direction(pkt),
+            meta: FlowMeta {
+                id: FlowId(self.next_id),
+                key: pkt.key,
+                client_dir: client_direction(pkt),
+                first_seen: pkt.ts,
+                macs: [None; 2],
+            },
             class,
-            first_seen: pkt.ts,
             last_seen: pkt.ts,
             queued_at: pkt.ts,
             packets: [0; 2],
             bytes: [0; 2],
-            macs: [None; 2],
             tcp_flags: [0; 2],
             streams: None,
+            app: A::default(),
+            app_stopped: false,
         };
         self.next_id += 1;
         let idx = match self.free.pop() {
@@ -319,7 +454,7 @@ impl FlowTable {
     }
 
     /// Eviction rule when full: the least recently active flow of any class goes.
-    fn evict_least_recent<S: StreamSink>(&mut self, sink: &mut S) {
+    fn evict_least_recent<S: StreamSink<A>>(&mut self, sink: &mut S) {
         let victim = self
             .lists
             .iter()
@@ -340,7 +475,7 @@ impl FlowTable {
         }
     }
 
-    fn expire<S: StreamSink>(&mut self, sink: &mut S) {
+    fn expire<S: StreamSink<A>>(&mut self, sink: &mut S) {
         for class in [
             Class::TcpEstablished,
             Class::TcpOther,
@@ -366,7 +501,7 @@ impl FlowTable {
         }
     }
 
-    fn remove<S: StreamSink>(&mut self, idx: u32, end: FlowEnd, sink: &mut S) {
+    fn remove<S: StreamSink<A>>(&mut self, idx: u32, end: FlowEnd, sink: &mut S) {
         let Some(mut flow) = self.flows[idx as usize].take() else {
             return;
         };
@@ -374,10 +509,14 @@ impl FlowTable {
             self.last = None;
         }
         self.lists[flow.class as usize].unlink(&mut self.links, idx);
-        self.index.remove(&flow.key);
+        self.index.remove(&flow.meta.key);
         self.free.push(idx);
-        if let Some(streams) = flow.streams.as_deref_mut() {
-            for (d, dir) in [Direction::Forward, Direction::Reverse]
+        let mut stopped = flow.app_stopped;
+        let Flow {
+            meta, streams, app, ..
+        } = &mut flow;
+        if let Some(streams) = streams.as_deref_mut() {
+            for (d, dir) in [KeyDirection::Forward, KeyDirection::Reverse]
                 .into_iter()
                 .enumerate()
             {
@@ -386,18 +525,36 @@ impl FlowTable {
                     stats: &mut self.stats.reassembly,
                     total_pending: &mut self.total_pending,
                     sink: &mut *sink,
-                    flow: flow.id,
-                    dir,
+                    meta,
+                    app: &mut *app,
+                    side: meta.side(dir),
+                    ts: self.now,
+                    stopped,
+                    depth: 0,
                 };
                 streams[d].flush(&mut ctx);
+                stopped = ctx.stopped;
                 streams[d].release(&mut self.total_pending);
             }
+        }
+        if !stopped {
+            sink.end(meta, app, self.now);
         }
         self.ended.push(observation(&flow, end));
     }
 
+    /// Advances the clock to `now` without a packet (a live sensor's timer when traffic
+    /// stops) and expires the flows idle past their timeout. The clock never goes back.
+    pub fn advance<S: StreamSink<A>>(&mut self, now: Timestamp, sink: &mut S) {
+        if now > self.now {
+            self.now = now;
+            self.expire(sink);
+            self.next_sweep = Timestamp(now.0.saturating_add(SWEEP_INTERVAL));
+        }
+    }
+
     /// The input ended: every open flow is emitted (`EndOfInput`), held stream data flushed.
-    pub fn finish<S: StreamSink>(&mut self, sink: &mut S) {
+    pub fn finish<S: StreamSink<A>>(&mut self, sink: &mut S) {
         for idx in 0..self.flows.len() as u32 {
             if self.flows[idx as usize].is_some() {
                 self.stats.ended_at_end_of_input += 1;
@@ -422,7 +579,7 @@ fn tcp_class(flags: [u16; 2]) -> Class {
 /// Who opened the conversation: the SYN sender; a SYN-ACK's receiver; otherwise the first
 /// sender, unless it sends from a well-known port (< 1024) to a higher one: a capture that
 /// started with a server's reply, or a protocol whose server port is the lower (DHCP 67/68).
-fn client_direction(pkt: &PacketInfo<'_>) -> Direction {
+fn client_direction(pkt: &PacketInfo<'_>) -> KeyDirection {
     if let Some(tcp) = &pkt.tcp {
         if tcp.flags & (SYN | ACK) == SYN {
             return pkt.dir;
@@ -440,30 +597,17 @@ fn client_direction(pkt: &PacketInfo<'_>) -> Direction {
     }
 }
 
-fn observation(flow: &Flow, end: FlowEnd) -> FlowObservation {
-    let c = flow.client_dir;
+fn observation<A: FlowApp>(flow: &Flow<A>, end: FlowEnd) -> FlowObservation {
+    let c = flow.meta.client_dir;
     let s = c.flip();
-    let endpoint = |dir: Direction| {
-        let (addr, port) = flow.key.source(dir);
-        match flow.key.transport {
-            Transport::Link(_) => Endpoint {
-                mac: Some(addr.as_mac()),
-                ip: None,
-                port: 0,
-            },
-            Transport::Ip(_) => Endpoint {
-                mac: flow.macs[dir.index()],
-                ip: Some(addr.ip()),
-                port,
-            },
-        }
-    };
     FlowObservation {
-        vlan: flow.key.inner_vlan(),
-        transport: flow.key.transport,
-        client: endpoint(c),
-        server: endpoint(s),
-        first_seen: flow.first_seen,
+        id: flow.meta.id.0,
+        app: flow.app.app_name(),
+        vlan: flow.meta.key.inner_vlan(),
+        transport: flow.meta.key.transport,
+        client: flow.meta.endpoint(Side::Client),
+        server: flow.meta.endpoint(Side::Server),
+        first_seen: flow.meta.first_seen,
         last_seen: flow.last_seen,
         client_packets: flow.packets[c.index()],
         client_bytes: flow.bytes[c.index()],
@@ -496,6 +640,7 @@ mod tests {
             src_mac: None,
             captured_len: 100,
             tcp: None,
+            datagram: b"x",
         }
     }
 
@@ -519,12 +664,13 @@ mod tests {
                 flags,
                 payload,
             }),
+            datagram: &[],
         }
     }
 
     #[test]
     fn counts_both_directions_in_one_flow() {
-        let mut t = FlowTable::new(FlowConfig::default());
+        let mut t = FlowTable::<()>::new(FlowConfig::default());
         t.process(&udp(0, 1, 5000, 2, 53), &mut ());
         t.process(&udp(0, 2, 53, 1, 5000), &mut ());
         t.process(&udp(1, 1, 5000, 2, 53), &mut ());
@@ -541,7 +687,7 @@ mod tests {
 
     #[test]
     fn udp_flow_expires_after_idle_timeout() {
-        let mut t = FlowTable::new(FlowConfig::default());
+        let mut t = FlowTable::<()>::new(FlowConfig::default());
         t.process(&udp(0, 1, 5000, 2, 53), &mut ());
         t.process(&udp(60, 3, 5000, 2, 53), &mut ());
         assert_eq!(t.active(), 2, "60 s is not past the 60 s timeout");
@@ -553,7 +699,7 @@ mod tests {
 
     #[test]
     fn established_tcp_outlives_udp_timeout() {
-        let mut t = FlowTable::new(FlowConfig::default());
+        let mut t = FlowTable::<()>::new(FlowConfig::default());
         t.process(&tcp(0, true, SYN, 100, b""), &mut ());
         t.process(&tcp(0, false, SYN | ACK, 500, b""), &mut ());
         t.process(&tcp(0, true, ACK, 101, b""), &mut ());
@@ -569,7 +715,7 @@ mod tests {
             max_flows: 2,
             ..FlowConfig::default()
         };
-        let mut t = FlowTable::new(config);
+        let mut t = FlowTable::<()>::new(config);
         t.process(&udp(0, 1, 5000, 2, 6000), &mut ());
         t.process(&udp(1, 3, 5000, 2, 6000), &mut ());
         t.process(&udp(2, 1, 5000, 2, 6000), &mut ());
@@ -582,7 +728,7 @@ mod tests {
 
     #[test]
     fn active_timeout_splits_the_record() {
-        let mut t = FlowTable::new(FlowConfig::default());
+        let mut t = FlowTable::<()>::new(FlowConfig::default());
         for s in (0..=1900).step_by(50) {
             t.process(&udp(s, 1, 5000, 2, 53), &mut ());
         }
@@ -595,7 +741,7 @@ mod tests {
 
     #[test]
     fn syn_ack_first_makes_its_receiver_the_client() {
-        let mut t = FlowTable::new(FlowConfig::default());
+        let mut t = FlowTable::<()>::new(FlowConfig::default());
         t.process(&tcp(0, false, SYN | ACK, 500, b""), &mut ());
         t.finish(&mut ());
         let f = t.drain_ended().next().unwrap();
@@ -606,17 +752,24 @@ mod tests {
     #[test]
     fn tcp_payload_is_reassembled_per_direction() {
         struct Text(Vec<u8>, Vec<u8>);
-        impl StreamSink for Text {
-            fn data(&mut self, _: FlowId, dir: Direction, _: u32, data: &[u8]) {
-                match dir {
-                    Direction::Forward => self.0.extend_from_slice(data),
-                    Direction::Reverse => self.1.extend_from_slice(data),
+        impl StreamSink<()> for Text {
+            fn data(&mut self, _: &FlowMeta, _: &mut (), side: Side, _: Timestamp, _: u32, data: &[u8]) -> Delivery {
+                match side {
+                    Side::Client => self.0.extend_from_slice(data),
+                    Side::Server => self.1.extend_from_slice(data),
                 }
+                Delivery::Continue
             }
-            fn gap(&mut self, _: FlowId, _: Direction, _: u32, _: u32) {}
+            fn gap(&mut self, _: &FlowMeta, _: &mut (), _: Side, _: Timestamp, _: u32, _: u32) -> Delivery {
+                Delivery::Continue
+            }
+            fn datagram(&mut self, _: &FlowMeta, _: &mut (), _: Side, _: Timestamp, _: &[u8]) -> Delivery {
+                Delivery::Continue
+            }
+            fn end(&mut self, _: &FlowMeta, _: &mut (), _: Timestamp) {}
         }
         let mut sink = Text(vec![], vec![]);
-        let mut t = FlowTable::new(FlowConfig::default());
+        let mut t = FlowTable::<()>::new(FlowConfig::default());
         t.process(&tcp(0, true, SYN, 100, b""), &mut sink);
         t.process(&tcp(0, false, SYN | ACK, 500, b""), &mut sink);
         t.process(&tcp(0, true, ACK, 105, b"/ HTTP/1.1\r\n"), &mut sink);
@@ -630,5 +783,130 @@ mod tests {
         assert_eq!(r.streams, 2);
         assert_eq!(r.out_of_order, 1);
         assert_eq!(r.overlaps, 1);
+    }
+
+    /// Records what it was given; stops after `stop_after` deliveries, asks for `depth`.
+    #[derive(Default, Debug)]
+    struct Recorder {
+        calls: Vec<(Side, &'static str, usize)>,
+        stop_after: Option<usize>,
+        depth: Option<u32>,
+    }
+    impl Recorder {
+        fn verdict(&self) -> Delivery {
+            if self.stop_after.is_some_and(|n| self.calls.len() >= n) {
+                Delivery::Stop
+            } else if let Some(d) = self.depth {
+                Delivery::Depth(d)
+            } else {
+                Delivery::Continue
+            }
+        }
+    }
+    impl StreamSink<()> for Recorder {
+        fn data(&mut self, _: &FlowMeta, _: &mut (), side: Side, _: Timestamp, _: u32, data: &[u8]) -> Delivery {
+            self.calls.push((side, "data", data.len()));
+            self.verdict()
+        }
+        fn gap(&mut self, _: &FlowMeta, _: &mut (), side: Side, _: Timestamp, _: u32, len: u32) -> Delivery {
+            self.calls.push((side, "gap", len as usize));
+            self.verdict()
+        }
+        fn datagram(&mut self, _: &FlowMeta, _: &mut (), side: Side, _: Timestamp, data: &[u8]) -> Delivery {
+            self.calls.push((side, "datagram", data.len()));
+            self.verdict()
+        }
+        fn end(&mut self, _: &FlowMeta, _: &mut (), _: Timestamp) {
+            self.calls.push((Side::Client, "end", 0));
+        }
+    }
+
+    #[test]
+    fn sink_sees_client_and_server_sides_not_key_order() {
+        // The client (port 40000) has the lower address, then the higher: either way the
+        // SYN sender is the client.
+        let mut rec = Recorder::default();
+        let mut t = FlowTable::<()>::new(FlowConfig::default());
+        t.process(&tcp(0, false, SYN, 500, b""), &mut rec);
+        t.process(&tcp(0, true, SYN | ACK, 100, b""), &mut rec);
+        t.process(&tcp(0, false, ACK, 501, b"hello"), &mut rec);
+        t.process(&tcp(0, true, ACK, 101, b"hi"), &mut rec);
+        t.process(&udp(1, 1, 5000, 2, 53), &mut rec);
+        t.process(&udp(1, 2, 53, 1, 5000), &mut rec);
+        t.finish(&mut rec);
+        assert_eq!(
+            rec.calls,
+            vec![
+                (Side::Client, "data", 5),
+                (Side::Server, "data", 2),
+                (Side::Client, "datagram", 1),
+                (Side::Server, "datagram", 1),
+                (Side::Client, "end", 0),
+                (Side::Client, "end", 0),
+            ]
+        );
+    }
+
+    #[test]
+    fn stop_ends_delivery_and_reassembly_of_the_flow() {
+        let mut rec = Recorder {
+            stop_after: Some(1),
+            ..Recorder::default()
+        };
+        let mut t = FlowTable::<()>::new(FlowConfig::default());
+        t.process(&tcp(0, true, SYN, 100, b""), &mut rec);
+        t.process(&tcp(0, true, ACK, 101, b"one"), &mut rec);
+        t.process(&tcp(0, true, ACK, 104, b"two"), &mut rec);
+        t.process(&udp(1, 1, 5000, 2, 53), &mut rec);
+        t.process(&udp(1, 1, 5000, 2, 53), &mut rec);
+        t.finish(&mut rec);
+        // One TCP delivery, then nothing (not even end); the UDP flow stops after its first.
+        assert_eq!(
+            rec.calls,
+            vec![(Side::Client, "data", 3), (Side::Client, "datagram", 1)]
+        );
+        assert_eq!(t.stats().reassembly.bytes, 3, "reassembly stopped with the parser");
+    }
+
+    #[test]
+    fn advancing_the_clock_expires_idle_flows_without_traffic() {
+        let mut rec = Recorder::default();
+        let mut t = FlowTable::<()>::new(FlowConfig::default());
+        t.process(&udp(0, 1, 5000, 2, 53), &mut rec);
+        t.advance(Timestamp(30 * S), &mut rec);
+        assert_eq!(t.active(), 1);
+        t.advance(Timestamp(61 * S), &mut rec);
+        assert_eq!(t.active(), 0, "UDP idle timeout is 60 s");
+        assert_eq!(rec.calls.last(), Some(&(Side::Client, "end", 0)));
+        assert_eq!(t.drain_ended().next().map(|f| f.end), Some(FlowEnd::Idle));
+    }
+
+    #[test]
+    fn depth_lets_a_parser_read_past_the_default_limit() {
+        let config = FlowConfig {
+            reassembly: crate::ReassemblyConfig {
+                max_stream_bytes: 4,
+                ..crate::ReassemblyConfig::default()
+            },
+            ..FlowConfig::default()
+        };
+        let run = |depth: Option<u32>| {
+            let mut rec = Recorder {
+                depth,
+                ..Recorder::default()
+            };
+            let mut t = FlowTable::<()>::new(config.clone());
+            t.process(&tcp(0, true, SYN, 100, b""), &mut rec);
+            t.process(&tcp(0, true, ACK, 101, b"abc"), &mut rec);
+            t.process(&tcp(0, true, ACK, 104, b"defgh"), &mut rec);
+            t.finish(&mut rec);
+            rec.calls
+                .iter()
+                .filter(|c| c.1 == "data")
+                .map(|c| c.2)
+                .sum::<usize>()
+        };
+        assert_eq!(run(None), 4);
+        assert_eq!(run(Some(6)), 6);
     }
 }

@@ -23,11 +23,12 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::net::IpAddr;
 
 use model::{
-    Device, DeviceId, DhcpFingerprint, DhcpObservation, FlowObservation, Hostname, HostnameSource,
-    IpSighting, MacAddr, NameObservation, NameSource, Observation, Service, Timestamp, Transport,
-    ip_is_local,
+    AppKind, AppObservation, Device, DeviceId, DhcpFingerprint, DhcpObservation, Finding,
+    FlowObservation, Hostname, HostnameSource, IpSighting, MacAddr, NameObservation, NameSource,
+    Observation, Service, Timestamp, Transport, ip_is_local,
 };
 
+use crate::evidence::{AppEvidence, EvidenceStats};
 use crate::oui::vendor_attribute;
 
 /// Limits of one analysis' inventory (CONVENTIONS §6).
@@ -96,7 +97,12 @@ pub struct InventoryStats {
     pub remote_endpoints: u64,
     /// MACs classified as routers.
     pub routers: u64,
+    /// Application evidence that did not fit its endpoint's bounds.
+    pub evidence: EvidenceStats,
 }
+
+/// Service key: (transport, server port, the device is the server).
+type ServiceKey = (Transport, u16, bool);
 
 /// Traffic of one (MAC, IP) endpoint.
 #[derive(Debug, Default)]
@@ -112,6 +118,10 @@ struct EndpointState {
     /// most one peer (see [`Self::evict_newest_single_peer_service`]).
     newest_service: Option<(Transport, u16, bool)>,
     dns_queries: BTreeSet<String>,
+    /// Application protocol recognised per service (from the flow records).
+    apps: BTreeMap<ServiceKey, &'static str>,
+    /// What application protocols said about this endpoint.
+    app: AppEvidence,
 }
 
 impl EndpointState {
@@ -156,6 +166,8 @@ struct MacState {
     bound: BTreeMap<IpAddr, (Timestamp, Timestamp)>,
     hostnames: BTreeSet<Hostname>,
     dhcp: Option<DhcpFingerprint>,
+    /// What link-layer announcements (LLDP, CDP) said about the MAC.
+    app: AppEvidence,
 }
 
 impl MacState {
@@ -210,6 +222,7 @@ impl Inventory {
                 }
             }
             Observation::Name(name) => self.name(name),
+            Observation::App(app) => self.app(app),
         }
     }
 
@@ -301,11 +314,44 @@ impl Inventory {
                         {
                             peers.insert(peer_ip);
                         }
+                        if let Some(app) = flow.app {
+                            e.apps.insert(key, app);
+                        }
                     }
                 }
                 _ => {}
             }
         }
+    }
+
+    /// Application evidence goes to the endpoint of the side it describes; link-layer
+    /// announcements (LLDP, CDP: no IP) to the MAC.
+    fn app(&mut self, obs: &AppObservation) {
+        let side = match &obs.kind {
+            AppKind::Fact(f) => f.side,
+            AppKind::Software(s) => s.side,
+            AppKind::Exposure(e) => e.side,
+            AppKind::Anomaly(_) => return,
+        };
+        let me = obs.flow.endpoint(side);
+        let mac = me.mac.filter(MacAddr::is_station);
+        let ip = me.ip.filter(is_unicast);
+        let mut stats = std::mem::take(&mut self.stats.evidence);
+        match (mac, ip) {
+            (Some(mac), None) => {
+                if let Some(m) = self.mac(mac) {
+                    m.app.observe(obs, &mut stats);
+                }
+            }
+            (mac, Some(ip)) if me.mac.is_none() || mac.is_some() => {
+                if let Some(e) = self.endpoint(mac, ip) {
+                    e.seen(obs.ts, obs.ts);
+                    e.app.observe(obs, &mut stats);
+                }
+            }
+            _ => {}
+        }
+        self.stats.evidence = stats;
     }
 
     fn dhcp(&mut self, dhcp: &DhcpObservation) {
@@ -401,7 +447,14 @@ impl Inventory {
     }
 
     /// Forms the devices, sorted by id, and returns them with the final counters.
-    pub fn finish(mut self) -> (Vec<Device>, InventoryStats) {
+    pub fn finish(self) -> (Vec<Device>, InventoryStats) {
+        let (devices, _, stats) = self.finish_with_findings();
+        (devices, stats)
+    }
+
+    /// [`Self::finish`], with the findings about the devices (sorted by id); each device
+    /// lists the ids of its own.
+    pub fn finish_with_findings(mut self) -> (Vec<Device>, Vec<Finding>, InventoryStats) {
         let routers = self.find_routers();
         self.stats.routers = routers.len() as u64;
         let mut builders: BTreeMap<DeviceId, Builder> = BTreeMap::new();
@@ -435,6 +488,7 @@ impl Inventory {
                         rb.ip(*ip, e.first_seen.unwrap_or_default(), e.last_seen);
                         rb.services(e, &self.config);
                         rb.dns_queries.extend(e.dns_queries.iter().cloned());
+                        rb.app.merge(&e.app);
                         continue;
                     }
                     if !ip_is_local(ip) {
@@ -452,6 +506,7 @@ impl Inventory {
             b.traffic(e, true);
             b.services(e, &self.config);
             b.dns_queries.extend(e.dns_queries.iter().cloned());
+            b.app.merge(&e.app);
         }
         self.stats.remote_endpoints = remote.len() as u64;
 
@@ -470,13 +525,19 @@ impl Inventory {
             }
         }
 
+        let mut findings = Vec::new();
         let mut devices: Vec<Device> = builders
             .into_iter()
             .take(self.config.max_devices)
-            .map(|(id, b)| b.build(id, &self.config))
+            .map(|(id, b)| {
+                let (device, mut found) = b.build(id, &self.config);
+                findings.append(&mut found);
+                device
+            })
             .collect();
         devices.sort_by(|a, b| a.id.cmp(&b.id));
-        (devices, self.stats)
+        findings.sort_by(|a, b| a.id.cmp(&b.id));
+        (devices, findings, self.stats)
     }
 
     /// MACs that sourced more distinct addresses of one family than the threshold.
@@ -557,6 +618,8 @@ struct Builder {
     services: BTreeMap<(Transport, u16, bool), usize>,
     roles: BTreeSet<String>,
     dns_queries: BTreeSet<String>,
+    apps: BTreeMap<ServiceKey, &'static str>,
+    app: AppEvidence,
 }
 
 impl Builder {
@@ -591,6 +654,8 @@ impl Builder {
         }
         self.roles.extend(o.roles);
         self.dns_queries.extend(o.dns_queries);
+        self.apps.extend(o.apps);
+        self.app.merge(&o.app);
     }
 
     fn absorb_mac(&mut self, s: &MacState) {
@@ -607,6 +672,7 @@ impl Builder {
         if s.dhcp.is_some() {
             self.dhcp.clone_from(&s.dhcp);
         }
+        self.app.merge(&s.app);
     }
 
     fn traffic(&mut self, e: &EndpointState, counts: bool) {
@@ -626,9 +692,15 @@ impl Builder {
             let n = self.services.entry(*key).or_default();
             *n = (*n + peers.len()).min(config.max_peers_per_service);
         }
+        self.apps.extend(e.apps.iter().map(|(k, a)| (*k, *a)));
     }
 
-    fn build(mut self, id: DeviceId, config: &InventoryConfig) -> Device {
+    fn build(mut self, id: DeviceId, config: &InventoryConfig) -> (Device, Vec<Finding>) {
+        for (&(_, _, is_server), &app) in &self.apps {
+            if let Some(role) = app_role(app, is_server) {
+                self.roles.insert(role.into());
+            }
+        }
         for &(transport, port, is_server) in self.services.keys() {
             if !is_server {
                 continue;
@@ -677,12 +749,19 @@ impl Builder {
             .map(|((transport, port, is_server), peers)| Service {
                 transport: transport.name(),
                 port,
-                app: None,
+                app: self
+                    .apps
+                    .get(&(transport, port, is_server))
+                    .map(|a| (*a).to_string()),
                 role: if is_server { "server" } else { "client" }.into(),
                 peers: peers as u32,
             })
             .collect();
-        Device {
+        let findings = self.app.findings(&id);
+        let device = Device {
+            findings: findings.iter().map(|f| f.id.clone()).collect(),
+            facts: self.app.facts(),
+            software: self.app.software(),
             id,
             macs: self.macs.into_iter().collect(),
             mac_randomized,
@@ -706,8 +785,28 @@ impl Builder {
                 .into_iter()
                 .take(config.max_dns_queries_per_device)
                 .collect(),
-        }
+        };
+        (device, findings)
     }
+}
+
+/// The role (DESIGN §4) a device plays when it speaks `app` on the server side or the client
+/// side of a flow.
+fn app_role(app: &str, is_server: bool) -> Option<&'static str> {
+    Some(match (app, is_server) {
+        ("dicom", true) => "dicom_scp",
+        ("dicom", false) => "dicom_scu",
+        ("hl7", true) => "hl7_receiver",
+        ("hl7", false) => "hl7_sender",
+        ("mqtt", true) => "mqtt_broker",
+        ("http", true) => "web_server",
+        ("snmp", true) => "snmp_agent",
+        ("modbus", true) => "modbus_server",
+        ("bacnet", _) => "bacnet_device",
+        ("ntp", true) => "ntp_server",
+        ("syslog", true) => "syslog_server",
+        _ => return None,
+    })
 }
 
 /// The value under `key`, inserted empty unless the map is `full`: one hash lookup per flow
@@ -738,6 +837,8 @@ mod tests {
 
     fn flow(cmac: &str, cip: &str, smac: &str, sip: &str, port: u16) -> Observation {
         Observation::Flow(FlowObservation {
+            id: 1,
+            app: None,
             vlan: Some(20),
             transport: Transport::TCP,
             client: Endpoint {

@@ -10,9 +10,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod evidence;
 mod inventory;
 mod oui;
 mod oui_tsv;
 
+pub use evidence::EvidenceStats;
 pub use inventory::{Inventory, InventoryConfig, InventoryStats};
 pub use oui::{OuiParseError, OuiTable, PrefixDisplay, Registry, VendorMatch, vendor_attribute};

@@ -141,6 +141,36 @@ pub struct Service {
     pub peers: u32,
 }
 
+/// Software a device revealed on the wire (DESIGN §5 `software[]`): the input of
+/// vulnerability matching.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DeviceSoftware {
+    /// Product as the wire gave it.
+    pub product: String,
+    /// Version, when split off.
+    pub version: Option<String>,
+    /// Protocol that revealed it (`http`, `ssh`, `dicom`, …).
+    pub source: String,
+    /// `client` or `server`: the role the device played when it said so.
+    pub role: String,
+    /// The raw string.
+    pub raw: String,
+}
+
+/// An identity fact about a device (`tls.sni`, `http.user_agent`, `dicom.ae_title`, …): the
+/// evidence identification reasons over.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DeviceFact {
+    /// Stable key from the facts vocabulary (ARCHITECTURE.md).
+    pub key: String,
+    /// Value.
+    pub value: String,
+    /// Protocol that said it.
+    pub source: String,
+    /// Times seen in this analysis.
+    pub count: u64,
+}
+
 /// One device of the inventory.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Device {
@@ -174,4 +204,10 @@ pub struct Device {
     pub roles: Vec<String>,
     /// DNS names the device asked for (bounded).
     pub dns_queries: Vec<String>,
+    /// Software seen (bounded).
+    pub software: Vec<DeviceSoftware>,
+    /// Identity facts from application protocols (bounded).
+    pub facts: Vec<DeviceFact>,
+    /// Ids of the findings about this device.
+    pub findings: Vec<crate::FindingId>,
 }

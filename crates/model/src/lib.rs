@@ -9,14 +9,20 @@
 #![deny(missing_docs)]
 
 mod address;
+mod app;
 mod device;
+mod event;
+mod finding;
 mod observation;
 mod time;
 
 pub use address::{MacAddr, ip_is_local};
+pub use app::{AppKind, AppObservation, Exposure, ExposureKind, Fact, FlowRef, Side, Software};
+pub use event::AppEvent;
+pub use finding::{Finding, FindingId, FindingKind, Severity};
 pub use device::{
-    Attribute, Device, DeviceId, DhcpFingerprint, Evidence, Hostname, HostnameSource, IpSighting,
-    Service,
+    Attribute, Device, DeviceId, DeviceFact, DeviceSoftware, DhcpFingerprint, Evidence, Hostname,
+    HostnameSource, IpSighting, Service,
 };
 pub use observation::{
     BindingSource, DhcpMessageType, DhcpObservation, Endpoint, FlowEnd, FlowObservation,

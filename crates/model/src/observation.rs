@@ -30,6 +30,9 @@ pub enum Observation {
     },
     /// A name bound to an address (DNS/mDNS/LLMNR answer, PTR) or asked for (query).
     Name(NameObservation),
+    /// What an application protocol said (software, identity fact, anomaly, exposure).
+    /// Boxed like DHCP: rarer than flow records and larger.
+    App(Box<crate::AppObservation>),
 }
 
 /// Which protocol produced a [`Observation::Binding`].
@@ -110,6 +113,10 @@ impl FlowEnd {
 /// A finished (or split) flow record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowObservation {
+    /// The flow table's id (EVE `flow_id`; application observations refer to it).
+    pub id: u64,
+    /// Application protocol a parser recognised on the flow (`tls`, `hl7`, …), if any.
+    pub app: Option<&'static str>,
     /// VLAN id of the innermost tag (802.1Q C-tag): the zone.
     pub vlan: Option<u16>,
     /// Transport protocol.

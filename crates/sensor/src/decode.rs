@@ -23,6 +23,11 @@ pub(crate) const ETHERTYPE_LLC: u16 = 0x0000;
 /// PPPoE session stage (RFC 2516 §4) and MPLS unicast (RFC 3032).
 const ETHERTYPE_PPPOE_SESSION: u16 = 0x8864;
 const ETHERTYPE_MPLS: u16 = 0x8847;
+/// LLDP (IEEE 802.1AB §9.3.3).
+pub(crate) const ETHERTYPE_LLDP: u16 = 0x88cc;
+/// CDP has no EtherType: it rides 802.3 LLC/SNAP with OUI 00-00-0C, protocol id 0x2000, which
+/// stands in for one here (a link-only conversation key and the discovery dispatch).
+pub(crate) const ETHERTYPE_CDP: u16 = 0x2000;
 /// MPLS labels followed before giving up (RFC 3032 sets no limit; real stacks are short).
 const MAX_MPLS_LABELS: usize = 8;
 
@@ -34,6 +39,9 @@ const MAX_VLAN_TAGS: usize = 4;
 pub(crate) struct Link<'a> {
     /// Link-layer source, when the link type carries one.
     pub src_mac: Option<MacAddr>,
+    /// Link-layer destination, when the link type carries one (Ethernet, 802.11; not SLL,
+    /// SLL2, which record one address, nor raw IP or loopback).
+    pub dst_mac: Option<MacAddr>,
     /// Outer and inner VLAN ids (for one tag: outer `None`, inner the tag).
     pub vlans: [Option<u16>; 2],
     /// The payload's EtherType.
@@ -73,11 +81,11 @@ pub(crate) fn decode_link(link_type: LinkType, data: &[u8]) -> Result<Link<'_>, 
         229 => Ok(no_l2(ETHERTYPE_IPV6, data)),
         113 => {
             let p = wire::sll::Packet::new_checked(data)?;
-            with_tags(p.mac(), p.protocol(), p.payload())
+            with_tags(p.mac(), None, p.protocol(), p.payload())
         }
         276 => {
             let p = wire::sll2::Packet::new_checked(data)?;
-            with_tags(p.mac(), p.protocol(), p.payload())
+            with_tags(p.mac(), None, p.protocol(), p.payload())
         }
         105 => ieee80211(data, false),
         127 => {
@@ -91,6 +99,7 @@ pub(crate) fn decode_link(link_type: LinkType, data: &[u8]) -> Result<Link<'_>, 
 fn no_l2(ethertype: u16, payload: &[u8]) -> Link<'_> {
     Link {
         src_mac: None,
+        dst_mac: None,
         vlans: [None, None],
         ethertype,
         payload,
@@ -100,13 +109,19 @@ fn no_l2(ethertype: u16, payload: &[u8]) -> Link<'_> {
 #[inline]
 fn ethernet(data: &[u8]) -> Result<Link<'_>, LinkError> {
     let eth = wire::ethernet::Packet::new_checked(data)?;
-    with_tags(Some(eth.src_addr()), eth.ethertype().0, eth.payload())
+    with_tags(
+        Some(eth.src_addr()),
+        Some(eth.dst_addr()),
+        eth.ethertype().0,
+        eth.payload(),
+    )
 }
 
 /// Strips VLAN tags and 802.3 LLC/SNAP after an EtherType field.
 #[inline]
 fn with_tags(
     src_mac: Option<MacAddr>,
+    dst_mac: Option<MacAddr>,
     ethertype: u16,
     payload: &[u8],
 ) -> Result<Link<'_>, LinkError> {
@@ -115,18 +130,20 @@ fn with_tags(
         // fields stay in registers.
         return Ok(Link {
             src_mac,
+            dst_mac,
             vlans: [None, None],
             ethertype,
             payload,
         });
     }
-    tags_and_encapsulations(src_mac, ethertype, payload)
+    tags_and_encapsulations(src_mac, dst_mac, ethertype, payload)
 }
 
 /// [`with_tags`] for everything but untagged IP: VLAN tags, PPPoE, MPLS, LLC/SNAP.
 #[inline(never)]
 fn tags_and_encapsulations(
     src_mac: Option<MacAddr>,
+    dst_mac: Option<MacAddr>,
     mut ethertype: u16,
     mut payload: &[u8],
 ) -> Result<Link<'_>, LinkError> {
@@ -165,12 +182,18 @@ fn tags_and_encapsulations(
                 ethertype = u16::from_be_bytes([*hi, *lo]);
                 payload = rest;
             }
+            // SNAP with Cisco's OUI 00-00-0C and protocol id 0x2000: CDP.
+            [0xaa, 0xaa, 0x03, 0, 0, 0x0c, 0x20, 0x00, rest @ ..] => {
+                ethertype = ETHERTYPE_CDP;
+                payload = rest;
+            }
             [_, _, _, ..] => ethertype = ETHERTYPE_LLC,
             _ => return Err(Malformed::LlcTruncated.into()),
         }
     }
     Ok(Link {
         src_mac,
+        dst_mac,
         vlans,
         ethertype,
         payload,
@@ -246,7 +269,7 @@ fn raw_ip(data: &[u8]) -> Result<Link<'_>, LinkError> {
 
 fn ieee80211(frame: &[u8], has_fcs: bool) -> Result<Link<'_>, LinkError> {
     match wire::ieee80211::data_frame(frame, has_fcs)? {
-        Some(df) => with_tags(Some(df.source), df.ethertype, df.payload),
+        Some(df) => with_tags(Some(df.source), Some(df.destination), df.ethertype, df.payload),
         None => Err(LinkError::Ieee80211NoData),
     }
 }

@@ -13,7 +13,7 @@ use wire::dns::{Rdata, RecordType};
 use wire::icmpv6::NdRepr;
 
 use crate::decode::Link;
-use crate::pipeline::{Drop, Net, Sensor};
+use crate::pipeline::{Dropped, IdentityOut, Net};
 
 /// Wire strings kept (CONVENTIONS §6).
 const MAX_STRING: usize = 256;
@@ -21,14 +21,14 @@ const MAX_STRING: usize = 256;
 const MAX_RECORDS: usize = 64;
 
 /// ARP (RFC 826): the sender fields bind an IPv4 address to a MAC.
-pub(crate) fn arp(sensor: &mut Sensor, ts: Timestamp, link: &Link<'_>) -> Result<(), Drop> {
+pub(crate) fn arp(out: &mut IdentityOut<'_>, ts: Timestamp, link: &Link<'_>) -> Result<(), Dropped> {
     let arp = wire::arp::Packet::new_checked(link.payload)?;
-    sensor.stats_identity().arp += 1;
+    out.stats.arp += 1;
     let mac = arp.sender_hardware_addr();
     let ip = arp.sender_protocol_addr();
     // An ARP probe (RFC 5227) has sender address 0.0.0.0: it claims nothing yet.
     if !ip.is_unspecified() && mac.is_station() {
-        sensor.emit(Observation::Binding {
+        out.emit(Observation::Binding {
             ts,
             vlan: link.vlans[1].or(link.vlans[0]),
             mac,
@@ -40,13 +40,13 @@ pub(crate) fn arp(sensor: &mut Sensor, ts: Timestamp, link: &Link<'_>) -> Result
 }
 
 /// IPv6 Neighbor Discovery (RFC 4861): link-layer address options bind addresses to MACs.
-pub(crate) fn icmpv6(sensor: &mut Sensor, net: &Net<'_>, icmp: &wire::icmpv6::Packet<&[u8]>) {
+pub(crate) fn icmpv6(out: &mut IdentityOut<'_>, net: &Net<'_>, icmp: &wire::icmpv6::Packet<&[u8]>) {
     let nd = match NdRepr::parse(icmp) {
         Ok(Some(nd)) => nd,
         Ok(None) => return,
-        Err(m) => return sensor.message_malformed(m),
+        Err(m) => return out.message_malformed(m),
     };
-    sensor.stats_identity().neighbor_discovery += 1;
+    out.stats.neighbor_discovery += 1;
     let IpAddr::V6(src) = net.src.ip() else {
         return;
     };
@@ -71,7 +71,7 @@ pub(crate) fn icmpv6(sensor: &mut Sensor, net: &Net<'_>, icmp: &wire::icmpv6::Pa
         && !ip.is_unspecified()
         && !ip.is_multicast()
     {
-        sensor.emit(Observation::Binding {
+        out.emit(Observation::Binding {
             ts: net.ts,
             vlan: net.vlan(),
             mac,
@@ -83,16 +83,16 @@ pub(crate) fn icmpv6(sensor: &mut Sensor, net: &Net<'_>, icmp: &wire::icmpv6::Pa
 
 /// UDP identity protocols, recognised by well-known port on either side.
 #[inline]
-pub(crate) fn udp(sensor: &mut Sensor, net: &Net<'_>, sport: u16, dport: u16, payload: &[u8]) {
+pub(crate) fn udp(out: &mut IdentityOut<'_>, net: &Net<'_>, sport: u16, dport: u16, payload: &[u8]) {
     let either = |p: u16| sport == p || dport == p;
     if either(67) || either(68) {
-        dhcp(sensor, net, payload);
+        dhcp(out, net, payload);
     } else if either(53) {
-        dns(sensor, net, sport, payload, NameSource::Dns);
+        dns(out, net, sport, payload, NameSource::Dns);
     } else if either(5353) {
-        dns(sensor, net, sport, payload, NameSource::Mdns);
+        dns(out, net, sport, payload, NameSource::Mdns);
     } else if either(5355) {
-        dns(sensor, net, sport, payload, NameSource::Llmnr);
+        dns(out, net, sport, payload, NameSource::Llmnr);
     }
 }
 
@@ -101,16 +101,16 @@ fn nonzero(ip: Ipv4Addr) -> Option<IpAddr> {
 }
 
 /// DHCPv4 (RFC 2131) with the identity options of RFC 2132 and RFC 4702.
-fn dhcp(sensor: &mut Sensor, net: &Net<'_>, payload: &[u8]) {
+fn dhcp(out: &mut IdentityOut<'_>, net: &Net<'_>, payload: &[u8]) {
     let packet = match wire::dhcpv4::Packet::new_checked(payload) {
         Ok(p) => p,
-        Err(m) => return sensor.message_malformed(m),
+        Err(m) => return out.message_malformed(m),
     };
     let id = match packet.identity() {
         Ok(id) => id,
-        Err(m) => return sensor.message_malformed(m),
+        Err(m) => return out.message_malformed(m),
     };
-    sensor.stats_identity().dhcp += 1;
+    out.stats.dhcp += 1;
     let obs = DhcpObservation {
         ts: net.ts,
         vlan: net.vlan(),
@@ -131,13 +131,13 @@ fn dhcp(sensor: &mut Sensor, net: &Net<'_>, payload: &[u8]) {
         fqdn: match id.client_fqdn.map(|f| f.name_lowercase()) {
             Some(Ok(name)) if !name.is_empty() => Some(name),
             Some(Err(m)) => {
-                sensor.message_malformed(m);
+                out.message_malformed(m);
                 None
             }
             _ => None,
         },
     };
-    sensor.emit(Observation::Dhcp(Box::new(obs)));
+    out.emit(Observation::Dhcp(Box::new(obs)));
 }
 
 /// Fingerprint of a DNS-family fact: what kind, from whom or for which address, which name
@@ -161,12 +161,12 @@ fn name_fingerprint(kind: u8, who: u128, name: &wire::dns::Name<'_>) -> u64 {
 }
 
 /// DNS, mDNS and LLMNR share one wire format (RFC 1035, RFC 6762, RFC 4795).
-fn dns(sensor: &mut Sensor, net: &Net<'_>, sport: u16, payload: &[u8], source: NameSource) {
+fn dns(out: &mut IdentityOut<'_>, net: &Net<'_>, sport: u16, payload: &[u8], source: NameSource) {
     let packet = match wire::dns::Packet::new_checked(payload) {
         Ok(p) => p,
-        Err(m) => return sensor.message_malformed(m),
+        Err(m) => return out.message_malformed(m),
     };
-    sensor.stats_identity().dns += 1;
+    out.stats.dns += 1;
     let me = net.source(sport);
     if !packet.is_response() {
         for q in packet.questions().take(MAX_RECORDS) {
@@ -177,12 +177,12 @@ fn dns(sensor: &mut Sensor, net: &Net<'_>, sport: u16, payload: &[u8], source: N
                         Some(IpAddr::V4(v4)) => v4.to_ipv6_mapped().octets(),
                         None => [0; 16],
                     });
-                    if sensor.seen_recently(name_fingerprint(source as u8, who, &q.name)) {
+                    if out.seen_recently(name_fingerprint(source as u8, who, &q.name)) {
                         continue;
                     }
                     let name = q.name.to_string_lossy_lower();
                     if !name.is_empty() {
-                        sensor.emit(Observation::Name(NameObservation::Query {
+                        out.emit(Observation::Name(NameObservation::Query {
                             ts: net.ts,
                             vlan: net.vlan(),
                             asker: me,
@@ -191,7 +191,7 @@ fn dns(sensor: &mut Sensor, net: &Net<'_>, sport: u16, payload: &[u8], source: N
                         }));
                     }
                 }
-                Err(m) => return sensor.message_malformed(m),
+                Err(m) => return out.message_malformed(m),
             }
         }
         return;
@@ -199,24 +199,24 @@ fn dns(sensor: &mut Sensor, net: &Net<'_>, sport: u16, payload: &[u8], source: N
     for record in packet.records().take(MAX_RECORDS) {
         let record = match record {
             Ok(r) => r,
-            Err(m) => return sensor.message_malformed(m),
+            Err(m) => return out.message_malformed(m),
         };
-        let fresh = |sensor: &mut Sensor, ip: IpAddr, name: &wire::dns::Name<'_>| {
+        let fresh = |out: &mut IdentityOut<'_>, ip: IpAddr, name: &wire::dns::Name<'_>| {
             let who = match ip {
                 IpAddr::V6(v6) => u128::from_be_bytes(v6.octets()),
                 IpAddr::V4(v4) => u128::from_be_bytes(v4.to_ipv6_mapped().octets()),
             };
-            !sensor.seen_recently(name_fingerprint(0x80 | source as u8, who, name))
+            !out.seen_recently(name_fingerprint(0x80 | source as u8, who, name))
         };
         let (name, ip) = match record.data() {
             Ok(Rdata::A(a)) => {
-                if !fresh(sensor, IpAddr::V4(a), &record.name) {
+                if !fresh(out, IpAddr::V4(a), &record.name) {
                     continue;
                 }
                 (record.name.to_string_lossy_lower(), IpAddr::V4(a))
             }
             Ok(Rdata::Aaaa(a)) => {
-                if !fresh(sensor, IpAddr::V6(a), &record.name) {
+                if !fresh(out, IpAddr::V6(a), &record.name) {
                     continue;
                 }
                 (record.name.to_string_lossy_lower(), IpAddr::V6(a))
@@ -227,7 +227,7 @@ fn dns(sensor: &mut Sensor, net: &Net<'_>, sport: u16, payload: &[u8], source: N
                 // The reverse name stands for the address: a repeat is skipped before either
                 // name is rendered.
                 let reverse = name_fingerprint(0x40 | source as u8, 0, &record.name);
-                if sensor.seen_recently(name_fingerprint(
+                if out.seen_recently(name_fingerprint(
                     0x80 | source as u8,
                     u128::from(reverse),
                     &target,
@@ -241,14 +241,14 @@ fn dns(sensor: &mut Sensor, net: &Net<'_>, sport: u16, payload: &[u8], source: N
             }
             Ok(_) => continue,
             Err(m) => {
-                sensor.message_malformed(m);
+                out.message_malformed(m);
                 continue;
             }
         };
         if name.is_empty() {
             continue;
         }
-        sensor.emit(Observation::Name(NameObservation::Answer {
+        out.emit(Observation::Name(NameObservation::Answer {
             ts: net.ts,
             vlan: net.vlan(),
             responder: me,

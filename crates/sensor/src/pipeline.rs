@@ -3,9 +3,13 @@
 use std::collections::HashMap;
 
 use capture::Frame;
-use flow::{FlowAddr, FlowConfig, FlowKey, FlowTable, PacketInfo, TcpSegment, pack_vlans};
+use flow::{
+    Delivery, FlowAddr, FlowApp, FlowConfig, FlowKey, FlowMeta, FlowTable, PacketInfo,
+    StreamSink, TcpSegment, pack_vlans,
+};
 use foldhash::fast::FixedState;
-use model::{Endpoint, MacAddr, Observation, Timestamp, Transport};
+use model::{AppEvent, Endpoint, FlowRef, MacAddr, Observation, Side, Timestamp, Transport};
+use proto::{AppSlot, Collector, FlowCtx, Verdict};
 use wire::Malformed;
 use wire::ipv4::IpProtocol;
 
@@ -14,30 +18,138 @@ use crate::fragments::{FragmentKey, FragmentTracker};
 use crate::identity;
 use crate::stats::SensorStats;
 
-/// Sensor limits. Each field's default is documented where it is defined.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Sensor limits and switches. Each field's default is documented where it is defined.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SensorConfig {
     /// Flow table and reassembly limits.
     pub flow: FlowConfig,
+    /// Run the application-layer parsers (default on; off measures what they cost).
+    pub app_layer: bool,
+    /// Build application events (default off: only `--events` needs them).
+    pub events: bool,
+}
+
+impl Default for SensorConfig {
+    fn default() -> Self {
+        Self {
+            flow: FlowConfig::default(),
+            app_layer: true,
+            events: false,
+        }
+    }
+}
+
+/// The application-layer state of one flow, kept in the flow table's entry.
+#[derive(Debug, Default)]
+pub(crate) struct AppState(AppSlot);
+
+impl FlowApp for AppState {
+    fn app_name(&self) -> Option<&'static str> {
+        self.0.app_name()
+    }
+}
+
+/// The flow table's sink: hands each flow's bytes to its [`AppSlot`].
+struct AppSink<'a> {
+    collector: &'a mut Collector,
+}
+
+fn flow_ctx(meta: &FlowMeta) -> (FlowRef, FlowCtx) {
+    (
+        meta.flow_ref(),
+        FlowCtx {
+            transport: meta.key.transport,
+            client_port: meta.port(Side::Client),
+            server_port: meta.port(Side::Server),
+        },
+    )
+}
+
+fn delivery(v: Verdict) -> Delivery {
+    match v {
+        Verdict::Continue => Delivery::Continue,
+        Verdict::Done => Delivery::Stop,
+        Verdict::Depth(n) => Delivery::Depth(n),
+    }
+}
+
+impl StreamSink<AppState> for AppSink<'_> {
+    fn data(
+        &mut self,
+        flow: &FlowMeta,
+        app: &mut AppState,
+        side: Side,
+        ts: Timestamp,
+        _offset: u32,
+        data: &[u8],
+    ) -> Delivery {
+        delivery(app.0.data(|| flow_ctx(flow), side, ts, data, self.collector))
+    }
+
+    fn gap(
+        &mut self,
+        _flow: &FlowMeta,
+        app: &mut AppState,
+        side: Side,
+        ts: Timestamp,
+        _offset: u32,
+        len: u32,
+    ) -> Delivery {
+        delivery(app.0.gap(side, ts, len, self.collector))
+    }
+
+    fn datagram(
+        &mut self,
+        flow: &FlowMeta,
+        app: &mut AppState,
+        side: Side,
+        ts: Timestamp,
+        data: &[u8],
+    ) -> Delivery {
+        delivery(app.0.datagram(|| flow_ctx(flow), side, ts, data, self.collector))
+    }
+
+    fn end(&mut self, _flow: &FlowMeta, app: &mut AppState, ts: Timestamp) {
+        app.0.end(ts, self.collector);
+    }
+}
+
+/// The output handle of the packet-level identity decoders (ARP, ND, DHCP, DNS family): they
+/// see this, not the whole sensor.
+pub(crate) struct IdentityOut<'a> {
+    collector: &'a mut Collector,
+    pub stats: &'a mut crate::stats::IdentityStats,
+    malformed_messages: &'a mut HashMap<Malformed, u64, FixedState>,
+}
+
+impl IdentityOut<'_> {
+    pub(crate) fn emit(&mut self, obs: Observation) {
+        self.collector.emit(obs);
+    }
+
+    pub(crate) fn message_malformed(&mut self, reason: Malformed) {
+        *self.malformed_messages.entry(reason).or_default() += 1;
+    }
+
+    /// True when the fact with fingerprint `h` was emitted recently; records it otherwise.
+    pub(crate) fn seen_recently(&mut self, h: u64) -> bool {
+        self.collector.seen_recently(h)
+    }
 }
 
 /// Decodes frames, keeps flows, and emits observations. See the crate docs.
 #[derive(Debug)]
 pub struct Sensor {
-    flows: FlowTable,
+    flows: FlowTable<AppState>,
+    app_layer: bool,
     fragments: FragmentTracker,
     stats: SensorStats,
     malformed: HashMap<Malformed, u64, FixedState>,
     malformed_messages: HashMap<Malformed, u64, FixedState>,
     unsupported: HashMap<Unsupported, u64, FixedState>,
-    observations: Vec<Observation>,
-    /// Fingerprints of identity facts emitted recently (direct-mapped): the same DNS query or
-    /// answer repeats many times on a network and one observation of it is enough.
-    recent: Vec<u64>,
+    /// Observations, events and protocol counters of parsers and identity decoders.
+    collector: Collector,
 }
-
-/// Slots of the recent-facts filter (power of two). A collision only re-emits a fact.
-const RECENT_SLOTS: usize = 8192;
 
 /// Why a frame was not decoded, before it is turned into a counter name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -115,22 +227,22 @@ impl Sensor {
     pub fn new(config: SensorConfig) -> Self {
         Self {
             flows: FlowTable::new(config.flow),
+            app_layer: config.app_layer,
             fragments: FragmentTracker::default(),
             stats: SensorStats::default(),
             malformed: HashMap::default(),
             malformed_messages: HashMap::default(),
             unsupported: HashMap::default(),
-            observations: Vec::new(),
-            recent: vec![0; RECENT_SLOTS],
+            collector: Collector::new(config.events),
         }
     }
 
-    /// True when the fact with fingerprint `h` was emitted recently; records it otherwise.
-    pub(crate) fn seen_recently(&mut self, h: u64) -> bool {
-        let slot = &mut self.recent[(h as usize) & (RECENT_SLOTS - 1)];
-        let seen = *slot == h;
-        *slot = h;
-        seen
+    fn identity_out(&mut self) -> IdentityOut<'_> {
+        IdentityOut {
+            collector: &mut self.collector,
+            stats: &mut self.stats.identity,
+            malformed_messages: &mut self.malformed_messages,
+        }
     }
 
     /// Takes one frame.
@@ -140,21 +252,47 @@ impl Sensor {
         self.stats.bytes += frame.data.len() as u64;
         match self.frame(frame) {
             Ok(()) => self.stats.decoded += 1,
-            Err(Drop::Malformed(m)) => *self.malformed.entry(m).or_default() += 1,
-            Err(Drop::Unsupported(u)) => *self.unsupported.entry(u).or_default() += 1,
+            Err(Dropped::Malformed(m)) => *self.malformed.entry(m).or_default() += 1,
+            Err(Dropped::Unsupported(u)) => *self.unsupported.entry(u).or_default() += 1,
         }
     }
 
     /// Observations produced since the last call (flow records included).
     pub fn drain_observations(&mut self) -> impl Iterator<Item = Observation> + '_ {
-        self.observations
-            .extend(self.flows.drain_ended().map(Observation::Flow));
-        self.observations.drain(..)
+        for flow in self.flows.drain_ended() {
+            self.collector.emit(Observation::Flow(flow));
+        }
+        self.collector.drain_observations()
+    }
+
+    /// Application events produced since the last call (only with `SensorConfig::events`).
+    pub fn take_events(&mut self) -> Vec<AppEvent> {
+        self.collector.take_events()
+    }
+
+    /// Advances the capture clock to `now` without a packet, so idle flows expire when
+    /// traffic stops (a live sensor calls this on a timer; a capture file never needs to).
+    pub fn tick(&mut self, now: Timestamp) {
+        if self.app_layer {
+            let mut sink = AppSink {
+                collector: &mut self.collector,
+            };
+            self.flows.advance(now, &mut sink);
+        } else {
+            self.flows.advance(now, &mut ());
+        }
     }
 
     /// The input ended: every open flow is emitted.
     pub fn finish(&mut self) {
-        self.flows.finish(&mut ());
+        if self.app_layer {
+            let mut sink = AppSink {
+                collector: &mut self.collector,
+            };
+            self.flows.finish(&mut sink);
+        } else {
+            self.flows.finish(&mut ());
+        }
     }
 
     /// Flows currently held.
@@ -181,53 +319,84 @@ impl Sensor {
             .iter()
             .map(|(u, n)| (u.name(), *n))
             .collect();
+        stats.app = self.collector.counters().clone();
         stats
     }
 
-    pub(crate) fn stats_identity(&mut self) -> &mut crate::stats::IdentityStats {
-        &mut self.stats.identity
-    }
-
-    pub(crate) fn message_malformed(&mut self, reason: Malformed) {
-        *self.malformed_messages.entry(reason).or_default() += 1;
-    }
-
-    pub(crate) fn emit(&mut self, obs: Observation) {
-        self.observations.push(obs);
-    }
-
     #[inline]
-    fn frame(&mut self, frame: &Frame<'_>) -> Result<(), Drop> {
+    fn frame(&mut self, frame: &Frame<'_>) -> Result<(), Dropped> {
         let link = decode::decode_link(frame.link_type, frame.data).map_err(|e| match e {
-            LinkError::Malformed(m) => Drop::Malformed(m),
-            LinkError::UnsupportedLinkType(n) => Drop::Unsupported(Unsupported::LinkType(n)),
-            LinkError::Ieee80211NoData => Drop::Unsupported(Unsupported::Ieee80211NoData),
-            LinkError::UnsupportedLoopbackFamily => Drop::Unsupported(Unsupported::LoopbackFamily),
+            LinkError::Malformed(m) => Dropped::Malformed(m),
+            LinkError::UnsupportedLinkType(n) => Dropped::Unsupported(Unsupported::LinkType(n)),
+            LinkError::Ieee80211NoData => Dropped::Unsupported(Unsupported::Ieee80211NoData),
+            LinkError::UnsupportedLoopbackFamily => {
+                Dropped::Unsupported(Unsupported::LoopbackFamily)
+            }
         })?;
         let captured_len = frame.data.len() as u32;
         match link.ethertype {
             ETHERTYPE_IPV4 => self.ipv4(frame.ts, &link, captured_len),
             ETHERTYPE_IPV6 => self.ipv6(frame.ts, &link, captured_len),
             ETHERTYPE_ARP => {
-                identity::arp(self, frame.ts, &link)?;
-                self.link_only(frame.ts, &link, frame.data, captured_len);
+                identity::arp(&mut self.identity_out(), frame.ts, &link)?;
+                self.link_only(frame.ts, &link, captured_len);
                 Ok(())
             }
             _ => {
-                self.link_only(frame.ts, &link, frame.data, captured_len);
+                if self.app_layer {
+                    self.link_discovery(frame.ts, &link);
+                }
+                self.link_only(frame.ts, &link, captured_len);
                 Ok(())
             }
         }
     }
 
-    /// Non-IP frames are link-layer conversations keyed by MACs and EtherType.
-    fn link_only(&mut self, ts: Timestamp, link: &Link<'_>, data: &[u8], captured_len: u32) {
+    /// LLDP and CDP: link-layer announcements of the sender's identity.
+    fn link_discovery(&mut self, ts: Timestamp, link: &Link<'_>) {
+        let observe: fn(&[u8], &mut proto::Out<'_>) = match link.ethertype {
+            decode::ETHERTYPE_LLDP => proto::lldp::observe,
+            decode::ETHERTYPE_CDP => proto::cdp::observe,
+            _ => return,
+        };
+        let name = if link.ethertype == decode::ETHERTYPE_LLDP {
+            "lldp"
+        } else {
+            "cdp"
+        };
         let Some(src) = link.src_mac else {
             return;
         };
-        // The destination MAC is only known for link types that carry it (Ethernet).
-        let dst = MacAddr::from_bytes(data).filter(|_| data.len() >= 14);
-        let dst = dst.unwrap_or(MacAddr::ZERO);
+        let flow = FlowRef {
+            id: 0,
+            transport: Transport::Link(link.ethertype),
+            vlan: link.vlans[1].or(link.vlans[0]),
+            client: Endpoint {
+                mac: Some(src),
+                ip: None,
+                port: 0,
+            },
+            server: Endpoint {
+                mac: link.dst_mac,
+                ip: None,
+                port: 0,
+            },
+        };
+        self.collector.count(name, "frames");
+        observe(
+            link.payload,
+            &mut proto::Out::new(&mut self.collector, &flow, ts, name),
+        );
+    }
+
+    /// Non-IP frames are link-layer conversations keyed by MACs and EtherType.
+    fn link_only(&mut self, ts: Timestamp, link: &Link<'_>, captured_len: u32) {
+        let Some(src) = link.src_mac else {
+            return;
+        };
+        // The destination MAC is only known for link types that carry it (Ethernet, 802.11);
+        // Linux cooked captures carry one address, the sender's.
+        let dst = link.dst_mac.unwrap_or(MacAddr::ZERO);
         let (key, dir) = FlowKey::new(
             Transport::Link(link.ethertype),
             pack_vlans(link.vlans[0], link.vlans[1]),
@@ -243,12 +412,13 @@ impl Sensor {
             src_mac: Some(src),
             captured_len,
             tcp: None,
+            datagram: &[],
         };
         self.flows.process(&pkt, &mut ());
     }
 
     #[inline]
-    fn ipv4(&mut self, ts: Timestamp, link: &Link<'_>, captured_len: u32) -> Result<(), Drop> {
+    fn ipv4(&mut self, ts: Timestamp, link: &Link<'_>, captured_len: u32) -> Result<(), Dropped> {
         let ip = wire::ipv4::Packet::new_checked_truncated(link.payload)?;
         if ip.is_truncated() {
             self.stats.snaplen_truncated += 1;
@@ -281,7 +451,7 @@ impl Sensor {
     }
 
     #[inline]
-    fn ipv6(&mut self, ts: Timestamp, link: &Link<'_>, captured_len: u32) -> Result<(), Drop> {
+    fn ipv6(&mut self, ts: Timestamp, link: &Link<'_>, captured_len: u32) -> Result<(), Dropped> {
         let ip = wire::ipv6::Packet::new_checked_truncated(link.payload)?;
         if ip.is_truncated() {
             self.stats.snaplen_truncated += 1;
@@ -314,13 +484,13 @@ impl Sensor {
     }
 
     #[inline]
-    fn transport(&mut self, net: &Net<'_>) -> Result<(), Drop> {
+    fn transport(&mut self, net: &Net<'_>) -> Result<(), Dropped> {
         if let Fragment::Later(ident) = net.fragment {
             // A later fragment: no transport header. Attribute it through the first one.
             return match self.fragments.later(&net.fragment_key(ident)) {
                 Some((sport, dport)) => {
                     self.stats.fragments.matched += 1;
-                    self.account(net, sport, dport, None);
+                    self.account(net, sport, dport, None, &[]);
                     Ok(())
                 }
                 None => {
@@ -347,7 +517,7 @@ impl Sensor {
                         tcp.payload()
                     },
                 };
-                self.account(net, sport, dport, Some(seg));
+                self.account(net, sport, dport, Some(seg), &[]);
                 Ok(())
             }
             IpProtocol::UDP => {
@@ -360,12 +530,13 @@ impl Sensor {
                         let [s0, s1, d0, d1, ..] = *net.transport else {
                             return Err(Malformed::UdpTruncated.into());
                         };
-                        self.message_malformed(Malformed::UdpBadLength);
+                        self.identity_out().message_malformed(Malformed::UdpBadLength);
                         self.account(
                             net,
                             u16::from_be_bytes([s0, s1]),
                             u16::from_be_bytes([d0, d1]),
                             None,
+                            &[],
                         );
                         return Ok(());
                     }
@@ -375,32 +546,45 @@ impl Sensor {
                 if let Fragment::First(ident) = net.fragment {
                     self.fragments.first(net.fragment_key(ident), sport, dport);
                 }
-                self.account(net, sport, dport, None);
+                // A fragment's payload is incomplete: counted in the flow, not parsed.
+                let datagram = if net.fragment == Fragment::No {
+                    udp.payload()
+                } else {
+                    &[]
+                };
+                self.account(net, sport, dport, None, datagram);
                 if net.fragment == Fragment::No {
-                    identity::udp(self, net, sport, dport, udp.payload());
+                    identity::udp(&mut self.identity_out(), net, sport, dport, udp.payload());
                 }
                 Ok(())
             }
             IpProtocol::ICMPV6 => {
                 let icmp = wire::icmpv6::Packet::new_checked(net.transport)?;
-                self.account(net, 0, 0, None);
-                identity::icmpv6(self, net, &icmp);
+                self.account(net, 0, 0, None, &[]);
+                identity::icmpv6(&mut self.identity_out(), net, &icmp);
                 Ok(())
             }
             IpProtocol::ICMP => {
                 wire::icmpv4::Packet::new_checked(net.transport)?;
-                self.account(net, 0, 0, None);
+                self.account(net, 0, 0, None, &[]);
                 Ok(())
             }
             _ => {
-                self.account(net, 0, 0, None);
+                self.account(net, 0, 0, None, &[]);
                 Ok(())
             }
         }
     }
 
     #[inline(always)]
-    fn account(&mut self, net: &Net<'_>, sport: u16, dport: u16, tcp: Option<TcpSegment<'_>>) {
+    fn account(
+        &mut self,
+        net: &Net<'_>,
+        sport: u16,
+        dport: u16,
+        tcp: Option<TcpSegment<'_>>,
+        datagram: &[u8],
+    ) {
         let (key, dir) = FlowKey::new(
             Transport::Ip(net.protocol.0),
             pack_vlans(net.vlans[0], net.vlans[1]),
@@ -416,18 +600,26 @@ impl Sensor {
             src_mac: net.src_mac,
             captured_len: net.captured_len,
             tcp,
+            datagram,
         };
-        self.flows.process(&pkt, &mut ());
+        if self.app_layer {
+            let mut sink = AppSink {
+                collector: &mut self.collector,
+            };
+            self.flows.process(&pkt, &mut sink);
+        } else {
+            self.flows.process(&pkt, &mut ());
+        }
     }
 }
 
-/// Why a frame was dropped.
-pub(crate) enum Drop {
+/// Why a frame was dropped (not `Drop`: that name is `std::ops::Drop`'s).
+pub(crate) enum Dropped {
     Malformed(Malformed),
     Unsupported(Unsupported),
 }
 
-impl From<Malformed> for Drop {
+impl From<Malformed> for Dropped {
     fn from(m: Malformed) -> Self {
         Self::Malformed(m)
     }

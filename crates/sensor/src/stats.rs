@@ -53,4 +53,7 @@ pub struct SensorStats {
     pub identity: IdentityStats,
     /// Flow table and reassembly.
     pub flows: FlowStats,
+    /// Application protocols: per protocol, flows recognised, messages, malformed reasons,
+    /// anomalies and limits hit.
+    pub app: BTreeMap<&'static str, proto::ProtocolCounters>,
 }

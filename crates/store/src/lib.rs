@@ -32,7 +32,7 @@ pub use key::{KEY_ENV, Key, KeyOrigin};
 pub use source::{AnalysisSource, CaptureInput};
 pub use sqlite::SqliteStore;
 
-use model::Device;
+use model::{Device, Finding, FindingKind};
 
 /// What a merge did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -44,6 +44,35 @@ pub struct MergeSummary {
     /// True when this analysis (same inputs) had been merged before, so its counters were
     /// replaced rather than added.
     pub source_seen_before: bool,
+    /// Findings not in the store before this merge.
+    pub new_findings: u64,
+    /// Findings already stored and merged into.
+    pub updated_findings: u64,
+}
+
+/// Which findings to list: filtered, sorted by severity (most urgent first), then last seen
+/// (newest first), then id; one page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingQuery {
+    /// Only findings about this device id.
+    pub device: Option<String>,
+    /// Only findings of this kind.
+    pub kind: Option<FindingKind>,
+    /// Page size; clamped to [`DeviceQuery::MAX_LIMIT`].
+    pub limit: u32,
+    /// Findings to skip before the page.
+    pub offset: u64,
+}
+
+impl Default for FindingQuery {
+    fn default() -> Self {
+        Self {
+            device: None,
+            kind: None,
+            limit: DeviceQuery::DEFAULT_LIMIT,
+            offset: 0,
+        }
+    }
 }
 
 /// Column a device listing is sorted by. Ties are broken by id in the same direction, so pages
@@ -140,7 +169,25 @@ pub trait Store {
         &mut self,
         devices: &[Device],
         source: &AnalysisSource,
+    ) -> Result<MergeSummary, StoreError> {
+        self.merge_analysis(devices, &[], source)
+    }
+
+    /// [`Store::merge_devices`] and the analysis's findings, in one transaction. Each
+    /// finding must be about one of `devices` (or a device already stored). Findings are
+    /// keyed by id: severity, summary and evidence are replaced by the latest, first/last
+    /// seen widened, and the count is kept per analysis source like device counters (so the
+    /// same captures merged twice count once). Device `software` and `facts` are set unions
+    /// (a fact's count is the largest any run saw).
+    fn merge_analysis(
+        &mut self,
+        devices: &[Device],
+        findings: &[Finding],
+        source: &AnalysisSource,
     ) -> Result<MergeSummary, StoreError>;
+
+    /// One page of findings matching `query`, filtered, sorted and paginated in the database.
+    fn findings(&self, query: &FindingQuery) -> Result<Page<Finding>, StoreError>;
 
     /// One device by id, with its lists sorted ascending (MACs, IPs by address, hostnames by
     /// name then source, VLANs, services by transport/port/role, roles, DNS queries) and its

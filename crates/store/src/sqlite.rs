@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
-use crate::{AnalysisSource, DeviceQuery, Key, MergeSummary, Page, Store, StoreError};
-use model::Device;
+use crate::{AnalysisSource, DeviceQuery, FindingQuery, Key, MergeSummary, Page, Store, StoreError};
+use model::{Device, Finding};
 
 /// How long a statement waits for another process's write lock (`wardline serve` reading
 /// while `wardline analyze` merges) before failing with "database is locked".
@@ -150,12 +150,17 @@ pub(crate) fn sqlite_error(
 }
 
 impl Store for SqliteStore {
-    fn merge_devices(
+    fn merge_analysis(
         &mut self,
         devices: &[Device],
+        findings: &[Finding],
         source: &AnalysisSource,
     ) -> Result<MergeSummary, StoreError> {
-        merge::merge(&mut self.conn, &self.path, devices, source)
+        merge::merge(&mut self.conn, &self.path, devices, findings, source)
+    }
+
+    fn findings(&self, query: &FindingQuery) -> Result<Page<Finding>, StoreError> {
+        read::findings(&self.conn, &self.path, query)
     }
 
     fn device(&self, id: &str) -> Result<Option<Device>, StoreError> {

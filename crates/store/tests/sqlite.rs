@@ -5,12 +5,13 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use model::{
-    Attribute, Device, DeviceId, DhcpFingerprint, Evidence, Hostname, HostnameSource, IpSighting,
-    MacAddr, Service, Timestamp,
+    Attribute, Device, DeviceFact, DeviceId, DeviceSoftware, DhcpFingerprint, Evidence, Finding,
+    FindingId, FindingKind, Hostname, HostnameSource, IpSighting, MacAddr, Service, Severity,
+    Timestamp,
 };
 use store::{
-    AnalysisSource, CaptureInput, DeviceQuery, DeviceSort, Key, SortOrder, SqliteStore, Store,
-    StoreError,
+    AnalysisSource, CaptureInput, DeviceQuery, DeviceSort, FindingQuery, Key, SortOrder,
+    SqliteStore, Store, StoreError,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -122,6 +123,28 @@ fn pump() -> Device {
             "pumps.hospital.example".into(),
             "ntp.hospital.example".into(),
         ],
+        software: vec![DeviceSoftware {
+            product: "Alaris".into(),
+            version: Some("9.33".into()),
+            source: "http".into(),
+            role: "client".into(),
+            raw: "Alaris/9.33".into(),
+        }],
+        facts: vec![
+            DeviceFact {
+                key: "tls.sni".into(),
+                value: "pumps.hospital.example".into(),
+                source: "tls".into(),
+                count: 3,
+            },
+            DeviceFact {
+                key: "http.user_agent".into(),
+                value: "Alaris/9.33".into(),
+                source: "http".into(),
+                count: 1,
+            },
+        ],
+        findings: vec![],
     }
 }
 
@@ -164,6 +187,9 @@ fn canonical(mut d: Device) -> Device {
     d.roles.dedup();
     d.dns_queries.sort();
     d.dns_queries.dedup();
+    d.software.sort();
+    d.software.dedup();
+    d.facts.sort_by(|a, b| (&a.key, &a.value, &a.source).cmp(&(&b.key, &b.value, &b.source)));
     d
 }
 
@@ -240,6 +266,77 @@ fn round_trip_survives_reopen_and_keeps_empty_values() -> TestResult {
     let back = store.device(&d.id.0)?.ok_or("missing")?;
     d.packets = i64::MAX as u64;
     assert_eq!(back, canonical(d));
+    Ok(())
+}
+
+/// A cleartext-PHI finding about `device`, `count` messages.
+fn phi_finding(device: &Device, count: u64) -> Finding {
+    let mut evidence = serde_json::Map::new();
+    evidence.insert("protocol".into(), "hl7".into());
+    evidence.insert("fields".into(), vec!["PID-3", "PID-5"].into());
+    Finding {
+        id: FindingId::from_parts(&["cleartext_phi", &device.id.0, "hl7", "10.20.1.5:2575"]),
+        kind: FindingKind::CleartextPhi,
+        severity: Severity::High,
+        device: device.id.clone(),
+        summary: "HL7 ORU^R01 with patient fields sent unencrypted".into(),
+        evidence,
+        first_seen: Timestamp(100),
+        last_seen: Timestamp(200),
+        count,
+    }
+}
+
+#[test]
+fn findings_round_trip_merge_by_id_and_count_per_source() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let mut store = open(&db_in(&dir));
+    let pump = pump();
+    let other = ip_device(3, 50);
+    let mut weak = phi_finding(&other, 1);
+    weak.id = FindingId::from_parts(&["weak_tls", &other.id.0]);
+    weak.kind = FindingKind::WeakTls;
+    weak.severity = Severity::Medium;
+    let devices = [pump.clone(), other.clone()];
+    let s = store.merge_analysis(&devices, &[phi_finding(&pump, 14), weak.clone()], &source("a", 1))?;
+    assert_eq!((s.new_findings, s.updated_findings), (2, 0));
+
+    let page = store.findings(&FindingQuery::default())?;
+    assert_eq!(page.total, 2);
+    assert_eq!(page.items[0], phi_finding(&pump, 14), "high sorts before medium");
+    assert_eq!(page.items[1].kind, FindingKind::WeakTls);
+    let back = store.device(&pump.id.0)?.ok_or("pump missing")?;
+    assert_eq!(back.findings, vec![phi_finding(&pump, 14).id]);
+
+    // The same analysis again: nothing doubles. Another analysis adds its count.
+    let s = store.merge_analysis(&devices, &[phi_finding(&pump, 14)], &source("a", 1))?;
+    assert_eq!((s.new_findings, s.updated_findings), (0, 1));
+    let only_pump = FindingQuery {
+        device: Some(pump.id.0.clone()),
+        ..FindingQuery::default()
+    };
+    assert_eq!(store.findings(&only_pump)?.items[0].count, 14);
+    store.merge_analysis(&devices, &[phi_finding(&pump, 6)], &source("b", 2))?;
+    let page = store.findings(&only_pump)?;
+    assert_eq!((page.total, page.items[0].count), (1, 20));
+    let weak_only = FindingQuery {
+        kind: Some(FindingKind::WeakTls),
+        ..FindingQuery::default()
+    };
+    assert_eq!(store.findings(&weak_only)?.items, vec![weak]);
+    Ok(())
+}
+
+#[test]
+fn a_finding_about_an_unknown_device_rolls_the_merge_back() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = db_in(&dir);
+    let mut store = open(&path);
+    let before = table_counts(&path);
+    let stray = phi_finding(&ip_device(9, 9), 1);
+    let err = store.merge_analysis(&[pump()], &[stray], &source("a", 1));
+    assert!(err.is_err());
+    assert_eq!(table_counts(&path), before, "the devices were not stored either");
     Ok(())
 }
 

@@ -39,12 +39,14 @@
 //! 52, RFC 2132 §9.3) is honoured: after the options field, the `file` field and then the
 //! `sname` field are read as options when option 52 says so (RFC 2131 §4.1 order).
 
+use crate::bytes::read_u16;
 use std::net::Ipv4Addr;
 
 use model::{DhcpMessageType, MacAddr};
 
 use crate::Malformed;
-use crate::dns::{TRUNCATION_MARK, write_labels_text};
+use crate::dns::write_labels_text;
+use crate::text::TRUNCATION_MARK;
 
 /// Field offsets in the BOOTP/DHCP message (RFC 2131 §2, Figure 1).
 mod field {
@@ -93,8 +95,8 @@ pub const HEADER_LEN: usize = field::OPTIONS;
 /// The DHCP magic cookie, 99.130.83.99 (RFC 2131 §3, RFC 1497).
 pub const MAGIC_COOKIE: u32 = 0x6382_5363;
 
-/// Longest text the `*_text` helpers return, in bytes (CONVENTIONS §6 wire-string limit).
-pub const MAX_TEXT_LEN: usize = 256;
+pub use crate::text::{MAX_TEXT_LEN, wire_text};
+use crate::text::trim_nuls;
 
 /// Options [`Repr::parse`] keeps (CONVENTIONS §6 list limit); the rest are counted.
 pub const MAX_OPTIONS: usize = 64;
@@ -789,36 +791,6 @@ fn first_ipv4(slot: &mut Option<Ipv4Addr>, value: &[u8]) {
     }
 }
 
-fn trim_nuls(bytes: &[u8]) -> &[u8] {
-    let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
-    &bytes[..end]
-}
-
-/// A string option as text: trailing NULs dropped (some clients NUL-terminate), invalid UTF-8
-/// and control characters replaced by U+FFFD, cut to [`MAX_TEXT_LEN`] bytes at a character
-/// boundary and ended with `…` when longer (CONVENTIONS §2, §6).
-pub fn wire_text(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(trim_nuls(bytes));
-    let clean = |c: char| if c.is_control() { '\u{fffd}' } else { c };
-    let total: usize = text.chars().map(|c| clean(c).len_utf8()).sum();
-    let budget = if total <= MAX_TEXT_LEN {
-        MAX_TEXT_LEN
-    } else {
-        MAX_TEXT_LEN - TRUNCATION_MARK.len()
-    };
-    let mut out = String::with_capacity(total.min(MAX_TEXT_LEN));
-    for c in text.chars().map(clean) {
-        if out.len() + c.len_utf8() > budget {
-            break;
-        }
-        out.push(c);
-    }
-    if total > MAX_TEXT_LEN {
-        out.push_str(TRUNCATION_MARK);
-    }
-    out
-}
-
 fn hex_digit(nibble: u8) -> char {
     char::from(b"0123456789abcdef"[usize::from(nibble & 0xf)])
 }
@@ -996,10 +968,6 @@ fn copy_padded(field: &mut [u8], value: &[u8]) {
     field[..n].copy_from_slice(&value[..n]);
 }
 
-#[inline]
-fn read_u16(b: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([b[at], b[at + 1]])
-}
 
 #[inline]
 fn read_ipv4(b: &[u8], at: usize) -> Ipv4Addr {

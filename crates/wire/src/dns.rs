@@ -46,6 +46,7 @@
 //! class here. LLMNR reuses the header bits with other names (C at AA, T at RD; RFC 4795 §2.1.1);
 //! read them with the same accessors.
 
+use crate::bytes::read_u16;
 use core::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -93,8 +94,7 @@ pub const MAX_NAME_TEXT_LEN: usize = 256;
 /// Questions and records [`Repr::parse`] keeps per section (CONVENTIONS §6 list limit).
 pub const MAX_ITEMS: usize = 64;
 
-/// Appended to a text cut at a length limit, so truncation is visible (CONVENTIONS §2).
-pub(crate) const TRUNCATION_MARK: &str = "\u{2026}";
+use crate::text::TRUNCATION_MARK;
 
 /// Length of a resource record's fixed part after its name: type, class, TTL, RDLENGTH.
 const RR_FIXED_LEN: usize = 10;
@@ -1390,10 +1390,6 @@ fn decompressed_rdata(record: &Record<'_>) -> Result<Vec<u8>, Malformed> {
     Ok(out)
 }
 
-#[inline]
-fn read_u16(b: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([b[at], b[at + 1]])
-}
 
 #[cfg(test)]
 mod tests {

@@ -20,6 +20,7 @@
 //! This module also holds the crate's RFC 1071 Internet checksum arithmetic, which
 //! [`crate::icmpv6`] reuses with the IPv6 pseudo-header.
 
+use crate::bytes::read_u16;
 use core::fmt;
 use std::net::Ipv4Addr;
 
@@ -324,10 +325,6 @@ impl<'a> Repr<'a> {
     }
 }
 
-#[inline]
-fn read_u16(b: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([b[at], b[at + 1]])
-}
 
 #[cfg(test)]
 mod tests {

@@ -25,6 +25,7 @@
 //! validity checks (code 0, hop limit 255) are left to the caller: a sensor learns from
 //! messages a host would discard.
 
+use crate::bytes::read_u16;
 use core::fmt;
 use std::net::Ipv6Addr;
 
@@ -998,10 +999,6 @@ impl<'a> NdRepr<'a> {
     }
 }
 
-#[inline]
-fn read_u16(b: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([b[at], b[at + 1]])
-}
 
 #[inline]
 fn read_u32(b: &[u8], at: usize) -> u32 {

@@ -681,9 +681,16 @@ pub struct Repr {
 }
 
 impl Repr {
-    /// Reads a header checked by either constructor.
+    /// Reads a header checked by either constructor. A `total_len` of 0 (segmentation
+    /// offload, accepted by [`Packet::new_checked_truncated`]) gives the payload the buffer
+    /// holds after the header, as the packet view's payload does.
     pub fn parse<T: AsRef<[u8]>>(packet: &Packet<T>) -> Result<Self, Malformed> {
-        packet.check_header()?;
+        let offloaded = packet.buffer.as_ref().len() >= HEADER_LEN && packet.total_len() == 0;
+        if offloaded {
+            packet.check_header_fields()?;
+        } else {
+            packet.check_header()?;
+        }
         let header_len = usize::from(packet.header_len());
         let options = &packet.buffer.as_ref()[HEADER_LEN..header_len];
         Ok(Self {
@@ -700,7 +707,11 @@ impl Repr {
             dst_addr: packet.dst_addr(),
             // IHL counts 4-byte words and is at most 15, so this always fits.
             options: OptionBytes::new(options).ok_or(Malformed::Ipv4BadHeaderLength)?,
-            payload_len: usize::from(packet.total_len()) - header_len,
+            payload_len: if offloaded {
+                packet.buffer.as_ref().len() - header_len
+            } else {
+                usize::from(packet.total_len()) - header_len
+            },
         })
     }
 
@@ -977,6 +988,11 @@ mod tests {
         let packet = Packet::new_checked_truncated(&bytes[..]).unwrap();
         assert_eq!(packet.payload(), &PACKET[20..]);
         assert!(!packet.is_truncated());
+        // The Repr agrees with the view: what the constructor accepts, parse accepts.
+        assert_eq!(
+            Repr::parse(&packet).map(|r| r.payload_len),
+            Ok(PACKET.len() - 20)
+        );
         bytes[0] = 0x65;
         assert_eq!(
             Packet::new_checked_truncated(&bytes[..]),

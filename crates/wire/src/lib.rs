@@ -10,9 +10,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod bytes;
 mod malformed;
 
 pub mod arp;
+pub mod cursor;
 pub mod dhcpv4;
 pub mod dns;
 pub mod ethernet;
@@ -25,6 +27,7 @@ pub mod radiotap;
 pub mod sll;
 pub mod sll2;
 pub mod tcp;
+pub mod text;
 pub mod udp;
 pub mod vlan;
 

@@ -23,6 +23,7 @@
 //! starts with an 802.2 LLC header), 0x000c (`ETH_P_CAN`), and for `ARPHRD_NETLINK` the netlink
 //! family. This view only exposes the value: the caller decides what the payload is.
 
+use crate::bytes::read_u16;
 use model::MacAddr;
 
 use crate::Malformed;
@@ -317,10 +318,6 @@ impl Repr {
     }
 }
 
-#[inline]
-fn read_u16(b: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([b[at], b[at + 1]])
-}
 
 #[cfg(test)]
 mod tests {

@@ -25,6 +25,7 @@
 //! The protocol field has the same meaning as in [`crate::sll`], including the `ETH_P_*`
 //! values below 0x0600; the ARPHRD_ type is [`crate::sll::HardwareType`].
 
+use crate::bytes::read_u16;
 use model::MacAddr;
 
 use crate::Malformed;
@@ -309,10 +310,6 @@ impl Repr {
     }
 }
 
-#[inline]
-fn read_u16(b: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([b[at], b[at + 1]])
-}
 
 #[cfg(test)]
 mod tests {

@@ -9,7 +9,7 @@ use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::sqlite_error;
 use crate::{AnalysisSource, MergeSummary, StoreError};
-use model::{Attribute, Device, DhcpFingerprint};
+use model::{Attribute, Device, DhcpFingerprint, Finding};
 
 /// Attribute name of [`Device::vendor`] in `device_attributes`.
 pub(crate) const VENDOR: &str = "vendor";
@@ -23,6 +23,7 @@ pub(crate) fn merge(
     conn: &mut rusqlite::Connection,
     path: &Path,
     devices: &[Device],
+    findings: &[Finding],
     source: &AnalysisSource,
 ) -> Result<MergeSummary, StoreError> {
     let fingerprint = source.fingerprint();
@@ -78,6 +79,20 @@ pub(crate) fn merge(
         [input_pk],
     )
     .map_err(sqlite_error(path, "updating device search text"))?;
+
+    for (index, finding) in findings.iter().enumerate() {
+        let action = || format!("merging finding {index} ({:?})", finding.id.0);
+        merge_finding(&tx, input_pk, finding, &mut summary)
+            .map_err(|e| sqlite_error(path, action())(e))?;
+    }
+    tx.execute(
+        "UPDATE findings SET count = (SELECT coalesce(sum(c.count), 0)
+                                      FROM finding_input_counters c
+                                      WHERE c.finding_pk = findings.pk)
+         WHERE pk IN (SELECT finding_pk FROM finding_input_counters WHERE input_pk = ?1)",
+        [input_pk],
+    )
+    .map_err(sqlite_error(path, "updating finding counts"))?;
 
     tx.commit()
         .map_err(sqlite_error(path, "committing the merge"))?;
@@ -259,6 +274,33 @@ fn merge_one(
             stmt.execute(params![pk, name])?;
         }
     }
+    if !d.software.is_empty() {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO device_software (device_pk, product, version, source, role, raw)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+        )?;
+        for sw in &d.software {
+            stmt.execute(params![
+                pk,
+                sw.product,
+                sw.version.as_deref().unwrap_or(""),
+                sw.source,
+                sw.role,
+                sw.raw
+            ])?;
+        }
+    }
+    if !d.facts.is_empty() {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO device_facts (device_pk, key, value, source, count)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (device_pk, key, value, source) DO UPDATE SET
+                 count = max(count, excluded.count)",
+        )?;
+        for f in &d.facts {
+            stmt.execute(params![pk, f.key, f.value, f.source, clamp_u64(f.count)])?;
+        }
+    }
     if let Some(vendor) = &d.vendor {
         replace_attribute(tx, pk, VENDOR, vendor)?;
     }
@@ -321,5 +363,78 @@ fn replace_dhcp(tx: &Transaction<'_>, pk: i64, dhcp: &DhcpFingerprint) -> rusqli
         dhcp.client_id,
         dhcp.max_message_size
     ])?;
+    Ok(())
+}
+
+/// One finding: inserted, or its summary, evidence, severity and time range updated; its count
+/// for this analysis source replaced (so re-merging a run does not double it).
+fn merge_finding(
+    tx: &Transaction<'_>,
+    input_pk: i64,
+    f: &Finding,
+    summary: &mut MergeSummary,
+) -> rusqlite::Result<()> {
+    let device_pk: Option<i64> = tx
+        .prepare_cached("SELECT pk FROM devices WHERE id = ?1")?
+        .query_row([&f.device.0], |r| r.get(0))
+        .optional()?;
+    let Some(device_pk) = device_pk else {
+        // Findings are about devices of the same analysis; one without its device is a caller
+        // bug, refused like a constraint violation so the transaction rolls back.
+        return Err(rusqlite::Error::InvalidParameterName(format!(
+            "finding {} names device {} which is not in this analysis",
+            f.id.0, f.device.0
+        )));
+    };
+    let evidence = serde_json::to_string(&f.evidence).unwrap_or_else(|_| "{}".into());
+    let existing: Option<i64> = tx
+        .prepare_cached("SELECT pk FROM findings WHERE id = ?1")?
+        .query_row([&f.id.0], |r| r.get(0))
+        .optional()?;
+    let pk: i64 = match existing {
+        Some(pk) => {
+            tx.prepare_cached(
+                "UPDATE findings SET severity = ?2, summary = ?3, evidence = ?4,
+                     first_seen = min(first_seen, ?5), last_seen = max(last_seen, ?6)
+                 WHERE pk = ?1",
+            )?
+            .execute(params![
+                pk,
+                f.severity.as_str(),
+                f.summary,
+                evidence,
+                f.first_seen.0,
+                f.last_seen.0
+            ])?;
+            summary.updated_findings += 1;
+            pk
+        }
+        None => {
+            summary.new_findings += 1;
+            tx.prepare_cached(
+                "INSERT INTO findings (id, kind, severity, device_pk, summary, evidence,
+                                       first_seen, last_seen)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING pk",
+            )?
+            .query_row(
+                params![
+                    f.id.0,
+                    f.kind.as_str(),
+                    f.severity.as_str(),
+                    device_pk,
+                    f.summary,
+                    evidence,
+                    f.first_seen.0,
+                    f.last_seen.0
+                ],
+                |r| r.get(0),
+            )?
+        }
+    };
+    tx.prepare_cached(
+        "INSERT INTO finding_input_counters (finding_pk, input_pk, count) VALUES (?1, ?2, ?3)
+         ON CONFLICT (finding_pk, input_pk) DO UPDATE SET count = excluded.count",
+    )?
+    .execute(params![pk, input_pk, clamp_u64(f.count)])?;
     Ok(())
 }

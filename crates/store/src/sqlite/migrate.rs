@@ -22,11 +22,18 @@ struct Migration {
 }
 
 /// Every migration, in order; `version` is the position (1-based), checked by a test.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_init.sql",
-    sql: include_str!("../../migrations/sqlite/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_init.sql",
+        sql: include_str!("../../migrations/sqlite/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_app_layer.sql",
+        sql: include_str!("../../migrations/sqlite/0002_app_layer.sql"),
+    },
+];
 
 /// The newest schema version this build knows.
 pub(crate) const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -10,10 +10,11 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::merge::VENDOR;
 use super::sqlite_error;
-use crate::{DeviceQuery, DeviceSort, Page, SortOrder, StoreError};
+use crate::{DeviceQuery, DeviceSort, FindingQuery, Page, SortOrder, StoreError};
 use model::{
-    Attribute, Device, DeviceId, DhcpFingerprint, Evidence, Hostname, HostnameSource, IpSighting,
-    MacAddr, Service, Timestamp,
+    Attribute, Device, DeviceFact, DeviceId, DeviceSoftware, DhcpFingerprint, Evidence, Finding,
+    FindingId, FindingKind, Hostname, HostnameSource, IpSighting, MacAddr, Service, Severity,
+    Timestamp,
 };
 
 const DEVICE_COLUMNS: &str =
@@ -262,6 +263,44 @@ fn load_lists(conn: &Connection, row: DeviceRow) -> rusqlite::Result<Device> {
         .query_map([pk], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
 
+    device.software = conn
+        .prepare_cached(
+            "SELECT product, version, source, role, raw FROM device_software
+             WHERE device_pk = ?1 ORDER BY product, version, source, role",
+        )?
+        .query_map([pk], |r| {
+            let version: String = r.get(1)?;
+            Ok(DeviceSoftware {
+                product: r.get(0)?,
+                version: (!version.is_empty()).then_some(version),
+                source: r.get(2)?,
+                role: r.get(3)?,
+                raw: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+
+    device.facts = conn
+        .prepare_cached(
+            "SELECT key, value, source, count FROM device_facts
+             WHERE device_pk = ?1 ORDER BY key, value, source",
+        )?
+        .query_map([pk], |r| {
+            let count: i64 = r.get(3)?;
+            Ok(DeviceFact {
+                key: r.get(0)?,
+                value: r.get(1)?,
+                source: r.get(2)?,
+                count: u64::try_from(count).unwrap_or(0),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+
+    device.findings = conn
+        .prepare_cached("SELECT id FROM findings WHERE device_pk = ?1 ORDER BY id")?
+        .query_map([pk], |r| Ok(FindingId(r.get(0)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+
     device.vendor = attribute(conn, pk, VENDOR)?;
 
     device.dhcp = conn
@@ -311,4 +350,63 @@ fn attribute(conn: &Connection, pk: i64, name: &str) -> rusqlite::Result<Option<
         confidence: confidence as f32,
         evidence,
     }))
+}
+
+/// Severity as a number for sorting in SQL (most urgent is largest).
+const SEVERITY_RANK: &str = "CASE f.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3
+    WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END";
+
+fn finding_row(r: &Row<'_>) -> rusqlite::Result<Finding> {
+    let kind: String = r.get(1)?;
+    let severity: String = r.get(2)?;
+    let evidence: String = r.get(5)?;
+    let count: i64 = r.get(8)?;
+    Ok(Finding {
+        id: FindingId(r.get(0)?),
+        kind: FindingKind::parse(&kind).ok_or_else(|| corrupt(1, format!("finding kind {kind:?}")))?,
+        severity: Severity::parse(&severity)
+            .ok_or_else(|| corrupt(2, format!("severity {severity:?}")))?,
+        device: DeviceId(r.get(3)?),
+        summary: r.get(4)?,
+        evidence: serde_json::from_str(&evidence)
+            .map_err(|_| corrupt(5, "finding evidence is not a JSON object".into()))?,
+        first_seen: Timestamp(r.get(6)?),
+        last_seen: Timestamp(r.get(7)?),
+        count: u64::try_from(count).unwrap_or(0),
+    })
+}
+
+pub(crate) fn findings(
+    conn: &Connection,
+    path: &Path,
+    query: &FindingQuery,
+) -> Result<Page<Finding>, StoreError> {
+    let limit = query.limit.min(DeviceQuery::MAX_LIMIT);
+    let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
+    // Filters are bound parameters; NULL means "any", so there is one statement shape.
+    let filter = " FROM findings f JOIN devices d ON d.pk = f.device_pk
+                   WHERE (?1 IS NULL OR d.id = ?1) AND (?2 IS NULL OR f.kind = ?2)";
+    let device = query.device.as_deref();
+    let kind = query.kind.map(FindingKind::as_str);
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT count(*){filter}"))
+        .and_then(|mut s| s.query_row(params![device, kind], |r| r.get(0)))
+        .map_err(read_error(path, "counting findings".into()))?;
+    let items = conn
+        .prepare_cached(&format!(
+            "SELECT f.id, f.kind, f.severity, d.id, f.summary, f.evidence, f.first_seen,
+                    f.last_seen, f.count{filter}
+             ORDER BY {SEVERITY_RANK} DESC, f.last_seen DESC, f.id ASC LIMIT ?3 OFFSET ?4"
+        ))
+        .and_then(|mut s| {
+            s.query_map(params![device, kind, limit, offset], finding_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .map_err(read_error(path, "listing findings".into()))?;
+    Ok(Page {
+        items,
+        total: u64::try_from(total).unwrap_or(0),
+        offset: query.offset,
+        limit,
+    })
 }

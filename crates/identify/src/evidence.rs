@@ -1,0 +1,305 @@
+//! What application protocols said about an endpoint — identity facts, software, exposures —
+//! accumulated per endpoint, merged into its device, and frozen into the device's `facts`,
+//! `software` and the findings about it.
+//!
+//! Findings merge across flows: one finding per (kind, device, protocol, server, subject) with a
+//! count, the union of field names and the first/last time seen. Its id is a hash of exactly
+//! those parts ([`FindingId::from_parts`]), so the same input gives the same id in every run and
+//! every store.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use model::{
+    AppKind, AppObservation, DeviceFact, DeviceId, DeviceSoftware, Exposure, ExposureKind,
+    Finding, FindingId, FindingKind, Severity, Timestamp,
+};
+use serde_json::{Map, Value};
+
+/// Facts kept per endpoint (CONVENTIONS §6 list limit).
+const MAX_FACTS: usize = 64;
+/// Software entries kept per endpoint.
+const MAX_SOFTWARE: usize = 32;
+/// Distinct findings kept per endpoint (a scan of many servers could otherwise grow it).
+const MAX_EXPOSURES: usize = 64;
+/// Flow ids cited per finding.
+const MAX_FLOWS_CITED: usize = 16;
+/// Field names kept per finding.
+const MAX_FIELDS: usize = 64;
+
+/// Counters of what did not fit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EvidenceStats {
+    /// Facts not kept because an endpoint had [`MAX_FACTS`].
+    pub facts_untracked: u64,
+    /// Software entries not kept.
+    pub software_untracked: u64,
+    /// Exposures not merged into a finding because an endpoint had [`MAX_EXPOSURES`].
+    pub findings_untracked: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct ExposureKey {
+    kind: ExposureKind,
+    protocol: &'static str,
+    /// The flow's server as `ip:port` (for weak TLS, the device's own service).
+    server: String,
+    subject: String,
+}
+
+#[derive(Debug, Clone)]
+struct ExposureAcc {
+    first_seen: Timestamp,
+    last_seen: Timestamp,
+    count: u64,
+    fields: BTreeSet<String>,
+    user_present: Option<bool>,
+    flows: BTreeSet<u64>,
+    /// The other side of the first flow (`ip:port`), e.g. the HL7 sender's receiver.
+    peer: String,
+}
+
+/// Application evidence of one endpoint or device.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AppEvidence {
+    /// (key, value, protocol) → flows it was seen in.
+    facts: BTreeMap<(&'static str, String, &'static str), u64>,
+    software: BTreeSet<DeviceSoftware>,
+    exposures: BTreeMap<ExposureKey, ExposureAcc>,
+}
+
+fn endpoint_text(e: &model::Endpoint) -> String {
+    match (e.ip, e.mac) {
+        (Some(ip), _) if e.port != 0 => std::net::SocketAddr::new(ip, e.port).to_string(),
+        (Some(ip), _) => ip.to_string(),
+        (None, Some(mac)) => mac.to_string(),
+        (None, None) => String::new(),
+    }
+}
+
+impl AppEvidence {
+    /// Adds one observation about this endpoint.
+    pub(crate) fn observe(&mut self, obs: &AppObservation, stats: &mut EvidenceStats) {
+        match &obs.kind {
+            AppKind::Fact(f) => {
+                let key = (f.key, f.value.clone(), obs.protocol);
+                if let Some(n) = self.facts.get_mut(&key) {
+                    *n += 1;
+                } else if self.facts.len() < MAX_FACTS {
+                    self.facts.insert(key, 1);
+                } else {
+                    stats.facts_untracked += 1;
+                }
+            }
+            AppKind::Software(s) => {
+                let entry = DeviceSoftware {
+                    product: s.product.clone(),
+                    version: s.version.clone(),
+                    source: obs.protocol.into(),
+                    role: s.side.as_str().into(),
+                    raw: s.raw.clone(),
+                };
+                if self.software.len() < MAX_SOFTWARE || self.software.contains(&entry) {
+                    self.software.insert(entry);
+                } else {
+                    stats.software_untracked += 1;
+                }
+            }
+            AppKind::Exposure(e) => self.exposure(obs, e, stats),
+            AppKind::Anomaly(_) => {}
+        }
+    }
+
+    fn exposure(&mut self, obs: &AppObservation, e: &Exposure, stats: &mut EvidenceStats) {
+        let key = ExposureKey {
+            kind: e.kind,
+            protocol: obs.protocol,
+            server: endpoint_text(&obs.flow.server),
+            subject: e.subject.clone(),
+        };
+        if !self.exposures.contains_key(&key) && self.exposures.len() >= MAX_EXPOSURES {
+            stats.findings_untracked += 1;
+            return;
+        }
+        let peer = endpoint_text(obs.flow.endpoint(e.side.other()));
+        let acc = self.exposures.entry(key).or_insert_with(|| ExposureAcc {
+            first_seen: obs.ts,
+            last_seen: obs.ts,
+            count: 0,
+            fields: BTreeSet::new(),
+            user_present: None,
+            flows: BTreeSet::new(),
+            peer,
+        });
+        acc.first_seen = acc.first_seen.min(obs.ts);
+        acc.last_seen = acc.last_seen.max(obs.ts);
+        acc.count += 1;
+        for f in &e.fields {
+            if acc.fields.len() >= MAX_FIELDS {
+                break;
+            }
+            acc.fields.insert(f.clone());
+        }
+        if let Some(u) = e.user_present {
+            acc.user_present = Some(acc.user_present.unwrap_or(false) | u);
+        }
+        if acc.flows.len() < MAX_FLOWS_CITED {
+            acc.flows.insert(obs.flow.id);
+        }
+    }
+
+    /// Takes everything `other` holds (the device's endpoints merge into it).
+    pub(crate) fn merge(&mut self, other: &AppEvidence) {
+        for (k, n) in &other.facts {
+            *self.facts.entry(k.clone()).or_default() += n;
+        }
+        self.software.extend(other.software.iter().cloned());
+        for (k, o) in &other.exposures {
+            match self.exposures.get_mut(k) {
+                Some(acc) => {
+                    acc.first_seen = acc.first_seen.min(o.first_seen);
+                    acc.last_seen = acc.last_seen.max(o.last_seen);
+                    acc.count += o.count;
+                    acc.fields.extend(o.fields.iter().cloned());
+                    acc.user_present = match (acc.user_present, o.user_present) {
+                        (None, x) | (x, None) => x,
+                        (Some(a), Some(b)) => Some(a | b),
+                    };
+                    acc.flows.extend(o.flows.iter().copied());
+                    while acc.flows.len() > MAX_FLOWS_CITED {
+                        acc.flows.pop_last();
+                    }
+                }
+                None => {
+                    self.exposures.insert(k.clone(), o.clone());
+                }
+            }
+        }
+    }
+
+    /// The device's facts, sorted by key then value (bounded).
+    pub(crate) fn facts(&self) -> Vec<DeviceFact> {
+        self.facts
+            .iter()
+            .take(MAX_FACTS)
+            .map(|((key, value, source), count)| DeviceFact {
+                key: (*key).into(),
+                value: value.clone(),
+                source: (*source).into(),
+                count: *count,
+            })
+            .collect()
+    }
+
+    /// The device's software (bounded).
+    pub(crate) fn software(&self) -> Vec<DeviceSoftware> {
+        self.software.iter().take(MAX_SOFTWARE).cloned().collect()
+    }
+
+    /// The findings about device `id`, sorted by id.
+    pub(crate) fn findings(&self, id: &DeviceId) -> Vec<Finding> {
+        let mut out: Vec<Finding> = self
+            .exposures
+            .iter()
+            .map(|(k, acc)| finding(id, k, acc))
+            .collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
+    }
+}
+
+fn kind_of(kind: ExposureKind) -> FindingKind {
+    match kind {
+        ExposureKind::CleartextPhi => FindingKind::CleartextPhi,
+        ExposureKind::CleartextCredentials => FindingKind::CleartextCredentials,
+        ExposureKind::WeakTls => FindingKind::WeakTls,
+    }
+}
+
+/// Severity by kind; for weak TLS by what is weak (RFC 8996 deprecates TLS 1.0 and 1.1; SSL 3
+/// is broken outright, RFC 7568).
+fn severity(kind: ExposureKind, subject: &str) -> Severity {
+    match kind {
+        ExposureKind::CleartextPhi | ExposureKind::CleartextCredentials => Severity::High,
+        ExposureKind::WeakTls => {
+            let s = subject.to_ascii_lowercase();
+            if s.contains("ssl") {
+                Severity::High
+            } else if s.contains("self-signed") {
+                Severity::Low
+            } else {
+                Severity::Medium
+            }
+        }
+    }
+}
+
+fn summary(k: &ExposureKey, acc: &ExposureAcc) -> String {
+    let proto = k.protocol.to_ascii_uppercase();
+    let fields: Vec<&str> = acc.fields.iter().take(4).map(String::as_str).collect();
+    let more = if acc.fields.len() > 4 { ", …" } else { "" };
+    match k.kind {
+        ExposureKind::CleartextPhi => format!(
+            "{proto} {} with patient fields ({}{more}) sent unencrypted to {}: anyone on the path can read them",
+            k.subject,
+            fields.join(", "),
+            k.server
+        ),
+        ExposureKind::CleartextCredentials => format!(
+            "{} login sent in cleartext to {}{}: anyone on the path can read the password",
+            k.subject,
+            k.server,
+            match acc.user_present {
+                Some(true) => " with a user name",
+                Some(false) => " without a user name",
+                None => "",
+            }
+        ),
+        ExposureKind::WeakTls => format!(
+            "TLS service {} offers weak protection: {}{}",
+            k.server,
+            k.subject,
+            if fields.is_empty() {
+                String::new()
+            } else {
+                format!(" ({}{more})", fields.join(", "))
+            }
+        ),
+    }
+}
+
+fn finding(id: &DeviceId, k: &ExposureKey, acc: &ExposureAcc) -> Finding {
+    let kind = kind_of(k.kind);
+    let mut evidence = Map::new();
+    evidence.insert("protocol".into(), Value::from(k.protocol));
+    evidence.insert("server".into(), Value::from(k.server.clone()));
+    evidence.insert("peer".into(), Value::from(acc.peer.clone()));
+    evidence.insert("subject".into(), Value::from(k.subject.clone()));
+    evidence.insert(
+        "fields".into(),
+        Value::from(acc.fields.iter().cloned().collect::<Vec<_>>()),
+    );
+    if let Some(u) = acc.user_present {
+        evidence.insert("user_present".into(), Value::from(u));
+    }
+    let noun = match k.kind {
+        ExposureKind::CleartextPhi => "messages",
+        ExposureKind::CleartextCredentials => "logins",
+        ExposureKind::WeakTls => "handshakes",
+    };
+    evidence.insert(noun.into(), Value::from(acc.count));
+    evidence.insert(
+        "flows".into(),
+        Value::from(acc.flows.iter().copied().collect::<Vec<_>>()),
+    );
+    Finding {
+        id: FindingId::from_parts(&[kind.as_str(), &id.0, k.protocol, &k.server, &k.subject]),
+        kind,
+        severity: severity(k.kind, &k.subject),
+        device: id.clone(),
+        summary: summary(k, acc),
+        evidence,
+        first_seen: acc.first_seen,
+        last_seen: acc.last_seen,
+        count: acc.count,
+    }
+}

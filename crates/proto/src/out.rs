@@ -1,0 +1,258 @@
+//! The one handle a parser gets: [`Out`] writes observations, events and counters into the
+//! sensor's [`Collector`], stamped with the flow, time and protocol of the delivery.
+
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, Hash, Hasher};
+
+use model::{
+    AppEvent, AppKind, AppObservation, Exposure, ExposureKind, Fact, FlowRef, Observation, Side,
+    Software, Timestamp,
+};
+use serde_json::{Map, Value};
+use wire::text::wire_text;
+
+/// Slots of the recent-facts filter (power of two). A collision only re-emits a fact.
+const RECENT_SLOTS: usize = 8192;
+
+/// Counters of one protocol (`stats.app.<protocol>` in the report): `flows` recognised,
+/// `messages`, and one counter per malformed reason, anomaly and limit.
+pub type ProtocolCounters = BTreeMap<&'static str, u64>;
+
+/// Everything parsers and packet-level identity decoders produce, until the caller drains it.
+#[derive(Debug)]
+pub struct Collector {
+    observations: Vec<Observation>,
+    events: Option<Vec<AppEvent>>,
+    counters: BTreeMap<&'static str, ProtocolCounters>,
+    /// Fingerprints of facts emitted recently (direct-mapped): the same fact repeats on every
+    /// flow of a device and one observation per flow and value is enough.
+    recent: Vec<u64>,
+}
+
+impl Default for Collector {
+    fn default() -> Self {
+        Self::new(false)
+    }
+}
+
+impl Collector {
+    /// A collector; `events` says whether application events are built at all.
+    pub fn new(events: bool) -> Self {
+        Self {
+            observations: Vec::new(),
+            events: events.then(Vec::new),
+            counters: BTreeMap::new(),
+            recent: vec![0; RECENT_SLOTS],
+        }
+    }
+
+    /// True when events are being collected.
+    pub fn events_enabled(&self) -> bool {
+        self.events.is_some()
+    }
+
+    /// Adds an observation.
+    pub fn emit(&mut self, obs: Observation) {
+        self.observations.push(obs);
+    }
+
+    /// Adds an event (dropped when events are off).
+    pub fn event(&mut self, event: AppEvent) {
+        if let Some(events) = &mut self.events {
+            events.push(event);
+        }
+    }
+
+    /// Counts `name` for `protocol`.
+    pub fn count(&mut self, protocol: &'static str, name: &'static str) {
+        *self
+            .counters
+            .entry(protocol)
+            .or_default()
+            .entry(name)
+            .or_default() += 1;
+    }
+
+    /// True when the fact with fingerprint `h` was emitted recently; records it otherwise.
+    pub fn seen_recently(&mut self, h: u64) -> bool {
+        let h = h | 1; // 0 marks an empty slot.
+        let slot = &mut self.recent[(h as usize) & (RECENT_SLOTS - 1)];
+        let seen = *slot == h;
+        *slot = h;
+        seen
+    }
+
+    /// Takes the observations produced since the last call.
+    pub fn drain_observations(&mut self) -> std::vec::Drain<'_, Observation> {
+        self.observations.drain(..)
+    }
+
+    /// Takes the events produced since the last call (none when events are off).
+    pub fn take_events(&mut self) -> Vec<AppEvent> {
+        self.events.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// Counters so far, by protocol.
+    pub fn counters(&self) -> &BTreeMap<&'static str, ProtocolCounters> {
+        &self.counters
+    }
+}
+
+/// What a parser writes through: the collector plus the flow, time and protocol of the
+/// delivery being parsed.
+#[derive(Debug)]
+pub struct Out<'a> {
+    collector: &'a mut Collector,
+    flow: &'a FlowRef,
+    ts: Timestamp,
+    protocol: &'static str,
+}
+
+impl<'a> Out<'a> {
+    /// A handle for one delivery.
+    pub fn new(
+        collector: &'a mut Collector,
+        flow: &'a FlowRef,
+        ts: Timestamp,
+        protocol: &'static str,
+    ) -> Self {
+        Self {
+            collector,
+            flow,
+            ts,
+            protocol,
+        }
+    }
+
+    /// The flow being parsed.
+    pub fn flow(&self) -> &FlowRef {
+        self.flow
+    }
+
+    /// Time of the delivery.
+    pub fn ts(&self) -> Timestamp {
+        self.ts
+    }
+
+    /// Overrides the time (a UDP parser or a buffered message knows its own).
+    pub fn set_ts(&mut self, ts: Timestamp) {
+        self.ts = ts;
+    }
+
+    /// True when events are collected: build event bodies only then.
+    pub fn events_enabled(&self) -> bool {
+        self.collector.events_enabled()
+    }
+
+    /// Counts `name` (`messages`, a malformed reason, a limit) for this protocol.
+    pub fn count(&mut self, name: &'static str) {
+        self.collector.count(self.protocol, name);
+    }
+
+    fn app(&mut self, kind: AppKind) {
+        self.collector.emit(Observation::App(Box::new(AppObservation {
+            ts: self.ts,
+            flow: self.flow.clone(),
+            protocol: self.protocol,
+            kind,
+        })));
+    }
+
+    fn fingerprint(&self, parts: impl Hash) -> u64 {
+        let mut h = foldhash::fast::FixedState::default().build_hasher();
+        self.flow.id.hash(&mut h);
+        self.protocol.hash(&mut h);
+        parts.hash(&mut h);
+        h.finish()
+    }
+
+    /// An identity fact about `side`, from wire bytes (kept as wire text). Repeats on the
+    /// same flow are dropped.
+    pub fn fact(&mut self, side: Side, key: &'static str, value: &[u8]) {
+        if value.is_empty() {
+            return;
+        }
+        let h = self.fingerprint((side, key, value));
+        if self.collector.seen_recently(h) {
+            return;
+        }
+        self.app(AppKind::Fact(Fact {
+            side,
+            key,
+            value: wire_text(value),
+        }));
+    }
+
+    /// [`Self::fact`] with a value already made text (a hash, a number, a name).
+    pub fn fact_text(&mut self, side: Side, key: &'static str, value: &str) {
+        self.fact(side, key, value.as_bytes());
+    }
+
+    /// Software `side` revealed: product, version (when split off) and the raw string.
+    pub fn software(&mut self, side: Side, product: &[u8], version: Option<&[u8]>, raw: &[u8]) {
+        if product.is_empty() {
+            return;
+        }
+        let h = self.fingerprint(("software", side, raw));
+        if self.collector.seen_recently(h) {
+            return;
+        }
+        self.app(AppKind::Software(Software {
+            side,
+            product: wire_text(product),
+            version: version.filter(|v| !v.is_empty()).map(wire_text),
+            raw: wire_text(raw),
+        }));
+    }
+
+    /// The protocol misbehaved: counted always, observed once per flow.
+    pub fn anomaly(&mut self, name: &'static str) {
+        self.count(name);
+        let h = self.fingerprint(("anomaly", name));
+        if !self.collector.seen_recently(h) {
+            self.app(AppKind::Anomaly(name));
+        }
+    }
+
+    /// Patient data, a credential or weak TLS crossed the wire. `fields` are names, never
+    /// values.
+    pub fn exposure(
+        &mut self,
+        kind: ExposureKind,
+        side: Side,
+        subject: &str,
+        fields: Vec<String>,
+        user_present: Option<bool>,
+    ) {
+        self.app(AppKind::Exposure(Exposure {
+            kind,
+            side,
+            subject: wire_text(subject.as_bytes()),
+            fields,
+            user_present,
+        }));
+    }
+
+    /// An application event named after this protocol, with `body` as its object. Build
+    /// `body` only when [`Self::events_enabled`].
+    pub fn event(&mut self, body: Map<String, Value>) {
+        self.event_named(self.protocol, body);
+    }
+
+    /// An event with another `event_type` (e.g. a login seen by the FTP parser).
+    pub fn event_named(&mut self, event_type: &'static str, body: Map<String, Value>) {
+        if self.collector.events_enabled() {
+            self.collector.event(AppEvent {
+                ts: self.ts,
+                flow: self.flow.clone(),
+                event_type,
+                body,
+            });
+        }
+    }
+}
+
+/// A JSON string value from wire bytes (wire text: lossy, truncated).
+pub fn text_value(bytes: &[u8]) -> Value {
+    Value::String(wire_text(bytes))
+}

@@ -1,0 +1,91 @@
+//! Wire text: how every parser turns bytes from the wire into a `String` it may keep.
+//!
+//! Lossy UTF-8, control characters replaced by U+FFFD, cut at a character boundary to a byte
+//! limit (CONVENTIONS §6: 256 by default) and ended with `…` when cut, so a reader sees that it
+//! was (CONVENTIONS §2). Allocates only the kept text.
+
+/// Longest text [`wire_text`] returns, in bytes (CONVENTIONS §6 wire-string limit).
+pub const MAX_TEXT_LEN: usize = 256;
+
+/// Appended to a text cut at a length limit, so truncation is visible (CONVENTIONS §2).
+pub const TRUNCATION_MARK: &str = "\u{2026}";
+
+/// `bytes` without trailing NULs (some senders NUL-terminate or NUL-pad strings).
+pub fn trim_nuls(bytes: &[u8]) -> &[u8] {
+    let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    &bytes[..end]
+}
+
+/// `bytes` as text: trailing NULs dropped, invalid UTF-8 and control characters replaced by
+/// U+FFFD, cut to [`MAX_TEXT_LEN`] bytes and ended with `…` when longer.
+pub fn wire_text(bytes: &[u8]) -> String {
+    wire_text_limited(bytes, MAX_TEXT_LEN)
+}
+
+/// [`wire_text`] with another byte limit (at least the mark's 3 bytes).
+pub fn wire_text_limited(bytes: &[u8], limit: usize) -> String {
+    let limit = limit.max(TRUNCATION_MARK.len());
+    let text = String::from_utf8_lossy(trim_nuls(bytes));
+    let clean = |c: char| if c.is_control() { '\u{fffd}' } else { c };
+    let total: usize = text.chars().map(|c| clean(c).len_utf8()).sum();
+    let budget = if total <= limit {
+        limit
+    } else {
+        limit - TRUNCATION_MARK.len()
+    };
+    let mut out = String::with_capacity(total.min(limit));
+    for c in text.chars().map(clean) {
+        if out.len() + c.len_utf8() > budget {
+            break;
+        }
+        out.push(c);
+    }
+    if total > limit {
+        out.push_str(TRUNCATION_MARK);
+    }
+    out
+}
+
+/// `bytes` with ASCII whitespace (and NULs) trimmed at both ends, then as [`wire_text`]:
+/// for header values, banners and padded fixed-width fields (DICOM, HL7).
+pub fn trimmed_text(bytes: &[u8]) -> String {
+    wire_text(trim_ascii(bytes))
+}
+
+/// `bytes` without leading and trailing ASCII whitespace or NULs.
+pub fn trim_ascii(bytes: &[u8]) -> &[u8] {
+    let is_pad = |b: &u8| b.is_ascii_whitespace() || *b == 0;
+    let start = bytes.iter().position(|b| !is_pad(b)).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|b| !is_pad(b)).map_or(start, |i| i + 1);
+    &bytes[start..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_cut_at_a_char_boundary_and_marked() {
+        assert_eq!(wire_text(&[b'a'; 255]), "a".repeat(255));
+        assert_eq!(wire_text(&[b'a'; 256]), "a".repeat(256));
+        let cut = wire_text(&[b'a'; 300]);
+        assert_eq!(cut.len(), 256);
+        assert!(cut.ends_with(TRUNCATION_MARK));
+        // 'é' is two bytes: never split.
+        let cut = wire_text_limited("éééé".as_bytes(), 6);
+        assert_eq!(cut, "é\u{2026}");
+    }
+
+    #[test]
+    fn control_characters_and_bad_utf8_are_replaced() {
+        assert_eq!(wire_text(b"pc\n01\0\0"), "pc\u{fffd}01");
+        assert_eq!(wire_text(b"a\xffb"), "a\u{fffd}b");
+    }
+
+    #[test]
+    fn trimming_removes_padding_on_both_ends() {
+        assert_eq!(trimmed_text(b"  STORESCP \0"), "STORESCP");
+        assert_eq!(trim_ascii(b"   "), b"");
+        assert_eq!(trim_ascii(b""), b"");
+    }
+}
