@@ -1,5 +1,5 @@
-//! The whole per-packet path: link decode → IP → transport → flows → identity, for every
-//! link type wardline decodes. Two frames per input so flow state and reassembly are touched.
+//! The whole per-packet path: link decode → IP → transport → flows → application parsers
+//! (events on) → identity, for every link type wardline decodes. Two frames per input so flow state and reassembly are touched.
 #![no_main]
 
 use capture::{Frame, LinkType};
@@ -14,7 +14,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let link_type = LinkType(LINK_TYPES[usize::from(selector) % LINK_TYPES.len()]);
-    let mut sensor = Sensor::new(SensorConfig::default());
+    let mut sensor = Sensor::new(SensorConfig {
+        events: true,
+        ..SensorConfig::default()
+    });
     let half = rest.len() / 2;
     for (i, frame) in [&rest[..half], rest].into_iter().enumerate() {
         sensor.process(&Frame {
@@ -32,4 +35,7 @@ fuzz_target!(|data: &[u8]| {
         + stats.unsupported.values().sum::<u64>();
     assert_eq!(accounted, stats.packets, "every frame is counted exactly once");
     sensor.drain_observations().for_each(drop);
+    for e in sensor.take_events() {
+        let _ = serde_json::to_string(&e.body);
+    }
 });
