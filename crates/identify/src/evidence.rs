@@ -17,6 +17,9 @@ use serde_json::{Map, Value};
 
 /// Facts kept per endpoint (CONVENTIONS §6 list limit).
 const MAX_FACTS: usize = 64;
+/// Distinct values kept per fact key and endpoint, so one chatty key (a DICOM SCU proposing
+/// dozens of SOP classes) cannot crowd out the others.
+const MAX_VALUES_PER_KEY: usize = 8;
 /// Software entries kept per endpoint.
 const MAX_SOFTWARE: usize = 32;
 /// Distinct findings kept per endpoint (a scan of many servers could otherwise grow it).
@@ -84,7 +87,8 @@ impl AppEvidence {
                 let key = (f.key, f.value.clone(), obs.protocol);
                 if let Some(n) = self.facts.get_mut(&key) {
                     *n += 1;
-                } else if self.facts.len() < MAX_FACTS {
+                } else if self.facts.len() < MAX_FACTS && self.values_of(f.key) < MAX_VALUES_PER_KEY
+                {
                     self.facts.insert(key, 1);
                 } else {
                     stats.facts_untracked += 1;
@@ -107,6 +111,13 @@ impl AppEvidence {
             AppKind::Exposure(e) => self.exposure(obs, e, stats),
             AppKind::Anomaly(_) => {}
         }
+    }
+
+    fn values_of(&self, key: &'static str) -> usize {
+        self.facts
+            .range((key, String::new(), "")..)
+            .take_while(|((k, _, _), _)| *k == key)
+            .count()
     }
 
     fn exposure(&mut self, obs: &AppObservation, e: &Exposure, stats: &mut EvidenceStats) {
@@ -178,8 +189,14 @@ impl AppEvidence {
 
     /// The device's facts, sorted by key then value (bounded).
     pub(crate) fn facts(&self) -> Vec<DeviceFact> {
+        let mut per_key: BTreeMap<&str, usize> = BTreeMap::new();
         self.facts
             .iter()
+            .filter(|((key, _, _), _)| {
+                let n = per_key.entry(key).or_default();
+                *n += 1;
+                *n <= MAX_VALUES_PER_KEY
+            })
             .take(MAX_FACTS)
             .map(|((key, value, source), count)| DeviceFact {
                 key: (*key).into(),
@@ -245,12 +262,12 @@ fn summary(k: &ExposureKey, acc: &ExposureAcc) -> String {
             k.server
         ),
         ExposureKind::CleartextCredentials => format!(
-            "{} login sent in cleartext to {}{}: anyone on the path can read the password",
+            "{} sent in cleartext to {}{}: anyone on the path can read the secret",
             k.subject,
             k.server,
             match acc.user_present {
-                Some(true) => " with a user name",
-                Some(false) => " without a user name",
+                Some(true) => " (user name present)",
+                Some(false) => " (no user name)",
                 None => "",
             }
         ),
