@@ -193,7 +193,7 @@ impl AppParser for Http {
             }
             return request_line_probe(first.get(m.len() + 1..).unwrap_or_default());
         }
-        Probe::No
+        extension_method_probe(first)
     }
 
     fn new(_ctx: &FlowCtx) -> Self {
@@ -571,6 +571,30 @@ fn request_line_probe(rest: &[u8]) -> Probe {
         None if !rest.iter().all(plausible) => Probe::No,
         None if rest.len() >= 256 => Probe::Yes,
         None => Probe::NeedMore,
+    }
+}
+
+/// Extension methods (WebDAV's PROPFIND, UPnP's SUBSCRIBE…: RFC 9110 §9.1 allows any token):
+/// an upper-case token, a space, and a whole request line ending in ` HTTP/1.x`. Stricter
+/// than the registered methods (no long-line shortcut): the token alone proves nothing.
+fn extension_method_probe(first: &[u8]) -> Probe {
+    /// Longest extension method accepted (`VERSION-CONTROL` is 15; the longest registered
+    /// WebDAV/DeltaV names stay under this).
+    const MAX_TOKEN: usize = 24;
+    let token = first
+        .iter()
+        .take_while(|b| b.is_ascii_uppercase() || **b == b'-' || **b == b'_')
+        .count();
+    match first.get(token) {
+        None if token <= MAX_TOKEN => Probe::NeedMore,
+        Some(b' ') if (3..=MAX_TOKEN).contains(&token) => {
+            match request_line_probe(first.get(token + 1..).unwrap_or_default()) {
+                Probe::Yes if first.contains(&b'\n') => Probe::Yes,
+                Probe::Yes => Probe::NeedMore,
+                p => p,
+            }
+        }
+        _ => Probe::No,
     }
 }
 

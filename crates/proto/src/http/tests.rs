@@ -69,9 +69,24 @@ fn probe_takes_request_lines_and_status_lines_only() {
         Probe::No
     );
     assert_eq!(
-        Http::probe(b"GETX / HTTP/1.1\r\n", Side::Client, &ctx),
+        Http::probe(b"GET/ HTTP/1.1\r\n", Side::Client, &ctx),
         Probe::No
     );
+    // Extension methods (RFC 9110 §9.1: any token), e.g. WebDAV (RFC 4918 §9.1), need the
+    // whole request line.
+    assert_eq!(
+        Http::probe(b"PROPFIND /dav/ HTTP/1.1\r\n", Side::Client, &ctx),
+        Probe::Yes
+    );
+    assert_eq!(
+        Http::probe(b"PROPFIND /dav/ HTTP/1.1", Side::Client, &ctx),
+        Probe::NeedMore
+    );
+    assert_eq!(
+        Http::probe(b"PROPFIND /dav/ RTSP/1.0\r\n", Side::Client, &ctx),
+        Probe::No
+    );
+    assert_eq!(Http::probe(b"AB / HTTP/1.1\r\n", Side::Client, &ctx), Probe::No);
     assert_eq!(Http::probe(b"GET \x00\x01", Side::Client, &ctx), Probe::No);
     assert_eq!(
         Http::probe(b"RTSP/1.0 200 OK\r\n", Side::Server, &ctx),

@@ -1,5 +1,15 @@
 //! SSH (RFC 4253 §4.2): the identification string each side sends first,
 //! `SSH-protoversion-softwareversion SP comments CR LF`, names its software.
+//!
+//! # Facts
+//!
+//! None: the banner is software (`out.software(side, "OpenSSH", "8.9p1", whole line)`).
+//!
+//! # Event
+//!
+//! Object `ssh` (Suricata EVE's shape), one per banner: `{"client": {proto_version,
+//! software_version}}` or `{"server": {...}}`, `software_version` being the banner after the
+//! protocol version (`OpenSSH_8.9p1 Ubuntu-3`).
 
 mod banner;
 #[cfg(test)]
