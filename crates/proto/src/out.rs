@@ -160,7 +160,10 @@ impl<'a> Out<'a> {
 
     fn fingerprint(&self, parts: impl Hash) -> u64 {
         let mut h = foldhash::fast::FixedState::default().build_hasher();
-        self.flow.id.hash(&mut h);
+        // The whole flow reference, not only its id: link-layer and packet-level callers
+        // (LLDP, CDP, mDNS) have no flow id, and two devices saying the same thing must both
+        // be heard.
+        self.flow.hash(&mut h);
         self.protocol.hash(&mut h);
         parts.hash(&mut h);
         h.finish()

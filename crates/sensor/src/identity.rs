@@ -7,7 +7,8 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use model::{
-    BindingSource, DhcpObservation, MacAddr, NameObservation, NameSource, Observation, Timestamp,
+    BindingSource, DhcpObservation, FlowRef, MacAddr, NameObservation, NameSource, Observation,
+    Timestamp,
 };
 use wire::dns::{Rdata, RecordType};
 use wire::icmpv6::NdRepr;
@@ -196,11 +197,27 @@ fn dns(out: &mut IdentityOut<'_>, net: &Net<'_>, sport: u16, payload: &[u8], sou
         }
         return;
     }
+    let mut sd_flow = None;
     for record in packet.records().take(MAX_RECORDS) {
         let record = match record {
             Ok(r) => r,
             Err(m) => return out.message_malformed(m),
         };
+        if source == NameSource::Mdns && matches!(record.rtype, RecordType::PTR | RecordType::TXT)
+        {
+            let flow = sd_flow.get_or_insert_with(|| FlowRef {
+                id: 0,
+                transport: model::Transport::UDP,
+                vlan: net.vlan(),
+                client: me,
+                server: model::Endpoint {
+                    mac: None,
+                    ip: Some(net.dst.ip()),
+                    port: 5353,
+                },
+            });
+            dns_sd(&mut out.app(flow, net.ts, "mdns"), &record);
+        }
         let fresh = |out: &mut IdentityOut<'_>, ip: IpAddr, name: &wire::dns::Name<'_>| {
             let who = match ip {
                 IpAddr::V6(v6) => u128::from_be_bytes(v6.octets()),
@@ -256,6 +273,67 @@ fn dns(out: &mut IdentityOut<'_>, net: &Net<'_>, sport: u16, payload: &[u8], sou
             ip,
             source,
         }));
+    }
+}
+
+/// DNS-SD TXT keys (RFC 6763 §6) that name what a device is, and the fact each becomes: the
+/// keys printers (Bonjour Printing 1.2: `ty`, `product`, `usb_MFG`, `usb_MDL`), AirPlay/Apple
+/// (`am`, `model`, `osxvers`), Google Cast (`md`, `fn` is a user-given name: not kept) and
+/// generic IoT firmware (`fv`, `firmware`, `vers`) use.
+const TXT_FACTS: &[(&[u8], &str)] = &[
+    (b"ty", "mdns.model"),
+    (b"product", "mdns.product"),
+    (b"usb_MFG", "mdns.manufacturer"),
+    (b"usb_MDL", "mdns.model"),
+    (b"mfg", "mdns.manufacturer"),
+    (b"manufacturer", "mdns.manufacturer"),
+    (b"md", "mdns.model"),
+    (b"model", "mdns.model"),
+    (b"am", "mdns.model"),
+    (b"osxvers", "mdns.os_version"),
+    (b"fv", "mdns.firmware"),
+    (b"firmware", "mdns.firmware"),
+    (b"vers", "mdns.version"),
+];
+
+/// DNS-SD (RFC 6763) in an mDNS answer: PTR records name service types (`_ipp._tcp.local`)
+/// and their instances (`Ward 3 Printer._ipp._tcp.local`: the instance label is the device's
+/// advertised name); TXT records carry key=value pairs, of which the identity keys above are
+/// kept. Facts about the responder (the device that answers for itself in mDNS).
+fn dns_sd(out: &mut proto::Out<'_>, record: &wire::dns::Record<'_>) {
+    match record.data() {
+        Ok(Rdata::Ptr(target)) => {
+            let mut labels = record.name.labels();
+            let Some(first) = labels.next() else {
+                return;
+            };
+            if !first.starts_with(b"_") || is_reverse_name(&record.name) {
+                return;
+            }
+            let service = record.name.to_string_lossy_lower();
+            if service.starts_with("_services._dns-sd.") {
+                // RFC 6763 §9: the target is a service type the responder offers.
+                out.fact_text(model::Side::Client, "mdns.service_type", &target.to_string_lossy_lower());
+                return;
+            }
+            out.fact_text(model::Side::Client, "mdns.service_type", &service);
+            if let Some(instance) = target.labels().next() {
+                out.fact(model::Side::Client, "mdns.instance", instance);
+            }
+        }
+        Ok(Rdata::Txt(strings)) => {
+            for kv in strings.take(MAX_RECORDS) {
+                let (key, value) = match kv.iter().position(|&b| b == b'=') {
+                    Some(i) => (&kv[..i], &kv[i + 1..]),
+                    None => continue,
+                };
+                if let Some((_, fact)) = TXT_FACTS.iter().find(|(k, _)| k.eq_ignore_ascii_case(key))
+                {
+                    out.fact(model::Side::Client, fact, value);
+                }
+            }
+        }
+        _ => {}
     }
 }
 

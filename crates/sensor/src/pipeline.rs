@@ -135,6 +135,16 @@ impl IdentityOut<'_> {
     pub(crate) fn seen_recently(&mut self, h: u64) -> bool {
         self.collector.seen_recently(h)
     }
+
+    /// An application-layer handle for facts a packet-level decoder finds (mDNS DNS-SD).
+    pub(crate) fn app<'b>(
+        &'b mut self,
+        flow: &'b FlowRef,
+        ts: Timestamp,
+        protocol: &'static str,
+    ) -> proto::Out<'b> {
+        proto::Out::new(self.collector, flow, ts, protocol)
+    }
 }
 
 /// Decodes frames, keeps flows, and emits observations. See the crate docs.

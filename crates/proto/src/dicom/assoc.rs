@@ -80,7 +80,11 @@ impl Context {
         Self {
             id: pc.id,
             abstract_syntax: pc.abstract_syntax.map(trimmed_text),
-            proposed: pc.transfer_syntaxes.iter().map(|t| trimmed_text(t)).collect(),
+            proposed: pc
+                .transfer_syntaxes
+                .iter()
+                .map(|t| trimmed_text(t))
+                .collect(),
             result: None,
             transfer_syntax: None,
         }
@@ -273,10 +277,19 @@ impl Association {
         let contexts: Vec<Value> = self.contexts.iter().map(context_json).collect();
         o.insert("presentation_contexts".into(), Value::Array(contexts));
         if self.contexts_dropped > 0 {
-            o.insert("presentation_contexts_dropped".into(), json!(self.contexts_dropped));
+            o.insert(
+                "presentation_contexts_dropped".into(),
+                json!(self.contexts_dropped),
+            );
         }
-        o.insert("client".into(), self.implementation[Side::Client as usize].json());
-        o.insert("server".into(), self.implementation[Side::Server as usize].json());
+        o.insert(
+            "client".into(),
+            self.implementation[Side::Client as usize].json(),
+        );
+        o.insert(
+            "server".into(),
+            self.implementation[Side::Server as usize].json(),
+        );
         let result = match self.outcome {
             Some(Outcome::Rejected(_)) => "rejected",
             _ if self.accepted => "accepted",
@@ -475,7 +488,10 @@ impl Equipment {
             ("dicom.station_name", self.station_name.as_deref()),
             ("dicom.institution_name", self.institution_name.as_deref()),
             ("dicom.department_name", self.department_name.as_deref()),
-            ("dicom.device_serial_number", self.device_serial_number.as_deref()),
+            (
+                "dicom.device_serial_number",
+                self.device_serial_number.as_deref(),
+            ),
         ]
     }
 
@@ -575,7 +591,11 @@ impl Reassembly {
         out: &mut Out<'_>,
         mut done: impl FnMut(Completed, &mut Out<'_>),
     ) {
-        let i = match self.open.iter().position(|a| a.context_id == pdv.context_id) {
+        let i = match self
+            .open
+            .iter()
+            .position(|a| a.context_id == pdv.context_id)
+        {
             Some(i) => i,
             None if self.open.len() < MAX_OPEN_MESSAGES => {
                 self.open.push(Assembly {
@@ -731,8 +751,7 @@ pub(crate) fn split_version(name: &str) -> (&str, Option<&str>) {
         .char_indices()
         .filter(|&(_, c)| c == '_' || c == '-')
         .filter_map(|(i, _)| Some((name.get(..i)?, name.get(i + 1..)?)))
-        .filter(|(product, version)| !product.is_empty() && clean(version))
-        .next_back();
+        .rfind(|(product, version)| !product.is_empty() && clean(version));
     match cut {
         Some((product, version)) => (product, Some(version)),
         None => (name, None),

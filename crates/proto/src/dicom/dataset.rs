@@ -90,8 +90,19 @@ pub(crate) struct Summary<'a> {
 fn long_length_vr(vr: [u8; 2]) -> bool {
     matches!(
         &vr,
-        b"OB" | b"OD" | b"OF" | b"OL" | b"OV" | b"OW" | b"SQ" | b"SV" | b"UC" | b"UN" | b"UR"
-            | b"UT" | b"UV"
+        b"OB"
+            | b"OD"
+            | b"OF"
+            | b"OL"
+            | b"OV"
+            | b"OW"
+            | b"SQ"
+            | b"SV"
+            | b"UC"
+            | b"UN"
+            | b"UR"
+            | b"UT"
+            | b"UV"
     )
 }
 
@@ -150,8 +161,8 @@ fn skip_undefined_sequence(r: &mut Reader<'_>, enc: Encoding) -> Result<(), Stop
                 _ => return Err(Stop::Malformed),
             }
         } else if h.len == UNDEFINED {
-            // A nested sequence (or UN of undefined length, PS3.5 §6.2.2: its content is
-            // implicit VR little endian, which this walker also reads as delimited items).
+            // A nested sequence, read in the same encoding (a nested undefined-length UN in
+            // explicit VR would be misread, and the walk then stops as malformed: safe).
             depth += 1;
         } else {
             r.skip(h.len as usize).map_err(|_| Stop::Truncated)?;
@@ -194,7 +205,13 @@ pub(crate) fn walk(data: &[u8], enc: Encoding) -> Summary<'_> {
                 // A patient sequence (e.g. Other Patient IDs Sequence) carries values.
                 s.patient_elements.push(h.element);
             }
-            match skip_undefined_sequence(&mut r, enc) {
+            // PS3.5 §6.2.2: the content of an undefined-length UN is implicit VR LE.
+            let inner = if h.vr == Some(*b"UN") {
+                Encoding::ImplicitLittle
+            } else {
+                enc
+            };
+            match skip_undefined_sequence(&mut r, inner) {
                 Ok(()) => continue,
                 Err(stop) => break stop,
             }

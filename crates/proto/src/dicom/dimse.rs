@@ -60,7 +60,9 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<CommandSet<'_>, &'static str> {
         if group != 0x0000 {
             return Err("dicom_command_bad_group");
         }
-        let value = r.take(len as usize).map_err(|_| "dicom_command_truncated")?;
+        let value = r
+            .take(len as usize)
+            .map_err(|_| "dicom_command_truncated")?;
         let us = || -> Option<u16> { Reader::new(value).u16_le().ok() };
         match element {
             tag::AFFECTED_SOP_CLASS_UID => c.sop_class_uid = Some(value),

@@ -58,9 +58,9 @@ mod dataset;
 mod dimse;
 mod pdu;
 mod state;
-mod uids;
 #[cfg(test)]
 mod tests;
+mod uids;
 
 use model::{ExposureKind, Side, Timestamp};
 use serde_json::{Map, Value, json};
@@ -241,8 +241,12 @@ impl Core {
         }
         out.count("pdus");
         let ok = match t {
-            PduType::ASSOCIATE_RQ => pdu::parse_associate(body, true).map(|a| self.request(&a, out)),
-            PduType::ASSOCIATE_AC => pdu::parse_associate(body, false).map(|a| self.accept(&a, out)),
+            PduType::ASSOCIATE_RQ => {
+                pdu::parse_associate(body, true).map(|a| self.request(&a, out))
+            }
+            PduType::ASSOCIATE_AC => {
+                pdu::parse_associate(body, false).map(|a| self.accept(&a, out))
+            }
             PduType::ASSOCIATE_RJ => pdu::parse_refusal(body).map(|r| {
                 self.assoc.outcome = Some(Outcome::Rejected(r));
             }),
@@ -275,8 +279,16 @@ impl Core {
             out.anomaly("dicom_unsupported_protocol_version");
         }
         count_negotiated(n, out);
-        out.fact(Side::Client, "dicom.calling_ae_title", trim_ascii(a.calling_ae));
-        out.fact(Side::Server, "dicom.called_ae_title", trim_ascii(a.called_ae));
+        out.fact(
+            Side::Client,
+            "dicom.calling_ae_title",
+            trim_ascii(a.calling_ae),
+        );
+        out.fact(
+            Side::Server,
+            "dicom.called_ae_title",
+            trim_ascii(a.called_ae),
+        );
         implementation_facts(Side::Client, &a.user, out);
     }
 
@@ -285,8 +297,16 @@ impl Core {
         let picked_up = self.assoc.protocol_version.is_none();
         count_negotiated(self.assoc.accept(a), out);
         if picked_up {
-            out.fact(Side::Client, "dicom.calling_ae_title", trim_ascii(a.calling_ae));
-            out.fact(Side::Server, "dicom.called_ae_title", trim_ascii(a.called_ae));
+            out.fact(
+                Side::Client,
+                "dicom.calling_ae_title",
+                trim_ascii(a.calling_ae),
+            );
+            out.fact(
+                Side::Server,
+                "dicom.called_ae_title",
+                trim_ascii(a.called_ae),
+            );
         }
         implementation_facts(Side::Server, &a.user, out);
         out.fact_text(Side::Client, "dicom.role", "scu");
@@ -347,7 +367,12 @@ fn implementation_facts(side: Side, user: &UserInfo<'_>, out: &mut Out<'_>) {
         let v = wire::text::trimmed_text(v);
         out.fact_text(side, "dicom.implementation_version", &v);
         let (product, version) = split_version(&v);
-        out.software(side, product.as_bytes(), version.map(str::as_bytes), v.as_bytes());
+        out.software(
+            side,
+            product.as_bytes(),
+            version.map(str::as_bytes),
+            v.as_bytes(),
+        );
     }
 }
 
@@ -383,7 +408,10 @@ fn message(assoc: &mut Association, side: Side, m: Completed, out: &mut Out<'_>)
                 .iter()
                 .map(|&e| dataset::patient_attribute_name(e))
                 .collect();
-            let subject = format!("{} {service}", sop.as_deref().unwrap_or("unknown SOP class"));
+            let subject = format!(
+                "{} {service}",
+                sop.as_deref().unwrap_or("unknown SOP class")
+            );
             out.exposure(ExposureKind::CleartextPhi, side, &subject, fields, None);
         }
         if cmd.field == dimse::C_STORE_RQ && found.decoded {
@@ -424,10 +452,11 @@ fn message(assoc: &mut Association, side: Side, m: Completed, out: &mut Out<'_>)
         o.insert("status_class".into(), json!(dimse::status_class(v)));
     }
     o.insert("data_set".into(), json!(cmd.has_data_set));
-    if cmd.has_data_set {
-        if let Some(ts) = context.and_then(|c| c.transfer_syntax.as_deref()) {
-            o.insert("transfer_syntax".into(), json!(uids::name_or_uid(ts)));
-        }
+    if let Some(ts) = context
+        .and_then(|c| c.transfer_syntax.as_deref())
+        .filter(|_| cmd.has_data_set)
+    {
+        o.insert("transfer_syntax".into(), json!(uids::name_or_uid(ts)));
     }
     if let Some(found) = &m.found {
         o.insert("data_set_decoded".into(), json!(found.decoded));

@@ -162,7 +162,10 @@ impl<'a> Associate<'a> {
         std::iter::from_fn(move || {
             while !r.is_empty() {
                 let (t, mut body) = item(&mut r).ok()?;
-                if matches!(t, item::PRESENTATION_CONTEXT_RQ | item::PRESENTATION_CONTEXT_AC) {
+                if matches!(
+                    t,
+                    item::PRESENTATION_CONTEXT_RQ | item::PRESENTATION_CONTEXT_AC
+                ) {
                     return presentation_context(&mut body, rq).ok();
                 }
             }
