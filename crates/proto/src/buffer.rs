@@ -75,6 +75,11 @@ impl StreamBuf {
                     return result;
                 }
                 match frame(data) {
+                    Framed::Message(n) if n > limit => {
+                        // Whole but over the limit: skipped like one that arrives in pieces.
+                        result = Fed::Oversize;
+                        data = data.get(n..).unwrap_or_default();
+                    }
                     Framed::Message(n) if n > 0 && n <= data.len() => {
                         on_message(&data[..n]);
                         data = &data[n..];
@@ -105,6 +110,10 @@ impl StreamBuf {
                 break;
             }
             match frame(rest) {
+                Framed::Message(n) if n > limit => {
+                    result = Fed::Oversize;
+                    start = (start + n).min(self.held.len());
+                }
                 Framed::Message(n) if n > 0 && n <= rest.len() => {
                     on_message(&rest[..n]);
                     start += n;
@@ -166,6 +175,13 @@ mod tests {
     fn messages_split_across_deliveries_are_joined() {
         let (got, _) = run(&[b"\x02a", b"b\x01", b"c\x03xyz"], 100);
         assert_eq!(got, vec![b"\x02ab".to_vec(), b"\x01c".to_vec(), b"\x03xyz".to_vec()]);
+    }
+
+    #[test]
+    fn whole_message_over_the_limit_is_skipped_too() {
+        let (got, fed) = run(&[b"\x05abcde\x01z"], 4);
+        assert_eq!(fed[0], Fed::Oversize);
+        assert_eq!(got, vec![b"\x01z".to_vec()]);
     }
 
     #[test]

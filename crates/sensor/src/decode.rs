@@ -176,7 +176,9 @@ fn tags_and_encapsulations(
     }
     if ethertype < 0x0600 {
         // IEEE 802.3 length field: an LLC header follows (IEEE 802.2). RFC 1042 SNAP
-        // (AA AA 03 + OUI 00 00 00) carries an EtherType.
+        // (AA AA 03 + OUI 00 00 00) carries an EtherType. The length bounds the LLC data:
+        // padding to the 60-byte minimum and a captured FCS are not part of it.
+        payload = payload.get(..usize::from(ethertype)).unwrap_or(payload);
         match payload {
             [0xaa, 0xaa, 0x03, 0, 0, 0, hi, lo, rest @ ..] => {
                 ethertype = u16::from_be_bytes([*hi, *lo]);
@@ -319,6 +321,19 @@ mod tests {
             decode_link(LinkType(1), &stp).unwrap().ethertype,
             ETHERTYPE_LLC
         );
+    }
+
+    #[test]
+    fn cdp_snap_payload_ends_at_the_802_3_length() {
+        let mut f = vec![0u8; 12];
+        // 802.3 length 12: SNAP header (8) with Cisco's OUI and PID 0x2000, then 4 CDP bytes;
+        // then Ethernet padding and an FCS that are not CDP.
+        f.extend_from_slice(&[0x00, 0x0c, 0xaa, 0xaa, 0x03, 0x00, 0x00, 0x0c, 0x20, 0x00]);
+        f.extend_from_slice(&[0x02, 0xb4, 0x12, 0x34]);
+        f.extend_from_slice(&[0; 10]);
+        let link = decode_link(LinkType(1), &f).unwrap();
+        assert_eq!(link.ethertype, ETHERTYPE_CDP);
+        assert_eq!(link.payload, &[0x02, 0xb4, 0x12, 0x34]);
     }
 
     #[test]

@@ -55,11 +55,6 @@ impl Tag {
     pub fn is_opening(&self, n: u8) -> bool {
         self.context && self.number == n && self.lvt == Lvt::Opening
     }
-
-    /// True for the closing tag of context `n`.
-    pub fn is_closing(&self, n: u8) -> bool {
-        self.context && self.number == n && self.lvt == Lvt::Closing
-    }
 }
 
 /// Every read inside a datagram that runs past its end: the datagram's lengths lie.

@@ -44,9 +44,9 @@
 //! `{"protocol_type", "protocol", "address"}` in hex), `native_vlan`, `duplex` (`half`,
 //! `full`, `unknown`), `mtu`. Absent TLVs are absent keys.
 
-pub(crate) mod tlv;
 #[cfg(test)]
 mod tests;
+pub(crate) mod tlv;
 
 use model::Side;
 use serde_json::{Map, Value};

@@ -14,7 +14,7 @@ use crate::testing::{anomalies, counter, fact, facts, flow_ref, software};
 /// Hex with any whitespace in it.
 fn hex(parts: &[&str]) -> Vec<u8> {
     let s: String = parts.concat().split_whitespace().collect();
-    assert!(s.len() % 2 == 0, "odd hex fixture");
+    assert!(s.len().is_multiple_of(2), "odd hex fixture");
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
@@ -67,31 +67,31 @@ fn run(payload: &[u8]) -> Run {
 /// tcpdump/tests/3560_CDP.pcap, frame 1 (a Catalyst 3560G), the payload after the LLC/SNAP
 /// header (AA AA 03, OUI 00-00-0C, PID 0x2000).
 const C3560: &[&str] = &[
-    "02",       // version 2
-    "b4",       // TTL 180 s
-    "b0bd",     // checksum
-    "0001000a", // Device ID (0x0001), length 10
+    "02",                                                               // version 2
+    "b4",                                                               // TTL 180 s
+    "b0bd",                                                             // checksum
+    "0001000a",     // Device ID (0x0001), length 10
     "537769746368", // "Switch"
-    "000500c4", // Software Version (0x0005), length 196, three lines
+    "000500c4",     // Software Version (0x0005), length 196, three lines
     "436973636f20494f5320536f6674776172652c20433335363020536f66747761", // Cisco IOS Software, C3560 Softwa
     "7265202843333536302d414456495053455256494345534b392d4d292c205665", // re (C3560-ADVIPSERVICESK9-M), Ve
     "7273696f6e2031322e3228323529534542342c2052454c4541534520534f4654", // rsion 12.2(25)SEB4, RELEASE SOFT
     "574152452028666331290a436f707972696768742028632920313938362d3230", // WARE (fc1)\nCopyright (c) 1986-20
     "303520627920436973636f2053797374656d732c20496e632e0a436f6d70696c", // 05 by Cisco Systems, Inc.\nCompil
     "6564205475652033302d4175672d30352031373a35362062792079656e616e68", // ed Tue 30-Aug-05 17:56 by yenanh
-    "00060018", // Platform (0x0006), length 24
+    "00060018",                                 // Platform (0x0006), length 24
     "636973636f2057532d4333353630472d32345053", // "cisco WS-C3560G-24PS"
-    "00020011", // Addresses (0x0002), length 17
-    "00000001", // number of addresses: 1
-    "01",       // protocol type 1: NLPID
-    "01",       // protocol length 1
-    "cc",       // protocol: NLPID 0xcc, IP
-    "0004",     // address length 4
-    "c0a80001", // 192.168.0.1
-    "00030016", // Port ID (0x0003), length 22
-    "4769676162697445746865726e6574302f35", // "GigabitEthernet0/5"
-    "00040008", // Capabilities (0x0004), length 8
-    "00000028", // switch (0x08), IGMP (0x20)
+    "00020011",                                 // Addresses (0x0002), length 17
+    "00000001",                                 // number of addresses: 1
+    "01",                                       // protocol type 1: NLPID
+    "01",                                       // protocol length 1
+    "cc",                                       // protocol: NLPID 0xcc, IP
+    "0004",                                     // address length 4
+    "c0a80001",                                 // 192.168.0.1
+    "00030016",                                 // Port ID (0x0003), length 22
+    "4769676162697445746865726e6574302f35",     // "GigabitEthernet0/5"
+    "00040008",                                 // Capabilities (0x0004), length 8
+    "00000028",                                 // switch (0x08), IGMP (0x20)
     "00080024", // Protocol Hello (0x0008), length 36: cluster management, not kept
     "00000c011200000000ffffffff010221ff000000000000001906eab880ff0000",
     "00090007", // VTP Management Domain (0x0009), length 7: not kept
@@ -160,29 +160,29 @@ fn catalyst_frame_matches_tshark() {
 
 /// zeek/testing/btest/Traces/cdp-v1.pcap, frame 1 (a Cisco 1601 router speaking CDP v1).
 const V1: &[&str] = &[
-    "01",       // version 1
-    "b4",       // TTL 180 s
-    "dff0",     // checksum
-    "00010006", // Device ID (0x0001), length 6
-    "5231",     // "R1"
-    "00020011", // Addresses (0x0002), length 17
-    "00000001", // number of addresses: 1
-    "0101cc",   // NLPID, length 1, IP
-    "0004",     // address length 4
-    "c0a80a01", // 192.168.10.1
-    "0003000d", // Port ID (0x0003), length 13
+    "01",                                                               // version 1
+    "b4",                                                               // TTL 180 s
+    "dff0",                                                             // checksum
+    "00010006",           // Device ID (0x0001), length 6
+    "5231",               // "R1"
+    "00020011",           // Addresses (0x0002), length 17
+    "00000001",           // number of addresses: 1
+    "0101cc",             // NLPID, length 1, IP
+    "0004",               // address length 4
+    "c0a80a01",           // 192.168.10.1
+    "0003000d",           // Port ID (0x0003), length 13
     "45746865726e657430", // "Ethernet0"
-    "00040008", // Capabilities (0x0004), length 8
-    "00000001", // router
-    "000500d8", // Software Version (0x0005), length 216, four lines
+    "00040008",           // Capabilities (0x0004), length 8
+    "00000001",           // router
+    "000500d8",           // Software Version (0x0005), length 216, four lines
     "436973636f20496e7465726e6574776f726b204f7065726174696e6720537973", // Cisco Internetwork Operating Sys
     "74656d20536f667477617265200a494f532028746d29203136303020536f6674", // tem Software \nIOS (tm) 1600 Soft
     "77617265202843313630302d4e592d4c292c2056657273696f6e2031312e3228", // ware (C1600-NY-L), Version 11.2(
     "313229502c2052454c4541534520534f4654574152452028666331290a436f70", // 12)P, RELEASE SOFTWARE (fc1)\nCop
     "7972696768742028632920313938362d3139393820627920636973636f205379", // yright (c) 1986-1998 by cisco Sy
     "7374656d732c20496e632e0a436f6d70696c6564205475652030332d4d61722d", // stems, Inc.\nCompiled Tue 03-Mar-
-    "39382030363a3333206279206473636877617274", // 98 06:33 by dschwart
-    "0006000e", // Platform (0x0006), length 14
+    "39382030363a3333206279206473636877617274",                         // 98 06:33 by dschwart
+    "0006000e",             // Platform (0x0006), length 14
     "636973636f2031363031", // "cisco 1601"
 ];
 
@@ -213,12 +213,14 @@ fn version_1_router_matches_tshark() {
 /// A hand-built CDP v2 frame from a Cisco IP phone.
 fn phone() -> Vec<u8> {
     hex(&[
-        "02", "b4", "0000", // version 2, TTL 180, checksum (not verified)
-        "00010013", // Device ID, length 19
-        "534550303031313232333341414242", // "SEP00112233AABB"
-        "0003000a", // Port ID, length 10
-        "506f72742031", // "Port 1"
-        "00040008", // Capabilities, length 8
+        "02",
+        "b4",
+        "0000",                                 // version 2, TTL 180, checksum (not verified)
+        "00010013",                             // Device ID, length 19
+        "534550303031313232333341414242",       // "SEP00112233AABB"
+        "0003000a",                             // Port ID, length 10
+        "506f72742031",                         // "Port 1"
+        "00040008",                             // Capabilities, length 8
         "00000490", // host (0x10), VoIP phone (0x80), two-port MAC relay (0x400)
         "00050016", // Software Version, length 22
         "5343435034352e392d342d325352312d3253", // "SCCP45.9-4-2SR1-2S"
@@ -226,10 +228,15 @@ fn phone() -> Vec<u8> {
         "436973636f2049502050686f6e652037393435", // "Cisco IP Phone 7945"
         "0002002d", // Addresses, length 45
         "00000002", // number of addresses: 2
-        "0101cc", "0004", "0a140305", // NLPID IP: 10.20.3.5
-        "02", "08", "aaaa0300000086dd", // 802.2, length 8, SNAP EtherType 0x86dd: IPv6
-        "0010", "fe800000000000000211 22fffe33aabb", // fe80::211:22ff:fe33:aabb
-        "000e0007", // Appliance VLAN-ID (0x000e), length 7: not kept
+        "0101cc",
+        "0004",
+        "0a140305", // NLPID IP: 10.20.3.5
+        "02",
+        "08",
+        "aaaa0300000086dd", // 802.2, length 8, SNAP EtherType 0x86dd: IPv6
+        "0010",
+        "fe800000000000000211 22fffe33aabb", // fe80::211:22ff:fe33:aabb
+        "000e0007",                          // Appliance VLAN-ID (0x000e), length 7: not kept
         "010064",
         "00110008", // MTU (0x0011), length 8
         "000005dc", // 1500
@@ -247,8 +254,16 @@ fn ip_phone_frame() {
             ("client", "cdp.device_id", "SEP00112233AABB".into()),
             ("client", "cdp.port_id", "Port 1".into()),
             ("client", "cdp.platform", "Cisco IP Phone 7945".into()),
-            ("client", "cdp.software_version", "SCCP45.9-4-2SR1-2S".into()),
-            ("client", "cdp.capabilities", "host,voip_phone,two_port_mac_relay".into()),
+            (
+                "client",
+                "cdp.software_version",
+                "SCCP45.9-4-2SR1-2S".into()
+            ),
+            (
+                "client",
+                "cdp.capabilities",
+                "host,voip_phone,two_port_mac_relay".into()
+            ),
             ("client", "cdp.address", "10.20.3.5".into()),
             ("client", "cdp.address", "fe80::211:22ff:fe33:aabb".into()),
         ]
@@ -277,7 +292,7 @@ fn frame(tlvs: &[&str]) -> Vec<u8> {
 #[test]
 fn tlv_length_zero_stops_reading() {
     let r = run(&frame(&[
-        "00010006", "5231", // Device ID "R1"
+        "00010006", "5231",     // Device ID "R1"
         "00060000", // Platform, length 0: below the 4-byte header
         "00030006", "6530", // Port ID "e0": never read
     ]));
@@ -346,7 +361,7 @@ fn all_capability_bits_set() {
 fn short_fixed_size_tlvs_are_skipped() {
     let r = run(&frame(&[
         "00040006", "0000", // Capabilities with 2 of its 4 bytes
-        "000a0005", "01", // Native VLAN with 1 of its 2 bytes
+        "000a0005", "01",       // Native VLAN with 1 of its 2 bytes
         "000b0004", // Duplex with no byte
         "00010006", "5231", // Device ID "R1": still read
     ]));
@@ -390,8 +405,12 @@ fn unspecified_and_unknown_addresses_are_not_facts() {
     let r = run(&frame(&[
         "0002001b", // Addresses, length 27
         "00000002", // two addresses
-        "0101cc", "0004", "00000000", // NLPID IP 0.0.0.0
-        "010181", "0005", "4900010203", // NLPID 0x81 (CLNS), 5 bytes
+        "0101cc",
+        "0004",
+        "00000000", // NLPID IP 0.0.0.0
+        "010181",
+        "0005",
+        "4900010203", // NLPID 0x81 (CLNS), 5 bytes
     ]));
     assert_eq!(fact(&r.obs, "cdp.address"), None);
     assert_eq!(

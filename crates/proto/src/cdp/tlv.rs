@@ -62,7 +62,7 @@ impl Address<'_> {
     /// EtherType 0x86dd with 16 bytes: IPv6).
     pub fn ip(&self) -> Option<IpAddr> {
         match (self.protocol_type, self.protocol) {
-            (1, [0xcd]) => <[u8; 4]>::try_from(self.address)
+            (1, [0xcc]) => <[u8; 4]>::try_from(self.address)
                 .ok()
                 .map(|a| IpAddr::V4(Ipv4Addr::from(a))),
             (2, p) if p == SNAP_IPV6 => <[u8; 16]>::try_from(self.address)

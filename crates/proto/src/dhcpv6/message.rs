@@ -181,7 +181,7 @@ fn option<'a>(m: &mut Message<'a>, code: u16, data: &'a [u8]) -> Result<(), &'st
         opt::SERVERID => m.server_id = Some(data),
         // RFC 8415 §21.7: a list of 2-octet option codes.
         opt::ORO => {
-            if data.len() % 2 != 0 {
+            if !data.len().is_multiple_of(2) {
                 return Err("dhcpv6_bad_oro");
             }
             for pair in data.chunks_exact(2) {

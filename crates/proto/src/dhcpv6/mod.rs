@@ -121,11 +121,17 @@ fn observe(side: Side, m: &Message<'_>, out: &mut Out<'_>) {
         }
         ok
     });
-    let parsed = duid.map(message::duid).transpose().unwrap_or_else(|reason| {
-        out.anomaly(reason);
-        None
-    });
-    let vendor_class = m.vendor_class.as_ref().map(|(_, items)| items.join(&b","[..]));
+    let parsed = duid
+        .map(message::duid)
+        .transpose()
+        .unwrap_or_else(|reason| {
+            out.anomaly(reason);
+            None
+        });
+    let vendor_class = m
+        .vendor_class
+        .as_ref()
+        .map(|(_, items)| items.join(&b","[..]));
     let fqdn = m.fqdn.as_deref().filter(|_| is_client_msg(m.msg_type));
     let oro = (is_client_msg(m.msg_type) && !m.oro.is_empty()).then(|| {
         m.oro

@@ -48,7 +48,11 @@ fn corpus_solicit_names_the_client_as_tshark_does() {
     assert_eq!(
         facts(&obs),
         vec![
-            ("client", "dhcpv6.duid", "000100011c39cf88080027fe8f95".to_string()),
+            (
+                "client",
+                "dhcpv6.duid",
+                "000100011c39cf88080027fe8f95".to_string()
+            ),
             ("client", "dhcpv6.duid_type", "llt".to_string()),
             ("client", "dhcpv6.duid_mac", "08:00:27:fe:8f:95".to_string()),
             ("client", "dhcpv6.oro", "23,24".to_string()),
@@ -69,7 +73,11 @@ fn corpus_advertise_names_the_server_not_the_client() {
     assert_eq!(
         facts(&h.observations()),
         vec![
-            ("server", "dhcpv6.duid", "000100011c3825e8080027d410bb".to_string()),
+            (
+                "server",
+                "dhcpv6.duid",
+                "000100011c3825e8080027d410bb".to_string()
+            ),
             ("server", "dhcpv6.duid_type", "llt".to_string()),
             ("server", "dhcpv6.duid_mac", "08:00:27:d4:10:bb".to_string()),
         ]
@@ -107,7 +115,10 @@ fn corpus_duid_en_enterprise() {
     let mut h = Harness::<Dhcpv6>::udp(547);
     h.feed(Side::Client, &unhex(REQUEST_DUID_EN));
     let obs = h.observations();
-    assert_eq!(fact(&obs, "dhcpv6.duid"), Some("0002000075714853483134343235313438"));
+    assert_eq!(
+        fact(&obs, "dhcpv6.duid"),
+        Some("0002000075714853483134343235313438")
+    );
     assert_eq!(fact(&obs, "dhcpv6.duid_type"), Some("en"));
     assert_eq!(fact(&obs, "dhcpv6.enterprise"), Some("30065"));
     // Option 17 (vendor-specific information) from the same vendor.
@@ -143,7 +154,10 @@ fn relay_forw_is_unwrapped_but_not_a_fact_about_the_relay() {
     let repl = relay(13, &relay(13, &unhex(ADVERTISE)));
     let mut h = Harness::<Dhcpv6>::udp(547);
     h.feed(Side::Server, &repl);
-    assert_eq!(fact(&h.observations(), "dhcpv6.duid"), Some("000100011c3825e8080027d410bb"));
+    assert_eq!(
+        fact(&h.observations(), "dhcpv6.duid"),
+        Some("000100011c3825e8080027d410bb")
+    );
     assert_eq!(h.events()[0].body["relay_hops"], 2);
 }
 
@@ -173,7 +187,10 @@ fn hostile_option_length_past_the_end() {
     s[7] = 0xff;
     let mut h = Harness::<Dhcpv6>::udp(547);
     h.feed(Side::Client, &s);
-    assert_eq!(anomalies(&h.observations()), vec!["dhcpv6_option_truncated"]);
+    assert_eq!(
+        anomalies(&h.observations()),
+        vec!["dhcpv6_option_truncated"]
+    );
     assert_eq!(Dhcpv6::probe(&s, Side::Client, &ctx_udp(547)), Probe::No);
     // A relay whose Relay Message option is cut.
     let mut r = relay(12, &unhex(SOLICIT));
@@ -220,7 +237,10 @@ fn hostile_bad_duid_fqdn_and_lists() {
     h.feed(Side::Client, &oro);
     assert_eq!(h.counter("dhcpv6_items_dropped"), 2);
     let last = h.events().last().unwrap().body.clone();
-    assert_eq!(last["oro"].as_array().map(Vec::len), Some(message::MAX_LIST));
+    assert_eq!(
+        last["oro"].as_array().map(Vec::len),
+        Some(message::MAX_LIST)
+    );
 }
 
 #[test]
@@ -231,12 +251,31 @@ fn probe_by_content_with_ports_as_tie_breaker() {
     assert_eq!(Dhcpv6::probe(&s, Side::Client, &ctx_udp(9999)), Probe::Yes);
     // Without a Client Identifier, only on the DHCPv6 ports.
     let no_id = unhex("01 000001 0008 0002 0000");
-    assert_eq!(Dhcpv6::probe(&no_id, Side::Client, &ctx_udp(547)), Probe::Yes);
-    assert_eq!(Dhcpv6::probe(&no_id, Side::Client, &ctx_udp(9999)), Probe::No);
+    assert_eq!(
+        Dhcpv6::probe(&no_id, Side::Client, &ctx_udp(547)),
+        Probe::Yes
+    );
+    assert_eq!(
+        Dhcpv6::probe(&no_id, Side::Client, &ctx_udp(9999)),
+        Probe::No
+    );
     // Unknown type, reserved option code 0 (DHCPv4's zero padding), no options at all.
-    assert_eq!(Dhcpv6::probe(&unhex("0e 000001 0008 0002 0000"), Side::Client, &ctx_udp(547)), Probe::No);
-    assert_eq!(Dhcpv6::probe(&unhex("01 010600 0000 0000"), Side::Client, &ctx_udp(547)), Probe::No);
-    assert_eq!(Dhcpv6::probe(&unhex("01 000001"), Side::Client, &ctx_udp(547)), Probe::No);
+    assert_eq!(
+        Dhcpv6::probe(
+            &unhex("0e 000001 0008 0002 0000"),
+            Side::Client,
+            &ctx_udp(547)
+        ),
+        Probe::No
+    );
+    assert_eq!(
+        Dhcpv6::probe(&unhex("01 010600 0000 0000"), Side::Client, &ctx_udp(547)),
+        Probe::No
+    );
+    assert_eq!(
+        Dhcpv6::probe(&unhex("01 000001"), Side::Client, &ctx_udp(547)),
+        Probe::No
+    );
     assert_eq!(Dhcpv6::probe(b"", Side::Client, &ctx_udp(547)), Probe::No);
 }
 
@@ -248,4 +287,37 @@ fn done_after_64_datagrams() {
         assert_eq!(h.feed(Side::Client, &s), Verdict::Continue);
     }
     assert_eq!(h.feed(Side::Client, &s), Verdict::Done);
+}
+
+#[test]
+fn mutated_fixtures_never_panic() {
+    // A deterministic xorshift: flip, truncate and extend the fixtures a few thousand times.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut h = Harness::<Dhcpv6>::udp(547);
+    for base in [SOLICIT, ADVERTISE, WINDOWS_SOLICIT, REQUEST_DUID_EN] {
+        let base = unhex(base);
+        for _ in 0..1000 {
+            let mut d = base.clone();
+            for _ in 0..(next() % 4) {
+                let i = (next() as usize) % d.len();
+                d[i] = next() as u8;
+            }
+            d.truncate((next() as usize) % (d.len() + 1));
+            let side = if next() % 2 == 0 {
+                Side::Client
+            } else {
+                Side::Server
+            };
+            let _ = Dhcpv6::probe(&d, side, &ctx_udp(547));
+            h.feed(side, &d);
+            h.parser = Dhcpv6::default();
+        }
+    }
+    let _ = h.observations();
 }

@@ -13,11 +13,47 @@ pub(crate) struct Product<'a> {
 
 /// Words that are not product names even when a version-like token follows.
 const NOT_PRODUCTS: &[&[u8]] = &[
-    b"version", b"ver", b"v", b"release", b"build", b"rev", b"revision", b"esmtp", b"smtp",
-    b"lmtp", b"ftp", b"ftpd", b"pop", b"pop3", b"imap", b"imap4", b"imap4rev1", b"imap4rev2",
-    b"server", b"service", b"daemon", b"ready", b"welcome", b"to", b"at", b"on", b"is", b"the",
-    b"mail", b"host", b"hello", b"for", b"of", b"and", b"by", b"ok", b"from", b"since", b"in",
-    b"port", b"id",
+    b"version",
+    b"ver",
+    b"v",
+    b"release",
+    b"build",
+    b"rev",
+    b"revision",
+    b"esmtp",
+    b"smtp",
+    b"lmtp",
+    b"ftp",
+    b"ftpd",
+    b"pop",
+    b"pop3",
+    b"imap",
+    b"imap4",
+    b"imap4rev1",
+    b"imap4rev2",
+    b"server",
+    b"service",
+    b"daemon",
+    b"ready",
+    b"welcome",
+    b"to",
+    b"at",
+    b"on",
+    b"is",
+    b"the",
+    b"mail",
+    b"host",
+    b"hello",
+    b"for",
+    b"of",
+    b"and",
+    b"by",
+    b"ok",
+    b"from",
+    b"since",
+    b"in",
+    b"port",
+    b"id",
 ];
 
 /// Generic words that join the product name before them ("FileZilla Server 1.9.1").
@@ -25,17 +61,41 @@ const SUFFIXES: &[&[u8]] = &[b"server", b"service", b"daemon"];
 
 /// Products recognised by name alone when no version follows ("+OK Dovecot ready.").
 const KNOWN: &[&[u8]] = &[
-    b"Dovecot", b"Postfix", b"Exim", b"Sendmail", b"Courier", b"Cyrus", b"qmail", b"vsFTPd",
-    b"ProFTPD", b"Pure-FTPd", b"FileZilla", b"hMailServer", b"MDaemon", b"Zimbra", b"Serv-U",
-    b"Haraka", b"OpenSMTPD", b"Dovecot-pop3d", b"Qpopper",
+    b"Dovecot",
+    b"Postfix",
+    b"Exim",
+    b"Sendmail",
+    b"Courier",
+    b"Cyrus",
+    b"qmail",
+    b"vsFTPd",
+    b"ProFTPD",
+    b"Pure-FTPd",
+    b"FileZilla",
+    b"hMailServer",
+    b"MDaemon",
+    b"Zimbra",
+    b"Serv-U",
+    b"Haraka",
+    b"OpenSMTPD",
+    b"Dovecot-pop3d",
+    b"Qpopper",
 ];
 
 /// `token` without the brackets and punctuation greetings put around words.
 fn trim_token(token: &[u8]) -> &[u8] {
     let lead = |c: &u8| matches!(c, b'(' | b'[' | b'"' | b'\'' | b'<');
-    let trail = |c: &u8| matches!(c, b')' | b']' | b'"' | b'\'' | b',' | b';' | b'.' | b':' | b'>' | b'!');
+    let trail = |c: &u8| {
+        matches!(
+            c,
+            b')' | b']' | b'"' | b'\'' | b',' | b';' | b'.' | b':' | b'>' | b'!'
+        )
+    };
     let start = token.iter().position(|c| !lead(c)).unwrap_or(token.len());
-    let end = token.iter().rposition(|c| !trail(c)).map_or(start, |i| i + 1);
+    let end = token
+        .iter()
+        .rposition(|c| !trail(c))
+        .map_or(start, |i| i + 1);
     token.get(start..end.max(start)).unwrap_or_default()
 }
 
@@ -43,26 +103,27 @@ fn trim_token(token: &[u8]) -> &[u8] {
 fn is_name(t: &[u8]) -> bool {
     (2..=40).contains(&t.len())
         && t.first().is_some_and(u8::is_ascii_alphabetic)
-        && t.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        && t.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
         && !NOT_PRODUCTS.iter().any(|w| eq_ci(w, t))
 }
 
 /// A version: a digit first, then a dotted form (`1.3.5`, `8.9p1`, `8.15.2/8.15.2`) or a
-/// date-like number of 6–10 digits (`20100320`); never an IPv4 address.
+/// date (`20100320`); never an IPv4 address.
 fn is_version(t: &[u8]) -> bool {
-    let ok_chars = t
-        .iter()
-        .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b'+' | b'~' | b'/'));
+    let ok_chars = t.iter().all(|&c| {
+        c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b'+' | b'~' | b'/')
+    });
     if t.len() > 40 || !t.first().is_some_and(u8::is_ascii_digit) || !ok_chars {
         return false;
     }
     if t.iter().all(u8::is_ascii_digit) {
-        return (6..=10).contains(&t.len());
+        // Only a date (YYYYMMDD): other bare numbers are ids and counters.
+        return t.len() == 8 && (t.starts_with(b"19") || t.starts_with(b"20"));
     }
     let ipv4 = t.split(|&c| c == b'.').count() == 4
-        && t.split(|&c| c == b'.').all(|g| {
-            !g.is_empty() && g.len() <= 3 && g.iter().all(u8::is_ascii_digit)
-        });
+        && t.split(|&c| c == b'.')
+            .all(|g| !g.is_empty() && g.len() <= 3 && g.iter().all(u8::is_ascii_digit));
     t.contains(&b'.') && !ipv4
 }
 
@@ -100,7 +161,9 @@ pub(crate) fn product(text: &[u8]) -> Option<Product<'_>> {
             }
             continue;
         }
-        let Some(&(_, next)) = tokens.get(i + 1) else { break };
+        let Some(&(_, next)) = tokens.get(i + 1) else {
+            break;
+        };
         if !is_version(next) {
             continue;
         }
@@ -194,7 +257,9 @@ pub(crate) fn classify_220(first: &[u8]) -> Greeting {
     let (mut ftp, mut smtp, mut whole) = (false, false, false);
     let mut replies = Replies::default();
     for line in first.split_inclusive(|&c| c == b'\n') {
-        let Some(body) = line.strip_suffix(b"\n") else { break };
+        let Some(body) = line.strip_suffix(b"\n") else {
+            break;
+        };
         let body = body.strip_suffix(b"\r").unwrap_or(body);
         let Some(reply) = replies.line(body) else {
             return Greeting::Not;
@@ -203,16 +268,26 @@ pub(crate) fn classify_220(first: &[u8]) -> Greeting {
             return Greeting::Not;
         }
         for word in reply.text.split(|&c| c == b' ' || c == b'\t') {
-            if word.contains(&b'.') && word.len() > 3 && !word.ends_with(b".") {
-                continue; // a host name
-            }
-            ftp |= FTP_WORDS.iter().any(|w| contains_ci(word, w));
-            smtp |= SMTP_WORDS.iter().any(|w| contains_ci(word, w));
+            let (f, s) = says(word);
+            (ftp, smtp) = (ftp | f, smtp | s);
         }
         smtp |= contains_ci(reply.text, b"mail service");
         if reply.last {
             whole = true;
             break;
+        }
+    }
+    if !whole {
+        // A long first line still arriving: its whole words count (not the last, which may
+        // be cut: "220 ProFTP…").
+        let tail = first.rsplit(|&c| c == b'\n').next().unwrap_or_default();
+        let mut words = tail.split(|&c| c == b' ' || c == b'\t').skip(1).peekable();
+        while let Some(word) = words.next() {
+            if words.peek().is_none() {
+                break;
+            }
+            let (f, s) = says(word);
+            (ftp, smtp) = (ftp | f, smtp | s);
         }
     }
     match (ftp, smtp) {
@@ -221,4 +296,15 @@ pub(crate) fn classify_220(first: &[u8]) -> Greeting {
         _ if whole => Greeting::Unclear,
         _ => Greeting::Partial,
     }
+}
+
+/// Whether a greeting word names FTP, SMTP (a host name, with a dot inside, names neither).
+fn says(word: &[u8]) -> (bool, bool) {
+    if word.contains(&b'.') && word.len() > 3 && !word.ends_with(b".") {
+        return (false, false);
+    }
+    (
+        FTP_WORDS.iter().any(|w| contains_ci(word, w)),
+        SMTP_WORDS.iter().any(|w| contains_ci(word, w)),
+    )
 }

@@ -46,10 +46,16 @@ pub(crate) struct LineBuf {
 impl LineBuf {
     /// Appends `data` and hands each whole line to `on_line`. Returns false when `on_line`
     /// said [`Next::Stop`] (the unread rest of `data` is dropped).
-    pub(crate) fn feed(&mut self, mut data: &[u8], mut on_line: impl FnMut(Line<'_>) -> Next) -> bool {
+    pub(crate) fn feed(
+        &mut self,
+        mut data: &[u8],
+        mut on_line: impl FnMut(Line<'_>) -> Next,
+    ) -> bool {
         loop {
             if self.skip > 0 {
-                let n = usize::try_from(self.skip).unwrap_or(usize::MAX).min(data.len());
+                let n = usize::try_from(self.skip)
+                    .unwrap_or(usize::MAX)
+                    .min(data.len());
                 self.skip -= n as u64;
                 data = data.get(n..).unwrap_or_default();
             }
@@ -103,7 +109,8 @@ impl LineBuf {
         if part.len() > room {
             self.truncated = true;
         }
-        self.held.extend_from_slice(part.get(..room).unwrap_or(part));
+        self.held
+            .extend_from_slice(part.get(..room).unwrap_or(part));
     }
 
     /// Bytes held for the line being read (at most [`MAX_LINE`]).
@@ -247,7 +254,10 @@ pub(crate) fn starts_ci(hay: &[u8], prefix: &[u8]) -> bool {
 
 /// Case-insensitive substring test (short needles, short haystacks).
 pub(crate) fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && hay.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
+    !needle.is_empty()
+        && hay
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// True when `first` is a prefix of `word` or starts with it (case-insensitive): the probe
@@ -266,7 +276,10 @@ pub(crate) fn prefix_state(first: &[u8], word: &[u8]) -> Option<bool> {
 /// `verbs`, `NeedMore` while the bytes could still become one, else `No`.
 pub(crate) fn probe_verb(first: &[u8], verbs: &[&[u8]]) -> crate::parser::Probe {
     use crate::parser::Probe;
-    match first.iter().position(|&b| matches!(b, b' ' | b'\r' | b'\n')) {
+    match first
+        .iter()
+        .position(|&b| matches!(b, b' ' | b'\r' | b'\n'))
+    {
         Some(end) => {
             let verb = first.get(..end).unwrap_or_default();
             if verbs.iter().any(|v| eq_ci(v, verb)) {

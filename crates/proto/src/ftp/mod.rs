@@ -122,7 +122,9 @@ impl AppParser for Ftp {
             },
             // The client's first command decides an unclear greeting: commands SMTP has not.
             Side::Client if ctx.has_port(110) => Probe::No,
-            Side::Client => lines::probe_verb(first, &[b"USER", b"AUTH", b"FEAT", b"SYST", b"OPTS"]),
+            Side::Client => {
+                lines::probe_verb(first, &[b"USER", b"AUTH", b"FEAT", b"SYST", b"OPTS"])
+            }
         }
     }
 
@@ -153,7 +155,11 @@ impl AppParser for Ftp {
             if self.done { Next::Stop } else { next }
         });
         self.lines[i] = buf;
-        if self.done { Verdict::Done } else { Verdict::Continue }
+        if self.done {
+            Verdict::Done
+        } else {
+            Verdict::Continue
+        }
     }
 
     fn gap(&mut self, side: Side, len: u32, out: &mut Out<'_>) -> Verdict {
@@ -280,7 +286,10 @@ impl Ftp {
                     if out.events_enabled() {
                         let mut o = Map::new();
                         o.insert("command".into(), json!("AUTH"));
-                        o.insert("command_data".into(), json!(if ssl { "SSL" } else { "TLS" }));
+                        o.insert(
+                            "command_data".into(),
+                            json!(if ssl { "SSL" } else { "TLS" }),
+                        );
                         o.insert("completion_code".into(), json!([reply.code.to_string()]));
                         o.insert("reply_received".into(), json!("yes"));
                         o.insert("starttls".into(), Value::Bool(true));

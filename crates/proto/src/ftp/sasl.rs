@@ -124,7 +124,11 @@ impl Sasl {
                 });
                 self.user_present = Some(authcid > 0);
                 self.credential = true;
-                if ok && nuls == 2 { Step::Credential } else { Step::Malformed }
+                if ok && nuls == 2 {
+                    Step::Credential
+                } else {
+                    Step::Malformed
+                }
             }
             (Mech::Login, 1) => {
                 let mut len = 0usize;
@@ -134,7 +138,11 @@ impl Sasl {
             }
             (Mech::Login, 2) => {
                 self.credential = true;
-                if decode(line, |_| {}) { Step::Credential } else { Step::Malformed }
+                if decode(line, |_| {}) {
+                    Step::Credential
+                } else {
+                    Step::Malformed
+                }
             }
             (Mech::CramMd5, 1) => {
                 // RFC 2195 §2: user name, SP, 32 hex digits.
@@ -148,7 +156,11 @@ impl Sasl {
                 });
                 self.user_present = Some(user > 0);
                 self.credential = true;
-                if ok && spaced { Step::Credential } else { Step::Malformed }
+                if ok && spaced {
+                    Step::Credential
+                } else {
+                    Step::Malformed
+                }
             }
             (Mech::XOauth2 | Mech::OAuthBearer, 1) => {
                 // XOAUTH2 fields are split by ^A, the key "user"; OAUTHBEARER's GS2 header
@@ -171,7 +183,11 @@ impl Sasl {
                 });
                 self.user_present = Some(field.value_len > 0);
                 self.credential = true;
-                if ok && auth > 0 { Step::Credential } else { Step::Malformed }
+                if ok && auth > 0 {
+                    Step::Credential
+                } else {
+                    Step::Malformed
+                }
             }
             _ => Step::More,
         }
@@ -267,7 +283,10 @@ mod tests {
     fn plain_user_presence() {
         // RFC 4616 §4 example: "\0tim\0tanstaaftanstaaf".
         let mut s = Sasl::new(Mech::Plain);
-        assert_eq!(s.response(b"AHRpbQB0YW5zdGFhZnRhbnN0YWFm"), Step::Credential);
+        assert_eq!(
+            s.response(b"AHRpbQB0YW5zdGFhZnRhbnN0YWFm"),
+            Step::Credential
+        );
         assert_eq!(s.user_present, Some(true));
         // "\0\0secret": no authcid.
         let mut s = Sasl::new(Mech::Plain);
@@ -293,7 +312,8 @@ mod tests {
     fn bearer_tokens_are_credentials() {
         // arkime/tests/pcap/pop3-tag.pcap: "user=joe.speedboat^Aauth=Bearer AAAA…^A^A".
         let mut s = Sasl::new(Mech::XOauth2);
-        let r = b"dXNlcj1qb2Uuc3BlZWRib2F0AWF1dGg9QmVhcmVyIEFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUEBAQ==";
+        let r =
+            b"dXNlcj1qb2Uuc3BlZWRib2F0AWF1dGg9QmVhcmVyIEFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUEBAQ==";
         assert_eq!(s.response(r), Step::Credential);
         assert_eq!(s.user_present, Some(true));
         assert_eq!(Mech::XOauth2.field(), "token");
@@ -305,7 +325,10 @@ mod tests {
         assert_eq!(s.user_present, Some(true));
         // "n,,^Aauth=Bearer x^A^A": no authzid.
         let mut s = Sasl::new(Mech::OAuthBearer);
-        assert_eq!(s.response(b"biwsAWF1dGg9QmVhcmVyIHgBAQ=="), Step::Credential);
+        assert_eq!(
+            s.response(b"biwsAWF1dGg9QmVhcmVyIHgBAQ=="),
+            Step::Credential
+        );
         assert_eq!(s.user_present, Some(false));
     }
 

@@ -67,7 +67,34 @@ pub(crate) struct Header<'a> {
     pub version: &'a [u8],
 }
 
+/// A code of HL7 table 0076 / 0003 (`ORU`, `R01`, `Z99`): three upper-case letters or
+/// digits.
+fn is_code(c: &[u8]) -> bool {
+    c.len() == 3
+        && c.iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
 impl Header<'_> {
+    /// MSH-9 holds a message code (and, when present, a trigger event code and a structure
+    /// id of table 0354 such as `ORU_R01`), and MSH-12 looks like a version (`2.5.1`).
+    fn is_well_formed(&self) -> bool {
+        let structure_ok = self.message_structure.len() <= 10
+            && self
+                .message_structure
+                .iter()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_');
+        let version_ok = self.version.len() <= 16
+            && self
+                .version
+                .iter()
+                .all(|b| b.is_ascii_digit() || *b == b'.');
+        is_code(self.message_code)
+            && (self.trigger_event.is_empty() || is_code(self.trigger_event))
+            && structure_ok
+            && version_ok
+    }
+
     /// `code^trigger` (`ORU^R01`), or the code alone; `None` when MSH-9 is empty.
     pub fn message_type(&self) -> Option<String> {
         if self.message_code.is_empty() {
@@ -132,8 +159,11 @@ impl FieldName {
 /// What one message says, bounded.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Message<'a> {
-    /// The MSH segment, when the message has one.
+    /// The MSH segment, when the message has a well-formed one.
     pub header: Option<Header<'a>>,
+    /// The first MSH segment was not well formed (its message type is not a code): none of
+    /// its fields are kept, since they may be anything (a spliced or corrupted stream).
+    pub bad_header: bool,
     /// MSA-1 acknowledgment code (ch. 2.15.8), when one of AA, AE, AR, CA, CE, CR.
     pub ack_code: Option<&'a [u8]>,
     /// MSA-1 held something else.
@@ -260,7 +290,14 @@ pub(crate) fn parse(payload: &[u8]) -> Message<'_> {
             m.segments.push(id);
         }
         match &id {
-            b"MSH" if m.header.is_none() => m.header = Some(header(seg, &s)),
+            b"MSH" if m.header.is_none() && !m.bad_header => {
+                let h = header(seg, &s);
+                if h.is_well_formed() {
+                    m.header = Some(h);
+                } else {
+                    m.bad_header = true;
+                }
+            }
             b"MSA" if m.ack_code.is_none() && !m.bad_ack_code => {
                 // ch. 2.15.8.1 MSA-1
                 let code = coded(nth(seg, s.field, 1), &s, 0);

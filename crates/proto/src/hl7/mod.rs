@@ -20,6 +20,8 @@
 //! MSH-10 (message control id) only as present or not.
 //!
 //! # Facts
+//! Taken only from a well-formed MSH (MSH-9 a message code, MSH-12 a version): a malformed
+//! one (`hl7_malformed_msh`) may hold anything, so none of its fields is kept.
 //! - `hl7.sending_application`: MSH-3 (HD), about the sender — its main identity evidence
 //!   (an interface engine, a monitor gateway, a lab system).
 //! - `hl7.sending_facility`: MSH-4 (HD), about the sender.
@@ -52,6 +54,14 @@
 //! - `direction`: `to_server` or `to_client`.
 //!
 //! Keys with no value are left out.
+//!
+//! # Anomalies and counters
+//! Anomalies: `hl7_missing_msh`, `hl7_malformed_msh`, `hl7_bad_segment_id`,
+//! `hl7_unknown_ack_code`, `hl7_missing_end_block`, `hl7_start_block_in_data`,
+//! `hl7_data_outside_message`, `hl7_truncated_message`. Counters: `messages`,
+//! `hl7_control_id_present`, `hl7_message_oversize`, `hl7_lf_segment_terminator`,
+//! `hl7_segment_names_dropped`, `hl7_patient_fields_dropped`, `hl7_device_ids_dropped`,
+//! `hl7_fields_over_limit`.
 
 mod message;
 mod mllp;
@@ -273,7 +283,9 @@ fn report(side: Side, framed: &[u8], out: &mut Out<'_>) {
 
 /// Anomalies and limit counters of one parsed message.
 fn counters(m: &Message<'_>, out: &mut Out<'_>) {
-    if m.header.is_none() {
+    if m.bad_header {
+        out.anomaly("hl7_malformed_msh");
+    } else if m.header.is_none() {
         out.anomaly("hl7_missing_msh");
     }
     if m.bad_segments > 0 {

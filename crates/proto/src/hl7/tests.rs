@@ -869,3 +869,121 @@ fn framer_pure_cases() {
     assert_eq!(mllp::payload(b"\x0bMSH\r"), (&b"MSH\r"[..], false));
     assert_eq!(mllp::payload(b"MSH\r\x1c"), (&b"MSH\r"[..], true));
 }
+
+/// A loopback capture made for this parser: python-hl7 0.4.5's `mllp_send` sending an
+/// ORU^R01 to its own asyncio MLLP server (`hl7.mllp.start_hl7_server`), which answered with
+/// `Message.create_ack()`; payloads from `tshark -T fields -e tcp.payload`. tshark's HL7
+/// dissector (`-d tcp.port==6000,hl7`) reads ORU/R01 then ACK/R01 with MSH-3 MONITOR_GW then
+/// HIS, as below. The ACK's MSH-10 is the library's generated control id.
+const PYHL7_ORU: &[u8] = b"\x0bMSH|^~\\&|MONITOR_GW|ICU|HIS|HOSP|20240101120000||ORU^R01^ORU_R01|CTRL000042|P|2.5.1\rPID|1||MRN0001234^^^HOSP^MR||DOE^JANE||19800101|F\rOBX|1|NM|8867-4^Heart rate^LN||72|/min|||||F|||||||MON-0042^ACME\x1c\r";
+const PYHL7_ACK: &[u8] = b"\x0bMSH|^~\\&|HIS|HOSP|MONITOR_GW|ICU|20261202150026||ACK^R01^ACK|6336150026563353GI7N|P|2.5.1\rMSA|AA|CTRL000042\r\x1c\r";
+
+#[test]
+fn python_hl7_loopback_capture() {
+    let (name, obs, c) = run_session(
+        ctx_tcp(6000),
+        &[(Side::Client, PYHL7_ORU), (Side::Server, PYHL7_ACK)],
+    );
+    assert_eq!(name, Some("hl7"));
+    let f = facts(&obs);
+    for want in [
+        ("client", "hl7.sending_application", "MONITOR_GW"),
+        ("client", "hl7.equipment_id", "MON-0042^ACME"),
+        ("server", "hl7.sending_application", "HIS"),
+        ("server", "hl7.message_type", "ACK^R01"),
+    ] {
+        assert!(
+            f.contains(&(want.0, want.1, want.2.into())),
+            "missing {want:?} in {f:?}"
+        );
+    }
+    assert_eq!(
+        exposures(&obs)[0].fields,
+        ["PID-3", "PID-5", "PID-7", "PID-8", "OBX-5"]
+    );
+    assert_eq!(counter(&c, "hl7", "messages"), 2);
+    assert!(anomalies(&obs).is_empty());
+    assert_no_patient_values(&obs, &[]);
+    assert!(!format!("{obs:?}").contains("GI7N"), "control id not kept");
+}
+
+#[test]
+fn hostile_mutated_messages_in_random_pieces_do_not_panic() {
+    // A fixed xorshift: mutates the ORU and the ACK byte by byte (framing bytes included)
+    // and delivers them in random pieces with gaps, through the fuzz entry point too.
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let alphabet = [
+        START_BLOCK,
+        END_BLOCK,
+        CR,
+        b'\n',
+        b'|',
+        b'^',
+        b'~',
+        b'M',
+        b'S',
+        b'H',
+        0,
+    ];
+    for _ in 0..2000 {
+        let mut sides = [oru(), ack()];
+        for m in &mut sides {
+            for _ in 0..(next() % 8) {
+                let i = (next() as usize) % m.len();
+                m[i] = alphabet[(next() as usize) % alphabet.len()];
+            }
+            m.truncate(m.len() - (next() as usize) % 16);
+        }
+        // Each side's bytes in order (as TCP delivers them), the two sides interleaved.
+        let mut h = Harness::<Hl7>::tcp(6661);
+        let mut rest = [&sides[0][..], &sides[1][..]];
+        while rest.iter().any(|r| !r.is_empty()) {
+            let i = (next() % 2) as usize;
+            let side = [Side::Client, Side::Server][i];
+            let n = (1 + (next() as usize) % 64).min(rest[i].len());
+            let (a, b) = rest[i].split_at(n);
+            h.feed(side, a);
+            if next() % 50 == 0 {
+                h.gap(side, 10);
+            }
+            rest[i] = b;
+        }
+        h.end();
+        let obs = h.observations();
+        let all = format!("{obs:?}{:?}", h.events());
+        assert!(
+            !all.contains("MRN0001234") && !all.contains("DOE^JANE"),
+            "{:?}\n{all}",
+            sides
+                .iter()
+                .map(|m| String::from_utf8_lossy(m))
+                .collect::<Vec<_>>()
+        );
+        crate::fuzzing::run("hl7", &sides.concat());
+    }
+}
+
+#[test]
+fn hostile_malformed_msh_keeps_none_of_its_fields() {
+    // An MSH whose later fields are another segment's (a corrupted or spliced stream): MSH-9
+    // is not a message code, so MSH-3..6 may be anything and none is kept.
+    let msg = block(&[
+        b"MSH|^~\\&|MONITOR_001234^^^HOSP^MR||DOE^JANE||19800101|F\r".to_vec(),
+        seg(&["PV1", "1", "I"]),
+    ]);
+    let mut h = Harness::<Hl7>::tcp(6661);
+    h.feed(Side::Client, &msg);
+    let obs = h.observations();
+    assert!(facts(&obs).is_empty(), "{:?}", facts(&obs));
+    assert_eq!(anomalies(&obs), ["hl7_malformed_msh"]);
+    assert_eq!(exposures(&obs)[0].fields, ["PV1-2"]);
+    let ev = h.events();
+    assert!(ev[0].body.get("sending_application").is_none());
+    assert_no_patient_values(&obs, &ev);
+}

@@ -26,7 +26,9 @@ pub(crate) const MAX_TAG: usize = 32;
 /// Splits a command line into tag, command name and the rest.
 pub(crate) fn command(line: &[u8]) -> Option<Command<'_>> {
     let mut parts = line.splitn(3, |&b| b == b' ');
-    let tag = parts.next().filter(|t| !t.is_empty() && t.len() <= MAX_TAG)?;
+    let tag = parts
+        .next()
+        .filter(|t| !t.is_empty() && t.len() <= MAX_TAG)?;
     let name = parts.next().filter(|n| !n.is_empty())?;
     Some(Command {
         tag,
@@ -45,9 +47,9 @@ pub(crate) fn trailing_literal(line: &[u8]) -> Option<u64> {
     if digits.is_empty() || digits.len() > 10 || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    digits
-        .iter()
-        .try_fold(0u64, |n, &d| n.checked_mul(10)?.checked_add(u64::from(d - b'0')))
+    digits.iter().try_fold(0u64, |n, &d| {
+        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })
 }
 
 /// Reads the `astring` at the front of `b`: how it was written and what follows it. A
@@ -61,7 +63,9 @@ pub(crate) fn astring(b: &[u8]) -> Option<(Arg, &[u8])> {
             for (i, &c) in b.iter().enumerate().skip(1) {
                 match (escaped, c) {
                     (false, b'\\') => escaped = true,
-                    (false, b'"') => return Some((Arg::Quoted(len), b.get(i + 1..).unwrap_or_default())),
+                    (false, b'"') => {
+                        return Some((Arg::Quoted(len), b.get(i + 1..).unwrap_or_default()));
+                    }
                     _ => {
                         escaped = false;
                         len += 1;

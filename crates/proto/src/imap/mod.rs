@@ -161,7 +161,11 @@ impl AppParser for Imap {
             if self.done { Next::Stop } else { next }
         });
         self.lines[i] = buf;
-        if self.done { Verdict::Done } else { Verdict::Continue }
+        if self.done {
+            Verdict::Done
+        } else {
+            Verdict::Continue
+        }
     }
 
     fn gap(&mut self, side: Side, len: u32, out: &mut Out<'_>) -> Verdict {
@@ -229,6 +233,11 @@ impl Imap {
                 Some((pass, _)) => {
                     self.login_exposure(user.non_empty(), out);
                     self.after_arg(pass)
+                }
+                // The line was cut inside the user name: the password is in the cut tail.
+                None if line.truncated => {
+                    self.login_exposure(user.non_empty(), out);
+                    Next::Line
                 }
                 None => {
                     out.anomaly("imap_login_without_password");
@@ -335,7 +344,10 @@ impl Imap {
         let Some(w) = self.waiting else {
             return skip;
         };
-        let Some(after) = text.strip_prefix(w.tag()).and_then(|r| r.strip_prefix(b" ")) else {
+        let Some(after) = text
+            .strip_prefix(w.tag())
+            .and_then(|r| r.strip_prefix(b" "))
+        else {
             return skip;
         };
         // RFC 9051 §7.1: tagged OK / NO / BAD.

@@ -55,9 +55,9 @@
 //! `hardware_revision`, `firmware_revision`, `software_revision`, `serial_number`,
 //! `manufacturer`, `model_name`, `asset_id`}, `mud_url`. Absent TLVs are absent keys.
 
-pub(crate) mod tlv;
 #[cfg(test)]
 mod tests;
+pub(crate) mod tlv;
 
 use model::Side;
 use serde_json::{Map, Value};
@@ -132,9 +132,9 @@ pub fn observe(payload: &[u8], out: &mut Out<'_>) {
     if let Some((_, class)) = med.capabilities.filter(|&(_, c)| (1..=4).contains(&c)) {
         out.fact_text(side, "lldp.med_device_class", tlv::med_class_name(class));
     }
-    for (key, value) in med_strings(&du) {
+    for (key, _, value) in med_strings(&du) {
         if let Some(v) = value {
-            out.fact(side, key.0, v);
+            out.fact(side, key, v);
         }
     }
     if let Some(url) = du.mud_url {
@@ -146,26 +146,32 @@ pub fn observe(payload: &[u8], out: &mut Out<'_>) {
     }
 }
 
+/// An LLDP-MED inventory string: fact key, event field, value.
+type MedString<'a> = (&'static str, &'static str, Option<&'a [u8]>);
+
 /// The LLDP-MED inventory strings with their fact key and event field.
-fn med_strings<'a>(du: &Lldpdu<'a>) -> [((&'static str, &'static str), Option<&'a [u8]>); 7] {
+fn med_strings<'a>(du: &Lldpdu<'a>) -> [MedString<'a>; 7] {
     let m = du.med;
     [
         (
-            ("lldp.med_hardware_revision", "hardware_revision"),
+            "lldp.med_hardware_revision",
+            "hardware_revision",
             m.hardware_revision,
         ),
         (
-            ("lldp.med_firmware_revision", "firmware_revision"),
+            "lldp.med_firmware_revision",
+            "firmware_revision",
             m.firmware_revision,
         ),
         (
-            ("lldp.med_software_revision", "software_revision"),
+            "lldp.med_software_revision",
+            "software_revision",
             m.software_revision,
         ),
-        (("lldp.med_serial_number", "serial_number"), m.serial_number),
-        (("lldp.med_manufacturer", "manufacturer"), m.manufacturer),
-        (("lldp.med_model_name", "model_name"), m.model_name),
-        (("lldp.med_asset_id", "asset_id"), m.asset_id),
+        ("lldp.med_serial_number", "serial_number", m.serial_number),
+        ("lldp.med_manufacturer", "manufacturer", m.manufacturer),
+        ("lldp.med_model_name", "model_name", m.model_name),
+        ("lldp.med_asset_id", "asset_id", m.asset_id),
     ]
 }
 
@@ -246,7 +252,7 @@ fn event(du: &Lldpdu<'_>) -> Map<String, Value> {
             );
             m.insert("device_class".into(), tlv::med_class_name(class).into());
         }
-        for ((_, field), value) in med_strings(du) {
+        for (_, field, value) in med_strings(du) {
             if let Some(v) = value {
                 m.insert(field.into(), text_value(v));
             }

@@ -14,7 +14,7 @@ use crate::testing::{anomalies, counter, fact, facts, flow_ref, software};
 /// Hex with any whitespace in it.
 fn hex(parts: &[&str]) -> Vec<u8> {
     let s: String = parts.concat().split_whitespace().collect();
-    assert!(s.len() % 2 == 0, "odd hex fixture");
+    assert!(s.len().is_multiple_of(2), "odd hex fixture");
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
@@ -67,50 +67,50 @@ fn run(payload: &[u8]) -> Run {
 /// arkime/tests/pcap/wireshark-lldp.pcap, frame 2 (an Extreme Networks Summit300-48), the
 /// payload after EtherType 0x88cc.
 const SUMMIT: &[&str] = &[
-    "0207",           // §8.5.2 Chassis ID: type 1, length 7
-    "04",             // §8.5.2.2 subtype 4: MAC address
-    "000130f9ada0",   // 00:01:30:f9:ad:a0
-    "0404",           // §8.5.3 Port ID: type 2, length 4
-    "05",             // §8.5.3.2 subtype 5: interface name
-    "312f31",         // "1/1"
-    "0602",           // §8.5.4 TTL: type 3, length 2
-    "0078",           // 120 s
-    "0817",           // §8.5.5 Port Description: type 4, length 23
+    "0207",                                           // §8.5.2 Chassis ID: type 1, length 7
+    "04",                                             // §8.5.2.2 subtype 4: MAC address
+    "000130f9ada0",                                   // 00:01:30:f9:ad:a0
+    "0404",                                           // §8.5.3 Port ID: type 2, length 4
+    "05",                                             // §8.5.3.2 subtype 5: interface name
+    "312f31",                                         // "1/1"
+    "0602",                                           // §8.5.4 TTL: type 3, length 2
+    "0078",                                           // 120 s
+    "0817",                                           // §8.5.5 Port Description: type 4, length 23
     "53756d6d69743330302d34382d506f7274203130303100", // "Summit300-48-Port 1001\0"
-    "0a0d",           // §8.5.6 System Name: type 5, length 13
-    "53756d6d69743330302d343800", // "Summit300-48\0"
-    "0c4c",           // §8.5.7 System Description: type 6, length 76
+    "0a0d",                                           // §8.5.6 System Name: type 5, length 13
+    "53756d6d69743330302d343800",                     // "Summit300-48\0"
+    "0c4c", // §8.5.7 System Description: type 6, length 76
     "53756d6d69743330302d3438202d2056657273696f6e20372e34652e31202842", // Summit300-48 - Version 7.4e.1 (B
     "75696c642035292062792052656c656173655f4d61737465722030352f32372f", // uild 5) by Release_Master 05/27/
-    "30352030343a35333a313100", // 05 04:53:11\0
-    "0e04",           // §8.5.8 System Capabilities: type 7, length 4
-    "0014",           // capabilities: bridge (bit 3), router (bit 5)
-    "0014",           // enabled: the same
-    "100e",           // §8.5.9 Management Address: type 8, length 14
-    "07",             // §8.5.9.2 address string length 7
-    "06",             // §8.5.9.3 subtype 6: IEEE 802
-    "000130f9ada0",   // 00:01:30:f9:ad:a0
-    "02",             // §8.5.9.5 interface subtype 2: ifIndex
-    "000003e9",       // §8.5.9.6 interface number 1001
-    "00",             // §8.5.9.7 OID string length 0
-    "fe07",           // §8.6 Organizationally Specific: type 127, length 7
-    "00120f02070100", // IEEE 802.3 (00-12-0F) subtype 2: Power via MDI
-    "fe09",           // §8.6: length 9
+    "30352030343a35333a313100",                                         // 05 04:53:11\0
+    "0e04",               // §8.5.8 System Capabilities: type 7, length 4
+    "0014",               // capabilities: bridge (bit 3), router (bit 5)
+    "0014",               // enabled: the same
+    "100e",               // §8.5.9 Management Address: type 8, length 14
+    "07",                 // §8.5.9.2 address string length 7
+    "06",                 // §8.5.9.3 subtype 6: IEEE 802
+    "000130f9ada0",       // 00:01:30:f9:ad:a0
+    "02",                 // §8.5.9.5 interface subtype 2: ifIndex
+    "000003e9",           // §8.5.9.6 interface number 1001
+    "00",                 // §8.5.9.7 OID string length 0
+    "fe07",               // §8.6 Organizationally Specific: type 127, length 7
+    "00120f02070100",     // IEEE 802.3 (00-12-0F) subtype 2: Power via MDI
+    "fe09",               // §8.6: length 9
     "00120f01036c000010", // IEEE 802.3 subtype 1: MAC/PHY configuration/status
-    "fe09",           // §8.6: length 9
+    "fe09",               // §8.6: length 9
     "00120f030100000000", // IEEE 802.3 subtype 3: link aggregation
-    "fe06",           // §8.6: length 6
-    "00120f0405f2",   // IEEE 802.3 subtype 4: maximum frame size 1522
-    "fe06",           // §8.6: length 6
-    "0080c201",       // IEEE 802.1 (00-80-C2) subtype 1: Port VLAN ID (802.1Q §D.2.1)
-    "01e8",           // PVID 488
-    "fe07",           // §8.6: length 7
-    "0080c202010000", // IEEE 802.1 subtype 2: port and protocol VLAN ID
-    "fe17",           // §8.6: length 23
+    "fe06",               // §8.6: length 6
+    "00120f0405f2",       // IEEE 802.3 subtype 4: maximum frame size 1522
+    "fe06",               // §8.6: length 6
+    "0080c201",           // IEEE 802.1 (00-80-C2) subtype 1: Port VLAN ID (802.1Q §D.2.1)
+    "01e8",               // PVID 488
+    "fe07",               // §8.6: length 7
+    "0080c202010000",     // IEEE 802.1 subtype 2: port and protocol VLAN ID
+    "fe17",               // §8.6: length 23
     "0080c20301e81076322d303438382d30332d3035303500", // IEEE 802.1 subtype 3: VLAN name
-    "fe05",           // §8.6: length 5
-    "0080c20400",     // IEEE 802.1 subtype 4: protocol identity
-    "0000",           // §8.5.1 End Of LLDPDU
+    "fe05",               // §8.6: length 5
+    "0080c20400",         // IEEE 802.1 subtype 4: protocol identity
+    "0000",               // §8.5.1 End Of LLDPDU
 ];
 
 #[test]
@@ -130,12 +130,24 @@ fn summit_frame_matches_tshark() {
         vec![
             ("client", "lldp.chassis_id", "00:01:30:f9:ad:a0".into()),
             ("client", "lldp.port_id", "1/1".into()),
-            ("client", "lldp.port_description", "Summit300-48-Port 1001".into()),
+            (
+                "client",
+                "lldp.port_description",
+                "Summit300-48-Port 1001".into()
+            ),
             ("client", "lldp.system_name", "Summit300-48".into()),
             ("client", "lldp.system_description", desc.into()),
             ("client", "lldp.capabilities", "bridge,router".into()),
-            ("client", "lldp.capabilities_enabled", "bridge,router".into()),
-            ("client", "lldp.management_address", "00:01:30:f9:ad:a0".into()),
+            (
+                "client",
+                "lldp.capabilities_enabled",
+                "bridge,router".into()
+            ),
+            (
+                "client",
+                "lldp.management_address",
+                "00:01:30:f9:ad:a0".into()
+            ),
             ("client", "lldp.vlan_id", "488".into()),
         ]
     );
@@ -150,7 +162,10 @@ fn summit_frame_matches_tshark() {
         e["chassis_id"],
         json!({"subtype": "mac_address", "id": "00:01:30:f9:ad:a0"})
     );
-    assert_eq!(e["port_id"], json!({"subtype": "interface_name", "id": "1/1"}));
+    assert_eq!(
+        e["port_id"],
+        json!({"subtype": "interface_name", "id": "1/1"})
+    );
     assert_eq!(e["ttl"], 120);
     assert_eq!(e["capabilities"], json!(["bridge", "router"]));
     assert_eq!(e["enabled_capabilities"], json!(["bridge", "router"]));
@@ -165,47 +180,47 @@ fn summit_frame_matches_tshark() {
 
 /// arkime/tests/pcap/wireshark-lldp.pcap, frame 3 (an HP ProCurve 2600-8-PWR with LLDP-MED).
 const PROCURVE: &[&str] = &[
-    "0207",           // §8.5.2 Chassis ID: type 1, length 7
-    "04",             // subtype 4: MAC address
-    "00132157ca40",   // 00:13:21:57:ca:40
-    "0402",           // §8.5.3 Port ID: type 2, length 2
-    "07",             // subtype 7: locally assigned
-    "31",             // "1"
-    "0602",           // §8.5.4 TTL: type 3, length 2
-    "0078",           // 120 s
-    "0801",           // §8.5.5 Port Description: type 4, length 1
-    "31",             // "1"
-    "0a1a",           // §8.5.6 System Name: type 5, length 26
+    "0207",                                                 // §8.5.2 Chassis ID: type 1, length 7
+    "04",                                                   // subtype 4: MAC address
+    "00132157ca40",                                         // 00:13:21:57:ca:40
+    "0402",                                                 // §8.5.3 Port ID: type 2, length 2
+    "07",                                                   // subtype 7: locally assigned
+    "31",                                                   // "1"
+    "0602",                                                 // §8.5.4 TTL: type 3, length 2
+    "0078",                                                 // 120 s
+    "0801", // §8.5.5 Port Description: type 4, length 1
+    "31",   // "1"
+    "0a1a", // §8.5.6 System Name: type 5, length 26
     "50726f43757276652053776974636820323630302d382d505752", // ProCurve Switch 2600-8-PWR
-    "0c5f",           // §8.5.7 System Description: type 6, length 95
+    "0c5f", // §8.5.7 System Description: type 6, length 95
     "50726f4375727665204a38373632412053776974636820323630302d382d5057", // ProCurve J8762A Switch 2600-8-PW
     "522c207265766973696f6e20482e30382e38392c20524f4d20482e30382e3558", // R, revision H.08.89, ROM H.08.5X
     "20282f73772f636f64652f6275696c642f666973682874735f30385f352929", //  (/sw/code/build/fish(ts_08_5))
-    "0e04",           // §8.5.8 System Capabilities: type 7, length 4
-    "0014",           // capabilities: bridge, router
-    "0004",           // enabled: bridge
-    "100c",           // §8.5.9 Management Address: type 8, length 12
-    "05",             // address string length 5
-    "01",             // subtype 1: IPv4
-    "0fff7a94",       // 15.255.122.148
-    "02",             // interface subtype 2: ifIndex
-    "00000000",       // interface number 0
-    "00",             // OID string length 0
-    "fe09",           // §8.6: length 9
+    "0e04",               // §8.5.8 System Capabilities: type 7, length 4
+    "0014",               // capabilities: bridge, router
+    "0004",               // enabled: bridge
+    "100c",               // §8.5.9 Management Address: type 8, length 12
+    "05",                 // address string length 5
+    "01",                 // subtype 1: IPv4
+    "0fff7a94",           // 15.255.122.148
+    "02",                 // interface subtype 2: ifIndex
+    "00000000",           // interface number 0
+    "00",                 // OID string length 0
+    "fe09",               // §8.6: length 9
     "00120f01036c000010", // IEEE 802.3 subtype 1: MAC/PHY configuration/status
-    "fe07",           // §8.6: length 7
-    "0012bb01",       // TIA (00-12-BB) subtype 1: LLDP-MED capabilities (TIA-1057 §10.2.2)
-    "000f",           // capabilities, network policy, location, extended power (PSE)
-    "04",             // device type 4: network connectivity
-    "fe08",           // §8.6: length 8
-    "0012bb02014065ae", // TIA subtype 2: network policy (not kept)
-    "fe2e",           // §8.6: length 46
-    "0012bb0302",     // TIA subtype 3: location identification, civic address (not kept)
+    "fe07",               // §8.6: length 7
+    "0012bb01",           // TIA (00-12-BB) subtype 1: LLDP-MED capabilities (TIA-1057 §10.2.2)
+    "000f",               // capabilities, network policy, location, extended power (PSE)
+    "04",                 // device type 4: network connectivity
+    "fe08",               // §8.6: length 8
+    "0012bb02014065ae",   // TIA subtype 2: network policy (not kept)
+    "fe2e",               // §8.6: length 46
+    "0012bb0302",         // TIA subtype 3: location identification, civic address (not kept)
     "28025553010243410309526f736576696c6c650609466f6f7468696c6c7313", // "US", "CA", "Roseville", …
     "04383030301a0352334c", // "8000", "R3L"
-    "fe07",           // §8.6: length 7
-    "0012bb04030041", // TIA subtype 4: extended power via MDI (not kept)
-    "0000",           // §8.5.1 End Of LLDPDU
+    "fe07",               // §8.6: length 7
+    "0012bb04030041",     // TIA subtype 4: extended power via MDI (not kept)
+    "0000",               // §8.5.1 End Of LLDPDU
 ];
 
 #[test]
@@ -218,7 +233,10 @@ fn procurve_frame_with_med_matches_tshark() {
     assert_eq!(fact(&r.obs, "lldp.chassis_id"), Some("00:13:21:57:ca:40"));
     assert_eq!(fact(&r.obs, "lldp.port_id"), Some("1"));
     assert_eq!(fact(&r.obs, "lldp.port_description"), Some("1"));
-    assert_eq!(fact(&r.obs, "lldp.system_name"), Some("ProCurve Switch 2600-8-PWR"));
+    assert_eq!(
+        fact(&r.obs, "lldp.system_name"),
+        Some("ProCurve Switch 2600-8-PWR")
+    );
     assert_eq!(fact(&r.obs, "lldp.capabilities"), Some("bridge,router"));
     assert_eq!(fact(&r.obs, "lldp.capabilities_enabled"), Some("bridge"));
     assert_eq!(
@@ -246,37 +264,40 @@ fn procurve_frame_with_med_matches_tshark() {
     );
     // The civic location is not an identity: it is not kept anywhere.
     let all = format!("{:?}{:?}", r.obs, r.events);
-    assert!(!all.contains("Roseville") && !all.contains("Foothills"), "{all}");
+    assert!(
+        !all.contains("Roseville") && !all.contains("Foothills"),
+        "{all}"
+    );
 }
 
 /// zeek/testing/btest/Traces/lldp.pcap, frame 1 (an SMC GS8P smart switch).
 const SMC: &[&str] = &[
-    "0207",           // §8.5.2 Chassis ID: type 1, length 7
-    "04",             // subtype 4: MAC address
-    "00222d81db10",   // 00:22:2d:81:db:10
-    "0402",           // §8.5.3 Port ID: type 2, length 2
-    "07",             // subtype 7: locally assigned
-    "31",             // "1"
-    "0602",           // §8.5.4 TTL: type 3, length 2
-    "0078",           // 120 s
-    "0807",           // §8.5.5 Port Description: type 4, length 7
-    "506f7274202331", // "Port #1"
-    "0a0d",           // §8.5.6 System Name: type 5, length 13
+    "0207",                       // §8.5.2 Chassis ID: type 1, length 7
+    "04",                         // subtype 4: MAC address
+    "00222d81db10",               // 00:22:2d:81:db:10
+    "0402",                       // §8.5.3 Port ID: type 2, length 2
+    "07",                         // subtype 7: locally assigned
+    "31",                         // "1"
+    "0602",                       // §8.5.4 TTL: type 3, length 2
+    "0078",                       // 120 s
+    "0807",                       // §8.5.5 Port Description: type 4, length 7
+    "506f7274202331",             // "Port #1"
+    "0a0d",                       // §8.5.6 System Name: type 5, length 13
     "534d43475338502d536d617274", // "SMCGS8P-Smart"
-    "0c23",           // §8.5.7 System Description: type 6, length 35
+    "0c23",                       // §8.5.7 System Description: type 6, length 35
     "534d43475338502d536d617274202d20534d43475338502d536d617274207633", // SMCGS8P-Smart - SMCGS8P-Smart v3
-    "2e3230",         // ".20"
-    "0e04",           // §8.5.8 System Capabilities: type 7, length 4
-    "0004",           // capabilities: bridge
-    "0004",           // enabled: bridge
-    "100c",           // §8.5.9 Management Address: type 8, length 12
-    "05",             // address string length 5
-    "01",             // subtype 1: IPv4
-    "c0a8020a",       // 192.168.2.10
-    "02",             // interface subtype 2: ifIndex
-    "00000001",       // interface number 1
-    "00",             // OID string length 0
-    "0000",           // §8.5.1 End Of LLDPDU
+    "2e3230",                                                           // ".20"
+    "0e04",     // §8.5.8 System Capabilities: type 7, length 4
+    "0004",     // capabilities: bridge
+    "0004",     // enabled: bridge
+    "100c",     // §8.5.9 Management Address: type 8, length 12
+    "05",       // address string length 5
+    "01",       // subtype 1: IPv4
+    "c0a8020a", // 192.168.2.10
+    "02",       // interface subtype 2: ifIndex
+    "00000001", // interface number 1
+    "00",       // OID string length 0
+    "0000",     // §8.5.1 End Of LLDPDU
 ];
 
 #[test]
@@ -292,7 +313,10 @@ fn smc_frame_matches_tshark() {
     assert_eq!(fact(&r.obs, "lldp.port_description"), Some("Port #1"));
     assert_eq!(fact(&r.obs, "lldp.system_name"), Some("SMCGS8P-Smart"));
     assert_eq!(fact(&r.obs, "lldp.capabilities"), Some("bridge"));
-    assert_eq!(fact(&r.obs, "lldp.management_address"), Some("192.168.2.10"));
+    assert_eq!(
+        fact(&r.obs, "lldp.management_address"),
+        Some("192.168.2.10")
+    );
     assert_eq!(
         software(&r.obs),
         vec![("client", "SMCGS8P-Smart".into(), Some("3.20".into()))]
@@ -303,48 +327,48 @@ fn smc_frame_matches_tshark() {
 
 /// tcpdump/tests/lldp_mudurl.pcap, frame 1 (an Ubuntu host sending an RFC 8520 MUD URL).
 const MUD: &[&str] = &[
-    "0207",           // §8.5.2 Chassis ID: type 1, length 7
-    "04",             // subtype 4: MAC address
-    "002354c25702",   // 00:23:54:c2:57:02
-    "0407",           // §8.5.3 Port ID: type 2, length 7
-    "03",             // §8.5.3.2 subtype 3: MAC address
-    "002354c25702",   // 00:23:54:c2:57:02
-    "0602",           // §8.5.4 TTL: type 3, length 2
-    "0078",           // 120 s
-    "0a1c",           // §8.5.6 System Name: type 5, length 28
+    "0207",         // §8.5.2 Chassis ID: type 1, length 7
+    "04",           // subtype 4: MAC address
+    "002354c25702", // 00:23:54:c2:57:02
+    "0407",         // §8.5.3 Port ID: type 2, length 7
+    "03",           // §8.5.3.2 subtype 3: MAC address
+    "002354c25702", // 00:23:54:c2:57:02
+    "0602",         // §8.5.4 TTL: type 3, length 2
+    "0078",         // 120 s
+    "0a1c",         // §8.5.6 System Name: type 5, length 28
     "75707374616972732e6f66636f75727365696d72696768742e636f6d", // upstairs.ofcourseimright.com
-    "0c5c",           // §8.5.7 System Description: type 6, length 92
+    "0c5c",         // §8.5.7 System Description: type 6, length 92
     "5562756e74752031342e30342e35204c5453204c696e757820332e31332e302d", // Ubuntu 14.04.5 LTS Linux 3.13.0-
     "3130362d67656e6572696320233135332d5562756e747520534d502054756520", // 106-generic #153-Ubuntu SMP Tue
     "44656320362031353a34353a31332055544320323031362069363836", // Dec 6 15:45:13 UTC 2016 i686
-    "0e04",           // §8.5.8 System Capabilities: type 7, length 4
-    "009c",           // bridge, WLAN AP, router, station only
-    "0008",           // enabled: WLAN AP
-    "100c",           // §8.5.9 Management Address: type 8, length 12
-    "05",             // address string length 5
-    "01",             // subtype 1: IPv4
-    "3e0cad72",       // 62.12.173.114
-    "02",             // interface subtype 2: ifIndex
-    "00000002",       // interface number 2
-    "00",             // OID string length 0
-    "1018",           // §8.5.9 Management Address: type 8, length 24
-    "11",             // address string length 17
-    "02",             // subtype 2: IPv6
+    "0e04",                             // §8.5.8 System Capabilities: type 7, length 4
+    "009c",                             // bridge, WLAN AP, router, station only
+    "0008",                             // enabled: WLAN AP
+    "100c",                             // §8.5.9 Management Address: type 8, length 12
+    "05",                               // address string length 5
+    "01",                               // subtype 1: IPv4
+    "3e0cad72",                         // 62.12.173.114
+    "02",                               // interface subtype 2: ifIndex
+    "00000002",                         // interface number 2
+    "00",                               // OID string length 0
+    "1018",                             // §8.5.9 Management Address: type 8, length 24
+    "11",                               // address string length 17
+    "02",                               // subtype 2: IPv6
     "200108a810060004022354fffec25702", // 2001:8a8:1006:4:223:54ff:fec2:5702
-    "02",             // interface subtype 2: ifIndex
-    "00000002",       // interface number 2
-    "00",             // OID string length 0
-    "0804",           // §8.5.5 Port Description: type 4, length 4 (after the addresses: legal)
-    "65746830",       // "eth0"
-    "fe09",           // §8.6: length 9
+    "02",                               // interface subtype 2: ifIndex
+    "00000002",                         // interface number 2
+    "00",                               // OID string length 0
+    "0804",     // §8.5.5 Port Description: type 4, length 4 (after the addresses: legal)
+    "65746830", // "eth0"
+    "fe09",     // §8.6: length 9
     "00120f030100000000", // IEEE 802.3 subtype 3: link aggregation
-    "fe09",           // §8.6: length 9
+    "fe09",     // §8.6: length 9
     "00120f0103ecc30010", // IEEE 802.3 subtype 1: MAC/PHY configuration/status
-    "fe40",           // §8.6: length 64
-    "00005e01",       // IANA (00-00-5E) subtype 1: MUD URL (RFC 8520 §10)
+    "fe40",     // §8.6: length 64
+    "00005e01", // IANA (00-00-5E) subtype 1: MUD URL (RFC 8520 §10)
     "68747470733a2f2f696d72696768742e6d75642e6578616d706c652e", // https://imright.mud.example.
     "636f6d2f2e77656c6c2d6b6e6f776e2f6d75642f76312f766f6d697476322e30", // com/.well-known/mud/v1/vomitv2.0
-    "0000",           // §8.5.1 End Of LLDPDU
+    "0000",                                                             // §8.5.1 End Of LLDPDU
 ];
 
 #[test]
@@ -383,34 +407,34 @@ fn mud_url_frame_matches_tshark() {
 
 /// tcpdump/tests/LLDP_and_CDP.pcap, frame 3 (a Cisco Catalyst 3560 running IOS).
 const CISCO: &[&str] = &[
-    "0207",           // §8.5.2 Chassis ID: type 1, length 7
-    "04",             // subtype 4: MAC address
-    "00192fa7b28d",   // 00:19:2f:a7:b2:8d
-    "040d",           // §8.5.3 Port ID: type 2, length 13
-    "01",             // subtype 1: interface alias
+    "0207",                     // §8.5.2 Chassis ID: type 1, length 7
+    "04",                       // subtype 4: MAC address
+    "00192fa7b28d",             // 00:19:2f:a7:b2:8d
+    "040d",                     // §8.5.3 Port ID: type 2, length 13
+    "01",                       // subtype 1: interface alias
     "55706c696e6b20746f205331", // "Uplink to S1"
-    "0602",           // §8.5.4 TTL: type 3, length 2
-    "0078",           // 120 s
-    "0a0c",           // §8.5.6 System Name: type 5, length 12
+    "0602",                     // §8.5.4 TTL: type 3, length 2
+    "0078",                     // 120 s
+    "0a0c",                     // §8.5.6 System Name: type 5, length 12
     "53322e636973636f2e636f6d", // "S2.cisco.com"
-    "0cbe",           // §8.5.7 System Description: type 6, length 190, three lines
+    "0cbe",                     // §8.5.7 System Description: type 6, length 190, three lines
     "436973636f20494f5320536f6674776172652c20433335363020536f66747761", // Cisco IOS Software, C3560 Softwa
     "7265202843333536302d414456495053455256494345534b392d4d292c205665", // re (C3560-ADVIPSERVICESK9-M), Ve
     "7273696f6e2031322e322834342953452c2052454c4541534520534f46545741", // rsion 12.2(44)SE, RELEASE SOFTWA
     "52452028666331290a436f707972696768742028632920313938362d32303038", // RE (fc1)\nCopyright (c) 1986-2008
     "20627920436973636f2053797374656d732c20496e632e0a436f6d70696c6564", //  by Cisco Systems, Inc.\nCompiled
     "205361742030352d4a616e2d30382030303a3135206279207765696c6975", //  Sat 05-Jan-08 00:15 by weiliu
-    "0813",           // §8.5.5 Port Description: type 4, length 19
+    "0813",                                   // §8.5.5 Port Description: type 4, length 19
     "4769676162697445746865726e6574302f3133", // "GigabitEthernet0/13"
-    "0e04",           // §8.5.8 System Capabilities: type 7, length 4
-    "0014",           // bridge, router
-    "0004",           // enabled: bridge
-    "fe06",           // §8.6: length 6
-    "0080c201",       // IEEE 802.1 subtype 1: Port VLAN ID
-    "0001",           // PVID 1
-    "fe09",           // §8.6: length 9
-    "00120f0103c0360010", // IEEE 802.3 subtype 1: MAC/PHY configuration/status
-    "0000",           // §8.5.1 End Of LLDPDU
+    "0e04",                                   // §8.5.8 System Capabilities: type 7, length 4
+    "0014",                                   // bridge, router
+    "0004",                                   // enabled: bridge
+    "fe06",                                   // §8.6: length 6
+    "0080c201",                               // IEEE 802.1 subtype 1: Port VLAN ID
+    "0001",                                   // PVID 1
+    "fe09",                                   // §8.6: length 9
+    "00120f0103c0360010",                     // IEEE 802.3 subtype 1: MAC/PHY configuration/status
+    "0000",                                   // §8.5.1 End Of LLDPDU
 ];
 
 #[test]
@@ -430,7 +454,10 @@ fn cisco_ios_description_names_the_software() {
     );
     // The lines are joined: no replacement characters in the kept description.
     let desc = fact(&r.obs, "lldp.system_description").unwrap();
-    assert!(desc.starts_with("Cisco IOS Software, C3560 Software"), "{desc}");
+    assert!(
+        desc.starts_with("Cisco IOS Software, C3560 Software"),
+        "{desc}"
+    );
     assert!(desc.contains("(fc1) Copyright (c) 1986-2008"), "{desc}");
     assert!(!desc.contains('\u{fffd}'), "{desc}");
     assert_eq!(r.event()["port_id"]["subtype"], "interface_alias");
@@ -447,11 +474,15 @@ fn repeated_ttl_tlvs_are_a_duplicate_and_the_first_is_kept() {
         "0404",         // §8.5.3 Port ID: type 2, length 4
         "05",           // subtype 5: interface name
         "312f33",       // "1/3"
-        "0602", "0078", // §8.5.4 TTL 120
-        "0602", "0001", // §8.5.4 TTL 1: a second TTL (§8.2: exactly one)
-        "0602", "0002", // TTL 2
-        "0602", "0003", // TTL 3
-        "0000",         // §8.5.1 End Of LLDPDU
+        "0602",
+        "0078", // §8.5.4 TTL 120
+        "0602",
+        "0001", // §8.5.4 TTL 1: a second TTL (§8.2: exactly one)
+        "0602",
+        "0002", // TTL 2
+        "0602",
+        "0003",                               // TTL 3
+        "0000",                               // §8.5.1 End Of LLDPDU
         "ffffffffffffffffffffffffffffffaabb", // trailer and FCS as captured: not read
     ]));
     assert_eq!(anomalies(&r.obs), vec!["lldp_duplicate_tlv"]);
@@ -463,55 +494,55 @@ fn repeated_ttl_tlvs_are_a_duplicate_and_the_first_is_kept() {
 /// device announcing its inventory).
 fn phone() -> Vec<u8> {
     hex(&[
-        "0206",         // §8.5.2 Chassis ID: type 1, length 6
-        "05",           // subtype 5: network address
-        "01",           // §8.5.2.3 IANA address family 1: IPv4
-        "0a140305",     // 10.20.3.5
-        "0407",         // §8.5.3 Port ID: type 2, length 7
-        "03",           // subtype 3: MAC address
-        "0004f2a1b2c3", // 00:04:f2:a1:b2:c3
-        "0602",         // §8.5.4 TTL: type 3, length 2
-        "00b4",         // 180 s
-        "0a10",         // §8.5.6 System Name: type 5, length 16
+        "0206",                             // §8.5.2 Chassis ID: type 1, length 6
+        "05",                               // subtype 5: network address
+        "01",                               // §8.5.2.3 IANA address family 1: IPv4
+        "0a140305",                         // 10.20.3.5
+        "0407",                             // §8.5.3 Port ID: type 2, length 7
+        "03",                               // subtype 3: MAC address
+        "0004f2a1b2c3",                     // 00:04:f2:a1:b2:c3
+        "0602",                             // §8.5.4 TTL: type 3, length 2
+        "00b4",                             // 180 s
+        "0a10",                             // §8.5.6 System Name: type 5, length 16
         "53455030303034463241314232433300", // "SEP0004F2A1B2C3\0" (NUL dropped)
-        "0c1c",         // §8.5.7 System Description: type 6, length 28
+        "0c1c",                             // §8.5.7 System Description: type 6, length 28
         "41636d6520565658203435302c2076657273696f6e20362e332e31", // "Acme VVX 450, version 6.3.1"
-        "2e",           // "."
-        "0e04",         // §8.5.8 System Capabilities: type 7, length 4
-        "0024",         // bridge, telephone
-        "0020",         // enabled: telephone
-        "fe07",         // §8.6: length 7
-        "0012bb01",     // TIA subtype 1: LLDP-MED capabilities (TIA-1057 §10.2.2)
-        "0033",         // capabilities, network policy, extended power (PD), inventory
-        "03",           // device type 3: endpoint class III
-        "fe08",         // §8.6: length 8
-        "0012bb02",     // TIA subtype 2: network policy (§10.2.3), not kept
-        "01a0c8b8",     // voice, tagged, VLAN 100 …
-        "fe09",         // §8.6: length 9
-        "0012bb05",     // TIA subtype 5: hardware revision (§10.2.6.1)
-        "5265762032",   // "Rev 2"
-        "fe09",         // §8.6: length 9
-        "0012bb06",     // TIA subtype 6: firmware revision (§10.2.6.2)
-        "312e302e34",   // "1.0.4"
-        "fe0e",         // §8.6: length 14
-        "0012bb07",     // TIA subtype 7: software revision (§10.2.6.3)
+        "2e",                               // "."
+        "0e04",                             // §8.5.8 System Capabilities: type 7, length 4
+        "0024",                             // bridge, telephone
+        "0020",                             // enabled: telephone
+        "fe07",                             // §8.6: length 7
+        "0012bb01",             // TIA subtype 1: LLDP-MED capabilities (TIA-1057 §10.2.2)
+        "0033",                 // capabilities, network policy, extended power (PD), inventory
+        "03",                   // device type 3: endpoint class III
+        "fe08",                 // §8.6: length 8
+        "0012bb02",             // TIA subtype 2: network policy (§10.2.3), not kept
+        "01a0c8b8",             // voice, tagged, VLAN 100 …
+        "fe09",                 // §8.6: length 9
+        "0012bb05",             // TIA subtype 5: hardware revision (§10.2.6.1)
+        "5265762032",           // "Rev 2"
+        "fe09",                 // §8.6: length 9
+        "0012bb06",             // TIA subtype 6: firmware revision (§10.2.6.2)
+        "312e302e34",           // "1.0.4"
+        "fe0e",                 // §8.6: length 14
+        "0012bb07",             // TIA subtype 7: software revision (§10.2.6.3)
         "362e332e312e38343237", // "6.3.1.8427"
-        "fe0d",         // §8.6: length 13
-        "0012bb08",     // TIA subtype 8: serial number (§10.2.6.4)
-        "414243313233343536", // "ABC123456"
-        "fe08",         // §8.6: length 8
-        "0012bb09",     // TIA subtype 9: manufacturer name (§10.2.6.5)
-        "41636d65",     // "Acme"
-        "fe0a",         // §8.6: length 10
-        "0012bb0a",     // TIA subtype 10: model name (§10.2.6.6)
-        "565658343530", // "VVX450"
-        "fe0c",         // §8.6: length 12
-        "0012bb0b",     // TIA subtype 11: asset ID (§10.2.6.7)
-        "5741524437 2d3031", // "WARD7-01"
-        "fe06",         // §8.6: length 6
-        "0080c201",     // IEEE 802.1 subtype 1: Port VLAN ID
-        "0000",         // PVID 0: not VLAN-aware (no fact)
-        "0000",         // §8.5.1 End Of LLDPDU
+        "fe0d",                 // §8.6: length 13
+        "0012bb08",             // TIA subtype 8: serial number (§10.2.6.4)
+        "414243313233343536",   // "ABC123456"
+        "fe08",                 // §8.6: length 8
+        "0012bb09",             // TIA subtype 9: manufacturer name (§10.2.6.5)
+        "41636d65",             // "Acme"
+        "fe0a",                 // §8.6: length 10
+        "0012bb0a",             // TIA subtype 10: model name (§10.2.6.6)
+        "565658343530",         // "VVX450"
+        "fe0c",                 // §8.6: length 12
+        "0012bb0b",             // TIA subtype 11: asset ID (§10.2.6.7)
+        "5741524437 2d3031",    // "WARD7-01"
+        "fe06",                 // §8.6: length 6
+        "0080c201",             // IEEE 802.1 subtype 1: Port VLAN ID
+        "0000",                 // PVID 0: not VLAN-aware (no fact)
+        "0000",                 // §8.5.1 End Of LLDPDU
     ])
 }
 
@@ -524,7 +555,11 @@ fn med_phone_inventory_is_identity() {
             ("client", "lldp.chassis_id", "10.20.3.5".into()),
             ("client", "lldp.port_id", "00:04:f2:a1:b2:c3".into()),
             ("client", "lldp.system_name", "SEP0004F2A1B2C3".into()),
-            ("client", "lldp.system_description", "Acme VVX 450, version 6.3.1.".into()),
+            (
+                "client",
+                "lldp.system_description",
+                "Acme VVX 450, version 6.3.1.".into()
+            ),
             ("client", "lldp.capabilities", "bridge,telephone".into()),
             ("client", "lldp.capabilities_enabled", "telephone".into()),
             ("client", "lldp.med_device_class", "endpoint_class_3".into()),
@@ -568,9 +603,14 @@ fn med_phone_inventory_is_identity() {
 
 /// Chassis ID, Port ID, TTL: the mandatory start (§8.2).
 const START: &[&str] = &[
-    "0207", "04", "001b6f010203", // §8.5.2 Chassis ID: MAC 00:1b:6f:01:02:03
-    "0403", "05", "7031", // §8.5.3 Port ID: interface name "p1"
-    "0602", "0078", // §8.5.4 TTL 120
+    "0207",
+    "04",
+    "001b6f010203", // §8.5.2 Chassis ID: MAC 00:1b:6f:01:02:03
+    "0403",
+    "05",
+    "7031", // §8.5.3 Port ID: interface name "p1"
+    "0602",
+    "0078", // §8.5.4 TTL 120
 ];
 
 fn with_start(rest: &[&str]) -> Vec<u8> {
@@ -606,14 +646,16 @@ fn header_cut_in_half_is_truncated() {
 fn zero_length_tlvs() {
     let r = run(&hex(&[
         "0200", // §8.5.2 Chassis ID, length 0: below the 2 of §8.5.2.1
-        "0401", "05", // §8.5.3 Port ID, length 1: a subtype and no id
+        "0401",
+        "05",   // §8.5.3 Port ID, length 1: a subtype and no id
         "0600", // §8.5.4 TTL, length 0: below its 2
         "0a00", // §8.5.6 System Name, length 0 (legal: no name)
         "0800", // §8.5.5 Port Description, length 0 (legal)
         "0e00", // §8.5.8 System Capabilities, length 0: below its 4
         "1000", // §8.5.9 Management Address, length 0: no address string length
         "fe00", // §8.6, length 0: no OUI
-        "0a05", "6e616d6531", // a second System Name "name1": the first (empty) was kept
+        "0a05",
+        "6e616d6531", // a second System Name "name1": the first (empty) was kept
         "0000",
     ]));
     assert_eq!(anomalies(&r.obs), vec!["lldp_bad_tlv_length"]);
@@ -625,10 +667,16 @@ fn zero_length_tlvs() {
 #[test]
 fn wrong_order_is_an_anomaly_and_reading_goes_on() {
     let r = run(&hex(&[
-        "0403", "05", "7031", // §8.5.3 Port ID first: §8.2 wants the Chassis ID
-        "0207", "04", "001b6f010203", // §8.5.2 Chassis ID second
-        "0602", "0078", // §8.5.4 TTL
-        "0a03", "737731", // §8.5.6 System Name "sw1"
+        "0403",
+        "05",
+        "7031", // §8.5.3 Port ID first: §8.2 wants the Chassis ID
+        "0207",
+        "04",
+        "001b6f010203", // §8.5.2 Chassis ID second
+        "0602",
+        "0078", // §8.5.4 TTL
+        "0a03",
+        "737731", // §8.5.6 System Name "sw1"
         "0000",
     ]));
     assert_eq!(anomalies(&r.obs), vec!["lldp_bad_tlv_order"]);
@@ -640,7 +688,11 @@ fn wrong_order_is_an_anomaly_and_reading_goes_on() {
 fn missing_mandatory_tlvs_are_a_bad_order() {
     for frame in [&[][..], &[0, 0], &hex(&["0207", "04001b6f010203", "0000"])] {
         let r = run(frame);
-        assert_eq!(anomalies(&r.obs), vec!["lldp_bad_tlv_order"], "{frame:02x?}");
+        assert_eq!(
+            anomalies(&r.obs),
+            vec!["lldp_bad_tlv_order"],
+            "{frame:02x?}"
+        );
     }
 }
 
@@ -688,7 +740,11 @@ fn management_address_with_bad_string_length() {
         frame.extend([0x10, value.len() as u8]);
         frame.extend_from_slice(value);
         let r = run(&frame);
-        assert_eq!(anomalies(&r.obs), vec!["lldp_bad_tlv_length"], "{value:02x?}");
+        assert_eq!(
+            anomalies(&r.obs),
+            vec!["lldp_bad_tlv_length"],
+            "{value:02x?}"
+        );
         assert_eq!(fact(&r.obs, "lldp.management_address"), None);
     }
 }

@@ -185,7 +185,7 @@ pub(crate) fn parse(payload: &[u8]) -> Lldpdu<'_> {
                 break;
             }
         };
-        if du.tlvs == MAX_TLVS + 1 {
+        if du.tlvs == MAX_TLVS {
             // CONVENTIONS §6: count what is not read; the walk is bounded by the frame.
             du.problems.dropped_tlvs = du.problems.dropped_tlvs.saturating_add(1);
             if kind == tlv_type::END {
@@ -195,10 +195,8 @@ pub(crate) fn parse(payload: &[u8]) -> Lldpdu<'_> {
         }
         // §8.2: Chassis ID, Port ID and TTL are the first three TLVs, in that order.
         let expected = [tlv_type::CHASSIS_ID, tlv_type::PORT_ID, tlv_type::TTL];
-        if let Some(&want) = expected.get(du.tlvs) {
-            if kind != want {
-                du.problems.bad_order = true;
-            }
+        if expected.get(du.tlvs).is_some_and(|&want| kind != want) {
+            du.problems.bad_order = true;
         }
         du.tlvs += 1;
         if kind == tlv_type::END {
@@ -219,8 +217,7 @@ fn read_tlv<'a>(du: &mut Lldpdu<'a>, kind: u8, value: &'a [u8]) {
     match kind {
         tlv_type::CHASSIS_ID | tlv_type::PORT_ID => {
             // §8.5.2.1 / §8.5.3.1: TLV length 2..=256 (subtype + 1..=255 bytes).
-            let Some((&subtype, id)) = value.split_first().filter(|(_, id)| !id.is_empty())
-            else {
+            let Some((&subtype, id)) = value.split_first().filter(|(_, id)| !id.is_empty()) else {
                 du.problems.bad_tlv_length = true;
                 return;
             };
@@ -451,8 +448,8 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 /// §8.5.8.1 Table 8-4 system capabilities, bit 1 (least significant) first.
 const CAPABILITIES: [&str; 11] = [
     "other",
-    "bridge",
     "repeater",
+    "bridge",
     "wlan_ap",
     "router",
     "telephone",
@@ -569,15 +566,14 @@ fn keyword_version(line: &[u8]) -> Option<(&[u8], &[u8])> {
             .map(|i| i + from)
         {
             let word_start = i == 0 || line.get(i - 1).is_some_and(|b| !b.is_ascii_alphanumeric());
-            if word_start {
-                if let Some(v) = line.get(i + keyword.len()..).and_then(|after| {
-                    // A separator, then the token: "Version 7.4e.1", "version: 3.2".
-                    let after = after.strip_prefix(b":").unwrap_or(after);
-                    after.first().filter(|b| b.is_ascii_whitespace())?;
-                    word_after(after, b"", true)
-                }) {
-                    return Some((line.get(..i).unwrap_or_default(), v));
-                }
+            // A separator, then the token: "Version 7.4e.1", "version: 3.2".
+            let version = line.get(i + keyword.len()..).and_then(|after| {
+                let after = after.strip_prefix(b":").unwrap_or(after);
+                after.first().filter(|b| b.is_ascii_whitespace())?;
+                word_after(after, b"", true)
+            });
+            if let (true, Some(v)) = (word_start, version) {
+                return Some((line.get(..i).unwrap_or_default(), v));
             }
             from = i + keyword.len();
         }

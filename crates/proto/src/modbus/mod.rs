@@ -22,11 +22,15 @@
 //! client sent, `{"response": {...}}` for the server, each holding `transaction_id`,
 //! `protocol_id`, `unit_id`, `function_raw`, `function_code` (sawp-modbus names:
 //! `RdHoldRegs`, `WrSingleReg`, `MEI`, `Unknown`...), `write` (true for functions 5, 6, 15,
-//! 16, 22, 23), and when present `exception: {raw, code}`, `mei: {raw, code}` and
+//! 16, 22, 23), and when present `exception: {raw, code}`, `mei: {raw, code}` (for a
+//! Read Device Identification response also `read_device_id_code`, `conformity_level`,
+//! `more_follows`) and
 //! `device_identification: {vendor_name, product_code, revision, product_name, model_name}`.
 //!
 //! Counters: `messages`, `writes` (write requests), `exceptions` (exception responses),
-//! `modbus_objects_dropped`, and the anomalies below.
+//! `modbus_objects_dropped`, and the anomalies: `modbus_invalid_mbap` (the parser stops),
+//! `modbus_invalid_function`, `modbus_adu_truncated`, `modbus_device_id_truncated`,
+//! `modbus_not_device_id`.
 
 mod adu;
 #[cfg(test)]
@@ -193,9 +197,11 @@ impl State {
         }
         let mei = (fc == FC_MEI).then(|| a.data.first().copied()).flatten();
         let mut ident = Map::new();
+        let mut header = None;
         if side == Side::Server && mei == Some(MEI_READ_DEVICE_ID) {
             match adu::parse_device_id(a.data) {
                 Ok(d) => {
+                    header = Some((d.read_code, d.conformity, d.more_follows));
                     for _ in 0..d.dropped {
                         out.count("modbus_objects_dropped");
                     }
@@ -231,6 +237,12 @@ impl State {
                 _ => "Unknown",
             };
             x.insert("code".into(), code.into());
+            if let Some((read_code, conformity, more_follows)) = header {
+                // §6.21 response header: Read Device ID code, Conformity level, More Follows.
+                x.insert("read_device_id_code".into(), read_code.into());
+                x.insert("conformity_level".into(), conformity.into());
+                x.insert("more_follows".into(), (more_follows == 0xff).into());
+            }
             o.insert("mei".into(), Value::Object(x));
         }
         if !ident.is_empty() {

@@ -28,8 +28,13 @@
 //! - at the end of a flow that published or subscribed: `{"summary": {publish, subscribe,
 //!   subscribe_topics}}` (counts only).
 //!
-//! Counters: `messages`, `publish`, `subscribe`, `mqtt_packet_too_large` and the anomalies
-//! below.
+//! Counters: `messages`, `publish`, `subscribe`, `mqtt_packet_too_large` (over 64 KiB,
+//! skipped), and the anomalies: `mqtt_remaining_length_too_long`, `mqtt_varint_too_long`,
+//! `mqtt_field_past_end`, `mqtt_unknown_protocol`, `mqtt_invalid_header_flags`,
+//! `mqtt_connect_reserved_flag`, `mqtt_connack_reserved_flags`, `mqtt_second_connect`,
+//! `mqtt_second_connack`, `mqtt_connect_from_server`, `mqtt_connack_from_client`,
+//! `mqtt_subscribe_from_server`, `mqtt_subscribe_without_filter`,
+//! `mqtt_reserved_packet_type`.
 
 mod packet;
 #[cfg(test)]
@@ -147,7 +152,7 @@ fn probe_connect(first: &[u8]) -> Probe {
     let names: [(&[u8], &[u8]); 2] = [(b"\x00\x04MQTT", &[3, 4, 5]), (b"\x00\x06MQIsdp", &[3])];
     for (name, levels) in names {
         let n = rest.len().min(name.len());
-        if rest[..n] != name[..n] {
+        if rest.get(..n) != name.get(..n) {
             continue;
         }
         return match rest.get(name.len()) {

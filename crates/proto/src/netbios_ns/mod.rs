@@ -185,7 +185,12 @@ fn event(p: &Packet) -> Map<String, Value> {
         push(&q.name, None, q.qtype, "query");
     }
     for r in &p.records {
-        push(&r.name, r.nb_flags.map(|f| f & 0x8000 != 0), r.rtype, "record");
+        push(
+            &r.name,
+            r.nb_flags.map(|f| f & 0x8000 != 0),
+            r.rtype,
+            "record",
+        );
         for (n, f) in &r.node_names {
             push(n, Some(f & 0x8000 != 0), TYPE_NBSTAT, "node_status");
         }

@@ -61,9 +61,7 @@ impl NbName {
     /// A name worth reporting: not the `*` wildcard, not `\x01\x02__MSBROWSE__\x02`, printable.
     pub(crate) fn is_plain(&self) -> bool {
         let n = self.name();
-        !n.is_empty()
-            && n != b"*"
-            && n.iter().all(|&b| (0x20..0x7f).contains(&b))
+        !n.is_empty() && n != b"*" && n.iter().all(|&b| (0x20..0x7f).contains(&b))
     }
 }
 

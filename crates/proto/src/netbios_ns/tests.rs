@@ -46,10 +46,16 @@ const REG_USER_03: &str = "002e2900000100000000000120454e454246434645454a454f434
 
 #[test]
 fn corpus_registrations_name_the_sender_and_its_workgroup() {
-    let frames: Vec<Vec<u8>> = [REG_MDJR98_00, REG_WORKGROUP_00, REG_MDJR98_20, REG_WORKGROUP_1E, REG_USER_03]
-        .iter()
-        .map(|f| unhex(f))
-        .collect();
+    let frames: Vec<Vec<u8>> = [
+        REG_MDJR98_00,
+        REG_WORKGROUP_00,
+        REG_MDJR98_20,
+        REG_WORKGROUP_1E,
+        REG_USER_03,
+    ]
+    .iter()
+    .map(|f| unhex(f))
+    .collect();
     let d: Vec<(Side, &[u8])> = frames.iter().map(|f| (Side::Client, &f[..])).collect();
     let (name, obs, c) = run_session(ctx_udp(137), &d);
     assert_eq!(name, Some("netbios_ns"));
@@ -60,7 +66,10 @@ fn corpus_registrations_name_the_sender_and_its_workgroup() {
             ("client", "netbios.domain", "WORKGROUP".to_string()),
         ]
     );
-    assert_eq!(crate::testing::counter(&c, "netbios_ns", "netbios_ns_user_names_withheld"), 1);
+    assert_eq!(
+        crate::testing::counter(&c, "netbios_ns", "netbios_ns_user_names_withheld"),
+        1
+    );
     let mut h = Harness::<NetbiosNs>::udp(137);
     for f in &frames {
         h.feed(Side::Client, f);
@@ -111,7 +120,9 @@ fn corpus_node_status_response_lists_the_responders_names() {
 fn corpus_query_target_is_not_a_fact() {
     // nDPI netbios.pcap frame 1: a broadcast name query for XSTREAM_HY<00> (tshark
     // nbns.name "XSTREAM_HY<00>").
-    let q = unhex("a7490110000100000000000020464946444645464345464542454e46504549464a4341434143414341434141410000200001");
+    let q = unhex(
+        "a7490110000100000000000020464946444645464345464542454e46504549464a4341434143414341434141410000200001",
+    );
     let mut h = Harness::<NetbiosNs>::udp(137);
     h.feed(Side::Client, &q);
     assert!(facts(&h.observations()).is_empty());
@@ -124,17 +135,32 @@ fn corpus_query_target_is_not_a_fact() {
 #[test]
 fn probe_needs_port_137_and_an_encoded_name() {
     let reg = unhex(REG_MDJR98_00);
-    assert_eq!(NetbiosNs::probe(&reg, Side::Client, &ctx_udp(137)), Probe::Yes);
+    assert_eq!(
+        NetbiosNs::probe(&reg, Side::Client, &ctx_udp(137)),
+        Probe::Yes
+    );
     // The port is required: the header is DNS's.
-    assert_eq!(NetbiosNs::probe(&reg, Side::Client, &ctx_udp(53)), Probe::No);
+    assert_eq!(
+        NetbiosNs::probe(&reg, Side::Client, &ctx_udp(53)),
+        Probe::No
+    );
     // A DNS query for www.example.com on port 137 is not NBNS.
     let dns = unhex("1234 0100 0001 0000 0000 0000 03777777076578616d706c6503636f6d00 0001 0001");
-    assert_eq!(NetbiosNs::probe(&dns, Side::Client, &ctx_udp(137)), Probe::No);
+    assert_eq!(
+        NetbiosNs::probe(&dns, Side::Client, &ctx_udp(137)),
+        Probe::No
+    );
     // Opcode 3 does not exist.
     let mut bad = reg.clone();
     bad[2] = 0x19;
-    assert_eq!(NetbiosNs::probe(&bad, Side::Client, &ctx_udp(137)), Probe::No);
-    assert_eq!(NetbiosNs::probe(&reg[..30], Side::Client, &ctx_udp(137)), Probe::No);
+    assert_eq!(
+        NetbiosNs::probe(&bad, Side::Client, &ctx_udp(137)),
+        Probe::No
+    );
+    assert_eq!(
+        NetbiosNs::probe(&reg[..30], Side::Client, &ctx_udp(137)),
+        Probe::No
+    );
 }
 
 #[test]
@@ -148,7 +174,10 @@ fn hostile_compression_pointer_loop() {
     // A forward pointer (past the end) is refused too.
     d[51] = 0xff;
     h.feed(Side::Client, &d);
-    assert_eq!(anomalies(&h.observations()), vec!["netbios_ns_pointer_loop"]);
+    assert_eq!(
+        anomalies(&h.observations()),
+        vec!["netbios_ns_pointer_loop"]
+    );
     assert_eq!(h.counter("netbios_ns_pointer_loop"), 2);
 }
 
@@ -164,7 +193,10 @@ fn hostile_pointer_chain_is_bounded() {
     let mut h = Harness::<NetbiosNs>::udp(137);
     h.feed(Side::Client, &d);
     assert_eq!(h.counter("netbios_ns_items_dropped"), 1);
-    assert_eq!(facts(&h.observations()), vec![("client", "netbios.name", "MDJR98".to_string())]);
+    assert_eq!(
+        facts(&h.observations()),
+        vec![("client", "netbios.name", "MDJR98".to_string())]
+    );
 }
 
 #[test]
@@ -179,7 +211,10 @@ fn hostile_truncated_and_bad_names() {
     many[4] = 0xff;
     many[5] = 0xff;
     h.feed(Side::Client, &many);
-    assert_eq!(h.counter("netbios_ns_truncated") + h.counter("netbios_ns_bad_name"), 3);
+    assert_eq!(
+        h.counter("netbios_ns_truncated") + h.counter("netbios_ns_bad_name"),
+        3
+    );
     // An encoded name with a 'Z' (outside 'A'–'P').
     let mut z = reg.clone();
     z[13] = b'Z';
@@ -209,4 +244,37 @@ fn done_after_64_datagrams() {
         assert_eq!(h.feed(Side::Client, &d), Verdict::Continue);
     }
     assert_eq!(h.feed(Side::Client, &d), Verdict::Done);
+}
+
+#[test]
+fn mutated_fixtures_never_panic() {
+    // A deterministic xorshift: flip, truncate and extend the fixtures a few thousand times.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut h = Harness::<NetbiosNs>::udp(137);
+    for base in [REG_MDJR98_00, NBSTAT_R, REG_WORKGROUP_00] {
+        let base = unhex(base);
+        for _ in 0..1000 {
+            let mut d = base.clone();
+            for _ in 0..(next() % 4) {
+                let i = (next() as usize) % d.len();
+                d[i] = next() as u8;
+            }
+            d.truncate((next() as usize) % (d.len() + 1));
+            let side = if next() % 2 == 0 {
+                Side::Client
+            } else {
+                Side::Server
+            };
+            let _ = NetbiosNs::probe(&d, side, &ctx_udp(137));
+            h.feed(side, &d);
+            h.parser = NetbiosNs::default();
+        }
+    }
+    let _ = h.observations();
 }

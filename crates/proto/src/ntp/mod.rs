@@ -114,7 +114,7 @@ fn probe_packet(first: &[u8], on_port: bool) -> bool {
                 || (version >= 3
                     && (0..=17).contains(&(byte(2) as i8))
                     && (-32..=0).contains(&(byte(3) as i8))
-                    && (first.len() - HEADER_LEN) % 4 == 0
+                    && (first.len() - HEADER_LEN).is_multiple_of(4)
                     && first.len() <= 1024)
         }
         // RFC 9327 §2: 12-octet header, then `count` data octets.

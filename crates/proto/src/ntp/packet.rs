@@ -167,9 +167,9 @@ pub(crate) fn mode_name(mode: u8) -> &'static str {
 pub(crate) fn control_var<'a>(data: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
     let mut rest = data;
     loop {
-        let at = rest.windows(name.len() + 2).position(|w| {
-            w.strip_suffix(b"=\"").is_some_and(|n| n == name)
-        })?;
+        let at = rest
+            .windows(name.len() + 2)
+            .position(|w| w.strip_suffix(b"=\"").is_some_and(|n| n == name))?;
         // Only at the start or after a separator, so `xversion` is not `version`.
         let before = at.checked_sub(1).and_then(|i| rest.get(i)).copied();
         let value = rest.get(at + name.len() + 2..)?;

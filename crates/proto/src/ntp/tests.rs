@@ -164,7 +164,10 @@ fn hostile_truncated_and_oversized_control() {
     h.feed(Side::Server, &unhex(SERVER_GPS)[..20]);
     assert_eq!(h.counter("ntp_truncated"), 1);
     // Mode 6 with a count past the end.
-    h.feed(Side::Server, &unhex("16 82 00 01 00 00 00 00 00 00 01 00 41 41"));
+    h.feed(
+        Side::Server,
+        &unhex("16 82 00 01 00 00 00 00 00 00 01 00 41 41"),
+    );
     assert_eq!(h.counter("ntp_truncated"), 2);
     // Mode 6 with a count over RFC 9327's 468.
     let mut big = unhex("16 82 00 01 00 00 00 00 00 00 ff ff");
@@ -209,4 +212,37 @@ fn done_after_64_datagrams() {
         assert_eq!(h.feed(Side::Client, &c), Verdict::Continue);
     }
     assert_eq!(h.feed(Side::Client, &c), Verdict::Done);
+}
+
+#[test]
+fn mutated_fixtures_never_panic() {
+    // A deterministic xorshift: flip, truncate and extend the fixtures a few thousand times.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut h = Harness::<Ntp>::udp(123);
+    for base in [SERVER_GPS, CONTROL_RESP, CONTROL_REQ, SERVER_STRATUM_2] {
+        let base = unhex(base);
+        for _ in 0..1000 {
+            let mut d = base.clone();
+            for _ in 0..(next() % 4) {
+                let i = (next() as usize) % d.len();
+                d[i] = next() as u8;
+            }
+            d.truncate((next() as usize) % (d.len() + 1));
+            let side = if next() % 2 == 0 {
+                Side::Client
+            } else {
+                Side::Server
+            };
+            let _ = Ntp::probe(&d, side, &ctx_udp(123));
+            h.feed(side, &d);
+            h.parser = Ntp::default();
+        }
+    }
+    let _ = h.observations();
 }

@@ -136,7 +136,11 @@ impl AppParser for Pop3 {
             if self.done { Next::Stop } else { next }
         });
         self.lines[i] = buf;
-        if self.done { Verdict::Done } else { Verdict::Continue }
+        if self.done {
+            Verdict::Done
+        } else {
+            Verdict::Continue
+        }
     }
 
     fn gap(&mut self, side: Side, len: u32, out: &mut Out<'_>) -> Verdict {
@@ -224,7 +228,8 @@ impl Pop3 {
             Cmd::Capa
         } else if eq_ci(verb, b"RETR")
             || eq_ci(verb, b"TOP")
-            || ((eq_ci(verb, b"LIST") || eq_ci(verb, b"UIDL") || eq_ci(verb, b"AUTH")) && arg.is_empty())
+            || ((eq_ci(verb, b"LIST") || eq_ci(verb, b"UIDL") || eq_ci(verb, b"AUTH"))
+                && arg.is_empty())
         {
             Cmd::Multi
         } else {

@@ -140,7 +140,11 @@ impl AppParser for Smtp {
             if self.done { Next::Stop } else { next }
         });
         self.lines[i] = buf;
-        if self.done { Verdict::Done } else { Verdict::Continue }
+        if self.done {
+            Verdict::Done
+        } else {
+            Verdict::Continue
+        }
     }
 
     fn gap(&mut self, side: Side, len: u32, out: &mut Out<'_>) -> Verdict {
@@ -203,8 +207,15 @@ impl Smtp {
         } else if eq_ci(verb, b"MAIL") {
             // RFC 5321 §4.1.1.2: "MAIL FROM:" Reverse-path; "<>" is the null path. Only
             // whether one was given is kept.
-            let path = arg.get(5..).filter(|_| starts_ci(arg, b"FROM:")).unwrap_or_default();
-            let path = path.trim_ascii().split(|&b| b == b' ').next().unwrap_or_default();
+            let path = arg
+                .get(5..)
+                .filter(|_| starts_ci(arg, b"FROM:"))
+                .unwrap_or_default();
+            let path = path
+                .trim_ascii()
+                .split(|&b| b == b' ')
+                .next()
+                .unwrap_or_default();
             self.mail_from_present = Some(!path.is_empty() && path != b"<>");
             Cmd::Other
         } else if eq_ci(verb, b"RCPT") {
@@ -394,7 +405,7 @@ impl Smtp {
 fn is_host(b: &[u8]) -> bool {
     !b.is_empty()
         && b.len() <= 255
-        && b
-            .iter()
-            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b'[' | b']' | b':'))
+        && b.iter().all(|&c| {
+            c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b'[' | b']' | b':')
+        })
 }

@@ -69,10 +69,20 @@ const SECRETS: &[&str] = &[
 #[test]
 fn auth_login_exchange_from_zeek_capture() {
     let mut h = Harness::<Smtp>::tcp(25);
-    assert_eq!(run(&mut h, EXIM_AUTH_LOGIN), Verdict::Done, "done after 235");
+    assert_eq!(
+        run(&mut h, EXIM_AUTH_LOGIN),
+        Verdict::Done,
+        "done after 235"
+    );
     let obs = h.observations();
-    assert_eq!(software(&obs), vec![("server", "Exim".into(), Some("4.69".into()))]);
-    assert_eq!(fact(&obs, "smtp.greeting_host"), Some("xc90.websitewelcome.com"));
+    assert_eq!(
+        software(&obs),
+        vec![("server", "Exim".into(), Some("4.69".into()))]
+    );
+    assert_eq!(
+        fact(&obs, "smtp.greeting_host"),
+        Some("xc90.websitewelcome.com")
+    );
     assert_eq!(fact(&obs, "smtp.helo"), Some("GP"));
     assert_eq!(fact(&obs, "smtp.banner"), None, "the product is named");
     let e = exposures(&obs);
@@ -130,8 +140,14 @@ fn auth_plain_initial_response_then_mail_is_not_read() {
     assert_eq!(e.len(), 1);
     assert_eq!(e[0].subject, "SMTP AUTH PLAIN");
     assert_eq!(e[0].user_present, Some(true));
-    assert!(software(&obs).is_empty(), "\"MUA/Third\" is no product/version");
-    assert_eq!(fact(&obs, "smtp.banner"), Some("mtaout-ma02.r1000.mx.aol.com ESMTP MUA/Third Party Client Interface"));
+    assert!(
+        software(&obs).is_empty(),
+        "\"MUA/Third\" is no product/version"
+    );
+    assert_eq!(
+        fact(&obs, "smtp.banner"),
+        Some("mtaout-ma02.r1000.mx.aol.com ESMTP MUA/Third Party Client Interface")
+    );
     assert_secret_free(&mut h, &["12345678", "passwd", "ADEyMzQ1"]);
 }
 
@@ -141,7 +157,10 @@ fn auth_plain_after_334_and_rejected_retry_is_reported_too() {
     run(
         &mut h,
         &[
-            (Side::Server, b"220 mail.example.org ESMTP Postfix (Debian)\r\n"),
+            (
+                Side::Server,
+                b"220 mail.example.org ESMTP Postfix (Debian)\r\n",
+            ),
             (Side::Client, b"EHLO pc\r\n"),
             (Side::Server, b"250 AUTH PLAIN\r\n"),
             (Side::Client, b"AUTH PLAIN\r\n"),
@@ -172,8 +191,14 @@ fn cram_md5_is_a_digest_exposure() {
         &[
             (Side::Server, b"220 ESMTP\r\n"),
             (Side::Client, b"AUTH CRAM-MD5\r\n"),
-            (Side::Server, b"334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n"),
-            (Side::Client, b"dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n"),
+            (
+                Side::Server,
+                b"334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n",
+            ),
+            (
+                Side::Client,
+                b"dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n",
+            ),
             (Side::Server, b"235 Authentication successful\r\n"),
         ],
     );
@@ -217,8 +242,14 @@ fn starttls_accepted_stops_and_no_credential_after_it() {
         ],
     );
     assert_eq!(v, Verdict::Continue);
-    assert_eq!(h.feed(Side::Server, b"220 2.0.0 Ready to start TLS\r\n"), Verdict::Done);
-    assert_eq!(h.feed(Side::Client, b"AUTH PLAIN AHRpbQB0YW5zdGFhZg==\r\n"), Verdict::Done);
+    assert_eq!(
+        h.feed(Side::Server, b"220 2.0.0 Ready to start TLS\r\n"),
+        Verdict::Done
+    );
+    assert_eq!(
+        h.feed(Side::Client, b"AUTH PLAIN AHRpbQB0YW5zdGFhZg==\r\n"),
+        Verdict::Done
+    );
     let obs = h.observations();
     assert!(exposures(&obs).is_empty());
     assert_eq!(fact(&obs, "smtp.greeting_host"), Some("mx.google.com"));
@@ -235,7 +266,10 @@ fn starttls_refused_keeps_reading() {
             (Side::Server, b"220 ESMTP\r\n"),
             (Side::Client, b"STARTTLS\r\n"),
             // RFC 3207 §4: 454 TLS not available.
-            (Side::Server, b"454 TLS not available due to temporary reason\r\n"),
+            (
+                Side::Server,
+                b"454 TLS not available due to temporary reason\r\n",
+            ),
             (Side::Client, b"AUTH PLAIN AHRpbQB0YW5zdGFhZg==\r\n"),
         ],
     );
@@ -268,7 +302,13 @@ fn mail_transaction_has_no_addresses() {
 #[test]
 fn null_reverse_path_is_no_sender() {
     let mut h = Harness::<Smtp>::tcp(25);
-    run(&mut h, &[(Side::Server, b"220 x ESMTP\r\n"), (Side::Client, b"HELO a\r\nMAIL FROM:<>\r\n")]);
+    run(
+        &mut h,
+        &[
+            (Side::Server, b"220 x ESMTP\r\n"),
+            (Side::Client, b"HELO a\r\nMAIL FROM:<>\r\n"),
+        ],
+    );
     h.end();
     let ev = h.events();
     assert_eq!(ev[ev.len() - 1].body["mail_from_present"], false);
@@ -281,8 +321,14 @@ fn greeting_that_is_only_the_code() {
     let obs = h.observations();
     assert!(facts(&obs).is_empty());
     assert_eq!(h.events()[0].body["reply_code"], 220);
-    assert_eq!(Smtp::probe(b"220\r\n", Side::Server, &ctx_tcp(2525)), Probe::Yes);
-    assert_eq!(Smtp::probe(b"220\r\n", Side::Server, &ctx_tcp(9999)), Probe::NeedMore);
+    assert_eq!(
+        Smtp::probe(b"220\r\n", Side::Server, &ctx_tcp(2525)),
+        Probe::Yes
+    );
+    assert_eq!(
+        Smtp::probe(b"220\r\n", Side::Server, &ctx_tcp(9999)),
+        Probe::NeedMore
+    );
 }
 
 #[test]
@@ -307,7 +353,13 @@ fn ten_thousand_byte_lines_are_cut() {
 #[test]
 fn hostile_bad_base64_is_an_anomaly_and_still_a_credential() {
     let mut h = Harness::<Smtp>::tcp(25);
-    run(&mut h, &[(Side::Server, b"220 ESMTP\r\n"), (Side::Client, b"AUTH PLAIN !!notbase64!!\r\n")]);
+    run(
+        &mut h,
+        &[
+            (Side::Server, b"220 ESMTP\r\n"),
+            (Side::Client, b"AUTH PLAIN !!notbase64!!\r\n"),
+        ],
+    );
     let obs = h.observations();
     assert_eq!(anomalies(&obs), vec!["smtp_sasl_malformed"]);
     assert_eq!(exposures(&obs).len(), 1);
@@ -323,15 +375,35 @@ fn hostile_binary_server_lines_are_anomalies() {
 #[test]
 fn probe_by_content() {
     let ctx = ctx_tcp(2500);
-    assert_eq!(Smtp::probe(b"220 mail.example.org ESMTP Postfix (Debian)\r\n", Side::Server, &ctx), Probe::Yes);
-    assert_eq!(Smtp::probe(b"220 smtp.example.com Microsoft ESMTP MAIL Service ready\r\n", Side::Server, &ctx), Probe::Yes);
-    assert_eq!(Smtp::probe(b"220 ProFTPD 1.3.5 Server\r\n", Side::Server, &ctx), Probe::No);
+    assert_eq!(
+        Smtp::probe(
+            b"220 mail.example.org ESMTP Postfix (Debian)\r\n",
+            Side::Server,
+            &ctx
+        ),
+        Probe::Yes
+    );
+    assert_eq!(
+        Smtp::probe(
+            b"220 smtp.example.com Microsoft ESMTP MAIL Service ready\r\n",
+            Side::Server,
+            &ctx
+        ),
+        Probe::Yes
+    );
+    assert_eq!(
+        Smtp::probe(b"220 ProFTPD 1.3.5 Server\r\n", Side::Server, &ctx),
+        Probe::No
+    );
     assert_eq!(Smtp::probe(b"220-", Side::Server, &ctx), Probe::NeedMore);
     assert_eq!(Smtp::probe(b"EHL", Side::Client, &ctx), Probe::NeedMore);
     assert_eq!(Smtp::probe(b"EHLO pc\r\n", Side::Client, &ctx), Probe::Yes);
     assert_eq!(Smtp::probe(b"helo pc\r\n", Side::Client, &ctx), Probe::Yes);
     assert_eq!(Smtp::probe(b"USER x\r\n", Side::Client, &ctx), Probe::No);
-    assert_eq!(Smtp::probe(b"GET / HTTP/1.1\r\n", Side::Client, &ctx), Probe::No);
+    assert_eq!(
+        Smtp::probe(b"GET / HTTP/1.1\r\n", Side::Client, &ctx),
+        Probe::No
+    );
     assert_eq!(Smtp::probe(b"* OK IMAP\r\n", Side::Server, &ctx), Probe::No);
     let (name, _, _) = run_session(ctx_tcp(25), EXIM_AUTH_LOGIN);
     assert_eq!(name, Some("smtp"));

@@ -349,8 +349,7 @@ pub(crate) fn split_descr(descr: &[u8]) -> (&[u8], Option<&[u8]>) {
         w.first().is_some_and(u8::is_ascii_digit)
             && w.contains(&b'.')
             && w.len() <= 64
-            && w
-                .iter()
+            && w.iter()
                 .all(|b| b.is_ascii_alphanumeric() || b"._-()+".contains(b))
     };
     let rest: Vec<&[u8]> = words.collect();

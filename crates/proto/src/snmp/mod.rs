@@ -13,7 +13,8 @@
 //!   sender (the agent); also reported as software (product = first word, version when the
 //!   second word or the word after "Version" looks like one).
 //! - `snmp.sys_object_id`: sysObjectID.0 (1.3.6.1.2.1.1.2.0) as a dotted OID, or the
-//!   `enterprise` field of a v1 Trap-PDU (RFC 1157 §4.1.6: the sender's sysObjectID).
+//!   `enterprise` field of a v1 Trap-PDU when it is under 1.3.6.1.4.1 (RFC 1157 §4.1.6: the
+//!   sender's sysObjectID).
 //! - `snmp.enterprise`: the IANA enterprise number N, from a sysObjectID under
 //!   1.3.6.1.4.1.N or from the first four octets of a v3 engine ID.
 //! - `snmp.sys_name`: sysName.0 (1.3.6.1.2.1.1.5.0) from a response or trap: the agent's
@@ -45,7 +46,7 @@ use std::net::Ipv4Addr;
 use model::{ExposureKind, Side, Timestamp};
 use serde_json::{Map, Value};
 
-use crate::out::Out;
+use crate::out::{Out, text_value};
 use crate::parser::{AppParser, FlowCtx, Probe, Transports, Verdict};
 
 use message::{Message, engine_enterprise, oid_enterprise, split_descr};
@@ -127,10 +128,10 @@ fn probe_message(first: &[u8]) -> bool {
     if r.remaining() > len || len > 65_507 {
         return false;
     }
-    match r.take(4) {
-        Ok([0x02, 0x01, 0x00 | 0x01, 0x04]) | Ok([0x02, 0x01, 0x03, 0x30]) => true,
-        _ => false,
-    }
+    matches!(
+        r.take(4),
+        Ok([0x02, 0x01, 0x00 | 0x01, 0x04] | [0x02, 0x01, 0x03, 0x30])
+    )
 }
 
 impl Snmp {
@@ -189,8 +190,12 @@ impl Snmp {
 /// Facts from a response or notification: what the agent (the sender) says about itself.
 fn observe_agent_values(side: Side, pdu: &message::Pdu<'_>, out: &mut Out<'_>) {
     if let Some(trap) = &pdu.trap {
-        // RFC 1157 §4.1.6: "enterprise" is the sysObjectID of the generating entity.
-        observe_object_id(side, &trap.enterprise, out);
+        // RFC 1157 §4.1.6: "enterprise" is the sysObjectID of the generating entity; but a
+        // proxy translating v2 notifications puts snmpTraps (1.3.6.1.6.3.1.1.5, RFC 3584
+        // §3.1) there, so only an OID under `enterprises` counts.
+        if oid_enterprise(&trap.enterprise).is_some() {
+            observe_object_id(side, &trap.enterprise, out);
+        }
     }
     for vb in &pdu.vars {
         match (vb.oid.as_str(), vb.value.tag) {
@@ -229,7 +234,12 @@ fn event(m: &Message<'_>) -> Map<String, Value> {
     }
     if let Some(pdu) = &m.pdu {
         o.insert("pdu_type".into(), pdu.kind.name().into());
-        let vars: Vec<Value> = pdu.vars.iter().map(|v| v.oid.clone().into()).collect();
+        // OIDs are rendered by us, but up to 128 arcs: cut to the wire-string limit too.
+        let vars: Vec<Value> = pdu
+            .vars
+            .iter()
+            .map(|v| text_value(v.oid.as_bytes()))
+            .collect();
         o.insert("vars".into(), Value::Array(vars));
         if pdu.error_status != 0 {
             o.insert("error".into(), message::error_name(pdu.error_status).into());
@@ -240,7 +250,7 @@ fn event(m: &Message<'_>) -> Map<String, Value> {
                 "trap_type".into(),
                 message::generic_trap_name(trap.generic).into(),
             );
-            t.insert("oid".into(), trap.enterprise.clone().into());
+            t.insert("oid".into(), text_value(trap.enterprise.as_bytes()));
             if let Some(a) = trap.agent_addr {
                 t.insert("address".into(), Ipv4Addr::from(a).to_string().into());
             }

@@ -2,9 +2,7 @@
 //! §2.4) and real datagrams from the corpus, with expected values taken from tshark.
 
 use super::*;
-use crate::testing::{
-    Harness, anomalies, ctx_udp, exposures, fact, facts, run_session, software,
-};
+use crate::testing::{Harness, anomalies, ctx_udp, exposures, fact, facts, run_session, software};
 
 /// Hex bytes; `--` starts a comment running to the end of the line.
 fn unhex(s: &str) -> Vec<u8> {
@@ -127,7 +125,8 @@ fn set_request_values_are_not_facts() {
 /// the system group). Expected values from `tshark -e snmp.name -e snmp.value.octets -e
 /// snmp.value.oid`: sysDescr "Linux ubuntu-512mb-sfo2-01 4.4.0-31-generic ...", sysObjectID
 /// 1.3.6.1.4.1.8072.3.2.10 (net-snmp), sysName "ubuntu-512mb-sfo2-01".
-const WALK_REQ: &str = "302602010104067075626c6963a119020409584e45020100020100300b300906052b060102010500";
+const WALK_REQ: &str =
+    "302602010104067075626c6963a119020409584e45020100020100300b300906052b060102010500";
 const WALK_DESCR: &str = "30819002010104067075626c6963a28182020409584e450201000201003074307206082b0601020101010004664c696e7578207562756e74752d3531326d622d73666f322d303120342e342e302d33312d67656e65726963202335307e31342e30342e312d5562756e747520534d5020576564204a756c2031332030313a30373a3332205554432032303136207838365f3634";
 const WALK_OBJID: &str = "303302010104067075626c6963a226020409584e460201000201003018301606082b0601020101020006 0a2b06010401bf0803020a";
 const WALK_NAME: &str = "303d02010104067075626c6963a230020409584e490201000201003022302006082b0601020101050004147562756e74752d3531326d622d73666f322d3031";
@@ -157,7 +156,10 @@ fn corpus_snmpwalk_names_the_agent_as_tshark_does() {
              01:07:32 UTC 2016 x86_64"
         )
     );
-    assert_eq!(fact(&obs, "snmp.sys_object_id"), Some("1.3.6.1.4.1.8072.3.2.10"));
+    assert_eq!(
+        fact(&obs, "snmp.sys_object_id"),
+        Some("1.3.6.1.4.1.8072.3.2.10")
+    );
     assert_eq!(fact(&obs, "snmp.enterprise"), Some("8072"));
     assert_eq!(fact(&obs, "snmp.sys_name"), Some("ubuntu-512mb-sfo2-01"));
     assert!(facts(&obs).iter().all(|(side, _, _)| *side == "server"));
@@ -182,14 +184,22 @@ const V3_FRAMES: [&str; 4] = [
 fn corpus_v3_engine_id_is_about_the_agent() {
     let mut h = Harness::<Snmp>::udp(161);
     for (i, f) in V3_FRAMES.iter().enumerate() {
-        let side = if i % 2 == 0 { Side::Client } else { Side::Server };
+        let side = if i % 2 == 0 {
+            Side::Client
+        } else {
+            Side::Server
+        };
         h.feed(side, &unhex(f));
     }
     let obs = h.observations();
     assert_eq!(
         facts(&obs),
         vec![
-            ("server", "snmp.engine_id", "80001f8880a9498e5e3a2c3043".to_string()),
+            (
+                "server",
+                "snmp.engine_id",
+                "80001f8880a9498e5e3a2c3043".to_string()
+            ),
             ("server", "snmp.enterprise", "8072".to_string()),
         ]
     );
@@ -216,7 +226,11 @@ fn corpus_v3_encrypted_pdu_is_not_decoded() {
     assert_eq!(
         facts(&obs),
         vec![
-            ("server", "snmp.engine_id", "000039e7000000a1c0a81da0".to_string()),
+            (
+                "server",
+                "snmp.engine_id",
+                "000039e7000000a1c0a81da0".to_string()
+            ),
             ("server", "snmp.enterprise", "14823".to_string()),
         ]
     );
@@ -240,7 +254,11 @@ fn corpus_v1_trap_names_the_sender() {
     assert_eq!(
         facts(&obs),
         vec![
-            ("client", "snmp.sys_object_id", "1.3.6.1.4.1.4.1.2.21".to_string()),
+            (
+                "client",
+                "snmp.sys_object_id",
+                "1.3.6.1.4.1.4.1.2.21".to_string()
+            ),
             ("client", "snmp.enterprise", "4".to_string()),
         ]
     );
@@ -259,21 +277,54 @@ fn corpus_v1_trap_names_the_sender() {
 }
 
 #[test]
+fn v1_trap_with_snmp_traps_enterprise_is_not_a_sys_object_id() {
+    // The same trap with enterprise 1.3.6.1.6.3.1.1.5 (snmpTraps, RFC 3584 §3.1), as
+    // nDPI/tests/cfgs/default/pcap/snmp.pcap has it.
+    let mut t = unhex(V1_TRAP);
+    let at = t
+        .windows(11)
+        .position(|w| w == unhex("06 09 2b 06 01 04 01 04 01 02 15"))
+        .unwrap();
+    t.splice(at..at + 11, unhex("06 09 2b 06 01 06 03 01 01 05 00"));
+    let mut h = Harness::<Snmp>::udp(162);
+    h.feed(Side::Client, &t);
+    assert!(facts(&h.observations()).is_empty());
+    assert_eq!(
+        h.events()[0].body["trap_type"]["oid"],
+        "1.3.6.1.6.3.1.1.5.0"
+    );
+}
+
+#[test]
 fn sys_descr_split_is_conservative() {
     assert_eq!(
-        split_descr(b"Cisco IOS Software, C2960 Software (C2960-LANBASEK9-M), Version 12.2(55)SE, RELEASE"),
+        split_descr(
+            b"Cisco IOS Software, C2960 Software (C2960-LANBASEK9-M), Version 12.2(55)SE, RELEASE"
+        ),
         (&b"Cisco"[..], Some(&b"12.2(55)SE"[..]))
     );
-    assert_eq!(split_descr(b"RICOH 1.05 x"), (&b"RICOH"[..], Some(&b"1.05"[..])));
-    assert_eq!(split_descr(b"HP ETHERNET MULTI-ENVIRONMENT"), (&b"HP"[..], None));
+    assert_eq!(
+        split_descr(b"RICOH 1.05 x"),
+        (&b"RICOH"[..], Some(&b"1.05"[..]))
+    );
+    assert_eq!(
+        split_descr(b"HP ETHERNET MULTI-ENVIRONMENT"),
+        (&b"HP"[..], None)
+    );
     assert_eq!(split_descr(b"   "), (&b""[..], None));
 }
 
 #[test]
 fn probe_is_strict() {
     let ctx = ctx_udp(161);
-    assert_eq!(Snmp::probe(&unhex(GET_SYSNAME), Side::Client, &ctx), Probe::Yes);
-    assert_eq!(Snmp::probe(&unhex(V3_FRAMES[0]), Side::Client, &ctx), Probe::Yes);
+    assert_eq!(
+        Snmp::probe(&unhex(GET_SYSNAME), Side::Client, &ctx),
+        Probe::Yes
+    );
+    assert_eq!(
+        Snmp::probe(&unhex(V3_FRAMES[0]), Side::Client, &ctx),
+        Probe::Yes
+    );
     // Version 2 does not exist on the wire.
     let mut bad = unhex(GET_SYSNAME);
     bad[4] = 2;
@@ -317,7 +368,14 @@ fn hostile_four_octet_length_of_all_ones() {
     // Indefinite length (X.690 §8.1.3.6) is not SNMP.
     h.feed(Side::Client, &unhex("30 80 02 01 01 00 00"));
     assert_eq!(h.counter("snmp_ber_indefinite_length"), 1);
-    assert_eq!(Snmp::probe(&unhex("30 84 ff ff ff ff 02 01 01 04"), Side::Client, &ctx_udp(161)), Probe::No);
+    assert_eq!(
+        Snmp::probe(
+            &unhex("30 84 ff ff ff ff 02 01 01 04"),
+            Side::Client,
+            &ctx_udp(161)
+        ),
+        Probe::No
+    );
 }
 
 #[test]
@@ -343,19 +401,31 @@ fn hostile_nesting_depth_100() {
     // And the parser reports it without panicking.
     let mut h = Harness::<Snmp>::udp(161);
     h.feed(Side::Client, &inner);
-    assert_eq!(anomalies(&h.observations()), vec!["snmp_ber_unexpected_tag"]);
+    assert_eq!(
+        anomalies(&h.observations()),
+        vec!["snmp_ber_unexpected_tag"]
+    );
 }
 
 #[test]
 fn hostile_ten_thousand_varbinds() {
-    let vb = tlv(0x30, &[tlv(0x06, &[0x2b, 6, 1, 2, 1, 1, 5, 0]), vec![0x05, 0]].concat());
+    let vb = tlv(
+        0x30,
+        &[tlv(0x06, &[0x2b, 6, 1, 2, 1, 1, 5, 0]), vec![0x05, 0]].concat(),
+    );
     let list = tlv(0x30, &vb.repeat(10_000));
     let pdu = tlv(0xa2, &[unhex("02 01 01 02 01 00 02 01 00"), list].concat());
-    let msg = tlv(0x30, &[unhex("02 01 01 04 06 70 75 62 6c 69 63"), pdu].concat());
+    let msg = tlv(
+        0x30,
+        &[unhex("02 01 01 04 06 70 75 62 6c 69 63"), pdu].concat(),
+    );
     let mut h = Harness::<Snmp>::udp(161);
     h.feed(Side::Server, &msg);
     let ev = h.events();
-    assert_eq!(ev[0].body["vars"].as_array().map(Vec::len), Some(message::MAX_VARBINDS));
+    assert_eq!(
+        ev[0].body["vars"].as_array().map(Vec::len),
+        Some(message::MAX_VARBINDS)
+    );
     assert_eq!(ev[0].body["vars_truncated"], true);
     assert_eq!(h.counter("snmp_varbinds_dropped"), 1);
     assert_no_secret(&mut h, &["public"]);
@@ -370,14 +440,45 @@ fn hostile_oid_subidentifier_too_long() {
         Err("snmp_oid_subid_too_long")
     );
     assert_eq!(ber::oid_text(&unhex("2b 86")), Err("snmp_ber_bad_oid"));
-    assert_eq!(ber::oid_text(&unhex("2b 06 01 8f 51")).as_deref(), Ok("1.3.6.1.2001"));
+    assert_eq!(
+        ber::oid_text(&unhex("2b 06 01 8f 51")).as_deref(),
+        Ok("1.3.6.1.2001")
+    );
     assert_eq!(ber::oid_text(&[0x88, 0x37, 0x03]).as_deref(), Ok("2.999.3"));
+    // 129 arcs is over RFC 2578's 128.
+    let mut long = vec![0x2b];
+    long.extend([0x8f, 0xff, 0xff, 0x7f].repeat(127));
+    assert_eq!(ber::oid_text(&long), Err("snmp_oid_too_long"));
+}
+
+#[test]
+fn long_oids_are_cut_in_events() {
+    // 120 arcs of 4294967295 render to over 1,000 characters.
+    let mut oid = vec![0x2b];
+    oid.extend([0x8f, 0xff, 0xff, 0xff, 0x7f].repeat(120));
+    let vb = tlv(0x30, &[tlv(0x06, &oid), vec![0x05, 0]].concat());
+    let pdu = tlv(
+        0xa0,
+        &[unhex("02 01 01 02 01 00 02 01 00"), tlv(0x30, &vb)].concat(),
+    );
+    let msg = tlv(0x30, &[unhex("02 01 01 04 00"), pdu].concat());
+    let mut h = Harness::<Snmp>::udp(161);
+    h.feed(Side::Client, &msg);
+    let ev = h.events();
+    let var = ev[0].body["vars"][0].as_str().unwrap();
+    assert!(var.len() <= wire::text::MAX_TEXT_LEN && var.ends_with('\u{2026}'));
 }
 
 #[test]
 fn engine_id_formats() {
-    assert_eq!(message::engine_enterprise(&unhex("80001f8880a9498e5e3a2c3043")), Some(8072));
-    assert_eq!(message::engine_enterprise(&unhex("000039e7000000a1c0a81da0")), Some(14823));
+    assert_eq!(
+        message::engine_enterprise(&unhex("80001f8880a9498e5e3a2c3043")),
+        Some(8072)
+    );
+    assert_eq!(
+        message::engine_enterprise(&unhex("000039e7000000a1c0a81da0")),
+        Some(14823)
+    );
     assert_eq!(message::engine_enterprise(&unhex("0000")), None);
 }
 
@@ -390,4 +491,37 @@ fn done_after_enough_datagrams() {
     }
     assert_eq!(h.feed(Side::Client, &d), Verdict::Done);
     assert_eq!(exposures(&h.observations()).len(), 1);
+}
+
+#[test]
+fn mutated_fixtures_never_panic() {
+    // A deterministic xorshift: flip, truncate and extend the fixtures a few thousand times.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut h = Harness::<Snmp>::udp(161);
+    for base in [RESPONSE_SYSNAME, V3_FRAMES[2], V1_TRAP, WALK_DESCR] {
+        let base = unhex(base);
+        for _ in 0..1000 {
+            let mut d = base.clone();
+            for _ in 0..(next() % 4) {
+                let i = (next() as usize) % d.len();
+                d[i] = next() as u8;
+            }
+            d.truncate((next() as usize) % (d.len() + 1));
+            let side = if next() % 2 == 0 {
+                Side::Client
+            } else {
+                Side::Server
+            };
+            let _ = Snmp::probe(&d, side, &ctx_udp(161));
+            h.feed(side, &d);
+            h.parser = Snmp::default();
+        }
+    }
+    let _ = h.observations();
 }

@@ -252,7 +252,9 @@ fn bsd_timestamp(b: &[u8]) -> Option<&[u8]> {
     let ok = match rest {
         [b' ', d1, d2, b' ', h1, h2, b':', m1, m2, b':', s1, s2, b' '] => {
             (*d1 == b' ' || d1.is_ascii_digit())
-                && [d2, h1, h2, m1, m2, s1, s2].iter().all(|c| c.is_ascii_digit())
+                && [d2, h1, h2, m1, m2, s1, s2]
+                    .iter()
+                    .all(|c| c.is_ascii_digit())
         }
         _ => false,
     };
@@ -273,9 +275,30 @@ pub(crate) fn iso_timestamp(b: &[u8]) -> Option<&[u8]> {
 /// RFC 5424 §6.2.1 Table 1 facility keywords.
 pub(crate) fn facility_name(f: u8) -> &'static str {
     const NAMES: [&str; 24] = [
-        "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
-        "authpriv", "ftp", "ntp", "security", "console", "solaris-cron", "local0", "local1",
-        "local2", "local3", "local4", "local5", "local6", "local7",
+        "kern",
+        "user",
+        "mail",
+        "daemon",
+        "auth",
+        "syslog",
+        "lpr",
+        "news",
+        "uucp",
+        "cron",
+        "authpriv",
+        "ftp",
+        "ntp",
+        "security",
+        "console",
+        "solaris-cron",
+        "local0",
+        "local1",
+        "local2",
+        "local3",
+        "local4",
+        "local5",
+        "local6",
+        "local7",
     ];
     NAMES.get(usize::from(f)).copied().unwrap_or("unknown")
 }

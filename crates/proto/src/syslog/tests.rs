@@ -56,13 +56,20 @@ const IETF: &[u8] = b"<45>1 2022-03-02T12:39:47.689392-01:00 pfSense.localdomain
 #[test]
 fn corpus_rfc5424_header() {
     let mut h = Harness::<Syslog>::udp(11000);
-    assert_eq!(Syslog::probe(IETF, Side::Client, &ctx_udp(11000)), Probe::Yes);
+    assert_eq!(
+        Syslog::probe(IETF, Side::Client, &ctx_udp(11000)),
+        Probe::Yes
+    );
     h.feed(Side::Client, IETF);
     let obs = h.observations();
     assert_eq!(
         facts(&obs),
         vec![
-            ("client", "syslog.hostname", "pfSense.localdomain".to_string()),
+            (
+                "client",
+                "syslog.hostname",
+                "pfSense.localdomain".to_string()
+            ),
             ("client", "syslog.app_name", "suricata".to_string()),
         ]
     );
@@ -80,7 +87,9 @@ fn corpus_tag_without_hostname() {
     // zeek/testing/btest/Traces/syslog-single-udp.pcap: "<133>Apr  5 12:56:51 robin: Hello,
     // syslog!\0". tshark reads hostname "robin:" and appname "Hello"; RFC 3164 §5.3 says a
     // token ending in ':' is the TAG, so this message has no HOSTNAME.
-    let d = unhex("3c3133333e4170722020352031323a35363a353120726f62696e3a2048656c6c6f2c207379736c6f672100");
+    let d = unhex(
+        "3c3133333e4170722020352031323a35363a353120726f62696e3a2048656c6c6f2c207379736c6f672100",
+    );
     let mut h = Harness::<Syslog>::udp(514);
     h.feed(Side::Client, &d);
     assert_eq!(
@@ -171,14 +180,26 @@ fn probe_by_content_with_the_port_as_tie_breaker() {
     assert_eq!(Syslog::probe(b"<html>", Side::Client, &udp), Probe::No);
     // Off port 514 the header must look like one.
     let other = ctx_udp(9999);
-    assert_eq!(Syslog::probe(b"<13>Oct 11 22:14:15 a b: c", Side::Client, &other), Probe::Yes);
-    assert_eq!(Syslog::probe(b"<13>hello there, world!", Side::Client, &other), Probe::No);
-    assert_eq!(Syslog::probe(b"<13>Oct", Side::Client, &ctx_tcp(9999)), Probe::NeedMore);
+    assert_eq!(
+        Syslog::probe(b"<13>Oct 11 22:14:15 a b: c", Side::Client, &other),
+        Probe::Yes
+    );
+    assert_eq!(
+        Syslog::probe(b"<13>hello there, world!", Side::Client, &other),
+        Probe::No
+    );
+    assert_eq!(
+        Syslog::probe(b"<13>Oct", Side::Client, &ctx_tcp(9999)),
+        Probe::NeedMore
+    );
     // TCP octet counting.
     let tcp = ctx_tcp(514);
     assert_eq!(Syslog::probe(b"51", Side::Client, &tcp), Probe::NeedMore);
     assert_eq!(Syslog::probe(b"51 <13>", Side::Client, &tcp), Probe::Yes);
-    assert_eq!(Syslog::probe(b"220 smtp ready", Side::Client, &tcp), Probe::No);
+    assert_eq!(
+        Syslog::probe(b"220 smtp ready", Side::Client, &tcp),
+        Probe::No
+    );
     assert_eq!(Syslog::probe(b"51 <13>", Side::Client, &udp), Probe::No);
 }
 
@@ -214,7 +235,10 @@ fn hostile_tcp_framing() {
     assert_eq!(h.counter("syslog_message_too_long"), 1);
     // Garbage that is neither framing: Done.
     let mut h = Harness::<Syslog>::tcp(514);
-    assert_eq!(h.feed(Side::Client, b"<13>Oct 11 22:14:15 a b: c\nGARBAGE\n"), Verdict::Done);
+    assert_eq!(
+        h.feed(Side::Client, b"<13>Oct 11 22:14:15 a b: c\nGARBAGE\n"),
+        Verdict::Done
+    );
     assert_eq!(h.counter("syslog_bad_framing"), 1);
     assert_eq!(h.counter("messages"), 1);
     // An LF-delimited message that never ends is held only up to the limit.
@@ -229,11 +253,51 @@ fn hostile_tcp_framing() {
 fn done_after_256_messages() {
     let mut h = Harness::<Syslog>::udp(514);
     for _ in 1..MAX_MESSAGES {
-        assert_eq!(h.feed(Side::Client, b"<13>Oct 11 22:14:15 a b: c"), Verdict::Continue);
+        assert_eq!(
+            h.feed(Side::Client, b"<13>Oct 11 22:14:15 a b: c"),
+            Verdict::Continue
+        );
     }
-    assert_eq!(h.feed(Side::Client, b"<13>Oct 11 22:14:15 a b: c"), Verdict::Done);
+    assert_eq!(
+        h.feed(Side::Client, b"<13>Oct 11 22:14:15 a b: c"),
+        Verdict::Done
+    );
     let mut h = Harness::<Syslog>::tcp(514);
     let many = b"<13>Oct 11 22:14:15 a b: c\n".repeat(300);
     assert_eq!(h.feed(Side::Client, &many), Verdict::Done);
     assert_eq!(h.counter("messages"), u64::from(MAX_MESSAGES));
+}
+
+#[test]
+fn mutated_messages_never_panic() {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let bases: Vec<Vec<u8>> = [BSD_1, BSD_ISO, TCP_FRAMES[0], TCP_FRAMES[1]]
+        .iter()
+        .map(|f| unhex(f))
+        .chain([IETF.to_vec()])
+        .collect();
+    for tcp in [false, true] {
+        let ctx = if tcp { ctx_tcp(514) } else { ctx_udp(514) };
+        let mut h = Harness::<Syslog>::new(ctx);
+        for base in &bases {
+            for _ in 0..1000 {
+                let mut d = base.clone();
+                for _ in 0..(next() % 4) {
+                    let i = (next() as usize) % d.len();
+                    d[i] = [b' ', b'<', b'>', b'1', b'\n', b':', b'[', next() as u8]
+                        [(next() % 8) as usize];
+                }
+                d.truncate((next() as usize) % (d.len() + 1));
+                let _ = Syslog::probe(&d, Side::Client, &ctx);
+                h.feed(Side::Client, &d);
+            }
+        }
+        let _ = h.observations();
+    }
 }

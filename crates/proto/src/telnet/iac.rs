@@ -90,8 +90,6 @@ pub(crate) enum Prompt {
 pub(crate) struct PromptWatch {
     tail: [u8; 16],
     len: usize,
-    /// A prompt was reported on this line already.
-    fired: bool,
 }
 
 impl PromptWatch {
@@ -115,9 +113,6 @@ impl PromptWatch {
                 }
             }
         }
-        if self.fired {
-            return None;
-        }
         let tail = self.tail.get(..self.len).unwrap_or_default();
         let prompt = if tail.ends_with(PASSWORD_PROMPT) {
             Some(Prompt::Password)
@@ -126,7 +121,11 @@ impl PromptWatch {
         } else {
             None
         };
-        self.fired = prompt.is_some();
+        if prompt.is_some() {
+            // Reported once: what follows on the line must make a new prompt (servers send
+            // "login: " and later "Password:" without a line break between).
+            self.len = 0;
+        }
         prompt
     }
 }

@@ -22,8 +22,9 @@
 //! # Event
 //! Object `telnet`:
 //! - greeting (the banner line): `banner`.
-//! - login (one, at the password line): `user_present`, `password_present` (anything typed
-//!   after `Password:`), `login` (`"no_reply"`: the parse ends at the password line).
+//! - login (one, at the password line): `command` (`"login"`), `user_present`,
+//!   `password_present` (anything typed after `Password:`), `login` (`"no_reply"`: the
+//!   parse ends at the password line).
 
 mod iac;
 #[cfg(test)]
@@ -98,7 +99,11 @@ impl AppParser for Telnet {
             Side::Server => self.server(data, out),
             Side::Client => self.client(data, out),
         }
-        if self.done { Verdict::Done } else { Verdict::Continue }
+        if self.done {
+            Verdict::Done
+        } else {
+            Verdict::Continue
+        }
     }
 
     fn gap(&mut self, _side: Side, _len: u32, out: &mut Out<'_>) -> Verdict {
@@ -125,7 +130,9 @@ impl Telnet {
             };
             if !self.banner_done {
                 match b {
-                    b'\r' | b'\n' if !self.banner.trim_ascii().is_empty() => self.finish_banner(out),
+                    b'\r' | b'\n' if !self.banner.trim_ascii().is_empty() => {
+                        self.finish_banner(out)
+                    }
                     b'\r' | b'\n' => self.banner.clear(),
                     _ if self.banner.len() < MAX_BANNER => self.banner.push(b),
                     _ => {}
@@ -231,6 +238,7 @@ impl Telnet {
         }
         if out.events_enabled() {
             let mut o = Map::new();
+            o.insert("command".into(), json!("login"));
             o.insert("user_present".into(), Value::Bool(user));
             o.insert("password_present".into(), Value::Bool(typed));
             o.insert("login".into(), json!("no_reply"));
