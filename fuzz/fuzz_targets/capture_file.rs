@@ -5,7 +5,12 @@ use capture::{CaptureLimits, FileSource, PacketSource};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(mut source) = FileSource::from_reader("fuzz.pcap", std::io::Cursor::new(data.to_vec()), Some(data.len() as u64), CaptureLimits::default()) else {
+    let Ok(mut source) = FileSource::from_reader(
+        "fuzz.pcap",
+        std::io::Cursor::new(data.to_vec()),
+        Some(data.len() as u64),
+        CaptureLimits::default(),
+    ) else {
         return;
     };
     let mut frames = 0u32;

@@ -33,7 +33,10 @@ fuzz_target!(|data: &[u8]| {
     let accounted = stats.decoded
         + stats.malformed.values().sum::<u64>()
         + stats.unsupported.values().sum::<u64>();
-    assert_eq!(accounted, stats.packets, "every frame is counted exactly once");
+    assert_eq!(
+        accounted, stats.packets,
+        "every frame is counted exactly once"
+    );
     sensor.drain_observations().for_each(drop);
     for e in sensor.take_events() {
         let _ = serde_json::to_string(&e.body);

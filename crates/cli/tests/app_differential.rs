@@ -84,12 +84,27 @@ const FIELDS: &[Field] = &[
 const MAX_FILES_PER_PROTOCOL: usize = 120;
 
 /// Link types the sensor decodes (the robustness and tshark differential tests use the same).
-const DECODED_LINK_TYPES: &[&str] = &["0", "1", "101", "105", "108", "113", "127", "228", "229", "276"];
+const DECODED_LINK_TYPES: &[&str] = &[
+    "0", "1", "101", "105", "108", "113", "127", "228", "229", "276",
+];
 
 /// Protocols in tshark's tree that carry traffic wardline does not follow in this version.
 const NOT_FOLLOWED: &[&str] = &[
-    "gre", "erspan", "capwap.data", "vxlan", "geneve", "teredo", "l2tp", "sctp", "socks",
-    "proxy", "openvpn", "nflog", "chdlc", "gtp", "ayiya",
+    "gre",
+    "erspan",
+    "capwap.data",
+    "vxlan",
+    "geneve",
+    "teredo",
+    "l2tp",
+    "sctp",
+    "socks",
+    "proxy",
+    "openvpn",
+    "nflog",
+    "chdlc",
+    "gtp",
+    "ayiya",
     // TLS inside QUIC (tshark decrypts QUIC Initial packets; wardline has no QUIC parser yet).
     "quic",
 ];
@@ -102,7 +117,10 @@ const UPGRADES_TO_TLS: &[&str] = &[
 /// Why tshark can see a value of `protocol` wardline does not, from the file's manifest row;
 /// `None` when nothing explains it.
 fn known_gap(row: &std::collections::HashMap<String, String>, protocol: &str) -> Option<String> {
-    let links = row.get("link_types").map(String::as_str).unwrap_or_default();
+    let links = row
+        .get("link_types")
+        .map(String::as_str)
+        .unwrap_or_default();
     for link in links.split(',') {
         let number = link.split(':').next().unwrap_or_default();
         if !DECODED_LINK_TYPES.contains(&number) {
@@ -119,7 +137,10 @@ fn known_gap(row: &std::collections::HashMap<String, String>, protocol: &str) ->
         return Some(format!("carried in {p}"));
     }
     // IP in IP (4in6, 6in4): both network layers in the tree, one after the other.
-    if tree.windows(2).any(|w| matches!(w, ["ip", "ipv6"] | ["ipv6", "ip"])) {
+    if tree
+        .windows(2)
+        .any(|w| matches!(w, ["ip", "ipv6"] | ["ipv6", "ip"]))
+    {
         return Some("IP-in-IP tunnel".into());
     }
     // The protocol after another one on the same connection (STARTTLS, a SOCKS or CONNECT
@@ -130,14 +151,20 @@ fn known_gap(row: &std::collections::HashMap<String, String>, protocol: &str) ->
             .iter()
             .any(|p| (protocol == "tls" && UPGRADES_TO_TLS.contains(p)) || *p == "data")
     {
-        return Some(format!("{protocol} after another protocol on the connection"));
+        return Some(format!(
+            "{protocol} after another protocol on the connection"
+        ));
     }
     None
 }
 
 /// The manifest row of `path`.
 fn row_of(path: &Path) -> std::collections::HashMap<String, String> {
-    let rel = path.strip_prefix(corpus()).unwrap_or(path).display().to_string();
+    let rel = path
+        .strip_prefix(corpus())
+        .unwrap_or(path)
+        .display()
+        .to_string();
     manifest()
         .into_iter()
         .find(|r| r.get("path") == Some(&rel))
@@ -276,7 +303,11 @@ fn application_fields_agree_with_tshark() {
             let row = row_of(path);
             let gap = known_gap(&row, protocol);
             let raw = std::fs::read(path).unwrap_or_default();
-            let name = path.strip_prefix(corpus()).unwrap_or(path).display().to_string();
+            let name = path
+                .strip_prefix(corpus())
+                .unwrap_or(path)
+                .display()
+                .to_string();
             for (field, theirs, ours) in per_field {
                 let t = tallies.entry(field).or_default();
                 if theirs.is_empty() && ours.is_empty() {
@@ -294,8 +325,7 @@ fn application_fields_agree_with_tshark() {
                     }
                 }
                 for v in ours.difference(&theirs) {
-                    let verbatim = !v.is_empty()
-                        && raw.windows(v.len()).any(|w| w == v.as_bytes());
+                    let verbatim = !v.is_empty() && raw.windows(v.len()).any(|w| w == v.as_bytes());
                     if verbatim {
                         t.in_capture.push(format!("{name}: {v:?}"));
                     } else {
@@ -341,5 +371,8 @@ fn application_fields_agree_with_tshark() {
             f.tshark
         );
     }
-    assert!(failures.is_empty(), "disagreements with tshark: {failures:#?}");
+    assert!(
+        failures.is_empty(),
+        "disagreements with tshark: {failures:#?}"
+    );
 }

@@ -83,7 +83,10 @@ fn device<'a>(report: &'a serde_json::Value, ip: &str) -> &'a serde_json::Value 
 fn assert_no_secret(what: &str, bytes: &[u8]) {
     let text = String::from_utf8_lossy(bytes);
     for s in SECRETS {
-        assert!(!text.contains(s), "{what} contains the secret or patient value {s:?}");
+        assert!(
+            !text.contains(s),
+            "{what} contains the secret or patient value {s:?}"
+        );
     }
 }
 
@@ -99,7 +102,9 @@ fn decrypted_rows(db: &Path) -> String {
     assert!(tables.iter().any(|t| t == "findings"), "tables: {tables:?}");
     let mut all = String::new();
     for t in tables {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\"")).expect("select");
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM \"{t}\""))
+            .expect("select");
         let n = stmt.column_count();
         let mut rows = stmt.query([]).expect("query");
         while let Some(row) = rows.next().expect("row") {
@@ -212,11 +217,22 @@ fn real_peers_reveal_identity_and_findings_but_no_secret() {
     ] {
         let found = server.contains(&(key.to_owned(), value.to_owned()))
             || (key == "dicom.implementation_version"
-                && server.iter().any(|(k, v)| k == key && v.starts_with("OFFIS_DCMTK")));
-        assert!(found, "server fact {key} = {value:?} missing; server facts: {server:#?}");
+                && server
+                    .iter()
+                    .any(|(k, v)| k == key && v.starts_with("OFFIS_DCMTK")));
+        assert!(
+            found,
+            "server fact {key} = {value:?} missing; server facts: {server:#?}"
+        );
     }
     let roles = |ip: &str| device(&report, ip)["roles"].to_string();
-    for role in ["dicom_scp", "hl7_receiver", "mqtt_broker", "snmp_agent", "web_server"] {
+    for role in [
+        "dicom_scp",
+        "hl7_receiver",
+        "mqtt_broker",
+        "snmp_agent",
+        "web_server",
+    ] {
         assert!(roles("10.77.0.1").contains(role), "server role {role}");
     }
     for role in ["dicom_scu", "hl7_sender"] {
@@ -249,12 +265,17 @@ fn real_peers_reveal_identity_and_findings_but_no_secret() {
     for f in findings {
         assert!(f["summary"].as_str().is_some_and(|s| !s.is_empty()));
         let about = f["device"].as_str().expect("device");
-        let listed = report["devices"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|d| d["id"] == about && d["findings"].to_string().contains(f["id"].as_str().unwrap_or("?")));
-        assert!(listed, "finding {} is listed on its device {about}", f["id"]);
+        let listed = report["devices"].as_array().into_iter().flatten().any(|d| {
+            d["id"] == about
+                && d["findings"]
+                    .to_string()
+                    .contains(f["id"].as_str().unwrap_or("?"))
+        });
+        assert!(
+            listed,
+            "finding {} is listed on its device {about}",
+            f["id"]
+        );
     }
 
     // The events: EVE's common header on every line, one object per protocol.
@@ -263,7 +284,10 @@ fn real_peers_reveal_identity_and_findings_but_no_secret() {
     for line in String::from_utf8_lossy(&events_text).lines() {
         let e: serde_json::Value = serde_json::from_str(line).expect("event JSON");
         let t = e["event_type"].as_str().expect("event_type").to_owned();
-        assert!(e["timestamp"].is_string() && e["proto"].is_string(), "{line}");
+        assert!(
+            e["timestamp"].is_string() && e["proto"].is_string(),
+            "{line}"
+        );
         assert!(e[&t].is_object(), "event {t} has its object: {line}");
         if t != "lldp" {
             for k in ["flow_id", "src_ip", "src_port", "dest_ip", "dest_port"] {
@@ -282,7 +306,10 @@ fn real_peers_reveal_identity_and_findings_but_no_secret() {
     assert_no_secret("the events file", &events_text);
     assert_no_secret("the database file", &std::fs::read(&db).expect("db file"));
     let rows = decrypted_rows(&db);
-    assert!(rows.contains("MODALITY1"), "decryption worked (facts are there)");
+    assert!(
+        rows.contains("MODALITY1"),
+        "decryption worked (facts are there)"
+    );
     assert_no_secret("the decrypted database", rows.as_bytes());
     // The capture itself does carry them: the test would be vacuous otherwise.
     let raw = std::fs::read(&pcap).expect("pcap");

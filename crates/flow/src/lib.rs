@@ -22,6 +22,6 @@ pub mod reassembly;
 mod table;
 
 pub use config::FlowConfig;
-pub use key::{KeyDirection, FlowAddr, FlowKey, pack_vlans};
+pub use key::{FlowAddr, FlowKey, KeyDirection, pack_vlans};
 pub use reassembly::{Delivery, ReassemblyConfig, ReassemblyStats, StreamSink};
 pub use table::{FlowApp, FlowId, FlowMeta, FlowStats, FlowTable, PacketInfo, TcpSegment};

@@ -82,18 +82,49 @@ pub enum Delivery {
 /// per-flow state `A` that lives in the flow table's entry. Application parsers sit behind it.
 pub trait StreamSink<A> {
     /// In-order TCP bytes `side` sent, continuing at stream offset `offset`.
-    fn data(&mut self, flow: &FlowMeta, app: &mut A, side: Side, ts: Timestamp, offset: u32, data: &[u8]) -> Delivery;
+    fn data(
+        &mut self,
+        flow: &FlowMeta,
+        app: &mut A,
+        side: Side,
+        ts: Timestamp,
+        offset: u32,
+        data: &[u8],
+    ) -> Delivery;
     /// `len` bytes `side` sent were lost before `offset` (a gap in reassembly).
-    fn gap(&mut self, flow: &FlowMeta, app: &mut A, side: Side, ts: Timestamp, offset: u32, len: u32) -> Delivery;
+    fn gap(
+        &mut self,
+        flow: &FlowMeta,
+        app: &mut A,
+        side: Side,
+        ts: Timestamp,
+        offset: u32,
+        len: u32,
+    ) -> Delivery;
     /// One UDP datagram's payload `side` sent.
-    fn datagram(&mut self, flow: &FlowMeta, app: &mut A, side: Side, ts: Timestamp, data: &[u8]) -> Delivery;
+    fn datagram(
+        &mut self,
+        flow: &FlowMeta,
+        app: &mut A,
+        side: Side,
+        ts: Timestamp,
+        data: &[u8],
+    ) -> Delivery;
     /// The flow ended (closed, idle, evicted, input ended), after held data was flushed.
     fn end(&mut self, flow: &FlowMeta, app: &mut A, ts: Timestamp);
 }
 
 /// A sink that discards everything (reassembly still runs and counts).
 impl<A> StreamSink<A> for () {
-    fn data(&mut self, _: &FlowMeta, _: &mut A, _: Side, _: Timestamp, _: u32, _: &[u8]) -> Delivery {
+    fn data(
+        &mut self,
+        _: &FlowMeta,
+        _: &mut A,
+        _: Side,
+        _: Timestamp,
+        _: u32,
+        _: &[u8],
+    ) -> Delivery {
         Delivery::Continue
     }
     fn gap(&mut self, _: &FlowMeta, _: &mut A, _: Side, _: Timestamp, _: u32, _: u32) -> Delivery {
@@ -163,7 +194,12 @@ impl HalfStream {
     }
 
     /// Takes one segment's payload starting at sequence number `seq`.
-    pub(crate) fn segment<A, S: StreamSink<A>>(&mut self, ctx: &mut Ctx<'_, A, S>, seq: u32, data: &[u8]) {
+    pub(crate) fn segment<A, S: StreamSink<A>>(
+        &mut self,
+        ctx: &mut Ctx<'_, A, S>,
+        seq: u32,
+        data: &[u8],
+    ) {
         if data.is_empty() {
             return;
         }
@@ -249,7 +285,9 @@ impl HalfStream {
 
     fn deliver<A, S: StreamSink<A>>(&mut self, ctx: &mut Ctx<'_, A, S>, data: &[u8]) {
         if !ctx.stopped {
-            let d = ctx.sink.data(ctx.meta, ctx.app, ctx.side, ctx.ts, self.next, data);
+            let d = ctx
+                .sink
+                .data(ctx.meta, ctx.app, ctx.side, ctx.ts, self.next, data);
             ctx.verdict(d);
         }
         ctx.stats.bytes += data.len() as u64;
@@ -259,7 +297,9 @@ impl HalfStream {
     fn skip_to<A, S: StreamSink<A>>(&mut self, ctx: &mut Ctx<'_, A, S>, offset: u32) {
         let len = offset - self.next;
         if !ctx.stopped {
-            let d = ctx.sink.gap(ctx.meta, ctx.app, ctx.side, ctx.ts, self.next, len);
+            let d = ctx
+                .sink
+                .gap(ctx.meta, ctx.app, ctx.side, ctx.ts, self.next, len);
             ctx.verdict(d);
         }
         ctx.stats.gaps += 1;
@@ -378,17 +418,40 @@ mod tests {
     }
 
     impl StreamSink<()> for Collect {
-        fn data(&mut self, _: &FlowMeta, _: &mut (), _: Side, _: Timestamp, offset: u32, data: &[u8]) -> Delivery {
+        fn data(
+            &mut self,
+            _: &FlowMeta,
+            _: &mut (),
+            _: Side,
+            _: Timestamp,
+            offset: u32,
+            data: &[u8],
+        ) -> Delivery {
             assert_eq!(offset as usize, self.bytes.len(), "data must be contiguous");
             self.bytes.extend(data.iter().map(|&b| Some(b)));
             Delivery::Continue
         }
-        fn gap(&mut self, _: &FlowMeta, _: &mut (), _: Side, _: Timestamp, offset: u32, len: u32) -> Delivery {
+        fn gap(
+            &mut self,
+            _: &FlowMeta,
+            _: &mut (),
+            _: Side,
+            _: Timestamp,
+            offset: u32,
+            len: u32,
+        ) -> Delivery {
             assert_eq!(offset as usize, self.bytes.len(), "gap must be contiguous");
             self.bytes.extend(std::iter::repeat_n(None, len as usize));
             Delivery::Continue
         }
-        fn datagram(&mut self, _: &FlowMeta, _: &mut (), _: Side, _: Timestamp, _: &[u8]) -> Delivery {
+        fn datagram(
+            &mut self,
+            _: &FlowMeta,
+            _: &mut (),
+            _: Side,
+            _: Timestamp,
+            _: &[u8],
+        ) -> Delivery {
             Delivery::Continue
         }
         fn end(&mut self, _: &FlowMeta, _: &mut (), _: Timestamp) {}

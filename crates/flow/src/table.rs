@@ -7,7 +7,7 @@ use foldhash::fast::FixedState;
 use model::{Endpoint, FlowEnd, FlowObservation, FlowRef, MacAddr, Side, Timestamp, Transport};
 
 use crate::config::FlowConfig;
-use crate::key::{KeyDirection, FlowKey};
+use crate::key::{FlowKey, KeyDirection};
 use crate::lru::{Links, List};
 use crate::reassembly::{Ctx, Delivery, HalfStream, ReassemblyStats, StreamSink};
 
@@ -753,17 +753,40 @@ mod tests {
     fn tcp_payload_is_reassembled_per_direction() {
         struct Text(Vec<u8>, Vec<u8>);
         impl StreamSink<()> for Text {
-            fn data(&mut self, _: &FlowMeta, _: &mut (), side: Side, _: Timestamp, _: u32, data: &[u8]) -> Delivery {
+            fn data(
+                &mut self,
+                _: &FlowMeta,
+                _: &mut (),
+                side: Side,
+                _: Timestamp,
+                _: u32,
+                data: &[u8],
+            ) -> Delivery {
                 match side {
                     Side::Client => self.0.extend_from_slice(data),
                     Side::Server => self.1.extend_from_slice(data),
                 }
                 Delivery::Continue
             }
-            fn gap(&mut self, _: &FlowMeta, _: &mut (), _: Side, _: Timestamp, _: u32, _: u32) -> Delivery {
+            fn gap(
+                &mut self,
+                _: &FlowMeta,
+                _: &mut (),
+                _: Side,
+                _: Timestamp,
+                _: u32,
+                _: u32,
+            ) -> Delivery {
                 Delivery::Continue
             }
-            fn datagram(&mut self, _: &FlowMeta, _: &mut (), _: Side, _: Timestamp, _: &[u8]) -> Delivery {
+            fn datagram(
+                &mut self,
+                _: &FlowMeta,
+                _: &mut (),
+                _: Side,
+                _: Timestamp,
+                _: &[u8],
+            ) -> Delivery {
                 Delivery::Continue
             }
             fn end(&mut self, _: &FlowMeta, _: &mut (), _: Timestamp) {}
@@ -804,15 +827,38 @@ mod tests {
         }
     }
     impl StreamSink<()> for Recorder {
-        fn data(&mut self, _: &FlowMeta, _: &mut (), side: Side, _: Timestamp, _: u32, data: &[u8]) -> Delivery {
+        fn data(
+            &mut self,
+            _: &FlowMeta,
+            _: &mut (),
+            side: Side,
+            _: Timestamp,
+            _: u32,
+            data: &[u8],
+        ) -> Delivery {
             self.calls.push((side, "data", data.len()));
             self.verdict()
         }
-        fn gap(&mut self, _: &FlowMeta, _: &mut (), side: Side, _: Timestamp, _: u32, len: u32) -> Delivery {
+        fn gap(
+            &mut self,
+            _: &FlowMeta,
+            _: &mut (),
+            side: Side,
+            _: Timestamp,
+            _: u32,
+            len: u32,
+        ) -> Delivery {
             self.calls.push((side, "gap", len as usize));
             self.verdict()
         }
-        fn datagram(&mut self, _: &FlowMeta, _: &mut (), side: Side, _: Timestamp, data: &[u8]) -> Delivery {
+        fn datagram(
+            &mut self,
+            _: &FlowMeta,
+            _: &mut (),
+            side: Side,
+            _: Timestamp,
+            data: &[u8],
+        ) -> Delivery {
             self.calls.push((side, "datagram", data.len()));
             self.verdict()
         }
@@ -865,7 +911,11 @@ mod tests {
             rec.calls,
             vec![(Side::Client, "data", 3), (Side::Client, "datagram", 1)]
         );
-        assert_eq!(t.stats().reassembly.bytes, 3, "reassembly stopped with the parser");
+        assert_eq!(
+            t.stats().reassembly.bytes,
+            3,
+            "reassembly stopped with the parser"
+        );
     }
 
     #[test]

@@ -10,8 +10,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use model::{
-    AppKind, AppObservation, DeviceFact, DeviceId, DeviceSoftware, Exposure, ExposureKind,
-    Finding, FindingId, FindingKind, Severity, Timestamp,
+    AppKind, AppObservation, DeviceFact, DeviceId, DeviceSoftware, Exposure, ExposureKind, Finding,
+    FindingId, FindingKind, Severity, Timestamp,
 };
 use serde_json::{Map, Value};
 

@@ -51,7 +51,11 @@ pub enum FindingKind {
 
 impl FindingKind {
     /// Every kind, for listings and parsing.
-    pub const ALL: [Self; 3] = [Self::CleartextPhi, Self::CleartextCredentials, Self::WeakTls];
+    pub const ALL: [Self; 3] = [
+        Self::CleartextPhi,
+        Self::CleartextCredentials,
+        Self::WeakTls,
+    ];
 
     /// Stable name.
     pub const fn as_str(self) -> &'static str {
@@ -141,7 +145,10 @@ mod tests {
     #[test]
     fn finding_id_is_a_fixed_function_of_its_parts() {
         let a = FindingId::from_parts(&["cleartext_phi", "mac-001b6f0a0b0c", "hl7"]);
-        assert_eq!(a, FindingId::from_parts(&["cleartext_phi", "mac-001b6f0a0b0c", "hl7"]));
+        assert_eq!(
+            a,
+            FindingId::from_parts(&["cleartext_phi", "mac-001b6f0a0b0c", "hl7"])
+        );
         assert_eq!(a.0.len(), 18);
         assert!(a.0.starts_with("f-"));
         // Part boundaries count: ["ab", "c"] is not ["a", "bc"].

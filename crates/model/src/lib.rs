@@ -18,12 +18,12 @@ mod time;
 
 pub use address::{MacAddr, ip_is_local};
 pub use app::{AppKind, AppObservation, Exposure, ExposureKind, Fact, FlowRef, Side, Software};
-pub use event::AppEvent;
-pub use finding::{Finding, FindingId, FindingKind, Severity};
 pub use device::{
-    Attribute, Device, DeviceId, DeviceFact, DeviceSoftware, DhcpFingerprint, Evidence, Hostname,
+    Attribute, Device, DeviceFact, DeviceId, DeviceSoftware, DhcpFingerprint, Evidence, Hostname,
     HostnameSource, IpSighting, Service,
 };
+pub use event::AppEvent;
+pub use finding::{Finding, FindingId, FindingKind, Severity};
 pub use observation::{
     BindingSource, DhcpMessageType, DhcpObservation, Endpoint, FlowEnd, FlowObservation,
     NameObservation, NameSource, Observation, Transport,

@@ -174,7 +174,10 @@ mod tests {
     #[test]
     fn messages_split_across_deliveries_are_joined() {
         let (got, _) = run(&[b"\x02a", b"b\x01", b"c\x03xyz"], 100);
-        assert_eq!(got, vec![b"\x02ab".to_vec(), b"\x01c".to_vec(), b"\x03xyz".to_vec()]);
+        assert_eq!(
+            got,
+            vec![b"\x02ab".to_vec(), b"\x01c".to_vec(), b"\x03xyz".to_vec()]
+        );
     }
 
     #[test]

@@ -60,7 +60,12 @@ pub fn run(protocol: &str, data: &[u8]) {
         parser.feed(side, ts, chunk, &mut out);
         rest = after;
     }
-    parser.end(&mut Out::new(&mut collector, &flow, Timestamp(t + 1), protocol));
+    parser.end(&mut Out::new(
+        &mut collector,
+        &flow,
+        Timestamp(t + 1),
+        protocol,
+    ));
     // Whatever was produced must be serialisable (events are JSON bodies).
     for e in collector.take_events() {
         let _ = serde_json::to_string(&e.body);

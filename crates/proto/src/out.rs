@@ -150,12 +150,13 @@ impl<'a> Out<'a> {
     }
 
     fn app(&mut self, kind: AppKind) {
-        self.collector.emit(Observation::App(Box::new(AppObservation {
-            ts: self.ts,
-            flow: self.flow.clone(),
-            protocol: self.protocol,
-            kind,
-        })));
+        self.collector
+            .emit(Observation::App(Box::new(AppObservation {
+                ts: self.ts,
+                flow: self.flow.clone(),
+                protocol: self.protocol,
+                kind,
+            })));
     }
 
     fn fingerprint(&self, parts: impl Hash) -> u64 {

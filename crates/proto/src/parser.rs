@@ -46,7 +46,8 @@ impl Transports {
     pub fn admits(self, t: Transport) -> bool {
         matches!(
             (self, t),
-            (Self::Tcp | Self::Both, Transport::Ip(6)) | (Self::Udp | Self::Both, Transport::Ip(17))
+            (Self::Tcp | Self::Both, Transport::Ip(6))
+                | (Self::Udp | Self::Both, Transport::Ip(17))
         )
     }
 }

@@ -237,17 +237,34 @@ impl Session {
         }
     }
 
-    fn feed(&mut self, side: Side, ts: Timestamp, data: &[u8], collector: &mut Collector) -> Verdict {
+    fn feed(
+        &mut self,
+        side: Side,
+        ts: Timestamp,
+        data: &[u8],
+        collector: &mut Collector,
+    ) -> Verdict {
         match &mut self.state {
             State::Active(p) => {
                 let name = p.name();
-                p.feed(side, ts, data, &mut Out::new(collector, &self.flow, ts, name))
+                p.feed(
+                    side,
+                    ts,
+                    data,
+                    &mut Out::new(collector, &self.flow, ts, name),
+                )
             }
             State::Probing { .. } => Verdict::Continue,
         }
     }
 
-    fn data(&mut self, side: Side, ts: Timestamp, data: &[u8], collector: &mut Collector) -> Verdict {
+    fn data(
+        &mut self,
+        side: Side,
+        ts: Timestamp,
+        data: &[u8],
+        collector: &mut Collector,
+    ) -> Verdict {
         let State::Probing {
             candidates,
             held,
@@ -355,9 +372,18 @@ mod tests {
         let mut c = Collector::new(false);
         let ctx = ctx_tcp(22);
         let flow = crate::testing::flow_ref(&ctx);
-        let v = slot.data(|| (flow.clone(), ctx), Side::Server, Timestamp(0), b"SS", &mut c);
+        let v = slot.data(
+            || (flow.clone(), ctx),
+            Side::Server,
+            Timestamp(0),
+            b"SS",
+            &mut c,
+        );
         assert_eq!(v, Verdict::Continue);
-        assert_eq!(slot.gap(Side::Server, Timestamp(0), 10, &mut c), Verdict::Done);
+        assert_eq!(
+            slot.gap(Side::Server, Timestamp(0), 10, &mut c),
+            Verdict::Done
+        );
         assert!(matches!(slot, AppSlot::Finished(None)));
     }
 

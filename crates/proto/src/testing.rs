@@ -114,7 +114,8 @@ impl<P: AppParser> Harness<P> {
 
     /// Everything observed so far.
     pub fn observations(&mut self) -> Vec<Observation> {
-        self.observations.extend(self.collector.drain_observations());
+        self.observations
+            .extend(self.collector.drain_observations());
         self.observations.clone()
     }
 
@@ -167,7 +168,9 @@ pub fn software(obs: &[Observation]) -> Vec<(&'static str, String, Option<String
     obs.iter()
         .filter_map(|o| match o {
             Observation::App(a) => match &a.kind {
-                AppKind::Software(s) => Some((s.side.as_str(), s.product.clone(), s.version.clone())),
+                AppKind::Software(s) => {
+                    Some((s.side.as_str(), s.product.clone(), s.version.clone()))
+                }
                 _ => None,
             },
             _ => None,

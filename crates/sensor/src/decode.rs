@@ -271,7 +271,12 @@ fn raw_ip(data: &[u8]) -> Result<Link<'_>, LinkError> {
 
 fn ieee80211(frame: &[u8], has_fcs: bool) -> Result<Link<'_>, LinkError> {
     match wire::ieee80211::data_frame(frame, has_fcs)? {
-        Some(df) => with_tags(Some(df.source), Some(df.destination), df.ethertype, df.payload),
+        Some(df) => with_tags(
+            Some(df.source),
+            Some(df.destination),
+            df.ethertype,
+            df.payload,
+        ),
         None => Err(LinkError::Ieee80211NoData),
     }
 }

@@ -22,7 +22,11 @@ const MAX_STRING: usize = 256;
 const MAX_RECORDS: usize = 64;
 
 /// ARP (RFC 826): the sender fields bind an IPv4 address to a MAC.
-pub(crate) fn arp(out: &mut IdentityOut<'_>, ts: Timestamp, link: &Link<'_>) -> Result<(), Dropped> {
+pub(crate) fn arp(
+    out: &mut IdentityOut<'_>,
+    ts: Timestamp,
+    link: &Link<'_>,
+) -> Result<(), Dropped> {
     let arp = wire::arp::Packet::new_checked(link.payload)?;
     out.stats.arp += 1;
     let mac = arp.sender_hardware_addr();
@@ -84,7 +88,13 @@ pub(crate) fn icmpv6(out: &mut IdentityOut<'_>, net: &Net<'_>, icmp: &wire::icmp
 
 /// UDP identity protocols, recognised by well-known port on either side.
 #[inline]
-pub(crate) fn udp(out: &mut IdentityOut<'_>, net: &Net<'_>, sport: u16, dport: u16, payload: &[u8]) {
+pub(crate) fn udp(
+    out: &mut IdentityOut<'_>,
+    net: &Net<'_>,
+    sport: u16,
+    dport: u16,
+    payload: &[u8],
+) {
     let either = |p: u16| sport == p || dport == p;
     if either(67) || either(68) {
         dhcp(out, net, payload);
@@ -203,8 +213,7 @@ fn dns(out: &mut IdentityOut<'_>, net: &Net<'_>, sport: u16, payload: &[u8], sou
             Ok(r) => r,
             Err(m) => return out.message_malformed(m),
         };
-        if source == NameSource::Mdns && matches!(record.rtype, RecordType::PTR | RecordType::TXT)
-        {
+        if source == NameSource::Mdns && matches!(record.rtype, RecordType::PTR | RecordType::TXT) {
             let flow = sd_flow.get_or_insert_with(|| FlowRef {
                 id: 0,
                 transport: model::Transport::UDP,
@@ -313,7 +322,11 @@ fn dns_sd(out: &mut proto::Out<'_>, record: &wire::dns::Record<'_>) {
             let service = record.name.to_string_lossy_lower();
             if service.starts_with("_services._dns-sd.") {
                 // RFC 6763 §9: the target is a service type the responder offers.
-                out.fact_text(model::Side::Client, "mdns.service_type", &target.to_string_lossy_lower());
+                out.fact_text(
+                    model::Side::Client,
+                    "mdns.service_type",
+                    &target.to_string_lossy_lower(),
+                );
                 return;
             }
             out.fact_text(model::Side::Client, "mdns.service_type", &service);

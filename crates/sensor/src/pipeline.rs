@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use capture::Frame;
 use flow::{
-    Delivery, FlowAddr, FlowApp, FlowConfig, FlowKey, FlowMeta, FlowTable, PacketInfo,
-    StreamSink, TcpSegment, pack_vlans,
+    Delivery, FlowAddr, FlowApp, FlowConfig, FlowKey, FlowMeta, FlowTable, PacketInfo, StreamSink,
+    TcpSegment, pack_vlans,
 };
 use foldhash::fast::FixedState;
 use model::{AppEvent, Endpoint, FlowRef, MacAddr, Observation, Side, Timestamp, Transport};
@@ -83,7 +83,10 @@ impl StreamSink<AppState> for AppSink<'_> {
         _offset: u32,
         data: &[u8],
     ) -> Delivery {
-        delivery(app.0.data(|| flow_ctx(flow), side, ts, data, self.collector))
+        delivery(
+            app.0
+                .data(|| flow_ctx(flow), side, ts, data, self.collector),
+        )
     }
 
     fn gap(
@@ -106,7 +109,10 @@ impl StreamSink<AppState> for AppSink<'_> {
         ts: Timestamp,
         data: &[u8],
     ) -> Delivery {
-        delivery(app.0.datagram(|| flow_ctx(flow), side, ts, data, self.collector))
+        delivery(
+            app.0
+                .datagram(|| flow_ctx(flow), side, ts, data, self.collector),
+        )
     }
 
     fn end(&mut self, _flow: &FlowMeta, app: &mut AppState, ts: Timestamp) {
@@ -540,7 +546,8 @@ impl Sensor {
                         let [s0, s1, d0, d1, ..] = *net.transport else {
                             return Err(Malformed::UdpTruncated.into());
                         };
-                        self.identity_out().message_malformed(Malformed::UdpBadLength);
+                        self.identity_out()
+                            .message_malformed(Malformed::UdpBadLength);
                         self.account(
                             net,
                             u16::from_be_bytes([s0, s1]),

@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
-use crate::{AnalysisSource, DeviceQuery, FindingQuery, Key, MergeSummary, Page, Store, StoreError};
+use crate::{
+    AnalysisSource, DeviceQuery, FindingQuery, Key, MergeSummary, Page, Store, StoreError,
+};
 use model::{Device, Finding};
 
 /// How long a statement waits for another process's write lock (`wardline serve` reading

@@ -189,7 +189,8 @@ fn canonical(mut d: Device) -> Device {
     d.dns_queries.dedup();
     d.software.sort();
     d.software.dedup();
-    d.facts.sort_by(|a, b| (&a.key, &a.value, &a.source).cmp(&(&b.key, &b.value, &b.source)));
+    d.facts
+        .sort_by(|a, b| (&a.key, &a.value, &a.source).cmp(&(&b.key, &b.value, &b.source)));
     d
 }
 
@@ -298,12 +299,20 @@ fn findings_round_trip_merge_by_id_and_count_per_source() -> TestResult {
     weak.kind = FindingKind::WeakTls;
     weak.severity = Severity::Medium;
     let devices = [pump.clone(), other.clone()];
-    let s = store.merge_analysis(&devices, &[phi_finding(&pump, 14), weak.clone()], &source("a", 1))?;
+    let s = store.merge_analysis(
+        &devices,
+        &[phi_finding(&pump, 14), weak.clone()],
+        &source("a", 1),
+    )?;
     assert_eq!((s.new_findings, s.updated_findings), (2, 0));
 
     let page = store.findings(&FindingQuery::default())?;
     assert_eq!(page.total, 2);
-    assert_eq!(page.items[0], phi_finding(&pump, 14), "high sorts before medium");
+    assert_eq!(
+        page.items[0],
+        phi_finding(&pump, 14),
+        "high sorts before medium"
+    );
     assert_eq!(page.items[1].kind, FindingKind::WeakTls);
     let back = store.device(&pump.id.0)?.ok_or("pump missing")?;
     assert_eq!(back.findings, vec![phi_finding(&pump, 14).id]);
@@ -336,7 +345,11 @@ fn a_finding_about_an_unknown_device_rolls_the_merge_back() -> TestResult {
     let stray = phi_finding(&ip_device(9, 9), 1);
     let err = store.merge_analysis(&[pump()], &[stray], &source("a", 1));
     assert!(err.is_err());
-    assert_eq!(table_counts(&path), before, "the devices were not stored either");
+    assert_eq!(
+        table_counts(&path),
+        before,
+        "the devices were not stored either"
+    );
     Ok(())
 }
 

@@ -95,8 +95,8 @@ pub const HEADER_LEN: usize = field::OPTIONS;
 /// The DHCP magic cookie, 99.130.83.99 (RFC 2131 §3, RFC 1497).
 pub const MAGIC_COOKIE: u32 = 0x6382_5363;
 
-pub use crate::text::{MAX_TEXT_LEN, wire_text};
 use crate::text::trim_nuls;
+pub use crate::text::{MAX_TEXT_LEN, wire_text};
 
 /// Options [`Repr::parse`] keeps (CONVENTIONS §6 list limit); the rest are counted.
 pub const MAX_OPTIONS: usize = 64;
@@ -967,7 +967,6 @@ fn copy_padded(field: &mut [u8], value: &[u8]) {
     let n = value.len().min(field.len());
     field[..n].copy_from_slice(&value[..n]);
 }
-
 
 #[inline]
 fn read_ipv4(b: &[u8], at: usize) -> Ipv4Addr {

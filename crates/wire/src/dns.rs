@@ -1390,7 +1390,6 @@ fn decompressed_rdata(record: &Record<'_>) -> Result<Vec<u8>, Malformed> {
     Ok(out)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

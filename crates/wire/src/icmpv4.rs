@@ -325,7 +325,6 @@ impl<'a> Repr<'a> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

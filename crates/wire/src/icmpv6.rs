@@ -999,7 +999,6 @@ impl<'a> NdRepr<'a> {
     }
 }
 
-
 #[inline]
 fn read_u32(b: &[u8], at: usize) -> u32 {
     u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])

@@ -318,7 +318,6 @@ impl Repr {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -310,7 +310,6 @@ impl Repr {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

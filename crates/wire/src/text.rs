@@ -56,7 +56,10 @@ pub fn trimmed_text(bytes: &[u8]) -> String {
 pub fn trim_ascii(bytes: &[u8]) -> &[u8] {
     let is_pad = |b: &u8| b.is_ascii_whitespace() || *b == 0;
     let start = bytes.iter().position(|b| !is_pad(b)).unwrap_or(bytes.len());
-    let end = bytes.iter().rposition(|b| !is_pad(b)).map_or(start, |i| i + 1);
+    let end = bytes
+        .iter()
+        .rposition(|b| !is_pad(b))
+        .map_or(start, |i| i + 1);
     &bytes[start..end]
 }
 

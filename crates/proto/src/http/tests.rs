@@ -86,7 +86,10 @@ fn probe_takes_request_lines_and_status_lines_only() {
         Http::probe(b"PROPFIND /dav/ RTSP/1.0\r\n", Side::Client, &ctx),
         Probe::No
     );
-    assert_eq!(Http::probe(b"AB / HTTP/1.1\r\n", Side::Client, &ctx), Probe::No);
+    assert_eq!(
+        Http::probe(b"AB / HTTP/1.1\r\n", Side::Client, &ctx),
+        Probe::No
+    );
     assert_eq!(Http::probe(b"GET \x00\x01", Side::Client, &ctx), Probe::No);
     assert_eq!(
         Http::probe(b"RTSP/1.0 200 OK\r\n", Side::Server, &ctx),

@@ -17,7 +17,10 @@ fn openssh_banner_gives_product_and_version() {
 #[test]
 fn banners_without_version_or_software() {
     assert_eq!(parse(b"SSH-2.0-dropbear\r\n").unwrap().version, None);
-    assert_eq!(parse(b"SSH-1.99-Cisco-1.25\n").unwrap().version, Some(&b"1.25"[..]));
+    assert_eq!(
+        parse(b"SSH-1.99-Cisco-1.25\n").unwrap().version,
+        Some(&b"1.25"[..])
+    );
     assert_eq!(parse(b"SSH-2.0\r\n"), Err("ssh_banner_without_software"));
     assert_eq!(parse(b"SSH-2.0-\r\n"), Err("ssh_banner_without_software"));
     assert_eq!(parse(b"HTTP/1.1 200\r\n"), Err("ssh_not_a_banner"));
@@ -28,7 +31,10 @@ fn both_banners_split_across_segments_then_done() {
     let mut h = Harness::<Ssh>::tcp(22);
     assert_eq!(h.feed(Side::Server, b"SSH-2.0-Open"), Verdict::Continue);
     assert_eq!(h.feed(Side::Server, b"SSH_9.6\r\n"), Verdict::Continue);
-    assert_eq!(h.feed(Side::Client, b"SSH-2.0-libssh_0.10.6\r\n\0\0\0\x14"), Verdict::Done);
+    assert_eq!(
+        h.feed(Side::Client, b"SSH-2.0-libssh_0.10.6\r\n\0\0\0\x14"),
+        Verdict::Done
+    );
     let sw = software(&h.observations());
     assert_eq!(
         sw,

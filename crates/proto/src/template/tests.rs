@@ -12,7 +12,10 @@ fn hello_names_the_software_and_login_is_an_exposure() {
     // "LOGIN " user SP password LF: the password must not appear anywhere.
     h.feed(Side::Client, b"LOGIN alice s3cret\n");
     let obs = h.observations();
-    assert_eq!(software(&obs), vec![("server", "Acme".into(), Some("1.2".into()))]);
+    assert_eq!(
+        software(&obs),
+        vec![("server", "Acme".into(), Some("1.2".into()))]
+    );
     let e = exposures(&obs);
     assert_eq!(e.len(), 1);
     assert_eq!(e[0].user_present, Some(true));
@@ -24,7 +27,10 @@ fn hello_names_the_software_and_login_is_an_exposure() {
 fn unknown_line_is_an_anomaly_once() {
     let mut h = Harness::<Template>::tcp(7777);
     h.feed(Side::Client, b"BOGUS\nBOGUS\n");
-    assert_eq!(anomalies(&h.observations()), vec!["template_unknown_message"]);
+    assert_eq!(
+        anomalies(&h.observations()),
+        vec!["template_unknown_message"]
+    );
     assert_eq!(h.counter("template_unknown_message"), 2);
 }
 

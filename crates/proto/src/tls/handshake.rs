@@ -170,12 +170,12 @@ fn or<T>(r: Result<T, ReadError>, reason: &'static str) -> Result<T, &'static st
 
 /// A list of big-endian u16 values, `bytes` long (odd lengths are malformed).
 fn u16_list(bytes: &[u8], reason: &'static str) -> Result<Vec<u16>, &'static str> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(reason);
     }
     Ok(bytes
         .chunks_exact(2)
-        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .filter_map(|c| <[u8; 2]>::try_from(c).ok().map(u16::from_be_bytes))
         .collect())
 }
 
@@ -302,12 +302,19 @@ pub(crate) fn server_hello(body: &[u8]) -> Result<ServerHello<'_>, &'static str>
     };
     let random = or(r.array::<32>(), bad)?;
     hello.retry_request = random == HELLO_RETRY_REQUEST_RANDOM;
-    let session_id = or(r.u8_prefixed(), bad)?; // legacy_session_id_echo<0..32>
-    if session_id.len() > 32 {
-        return Err(bad);
+    // draft-ietf-tls-tls13-21 §4.1.3 and earlier drafts (version 0x7f00 + draft < 22) put
+    // the real version here and had no session id echo or compression method.
+    let early_draft = matches!(hello.legacy_version, 0x7f00..=0x7f15);
+    if !early_draft {
+        let session_id = or(r.u8_prefixed(), bad)?; // legacy_session_id_echo<0..32>
+        if session_id.len() > 32 {
+            return Err(bad);
+        }
     }
     hello.cipher = or(r.u16(), bad)?;
-    let _compression = or(r.u8(), bad)?; // legacy_compression_method
+    if !early_draft {
+        let _compression = or(r.u8(), bad)?; // legacy_compression_method
+    }
     let mut bad_ext = None;
     walk_extensions(&mut r, |t, data| {
         hello.extensions.push(t);

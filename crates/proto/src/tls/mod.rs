@@ -4,7 +4,8 @@
 //! (§4.1.3, with supported_versions giving the TLS 1.3 version and the HelloRetryRequest
 //! random) and, for TLS ≤ 1.2 where it is in the clear, the server's Certificate (RFC 5246
 //! §7.4.2) are decoded. The handshake follows the transition table in `states.rs`. An SSL
-//! 2.0-compatible ClientHello (RFC 5246 appendix E.2) is counted, not decoded. Once the
+//! 2.0-compatible ClientHello (RFC 5246 appendix E.2) is counted and skipped, not decoded
+//! (no JA3/JA4); the server's TLS answer is read as usual. Once the
 //! server's cleartext part is over (ServerHelloDone, a TLS 1.3 ServerHello, its
 //! ChangeCipherSpec) the parser is done and reassembly of the flow stops.
 //!
@@ -137,6 +138,8 @@ struct Handshake {
     cert: Option<CertSummary>,
     chain_length: usize,
     resumed: bool,
+    /// Bytes of an SSL 2.0-compatible ClientHello still to skip.
+    sslv2_skip: usize,
     reported: u8,
     event_sent: bool,
     done: bool,
@@ -176,10 +179,24 @@ impl AppParser for Tls {
         }
         // RFC 5246 appendix E.2: an SSL 2.0-compatible ClientHello has the top bit of its
         // first byte set (a TLS record's first byte is a content type, 20..=24).
+        // It is counted and skipped, not decoded; the server answers with TLS records, which
+        // are read as usual.
+        let mut data = data;
         if side == Side::Client && hs.seen[i] == 0 && data.first().is_some_and(|b| b & 0x80 != 0) {
             out.count("sslv2_client_hello");
-            hs.done = true;
-            return Verdict::Done;
+            let [Some(b0), Some(b1)] = [data.first(), data.get(1)] else {
+                hs.done = true;
+                return Verdict::Done;
+            };
+            // E.2: `msg_length` is the low 15 bits of the two-byte header.
+            hs.sslv2_skip = 2 + (usize::from(b0 & 0x7f) << 8 | usize::from(*b1));
+            hs.state = hs.state.next(Msg::ClientHello, side);
+        }
+        if hs.sslv2_skip > 0 && side == Side::Client {
+            let n = hs.sslv2_skip.min(data.len());
+            hs.sslv2_skip -= n;
+            hs.seen[i] = hs.seen[i].saturating_add(n);
+            data = data.get(n..).unwrap_or_default();
         }
         hs.seen[i] = hs.seen[i].saturating_add(data.len());
         let messages = &mut self.messages[i];
@@ -196,7 +213,7 @@ impl AppParser for Tls {
             },
             |rec| hs.record(side, ts, rec, messages, out),
         );
-        if fed != Fed::Ok && !hs.done {
+        if fed != Fed::Ok && !hs.over() {
             hs.invalid(bad_header.unwrap_or("tls_bad_record"), out);
         }
         if hs.done || hs.state.server_done() || hs.state == State::Invalid {
@@ -242,7 +259,7 @@ impl Handshake {
         out: &mut Out<'_>,
     ) {
         let i = index(side);
-        if self.done || self.state == State::Invalid {
+        if self.over() {
             return;
         }
         let Some(rec) = record::parse(bytes) else {
@@ -314,7 +331,7 @@ impl Handshake {
 
     /// One whole handshake message from `side`.
     fn message(&mut self, side: Side, ts: Timestamp, msg: &[u8], out: &mut Out<'_>) {
-        if self.done || self.state == State::Invalid {
+        if self.over() {
             return;
         }
         let Some((t, body)) = handshake::split(msg) else {
@@ -359,6 +376,12 @@ impl Handshake {
             (Msg::Certificate, Side::Server) => self.certificate(ts, body, out),
             _ => {}
         }
+    }
+
+    /// True once nothing more is parsed: done, invalid, or the server's part complete (the
+    /// rest of a delivery after ServerHelloDone is not read).
+    fn over(&self) -> bool {
+        self.done || self.state == State::Invalid || self.state.server_done()
     }
 
     /// Applies the transition table; false (and the anomaly, once) when the step is illegal.

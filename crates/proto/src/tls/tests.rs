@@ -952,9 +952,9 @@ fn malformed_extension_keeps_the_hello() {
 
 #[test]
 fn truncated_client_hello_is_an_anomaly() {
+    // A well-framed ClientHello message whose body is only its first 20 bytes (version and
+    // part of the random): RFC 8446 §4.1.2 fields run past the message.
     let ch = hex(ALPN_H2_CLIENT_HELLO);
-    // Handshake length kept, record ends early, message completed by garbage-free
-    // truncation: the message is framed as 20 bytes.
     let msg = handshake(1, &ch[9..29]);
     let mut h = Harness::<Tls>::tcp(443);
     h.feed(Side::Client, &record(22, &msg));
@@ -1014,6 +1014,45 @@ fn sslv2_client_hello_is_counted_only() {
     assert_eq!(name, Some("tls"));
     assert!(obs.is_empty());
     assert_eq!(crate::testing::counter(&c, "tls", "sslv2_client_hello"), 1);
+    // The server answers in TLS (as in arkime/tests/pcap/pppoe.pcap): that part is read.
+    let mut h = Harness::<Tls>::tcp(443);
+    let (a, b) = v2.split_at(9);
+    h.feed(Side::Client, a);
+    h.feed(Side::Client, b);
+    assert_eq!(
+        h.feed(Side::Server, &tls12_server_flight(&[&hex(LEAF_DER)])),
+        Verdict::Done
+    );
+    let obs = h.observations();
+    assert_eq!(
+        fact(&obs, "tls.ja3"),
+        None,
+        "SSL 2.0 hellos are not fingerprinted"
+    );
+    assert_eq!(fact(&obs, "tls.version"), Some("TLS 1.2"));
+    assert!(anomalies(&obs).is_empty(), "{:?}", anomalies(&obs));
+}
+
+#[test]
+fn tls13_draft_server_hello_has_the_draft_layout() {
+    // arkime/tests/pcap/tls13.pcap: draft-18 ServerHello (version 0x7f12, random,
+    // cipher_suite, extensions; no session id, no compression). tshark's ja3s_full:
+    // "32530,4865,40", ja3s b8a8031b301aef7618403061e9f33065.
+    let mut body = vec![0x7f, 0x12];
+    body.extend_from_slice(&[0x33; 32]); // random
+    body.extend_from_slice(&[0x13, 0x01]); // cipher_suite TLS_AES_128_GCM_SHA256
+    body.extend_from_slice(&[0x00, 0x04, 0x00, 0x28, 0x00, 0x00]); // key_share(40), empty
+    let mut h = Harness::<Tls>::tcp(443);
+    assert_eq!(
+        h.feed(Side::Server, &record(22, &handshake(2, &body))),
+        Verdict::Done
+    );
+    let obs = h.observations();
+    assert_eq!(
+        fact(&obs, "tls.ja3s"),
+        Some("b8a8031b301aef7618403061e9f33065")
+    );
+    assert_eq!(fact(&obs, "tls.version"), Some("TLS 1.3 draft-18"));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1067,20 +1106,19 @@ fn abbreviated_handshake_is_session_resumed() {
 }
 
 #[test]
-fn full_tls12_handshake_with_alerts_and_client_flight() {
-    // Client flight after ServerHelloDone would not be needed, but a client whose
-    // ClientHello arrives split with an alert in between still parses.
+fn alerts_are_counted_and_change_nothing() {
     let mut h = Harness::<Tls>::tcp(443);
-    let mut c = record(21, &[1, 0]); // warning close_notify... before hello: odd but counted
+    // RFC 5246 §7.2: Alert { level warning(1), description close_notify(0) }, then the hello.
+    let mut c = record(21, &[1, 0]);
     c.extend(hex(ALPN_H2_CLIENT_HELLO));
     h.feed(Side::Client, &c);
-    h.feed(Side::Server, &record(21, &[2, 40])); // fatal handshake_failure
+    // fatal(2) handshake_failure(40) from the server.
+    h.feed(Side::Server, &record(21, &[2, 40]));
     assert_eq!(h.counter("alerts"), 2);
     assert_eq!(h.counter("alerts_fatal"), 1);
-    assert_eq!(
-        fact(&h.observations(), "tls.sni"),
-        Some("www.cloudflare.com")
-    );
+    let obs = h.observations();
+    assert_eq!(fact(&obs, "tls.sni"), Some("www.cloudflare.com"));
+    assert!(anomalies(&obs).is_empty());
 }
 
 #[test]
@@ -1112,5 +1150,46 @@ fn no_secret_reaches_observations_or_events() {
         "b32dd3e06866147d", // the server key's modulus
     ] {
         assert!(!text.contains(secret), "{secret} leaked");
+    }
+}
+
+#[test]
+fn mutated_handshakes_never_panic() {
+    // Deterministic xorshift: flip, truncate and splice bytes of the real flights, and feed
+    // them in odd-sized pieces. Nothing may panic; every run ends Done or Continue/Depth.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let client = hex(ALPN_H2_CLIENT_HELLO);
+    let server = selfsign_server_flight();
+    for _ in 0..3000 {
+        let mut c = client.clone();
+        let mut s = server.clone();
+        for buf in [&mut c, &mut s] {
+            for _ in 0..(next() % 4) {
+                let at = (next() as usize) % buf.len();
+                buf[at] = next() as u8;
+            }
+            if next() % 4 == 0 {
+                let keep = (next() as usize) % buf.len();
+                buf.truncate(keep);
+            }
+        }
+        let mut h = Harness::<Tls>::tcp(443);
+        let step = 1 + (next() as usize) % 700;
+        for piece in c.chunks(step) {
+            h.feed(Side::Client, piece);
+        }
+        for piece in s.chunks(step) {
+            h.feed(Side::Server, piece);
+        }
+        h.end();
+        for e in h.events() {
+            serde_json::to_string(&e.body).unwrap();
+        }
     }
 }

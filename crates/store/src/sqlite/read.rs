@@ -363,7 +363,8 @@ fn finding_row(r: &Row<'_>) -> rusqlite::Result<Finding> {
     let count: i64 = r.get(8)?;
     Ok(Finding {
         id: FindingId(r.get(0)?),
-        kind: FindingKind::parse(&kind).ok_or_else(|| corrupt(1, format!("finding kind {kind:?}")))?,
+        kind: FindingKind::parse(&kind)
+            .ok_or_else(|| corrupt(1, format!("finding kind {kind:?}")))?,
         severity: Severity::parse(&severity)
             .ok_or_else(|| corrupt(2, format!("severity {severity:?}")))?,
         device: DeviceId(r.get(3)?),
