@@ -83,6 +83,11 @@ pub(crate) fn name(i: usize) -> &'static str {
     PROTOCOLS.get(i).copied().unwrap_or("unknown")
 }
 
+/// The index of the parser named `name`.
+pub(crate) fn index_of(name: &str) -> Option<usize> {
+    PROTOCOLS.iter().position(|p| *p == name)
+}
+
 /// Probes parser `i`.
 pub(crate) fn probe(i: usize, first: &[u8], side: Side, ctx: &FlowCtx) -> Probe {
     PROBES.get(i).map_or(Probe::No, |p| p(first, side, ctx))

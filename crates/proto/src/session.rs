@@ -13,6 +13,12 @@ const PROBE_LIMIT: usize = 512;
 /// UDP datagrams probed before a flow is given up as unknown.
 const PROBE_DATAGRAMS: u8 = 4;
 
+/// TCP deliveries watched for a TLS handshake after a parser is done or no parser wanted the
+/// flow: TLS often starts after another protocol on the same connection (STARTTLS in SMTP,
+/// IMAP, POP3, FTP, LDAP; HTTP CONNECT; a SOCKS or PROXY-protocol header; ADB's STLS), and a
+/// ClientHello starts a delivery of its own. Each watched delivery costs a five-byte check.
+const WATCH_DELIVERIES: u8 = 4;
+
 /// What a flow's application layer is, as the sink drives it.
 #[derive(Debug, Default)]
 pub enum AppSlot {
@@ -24,6 +30,14 @@ pub enum AppSlot {
     UdpMisses(u8),
     /// Probing or parsing.
     Live(Box<Session>),
+    /// A TCP flow whose parser is done (or that no parser wanted), watched for a TLS
+    /// handshake for a few more deliveries (see [`WATCH_DELIVERIES`]).
+    Watching {
+        /// The protocol recognised first, if any: what the flow record reports.
+        first: Option<&'static str>,
+        /// Deliveries still watched.
+        left: u8,
+    },
     /// Delivery stopped: no parser wanted it (`None`) or the parser is done.
     Finished(Option<&'static str>),
 }
@@ -34,6 +48,8 @@ pub struct Session {
     flow: FlowRef,
     ctx: FlowCtx,
     state: State,
+    /// The protocol the connection spoke before it switched to this one (STARTTLS).
+    upgraded_from: Option<&'static str>,
 }
 
 #[derive(Debug)]
@@ -90,10 +106,11 @@ impl AppSlot {
     pub fn app_name(&self) -> Option<&'static str> {
         match self {
             Self::Empty | Self::UdpMisses(_) => None,
-            Self::Live(s) => match &s.state {
+            Self::Live(s) => s.upgraded_from.or(match &s.state {
                 State::Active(p) => Some(p.name()),
                 State::Probing { .. } => None,
-            },
+            }),
+            Self::Watching { first, .. } => *first,
             Self::Finished(name) => *name,
         }
     }
@@ -114,8 +131,11 @@ impl AppSlot {
                 let all = registry::candidates(ctx.transport);
                 match probe(all, data, side, &ctx, data.len() >= PROBE_LIMIT) {
                     Probed::Rejected => {
-                        *self = Self::Finished(None);
-                        Verdict::Done
+                        *self = Self::Watching {
+                            first: None,
+                            left: WATCH_DELIVERIES,
+                        };
+                        Verdict::Continue
                     }
                     Probed::Matched(i) => {
                         let mut session = Box::new(Session::active(flow, ctx, i, collector));
@@ -134,6 +154,7 @@ impl AppSlot {
                                 held,
                                 first: side,
                             },
+                            upgraded_from: None,
                         }));
                         Verdict::Continue
                     }
@@ -142,6 +163,27 @@ impl AppSlot {
             Self::Live(session) => {
                 let v = session.data(side, ts, data, collector);
                 self.settle(v, ts, collector)
+            }
+            Self::Watching { first, left } => {
+                let first = *first;
+                let tls = registry::index_of("tls");
+                let (flow, ctx) = flow();
+                if let Some(i) = tls
+                    && registry::probe(i, data, side, &ctx) == Probe::Yes
+                {
+                    let mut session = Box::new(Session::active(flow, ctx, i, collector));
+                    session.upgraded_from = first;
+                    let v = session.feed(side, ts, data, collector);
+                    *self = Self::Live(session);
+                    return self.settle(v, ts, collector);
+                }
+                *left = left.saturating_sub(1);
+                if *left == 0 {
+                    *self = Self::Finished(first);
+                    Verdict::Done
+                } else {
+                    Verdict::Continue
+                }
             }
             Self::Finished(_) | Self::UdpMisses(_) => Verdict::Done,
         }
@@ -187,12 +229,16 @@ impl AppSlot {
                 let v = session.feed(side, ts, data, collector);
                 self.settle(v, ts, collector)
             }
-            Self::Finished(_) => Verdict::Done,
+            Self::Finished(_) | Self::Watching { .. } => Verdict::Done,
         }
     }
 
     /// `len` bytes `side` sent were lost.
     pub fn gap(&mut self, side: Side, ts: Timestamp, len: u32, collector: &mut Collector) -> Next {
+        if let Self::Watching { first, .. } = self {
+            *self = Self::Finished(*first);
+            return Verdict::Done;
+        }
         let Self::Live(session) = self else {
             return Verdict::Done;
         };
@@ -204,24 +250,49 @@ impl AppSlot {
                 p.gap(side, len, &mut Out::new(collector, &session.flow, ts, name))
             }
         };
-        self.settle(v, ts, collector)
+        if v == Verdict::Done {
+            // After a hole nothing is watched: a ClientHello would not be found at a boundary.
+            self.end(ts, collector);
+        }
+        v
     }
 
     /// The flow ended.
     pub fn end(&mut self, ts: Timestamp, collector: &mut Collector) {
-        if let Self::Live(session) = self {
-            let name = session.finish(ts, collector);
-            *self = Self::Finished(name);
+        match self {
+            Self::Live(session) => {
+                let name = session.finish(ts, collector);
+                *self = Self::Finished(session.upgraded_from.or(name));
+            }
+            Self::Watching { first, .. } => *self = Self::Finished(*first),
+            _ => {}
         }
     }
 
-    /// After a call: a `Done` parser is ended and the slot keeps only its name.
+    /// After a call: a `Done` parser is ended and the slot keeps only its name; a TCP flow
+    /// whose parser was not TLS is then watched for a TLS handshake (STARTTLS and the like).
     fn settle(&mut self, v: Verdict, ts: Timestamp, collector: &mut Collector) -> Next {
-        if v == Verdict::Done {
-            self.end(ts, collector);
-            if matches!(self, Self::Empty | Self::UdpMisses(_)) {
-                *self = Self::Finished(None);
+        if v != Verdict::Done {
+            return v;
+        }
+        let watch = match self {
+            Self::Live(s) => {
+                s.ctx.is_tcp()
+                    && !matches!(&s.state, State::Active(p) if p.name() == "tls")
+                    && s.upgraded_from.is_none()
             }
+            _ => false,
+        };
+        self.end(ts, collector);
+        if matches!(self, Self::Empty | Self::UdpMisses(_)) {
+            *self = Self::Finished(None);
+        }
+        if watch && let Self::Finished(first) = self {
+            *self = Self::Watching {
+                first: *first,
+                left: WATCH_DELIVERIES,
+            };
+            return Verdict::Continue;
         }
         v
     }
@@ -234,6 +305,7 @@ impl Session {
             state: State::Active(registry::create(i, &ctx)),
             flow,
             ctx,
+            upgraded_from: None,
         }
     }
 
@@ -360,10 +432,55 @@ mod tests {
     }
 
     #[test]
-    fn unknown_stream_is_given_up_at_once() {
-        let (name, obs, _) = run_session(ctx_tcp(22), &[(Side::Client, b"\x16\x03\x01garbage")]);
-        assert_eq!(name, None);
-        assert!(obs.is_empty());
+    fn unknown_stream_is_watched_a_few_deliveries_then_given_up() {
+        let junk: &[u8] = b"\x00\x01garbage";
+        let mut slot = AppSlot::default();
+        let mut c = Collector::new(false);
+        let ctx = ctx_tcp(9999);
+        let flow = crate::testing::flow_ref(&ctx);
+        let mut verdicts = Vec::new();
+        for _ in 0..6 {
+            verdicts.push(slot.data(
+                || (flow.clone(), ctx),
+                Side::Client,
+                Timestamp(0),
+                junk,
+                &mut c,
+            ));
+        }
+        let continues = verdicts.iter().filter(|v| **v == Verdict::Continue).count();
+        assert_eq!(continues, usize::from(WATCH_DELIVERIES));
+        assert_eq!(verdicts[usize::from(WATCH_DELIVERIES)], Verdict::Done);
+        assert_eq!(slot.app_name(), None);
+    }
+
+    #[test]
+    fn tls_after_another_protocol_on_the_connection_is_parsed() {
+        // An SSH-like banner exchange, then (as after STARTTLS or a SOCKS/PROXY header) a TLS
+        // ClientHello starting a delivery: the TLS parser takes over, the flow stays "ssh".
+        // The ClientHello of arkime/tests/pcap/https3-301-get.pcap (the TLS tests annotate
+        // it field by field), SNI www.github.com.
+        let hex = concat!(
+            "16030100720100006e030152937a55b696cc98ae7b08ec10e765c98aefa82db3081771f8627617",
+            "b967980800002e00390038003500160013000a00330032002f009a00990096000500040015001200",
+            "090014001100080006000300ff0100001700000013001100000e7777772e6769746875622e636f6d"
+        );
+        let hello: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0))
+            .collect();
+        let hello = hello.as_slice();
+        let (name, obs, c) = run_session(
+            ctx_tcp(2222),
+            &[
+                (Side::Server, b"SSH-2.0-OpenSSH_9.6\r\n"),
+                (Side::Client, b"SSH-2.0-PuTTY_0.80\r\n"),
+                (Side::Client, hello),
+            ],
+        );
+        assert_eq!(name, Some("ssh"));
+        assert_eq!(counter(&c, "tls", "flows"), 1);
+        assert!(crate::testing::fact(&obs, "tls.sni").is_some(), "{obs:?}");
     }
 
     #[test]
