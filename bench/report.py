@@ -12,6 +12,7 @@ import sys
 
 NAMES = {
     "wardline": "wardline analyze",
+    "wardline-noapp": "wardline analyze --no-app-layer",
     "ndpi": "ndpiReader",
     "p0f": "p0f",
     "tshark": "tshark (identity fields)",
@@ -108,6 +109,13 @@ def main():
         goals.append(f"- wardline vs ndpiReader packets/s on one core: {r:.2f}× by median wall "
                      f"times, {pr:.2f}× by median per-round ratio, {rc:.2f}× by median CPU time "
                      f"(user+sys) (goal ≥ 3×: {'met' if min(r, pr) >= 3 else 'NOT met'})")
+    na = summary.get(("wardline-noapp", "1x"))
+    if wl and na:
+        cost = wl["median"] / na["median"] - 1
+        pr = statistics.median(paired_ratios(runs[("wardline-noapp", "1x")], runs[("wardline", "1x")]))
+        goals.append(f"- application layer cost: wardline takes {cost * 100:+.1f}% wall time "
+                     f"against --no-app-layer by medians ({(pr - 1) * 100:+.1f}% by median "
+                     f"per-round ratio; CPU {na['cpu']:.2f} s -> {wl['cpu']:.2f} s)")
     w4 = summary.get(("wardline", "4x"))
     if wl:
         line = f"- wardline peak RSS: {wl['rss_mib']:.1f} MiB on 1×"

@@ -27,7 +27,8 @@ usage() {
   cat <<'EOF'
 
   --runs N            timed runs of each tool, interleaved (default 3); median wall, max RSS
-  --tools LIST        comma-separated subset of wardline,ndpi,p0f,tshark (default: all)
+  --tools LIST        comma-separated subset of wardline,wardline-noapp,ndpi,p0f,tshark
+                      (default: wardline,ndpi,p0f,tshark; wardline-noapp = --no-app-layer)
   --skip TOOL         drop one tool (repeatable), e.g. --skip tshark
   --quick             smoke test: a ~0.1 GiB capture (bench/out/capture-quick*.pcap);
                       results go to bench/out/, not bench/results/
@@ -80,7 +81,7 @@ fi
 SEL=()
 IFS=',' read -r -a _req <<<"$TOOLS"
 for t in "${_req[@]}"; do
-  case "$t" in wardline|ndpi|p0f|tshark) ;; *) die "unknown tool '$t' (wardline,ndpi,p0f,tshark)" ;; esac
+  case "$t" in wardline|wardline-noapp|ndpi|p0f|tshark) ;; *) die "unknown tool '$t' (wardline,wardline-noapp,ndpi,p0f,tshark)" ;; esac
   for s in "${SKIP[@]+"${SKIP[@]}"}"; do [ "$s" = "$t" ] && continue 2; done
   SEL+=("$t")
 done
@@ -117,7 +118,7 @@ nproc_n="$(nproc)"
 # wardline release build.
 # ---------------------------------------------------------------------------------------------
 WARDLINE="${CARGO_TARGET_DIR:-$REPO/target}/release/wardline"
-if has wardline; then
+if has wardline || has wardline-noapp; then
   if [ "$BUILD" = 1 ]; then
     log "cargo build --release -p cli"
     (cd "$REPO" && cargo build --release -p cli) || die "cargo build --release -p cli failed (use --skip wardline, or --no-build to use an existing binary)"
@@ -175,6 +176,8 @@ TSHARK_FIELDS=(-T fields -e eth.src -e ip.src -e ipv6.src -e dhcp.option.hostnam
 cmd_for() {  # tool file -> sets CMD array
   case "$1" in
     wardline) CMD=("$WARDLINE" analyze "$2" --format json --no-progress) ;;
+    # The same analysis without the application-layer parsers: what that layer costs.
+    wardline-noapp) CMD=("$WARDLINE" analyze "$2" --format json --no-progress --no-app-layer) ;;
     ndpi) CMD=(ndpiReader -i "$2" -q) ;;
     p0f) CMD=(p0f -r "$2") ;;
     tshark) CMD=(tshark -r "$2" "${TSHARK_FIELDS[@]}") ;;
@@ -251,7 +254,7 @@ fi
 
 ver() {
   case "$1" in
-    wardline) "$WARDLINE" --version 2>/dev/null | head -1 ;;
+    wardline|wardline-noapp) "$WARDLINE" --version 2>/dev/null | head -1 ;;
     ndpi) echo "ndpiReader $(ndpiReader -h 2>/dev/null | sed -n 's/.*Welcome to nDPI \([^ ]*\).*/\1/p' | head -1) (Debian libndpi-bin $(dpkg-query -W -f='${Version}' libndpi-bin 2>/dev/null))" ;;
     p0f) echo "$(p0f -h 2>&1 | sed -n 's/^--- \(p0f [^ ]*\).*/\1/p' | head -1) (Debian $(dpkg-query -W -f='${Version}' p0f 2>/dev/null))" ;;
     tshark) tshark --version 2>/dev/null | head -1 ;;

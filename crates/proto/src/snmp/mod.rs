@@ -153,7 +153,8 @@ impl Snmp {
                 Side::Client,
                 subject,
                 vec!["community".into()],
-                Some(true),
+                // A community is a shared secret, not a user name and a password.
+                None,
             );
         }
         if let Some(v3) = &m.v3 {
