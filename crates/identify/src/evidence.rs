@@ -44,8 +44,9 @@ pub struct EvidenceStats {
 struct ExposureKey {
     kind: ExposureKind,
     protocol: &'static str,
-    /// The flow's server as `ip:port` (for weak TLS, the device's own service).
-    server: String,
+    /// The flow's server (for weak TLS, the device's own service); made text only when the
+    /// finding is built, not for every message merged into it.
+    server: (Option<std::net::IpAddr>, u16, Option<model::MacAddr>),
     subject: String,
 }
 
@@ -57,8 +58,8 @@ struct ExposureAcc {
     fields: BTreeSet<String>,
     user_present: Option<bool>,
     flows: BTreeSet<u64>,
-    /// The other side of the first flow (`ip:port`), e.g. the HL7 sender's receiver.
-    peer: String,
+    /// The other side of the first flow, e.g. the HL7 sender's receiver.
+    peer: model::Endpoint,
 }
 
 /// Application evidence of one endpoint or device.
@@ -124,14 +125,18 @@ impl AppEvidence {
         let key = ExposureKey {
             kind: e.kind,
             protocol: obs.protocol,
-            server: endpoint_text(&obs.flow.server),
+            server: (
+                obs.flow.server.ip,
+                obs.flow.server.port,
+                obs.flow.server.mac,
+            ),
             subject: e.subject.clone(),
         };
         if !self.exposures.contains_key(&key) && self.exposures.len() >= MAX_EXPOSURES {
             stats.findings_untracked += 1;
             return;
         }
-        let peer = endpoint_text(obs.flow.endpoint(e.side.other()));
+        let peer = *obs.flow.endpoint(e.side.other());
         let acc = self.exposures.entry(key).or_insert_with(|| ExposureAcc {
             first_seen: obs.ts,
             last_seen: obs.ts,
@@ -250,7 +255,13 @@ fn severity(kind: ExposureKind, subject: &str) -> Severity {
     }
 }
 
+fn server_text(k: &ExposureKey) -> String {
+    let (ip, port, mac) = k.server;
+    endpoint_text(&model::Endpoint { mac, ip, port })
+}
+
 fn summary(k: &ExposureKey, acc: &ExposureAcc) -> String {
+    let server = server_text(k);
     let proto = k.protocol.to_ascii_uppercase();
     let fields: Vec<&str> = acc.fields.iter().take(4).map(String::as_str).collect();
     let more = if acc.fields.len() > 4 { ", …" } else { "" };
@@ -259,12 +270,12 @@ fn summary(k: &ExposureKey, acc: &ExposureAcc) -> String {
             "{proto} {} with patient fields ({}{more}) sent unencrypted to {}: anyone on the path can read them",
             k.subject,
             fields.join(", "),
-            k.server
+            server
         ),
         ExposureKind::CleartextCredentials => format!(
             "{} sent in cleartext to {}{}: anyone on the path can read the secret",
             k.subject,
-            k.server,
+            server,
             match acc.user_present {
                 Some(true) => " (user name present)",
                 Some(false) => " (no user name)",
@@ -273,7 +284,7 @@ fn summary(k: &ExposureKey, acc: &ExposureAcc) -> String {
         ),
         ExposureKind::WeakTls => format!(
             "TLS service {} offers weak protection: {}{}",
-            k.server,
+            server,
             k.subject,
             if fields.is_empty() {
                 String::new()
@@ -288,8 +299,9 @@ fn finding(id: &DeviceId, k: &ExposureKey, acc: &ExposureAcc) -> Finding {
     let kind = kind_of(k.kind);
     let mut evidence = Map::new();
     evidence.insert("protocol".into(), Value::from(k.protocol));
-    evidence.insert("server".into(), Value::from(k.server.clone()));
-    evidence.insert("peer".into(), Value::from(acc.peer.clone()));
+    let server = server_text(k);
+    evidence.insert("server".into(), Value::from(server.clone()));
+    evidence.insert("peer".into(), Value::from(endpoint_text(&acc.peer)));
     evidence.insert("subject".into(), Value::from(k.subject.clone()));
     evidence.insert(
         "fields".into(),
@@ -309,7 +321,7 @@ fn finding(id: &DeviceId, k: &ExposureKey, acc: &ExposureAcc) -> Finding {
         Value::from(acc.flows.iter().copied().collect::<Vec<_>>()),
     );
     Finding {
-        id: FindingId::from_parts(&[kind.as_str(), &id.0, k.protocol, &k.server, &k.subject]),
+        id: FindingId::from_parts(&[kind.as_str(), &id.0, k.protocol, &server, &k.subject]),
         kind,
         severity: severity(k.kind, &k.subject),
         device: id.clone(),

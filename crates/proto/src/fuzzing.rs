@@ -66,7 +66,37 @@ pub fn run(protocol: &str, data: &[u8]) {
         Timestamp(t + 1),
         protocol,
     ));
-    // Whatever was produced must be serialisable (events are JSON bodies).
+    serialise_events(&mut collector);
+}
+
+/// Runs `data` as one link-layer frame payload (LLDP, CDP: frames, not flows) through
+/// `observe` as `protocol`, on a dummy flow of EtherType `ethertype`, with events on.
+pub(crate) fn link_frame(
+    protocol: &'static str,
+    ethertype: u16,
+    data: &[u8],
+    observe: fn(&[u8], &mut Out<'_>),
+) {
+    let endpoint = Endpoint {
+        mac: None,
+        ip: None,
+        port: 0,
+    };
+    let flow = FlowRef {
+        id: 1,
+        transport: Transport::Link(ethertype),
+        vlan: None,
+        client: endpoint,
+        server: endpoint,
+    };
+    let mut collector = Collector::new(true);
+    let mut out = Out::new(&mut collector, &flow, Timestamp(0), protocol);
+    observe(data, &mut out);
+    serialise_events(&mut collector);
+}
+
+/// Whatever was produced must be serialisable (events are JSON bodies).
+fn serialise_events(collector: &mut Collector) {
     for e in collector.take_events() {
         let _ = serde_json::to_string(&e.body);
     }

@@ -14,6 +14,10 @@ use wire::text::wire_text;
 /// Slots of the recent-facts filter (power of two). A collision only re-emits a fact.
 const RECENT_SLOTS: usize = 8192;
 
+/// Results memoised by [`Out::memo`] before the memo starts over (bounded memory: each entry is
+/// a small summary, a few hundred bytes).
+const MEMO_ENTRIES: usize = 4096;
+
 /// Counters of one protocol (`stats.app.<protocol>` in the report): `flows` recognised,
 /// `messages`, and one counter per malformed reason, anomaly and limit.
 pub type ProtocolCounters = BTreeMap<&'static str, u64>;
@@ -23,10 +27,23 @@ pub type ProtocolCounters = BTreeMap<&'static str, u64>;
 pub struct Collector {
     observations: Vec<Observation>,
     events: Option<Vec<AppEvent>>,
-    counters: BTreeMap<&'static str, ProtocolCounters>,
+    /// Counters keyed by the addresses of their (static) names: counting happens per message,
+    /// so it is one integer hash, not two string comparisons per tree level. The same name at
+    /// two addresses (two copies of a literal) is merged by [`Collector::counters`].
+    counters: std::collections::HashMap<
+        (usize, usize),
+        (&'static str, &'static str, u64),
+        foldhash::fast::FixedState,
+    >,
     /// Fingerprints of facts emitted recently (direct-mapped): the same fact repeats on every
     /// flow of a device and one observation per flow and value is enough.
     recent: Vec<u64>,
+    /// Memoised pure functions of wire bytes (see [`Out::memo`]).
+    memo: std::collections::HashMap<
+        (std::any::TypeId, u64),
+        Box<dyn std::any::Any>,
+        foldhash::fast::FixedState,
+    >,
 }
 
 impl Default for Collector {
@@ -41,8 +58,9 @@ impl Collector {
         Self {
             observations: Vec::new(),
             events: events.then(Vec::new),
-            counters: BTreeMap::new(),
+            counters: std::collections::HashMap::default(),
             recent: vec![0; RECENT_SLOTS],
+            memo: std::collections::HashMap::default(),
         }
     }
 
@@ -65,12 +83,8 @@ impl Collector {
 
     /// Counts `name` for `protocol`.
     pub fn count(&mut self, protocol: &'static str, name: &'static str) {
-        *self
-            .counters
-            .entry(protocol)
-            .or_default()
-            .entry(name)
-            .or_default() += 1;
+        let key = (protocol.as_ptr() as usize, name.as_ptr() as usize);
+        self.counters.entry(key).or_insert((protocol, name, 0)).2 += 1;
     }
 
     /// True when the fact with fingerprint `h` was emitted recently; records it otherwise.
@@ -93,8 +107,12 @@ impl Collector {
     }
 
     /// Counters so far, by protocol.
-    pub fn counters(&self) -> &BTreeMap<&'static str, ProtocolCounters> {
-        &self.counters
+    pub fn counters(&self) -> BTreeMap<&'static str, ProtocolCounters> {
+        let mut out: BTreeMap<&'static str, ProtocolCounters> = BTreeMap::new();
+        for &(protocol, name, n) in self.counters.values() {
+            *out.entry(protocol).or_default().entry(name).or_default() += n;
+        }
+        out
     }
 }
 
@@ -144,6 +162,27 @@ impl<'a> Out<'a> {
         self.collector.events_enabled()
     }
 
+    /// The value of `make` for `bytes`, computed once for the same bytes: for pure functions
+    /// of wire bytes that devices repeat on every flow (a server's certificate summary, a
+    /// client stack's ClientHello fingerprints). Keyed by the result type and a 64-bit hash of
+    /// the bytes; bounded ([`MEMO_ENTRIES`], then it starts over).
+    pub fn memo<T: Clone + 'static>(&mut self, bytes: &[u8], make: impl FnOnce() -> T) -> T {
+        let mut h = foldhash::fast::FixedState::default().build_hasher();
+        h.write(bytes);
+        h.write_usize(bytes.len());
+        let key = (std::any::TypeId::of::<T>(), h.finish());
+        let memo = &mut self.collector.memo;
+        if let Some(v) = memo.get(&key).and_then(|v| v.downcast_ref::<T>()) {
+            return v.clone();
+        }
+        let v = make();
+        if memo.len() >= MEMO_ENTRIES {
+            memo.clear();
+        }
+        memo.insert(key, Box::new(v.clone()));
+        v
+    }
+
     /// Counts `name` (`messages`, a malformed reason, a limit) for this protocol.
     pub fn count(&mut self, name: &'static str) {
         self.collector.count(self.protocol, name);
@@ -159,12 +198,15 @@ impl<'a> Out<'a> {
             })));
     }
 
-    fn fingerprint(&self, parts: impl Hash) -> u64 {
+    /// Fingerprint of what `side`'s endpoint said: the endpoint (address and MAC, not the
+    /// flow or its ports), the protocol and `parts`. A device repeats the same facts on every
+    /// flow (the same SNI, User-Agent, AE title); one observation of each per device and
+    /// recent window is enough, and the repeats are dropped before any string is built.
+    fn fingerprint(&self, side: Side, parts: impl Hash) -> u64 {
         let mut h = foldhash::fast::FixedState::default().build_hasher();
-        // The whole flow reference, not only its id: link-layer and packet-level callers
-        // (LLDP, CDP, mDNS) have no flow id, and two devices saying the same thing must both
-        // be heard.
-        self.flow.hash(&mut h);
+        let me = self.flow.endpoint(side);
+        me.ip.hash(&mut h);
+        me.mac.hash(&mut h);
         self.protocol.hash(&mut h);
         parts.hash(&mut h);
         h.finish()
@@ -176,7 +218,7 @@ impl<'a> Out<'a> {
         if value.is_empty() {
             return;
         }
-        let h = self.fingerprint((side, key, value));
+        let h = self.fingerprint(side, (key, value));
         if self.collector.seen_recently(h) {
             return;
         }
@@ -197,7 +239,7 @@ impl<'a> Out<'a> {
         if product.is_empty() {
             return;
         }
-        let h = self.fingerprint(("software", side, raw));
+        let h = self.fingerprint(side, ("software", raw));
         if self.collector.seen_recently(h) {
             return;
         }
@@ -212,7 +254,7 @@ impl<'a> Out<'a> {
     /// The protocol misbehaved: counted always, observed once per flow.
     pub fn anomaly(&mut self, name: &'static str) {
         self.count(name);
-        let h = self.fingerprint(("anomaly", name));
+        let h = self.fingerprint(Side::Client, ("anomaly", self.flow.id, name));
         if !self.collector.seen_recently(h) {
             self.app(AppKind::Anomaly(name));
         }

@@ -92,3 +92,22 @@ pub trait AppParser: Sized {
     /// The flow ended.
     fn end(&mut self, out: &mut Out<'_>);
 }
+
+/// A UDP parser's datagram budget (each datagram is one message): counts them and ends the
+/// flow's parse after the protocol's limit.
+#[derive(Debug, Default)]
+pub(crate) struct Datagrams(u32);
+
+impl Datagrams {
+    /// Counts one more datagram, and the `messages` counter. Returns the verdict for it:
+    /// [`Verdict::Done`] once `max` datagrams were read.
+    pub(crate) fn count(&mut self, max: u32, out: &mut Out<'_>) -> Verdict {
+        self.0 += 1;
+        out.count("messages");
+        if self.0 >= max {
+            Verdict::Done
+        } else {
+            Verdict::Continue
+        }
+    }
+}

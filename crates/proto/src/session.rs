@@ -115,11 +115,13 @@ impl AppSlot {
         }
     }
 
-    /// In-order bytes `side` sent on a TCP flow. `flow` builds the flow's reference and
-    /// context once, on the first delivery.
+    /// In-order bytes `side` sent on a TCP flow, with the flow's context (transport, ports).
+    /// `flow` builds the flow's reference, only when a parser may want it (most flows are
+    /// rejected by their first bytes and never need it).
     pub fn data(
         &mut self,
-        flow: impl FnOnce() -> (FlowRef, FlowCtx),
+        flow: impl FnOnce() -> FlowRef,
+        ctx: FlowCtx,
         side: Side,
         ts: Timestamp,
         data: &[u8],
@@ -127,7 +129,6 @@ impl AppSlot {
     ) -> Next {
         match self {
             Self::Empty => {
-                let (flow, ctx) = flow();
                 let all = registry::candidates(ctx.transport);
                 match probe(all, data, side, &ctx, data.len() >= PROBE_LIMIT) {
                     Probed::Rejected => {
@@ -138,7 +139,7 @@ impl AppSlot {
                         Verdict::Continue
                     }
                     Probed::Matched(i) => {
-                        let mut session = Box::new(Session::active(flow, ctx, i, collector));
+                        let mut session = Box::new(Session::active(flow(), ctx, i, collector));
                         let v = session.feed(side, ts, data, collector);
                         *self = Self::Live(session);
                         self.settle(v, ts, collector)
@@ -147,7 +148,7 @@ impl AppSlot {
                         let mut held = [Vec::new(), Vec::new()];
                         held[index(side)] = data.to_vec();
                         *self = Self::Live(Box::new(Session {
-                            flow,
+                            flow: flow(),
                             ctx,
                             state: State::Probing {
                                 candidates,
@@ -166,12 +167,12 @@ impl AppSlot {
             }
             Self::Watching { first, left } => {
                 let first = *first;
-                let tls = registry::index_of("tls");
-                let (flow, ctx) = flow();
-                if let Some(i) = tls
+                // RFC 8446 §5.1: a handshake record starts with content type 22.
+                if data.first() == Some(&22)
+                    && let Some(i) = registry::index_of("tls")
                     && registry::probe(i, data, side, &ctx) == Probe::Yes
                 {
-                    let mut session = Box::new(Session::active(flow, ctx, i, collector));
+                    let mut session = Box::new(Session::active(flow(), ctx, i, collector));
                     session.upgraded_from = first;
                     let v = session.feed(side, ts, data, collector);
                     *self = Self::Live(session);
@@ -189,10 +190,11 @@ impl AppSlot {
         }
     }
 
-    /// One UDP datagram `side` sent.
+    /// One UDP datagram `side` sent (see [`Self::data`] for `flow` and `ctx`).
     pub fn datagram(
         &mut self,
-        flow: impl FnOnce() -> (FlowRef, FlowCtx),
+        flow: impl FnOnce() -> FlowRef,
+        ctx: FlowCtx,
         side: Side,
         ts: Timestamp,
         data: &[u8],
@@ -204,11 +206,10 @@ impl AppSlot {
                     Self::UdpMisses(n) => *n,
                     _ => 0,
                 };
-                let (flow, ctx) = flow();
                 let all = registry::candidates(ctx.transport);
                 match probe(all, data, side, &ctx, true) {
                     Probed::Matched(i) => {
-                        let mut session = Box::new(Session::active(flow, ctx, i, collector));
+                        let mut session = Box::new(Session::active(flow(), ctx, i, collector));
                         let v = session.feed(side, ts, data, collector);
                         *self = Self::Live(session);
                         self.settle(v, ts, collector)
@@ -441,7 +442,8 @@ mod tests {
         let mut verdicts = Vec::new();
         for _ in 0..6 {
             verdicts.push(slot.data(
-                || (flow.clone(), ctx),
+                || flow.clone(),
+                ctx,
                 Side::Client,
                 Timestamp(0),
                 junk,
@@ -465,10 +467,7 @@ mod tests {
             "b967980800002e00390038003500160013000a00330032002f009a00990096000500040015001200",
             "090014001100080006000300ff0100001700000013001100000e7777772e6769746875622e636f6d"
         );
-        let hello: Vec<u8> = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0))
-            .collect();
+        let hello = crate::testing::hex(hex);
         let hello = hello.as_slice();
         let (name, obs, c) = run_session(
             ctx_tcp(2222),
@@ -490,7 +489,8 @@ mod tests {
         let ctx = ctx_tcp(22);
         let flow = crate::testing::flow_ref(&ctx);
         let v = slot.data(
-            || (flow.clone(), ctx),
+            || flow.clone(),
+            ctx,
             Side::Server,
             Timestamp(0),
             b"SS",

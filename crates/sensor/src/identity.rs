@@ -86,6 +86,13 @@ pub(crate) fn icmpv6(out: &mut IdentityOut<'_>, net: &Net<'_>, icmp: &wire::icmp
     }
 }
 
+/// True when [`udp`] decodes datagrams between these ports.
+#[inline]
+pub(crate) fn handles(sport: u16, dport: u16) -> bool {
+    let known = |p: u16| matches!(p, 53 | 67 | 68 | 5353 | 5355);
+    known(sport) || known(dport)
+}
+
 /// UDP identity protocols, recognised by well-known port on either side.
 #[inline]
 pub(crate) fn udp(

@@ -54,15 +54,12 @@ struct AppSink<'a> {
     collector: &'a mut Collector,
 }
 
-fn flow_ctx(meta: &FlowMeta) -> (FlowRef, FlowCtx) {
-    (
-        meta.flow_ref(),
-        FlowCtx {
-            transport: meta.key.transport,
-            client_port: meta.port(Side::Client),
-            server_port: meta.port(Side::Server),
-        },
-    )
+fn flow_ctx(meta: &FlowMeta) -> FlowCtx {
+    FlowCtx {
+        transport: meta.key.transport,
+        client_port: meta.port(Side::Client),
+        server_port: meta.port(Side::Server),
+    }
 }
 
 fn delivery(v: Verdict) -> Delivery {
@@ -83,10 +80,14 @@ impl StreamSink<AppState> for AppSink<'_> {
         _offset: u32,
         data: &[u8],
     ) -> Delivery {
-        delivery(
-            app.0
-                .data(|| flow_ctx(flow), side, ts, data, self.collector),
-        )
+        delivery(app.0.data(
+            || flow.flow_ref(),
+            flow_ctx(flow),
+            side,
+            ts,
+            data,
+            self.collector,
+        ))
     }
 
     fn gap(
@@ -109,10 +110,14 @@ impl StreamSink<AppState> for AppSink<'_> {
         ts: Timestamp,
         data: &[u8],
     ) -> Delivery {
-        delivery(
-            app.0
-                .datagram(|| flow_ctx(flow), side, ts, data, self.collector),
-        )
+        delivery(app.0.datagram(
+            || flow.flow_ref(),
+            flow_ctx(flow),
+            side,
+            ts,
+            data,
+            self.collector,
+        ))
     }
 
     fn end(&mut self, _flow: &FlowMeta, app: &mut AppState, ts: Timestamp) {
@@ -335,7 +340,7 @@ impl Sensor {
             .iter()
             .map(|(u, n)| (u.name(), *n))
             .collect();
-        stats.app = self.collector.counters().clone();
+        stats.app = self.collector.counters();
         stats
     }
 
@@ -563,8 +568,10 @@ impl Sensor {
                 if let Fragment::First(ident) = net.fragment {
                     self.fragments.first(net.fragment_key(ident), sport, dport);
                 }
-                // A fragment's payload is incomplete: counted in the flow, not parsed.
-                let datagram = if net.fragment == Fragment::No {
+                // A fragment's payload is incomplete: counted in the flow, not parsed. DHCP
+                // and the DNS family have their own decoders (identity.rs): their datagrams,
+                // a large share of all UDP, are not offered to the application parsers too.
+                let datagram = if net.fragment == Fragment::No && !identity::handles(sport, dport) {
                     udp.payload()
                 } else {
                     &[]

@@ -53,7 +53,7 @@ use model::{Side, Timestamp};
 use serde_json::{Map, Value};
 
 use crate::out::Out;
-use crate::parser::{AppParser, FlowCtx, Probe, Transports, Verdict};
+use crate::parser::{AppParser, Datagrams, FlowCtx, Probe, Transports, Verdict};
 
 use apdu::{OBJECT_DEVICE, confirmed, pdu, unconfirmed};
 
@@ -79,7 +79,7 @@ mod property {
 /// Per-flow state: datagrams seen and what each side said about its device object.
 #[derive(Debug, Default)]
 pub struct Bacnet {
-    datagrams: u32,
+    datagrams: Datagrams,
     devices: [Device; 2],
 }
 
@@ -121,8 +121,7 @@ impl AppParser for Bacnet {
     }
 
     fn feed(&mut self, side: Side, _ts: Timestamp, data: &[u8], out: &mut Out<'_>) -> Verdict {
-        self.datagrams += 1;
-        out.count("messages");
+        let verdict = self.datagrams.count(MAX_DATAGRAMS, out);
         let mut event = Map::new();
         if let Err(reason) = self.datagram(side, data, out, &mut event) {
             out.anomaly(reason);
@@ -130,11 +129,7 @@ impl AppParser for Bacnet {
         if out.events_enabled() && !event.is_empty() {
             out.event(event);
         }
-        if self.datagrams >= MAX_DATAGRAMS {
-            Verdict::Done
-        } else {
-            Verdict::Continue
-        }
+        verdict
     }
 
     fn gap(&mut self, _side: Side, _len: u32, _out: &mut Out<'_>) -> Verdict {

@@ -3,65 +3,14 @@
 //! hand-built annotated frames (an IP phone), and truncated, oversized and hostile inputs.
 //! TLV types and layouts as Cisco documents CDP and Wireshark's packet-cdp.c decodes it.
 
-use model::{AppEvent, Observation, Transport};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::*;
-use crate::out::Collector;
-use crate::parser::FlowCtx;
-use crate::testing::{anomalies, counter, fact, facts, flow_ref, software};
+use crate::testing::{LinkRun, anomalies, fact, facts, hex_parts, run_link, software};
 
-/// Hex with any whitespace in it.
-fn hex(parts: &[&str]) -> Vec<u8> {
-    let s: String = parts.concat().split_whitespace().collect();
-    assert!(s.len().is_multiple_of(2), "odd hex fixture");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
-/// What one call of [`observe`] produced.
-struct Run {
-    obs: Vec<Observation>,
-    events: Vec<AppEvent>,
-    collector: Collector,
-}
-
-impl Run {
-    fn counter(&self, name: &str) -> u64 {
-        counter(&self.collector, "cdp", name)
-    }
-    fn event(&self) -> &serde_json::Map<String, Value> {
-        assert_eq!(self.events.len(), 1, "one event per frame");
-        &self.events[0].body
-    }
-    fn all_facts(&self, key: &str) -> Vec<String> {
-        facts(&self.obs)
-            .into_iter()
-            .filter(|(_, k, _)| *k == key)
-            .map(|(_, _, v)| v)
-            .collect()
-    }
-}
-
-fn run(payload: &[u8]) -> Run {
-    let ctx = FlowCtx {
-        transport: Transport::Link(0x2000),
-        client_port: 0,
-        server_port: 0,
-    };
-    let flow = flow_ref(&ctx);
-    let mut collector = Collector::new(true);
-    let mut out = Out::new(&mut collector, &flow, model::Timestamp(1), "cdp");
-    observe(payload, &mut out);
-    let obs = collector.drain_observations().collect();
-    let events = collector.take_events();
-    Run {
-        obs,
-        events,
-        collector,
-    }
+/// What one frame produced.
+fn run(payload: &[u8]) -> LinkRun {
+    run_link(0x2000, "cdp", payload, observe)
 }
 
 /// tcpdump/tests/3560_CDP.pcap, frame 1 (a Catalyst 3560G), the payload after the LLC/SNAP
@@ -122,7 +71,7 @@ fn catalyst_frame_matches_tshark() {
     // Cisco IOS Software, C3560 Software (C3560-ADVIPSERVICESK9-M), Version 12.2(25)SEB4,
     // RELEASE SOFTWARE (fc1),Copyright (c) 1986-2005 by Cisco Systems, Inc.,Compiled Tue
     // 30-Aug-05 17:56 by yenanh | 0x00000028 | 192.168.0.1,192.168.0.1 | 1 | 1
-    let r = run(&hex(C3560));
+    let r = run(&hex_parts(C3560));
     let line = "Cisco IOS Software, C3560 Software (C3560-ADVIPSERVICESK9-M), Version \
                 12.2(25)SEB4, RELEASE SOFTWARE (fc1)";
     assert_eq!(
@@ -191,7 +140,7 @@ fn version_1_router_matches_tshark() {
     // tshark on zeek/testing/btest/Traces/cdp-v1.pcap frame 1 (fields as above): 1 | 180 | R1
     // | Ethernet0 | cisco 1601 | Cisco Internetwork Operating System Software ,IOS (tm) 1600
     // Software (C1600-NY-L), Version 11.2(12)P, … | 0x00000001 | 192.168.10.1
-    let r = run(&hex(V1));
+    let r = run(&hex_parts(V1));
     assert_eq!(fact(&r.obs, "cdp.device_id"), Some("R1"));
     assert_eq!(fact(&r.obs, "cdp.port_id"), Some("Ethernet0"));
     assert_eq!(fact(&r.obs, "cdp.platform"), Some("cisco 1601"));
@@ -212,7 +161,7 @@ fn version_1_router_matches_tshark() {
 
 /// A hand-built CDP v2 frame from a Cisco IP phone.
 fn phone() -> Vec<u8> {
-    hex(&[
+    hex_parts(&[
         "02",
         "b4",
         "0000",                                 // version 2, TTL 180, checksum (not verified)
@@ -284,8 +233,8 @@ fn ip_phone_frame() {
 const HEADER: &str = "02b40000";
 
 fn frame(tlvs: &[&str]) -> Vec<u8> {
-    let mut v = hex(&[HEADER]);
-    v.extend(hex(tlvs));
+    let mut v = hex_parts(&[HEADER]);
+    v.extend(hex_parts(tlvs));
     v
 }
 
@@ -333,14 +282,14 @@ fn header_shorter_than_four_bytes() {
         assert_eq!(r.counter("messages"), 1);
     }
     // A bare header is a (useless) packet.
-    let r = run(&hex(&[HEADER]));
+    let r = run(&hex_parts(&[HEADER]));
     assert!(anomalies(&r.obs).is_empty());
     assert_eq!(r.event()["ttl"], 180);
 }
 
 #[test]
 fn unknown_version_is_an_anomaly_and_tlvs_are_read() {
-    let r = run(&hex(&["03b40000", "00010006", "5231"]));
+    let r = run(&hex_parts(&["03b40000", "00010006", "5231"]));
     assert_eq!(anomalies(&r.obs), vec!["cdp_bad_version"]);
     assert_eq!(fact(&r.obs, "cdp.device_id"), Some("R1"));
 }
@@ -389,7 +338,7 @@ fn addresses_are_capped_at_16() {
     }
     let len = tlv.len() as u16;
     tlv[2..4].copy_from_slice(&len.to_be_bytes());
-    let mut payload = hex(&[HEADER]);
+    let mut payload = hex_parts(&[HEADER]);
     payload.extend(tlv);
     let r = run(&payload);
     // 10.0.0.0 is not unspecified: 16 facts.
@@ -421,11 +370,11 @@ fn unspecified_and_unknown_addresses_are_not_facts() {
 
 #[test]
 fn a_thousand_tlvs_read_64_and_count_the_rest() {
-    let mut payload = hex(&[HEADER]);
+    let mut payload = hex_parts(&[HEADER]);
     for _ in 0..999 {
         payload.extend([0x00, 0x09, 0x00, 0x04]); // VTP domain, length 4 (empty)
     }
-    payload.extend(hex(&["00010006", "5231"])); // Device ID: TLV 1000, past the limit
+    payload.extend(hex_parts(&["00010006", "5231"])); // Device ID: TLV 1000, past the limit
     let r = run(&payload);
     assert_eq!(r.counter("cdp_tlvs_dropped"), 1000 - 64);
     assert_eq!(fact(&r.obs, "cdp.device_id"), None);
@@ -440,7 +389,7 @@ fn software_version_fact_is_one_truncated_line() {
     let mut tlv = vec![0x00, 0x05];
     tlv.extend(((text.len() + 4) as u16).to_be_bytes());
     tlv.extend(&text);
-    let mut payload = hex(&[HEADER]);
+    let mut payload = hex_parts(&[HEADER]);
     payload.extend(tlv);
     let r = run(&payload);
     let line = fact(&r.obs, "cdp.software_version").unwrap();
@@ -455,14 +404,14 @@ fn software_version_fact_is_one_truncated_line() {
 #[test]
 fn vtp_domain_and_power_are_not_kept() {
     // The VTP domain names the network, not the device; it is not kept anywhere.
-    let r = run(&hex(C3560));
+    let r = run(&hex_parts(C3560));
     let all = format!("{:?}{:?}", r.obs, r.events);
     assert!(!all.contains("\"Lab\""), "{all}");
 }
 
 #[test]
 fn every_prefix_and_bit_flip_of_real_frames_is_safe() {
-    for payload in [hex(C3560), hex(V1), phone()] {
+    for payload in [hex_parts(C3560), hex_parts(V1), phone()] {
         for n in 0..=payload.len() {
             fuzz(&payload[..n]);
         }

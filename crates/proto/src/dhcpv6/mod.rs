@@ -44,7 +44,7 @@ use model::{MacAddr, Side, Timestamp};
 use serde_json::{Map, Value};
 
 use crate::out::{Out, text_value};
-use crate::parser::{AppParser, FlowCtx, Probe, Transports, Verdict};
+use crate::parser::{AppParser, Datagrams, FlowCtx, Probe, Transports, Verdict};
 
 use message::{Duid, MAX_DUID, Message, is_client_msg, is_server_msg, msg_name};
 
@@ -57,7 +57,7 @@ const PORTS: [u16; 2] = [546, 547];
 /// Per-flow state.
 #[derive(Debug, Default)]
 pub struct Dhcpv6 {
-    datagrams: u32,
+    datagrams: Datagrams,
 }
 
 impl AppParser for Dhcpv6 {
@@ -78,17 +78,12 @@ impl AppParser for Dhcpv6 {
     }
 
     fn feed(&mut self, side: Side, _ts: Timestamp, data: &[u8], out: &mut Out<'_>) -> Verdict {
-        self.datagrams += 1;
-        out.count("messages");
+        let verdict = self.datagrams.count(MAX_DATAGRAMS, out);
         match message::parse(data) {
             Ok(m) => observe(side, &m, out),
             Err(reason) => out.anomaly(reason),
         }
-        if self.datagrams >= MAX_DATAGRAMS {
-            Verdict::Done
-        } else {
-            Verdict::Continue
-        }
+        verdict
     }
 
     fn gap(&mut self, _side: Side, _len: u32, _out: &mut Out<'_>) -> Verdict {

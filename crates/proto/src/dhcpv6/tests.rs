@@ -4,20 +4,9 @@
 //! hostile hand-made ones.
 
 use super::*;
-use crate::testing::{Harness, anomalies, ctx_udp, fact, facts, run_session};
-
-/// Hex bytes; `--` starts a comment running to the end of the line.
-fn unhex(s: &str) -> Vec<u8> {
-    let s: String = s
-        .lines()
-        .map(|l| l.split("--").next().unwrap_or(""))
-        .flat_map(str::split_whitespace)
-        .collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
+use crate::testing::{
+    Harness, anomalies, ctx_udp, fact, facts, hex, mutated_datagrams, run_session,
+};
 
 /// arkime/tests/pcap/wireshark-dhcpv6.pcap frame 2 (546 → 547). tshark: msgtype 1, DUID
 /// 000100011c39cf88080027fe8f95 (type 1, link-layer address 08:00:27:fe:8f:95), requested
@@ -42,7 +31,7 @@ const ADVERTISE: &str = "021008740019002927fe8f950000000000000000001a00190000119
 
 #[test]
 fn corpus_solicit_names_the_client_as_tshark_does() {
-    let s = unhex(SOLICIT);
+    let s = hex(SOLICIT);
     let (name, obs, _) = run_session(ctx_udp(547), &[(Side::Client, &s)]);
     assert_eq!(name, Some("dhcpv6"));
     assert_eq!(
@@ -69,7 +58,7 @@ fn corpus_solicit_names_the_client_as_tshark_does() {
 #[test]
 fn corpus_advertise_names_the_server_not_the_client() {
     let mut h = Harness::<Dhcpv6>::udp(546);
-    h.feed(Side::Server, &unhex(ADVERTISE));
+    h.feed(Side::Server, &hex(ADVERTISE));
     assert_eq!(
         facts(&h.observations()),
         vec![
@@ -93,7 +82,7 @@ const WINDOWS_SOLICIT: &str = "014c01050008000202bc0001000e00010001216987c508002
 #[test]
 fn corpus_windows_solicit_fqdn_vendor_class_and_oro() {
     let mut h = Harness::<Dhcpv6>::udp(547);
-    h.feed(Side::Client, &unhex(WINDOWS_SOLICIT));
+    h.feed(Side::Client, &hex(WINDOWS_SOLICIT));
     let obs = h.observations();
     assert_eq!(fact(&obs, "dhcpv6.fqdn"), Some("Victim-PC.contoso.local"));
     assert_eq!(fact(&obs, "dhcpv6.vendor_class"), Some("MSFT 5.0"));
@@ -113,7 +102,7 @@ const REQUEST_DUID_EN: &str = "03e4a4a30011001a00007571000100124172697374613b485
 #[test]
 fn corpus_duid_en_enterprise() {
     let mut h = Harness::<Dhcpv6>::udp(547);
-    h.feed(Side::Client, &unhex(REQUEST_DUID_EN));
+    h.feed(Side::Client, &hex(REQUEST_DUID_EN));
     let obs = h.observations();
     assert_eq!(
         fact(&obs, "dhcpv6.duid"),
@@ -141,7 +130,7 @@ fn relay(msg_type: u8, inner: &[u8]) -> Vec<u8> {
 
 #[test]
 fn relay_forw_is_unwrapped_but_not_a_fact_about_the_relay() {
-    let fwd = relay(12, &unhex(SOLICIT));
+    let fwd = relay(12, &hex(SOLICIT));
     let mut h = Harness::<Dhcpv6>::udp(547);
     assert_eq!(Dhcpv6::probe(&fwd, Side::Client, &ctx_udp(547)), Probe::Yes);
     h.feed(Side::Client, &fwd);
@@ -151,7 +140,7 @@ fn relay_forw_is_unwrapped_but_not_a_fact_about_the_relay() {
     assert_eq!(ev[0].body["relay_hops"], 1);
     assert_eq!(ev[0].body["duid"], "000100011c39cf88080027fe8f95");
     // A Relay-Repl's sender is the server: its Advertise names it.
-    let repl = relay(13, &relay(13, &unhex(ADVERTISE)));
+    let repl = relay(13, &relay(13, &hex(ADVERTISE)));
     let mut h = Harness::<Dhcpv6>::udp(547);
     h.feed(Side::Server, &repl);
     assert_eq!(
@@ -163,7 +152,7 @@ fn relay_forw_is_unwrapped_but_not_a_fact_about_the_relay() {
 
 #[test]
 fn hostile_relay_nesting_100_deep() {
-    let mut m = unhex(SOLICIT);
+    let mut m = hex(SOLICIT);
     for _ in 0..100 {
         m = relay(12, &m);
     }
@@ -171,7 +160,7 @@ fn hostile_relay_nesting_100_deep() {
     h.feed(Side::Client, &m);
     assert_eq!(anomalies(&h.observations()), vec!["dhcpv6_relay_too_deep"]);
     // Four levels are still read.
-    let mut ok = unhex(SOLICIT);
+    let mut ok = hex(SOLICIT);
     for _ in 0..message::MAX_RELAY_DEPTH {
         ok = relay(12, &ok);
     }
@@ -181,7 +170,7 @@ fn hostile_relay_nesting_100_deep() {
 
 #[test]
 fn hostile_option_length_past_the_end() {
-    let mut s = unhex(SOLICIT);
+    let mut s = hex(SOLICIT);
     // OPTION_CLIENTID claims 0xffff octets.
     s[6] = 0xff;
     s[7] = 0xff;
@@ -193,7 +182,7 @@ fn hostile_option_length_past_the_end() {
     );
     assert_eq!(Dhcpv6::probe(&s, Side::Client, &ctx_udp(547)), Probe::No);
     // A relay whose Relay Message option is cut.
-    let mut r = relay(12, &unhex(SOLICIT));
+    let mut r = relay(12, &hex(SOLICIT));
     r.truncate(40);
     h.feed(Side::Client, &r);
     assert_eq!(h.counter("dhcpv6_option_truncated"), 2);
@@ -211,28 +200,28 @@ fn hostile_option_length_past_the_end() {
 fn hostile_bad_duid_fqdn_and_lists() {
     let mut h = Harness::<Dhcpv6>::udp(547);
     // A 200-octet DUID.
-    let mut m = unhex("01 000001 0001 00c8");
+    let mut m = hex("01 000001 0001 00c8");
     m.extend([0xaa; 200]);
     h.feed(Side::Client, &m);
     assert_eq!(h.counter("dhcpv6_duid_too_long"), 1);
     // A DUID-UUID of the wrong length.
-    h.feed(Side::Client, &unhex("01 000001 0001 0004 0004 0102"));
+    h.feed(Side::Client, &hex("01 000001 0001 0004 0004 0102"));
     assert_eq!(h.counter("dhcpv6_bad_duid"), 1);
     // An FQDN label of 64 octets.
-    let mut f = unhex("01 000001 0027 0042 00 40");
+    let mut f = hex("01 000001 0027 0042 00 40");
     f.extend([b'a'; 64]);
     h.feed(Side::Client, &f);
     assert_eq!(h.counter("dhcpv6_bad_fqdn"), 1);
     // An ORO of odd length.
-    h.feed(Side::Client, &unhex("01 000001 0006 0003 001700"));
+    h.feed(Side::Client, &hex("01 000001 0006 0003 001700"));
     assert_eq!(h.counter("dhcpv6_bad_oro"), 1);
     // 1,000 options and an ORO of 1,000 codes: kept to 64, counted.
-    let mut many = unhex("01 000001");
+    let mut many = hex("01 000001");
     for _ in 0..1000 {
-        many.extend(unhex("0008 0002 0000"));
+        many.extend(hex("0008 0002 0000"));
     }
     h.feed(Side::Client, &many);
-    let mut oro = unhex("01 000001 0006 07d0");
+    let mut oro = hex("01 000001 0006 07d0");
     oro.extend([0x00, 0x17].repeat(1000));
     h.feed(Side::Client, &oro);
     assert_eq!(h.counter("dhcpv6_items_dropped"), 2);
@@ -245,12 +234,12 @@ fn hostile_bad_duid_fqdn_and_lists() {
 
 #[test]
 fn probe_by_content_with_ports_as_tie_breaker() {
-    let s = unhex(SOLICIT);
+    let s = hex(SOLICIT);
     assert_eq!(Dhcpv6::probe(&s, Side::Client, &ctx_udp(547)), Probe::Yes);
     // Off port: accepted since the Client Identifier is there.
     assert_eq!(Dhcpv6::probe(&s, Side::Client, &ctx_udp(9999)), Probe::Yes);
     // Without a Client Identifier, only on the DHCPv6 ports.
-    let no_id = unhex("01 000001 0008 0002 0000");
+    let no_id = hex("01 000001 0008 0002 0000");
     assert_eq!(
         Dhcpv6::probe(&no_id, Side::Client, &ctx_udp(547)),
         Probe::Yes
@@ -262,18 +251,18 @@ fn probe_by_content_with_ports_as_tie_breaker() {
     // Unknown type, reserved option code 0 (DHCPv4's zero padding), no options at all.
     assert_eq!(
         Dhcpv6::probe(
-            &unhex("0e 000001 0008 0002 0000"),
+            &hex("0e 000001 0008 0002 0000"),
             Side::Client,
             &ctx_udp(547)
         ),
         Probe::No
     );
     assert_eq!(
-        Dhcpv6::probe(&unhex("01 010600 0000 0000"), Side::Client, &ctx_udp(547)),
+        Dhcpv6::probe(&hex("01 010600 0000 0000"), Side::Client, &ctx_udp(547)),
         Probe::No
     );
     assert_eq!(
-        Dhcpv6::probe(&unhex("01 000001"), Side::Client, &ctx_udp(547)),
+        Dhcpv6::probe(&hex("01 000001"), Side::Client, &ctx_udp(547)),
         Probe::No
     );
     assert_eq!(Dhcpv6::probe(b"", Side::Client, &ctx_udp(547)), Probe::No);
@@ -282,7 +271,7 @@ fn probe_by_content_with_ports_as_tie_breaker() {
 #[test]
 fn done_after_64_datagrams() {
     let mut h = Harness::<Dhcpv6>::udp(547);
-    let s = unhex(SOLICIT);
+    let s = hex(SOLICIT);
     for _ in 1..MAX_DATAGRAMS {
         assert_eq!(h.feed(Side::Client, &s), Verdict::Continue);
     }
@@ -291,33 +280,10 @@ fn done_after_64_datagrams() {
 
 #[test]
 fn mutated_fixtures_never_panic() {
-    // A deterministic xorshift: flip, truncate and extend the fixtures a few thousand times.
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
-    let mut h = Harness::<Dhcpv6>::udp(547);
-    for base in [SOLICIT, ADVERTISE, WINDOWS_SOLICIT, REQUEST_DUID_EN] {
-        let base = unhex(base);
-        for _ in 0..1000 {
-            let mut d = base.clone();
-            for _ in 0..(next() % 4) {
-                let i = (next() as usize) % d.len();
-                d[i] = next() as u8;
-            }
-            d.truncate((next() as usize) % (d.len() + 1));
-            let side = if next() % 2 == 0 {
-                Side::Client
-            } else {
-                Side::Server
-            };
-            let _ = Dhcpv6::probe(&d, side, &ctx_udp(547));
-            h.feed(side, &d);
-            h.parser = Dhcpv6::default();
-        }
-    }
-    let _ = h.observations();
+    // A deterministic xorshift: flip and truncate the fixtures a few thousand times.
+    let bases: Vec<Vec<u8>> = [SOLICIT, ADVERTISE, WINDOWS_SOLICIT, REQUEST_DUID_EN]
+        .iter()
+        .map(|f| hex(f))
+        .collect();
+    mutated_datagrams::<Dhcpv6>(547, &bases);
 }

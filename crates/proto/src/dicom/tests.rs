@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use crate::testing::{Harness, anomalies, ctx_tcp, exposures, fact, facts, run_session, software};
+use crate::testing::{
+    Harness, anomalies, ctx_tcp, exposures, fact, facts, hex, run_session, software,
+};
 
 const PATIENT_NAME: &str = "DOE^JANE";
 const PATIENT_ID: &str = "PID12345";
@@ -1227,16 +1229,9 @@ const DCMTK_STORE: &[(Side, &str)] = &[
     (Side::Server, "06000000000400000000"),
 ];
 
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
-}
-
 #[test]
 fn dcmtk_store_capture_matches_tshark() {
-    let deliveries: Vec<(Side, Vec<u8>)> =
-        DCMTK_STORE.iter().map(|(s, h)| (*s, unhex(h))).collect();
+    let deliveries: Vec<(Side, Vec<u8>)> = DCMTK_STORE.iter().map(|(s, h)| (*s, hex(h))).collect();
     let refs: Vec<(Side, &[u8])> = deliveries.iter().map(|(s, d)| (*s, d.as_slice())).collect();
     let (name, obs, c) = run_session(ctx_tcp(11112), &refs);
     assert_eq!(name, Some("dicom"));

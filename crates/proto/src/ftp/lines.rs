@@ -4,7 +4,15 @@
 //! known), and an IMAP literal's raw bytes can be passed over without framing them.
 //!
 //! Also the reply and command syntax FTP and SMTP share: `xyz SP text` / `xyz-text`
-//! (RFC 959 §4.2, RFC 5321 §4.2) and `VERB SP argument` (RFC 959 §5.3, RFC 5321 §4.1.1).
+//! (RFC 959 §4.2, RFC 5321 §4.2) and `VERB SP argument` (RFC 959 §5.3, RFC 5321 §4.1.1),
+//! and the per-side driving loop all four use ([`feed_lines`], [`LineProtocol`]).
+
+use std::collections::VecDeque;
+
+use model::Side;
+
+use crate::out::Out;
+use crate::parser::Verdict;
 
 /// Longest line kept. RFC 5321 §4.5.3.1.4/§4.5.3.1.5 allow 512-octet command and reply lines,
 /// RFC 9051 suggests 8000 octets for IMAP commands; what we read (verbs, codes, banners)
@@ -131,6 +139,123 @@ impl LineBuf {
         self.truncated = false;
         self.resync = true;
     }
+}
+
+/// Lines read per side before a line protocol's parser is done.
+pub(crate) const MAX_LINES: u32 = 64;
+
+/// Both sides' line readers and line counts: the framing state every line protocol keeps.
+#[derive(Debug, Default)]
+pub(crate) struct Sides {
+    lines: [LineBuf; 2],
+    counts: [u32; 2],
+}
+
+impl Sides {
+    /// Bytes were lost on `side`: counted as `gap`, and that side's line being read is junk up
+    /// to the next LF (see [`LineBuf::gap`]). Protocol state is the caller's to reset.
+    pub(crate) fn gap(&mut self, side: Side, len: u32, out: &mut Out<'_>) {
+        out.count("gap");
+        self.lines[side as usize].gap(len);
+    }
+}
+
+/// A parser that reads its flow as lines on both sides (FTP, SMTP, POP3, IMAP): what
+/// [`feed_lines`] needs from it.
+pub(crate) trait LineProtocol {
+    /// The anomaly reported for a line longer than [`MAX_LINE`] (e.g. `ftp_line_too_long`).
+    const LINE_TOO_LONG: &'static str;
+    /// The flow's line readers.
+    fn sides(&mut self) -> &mut Sides;
+    /// The parser's done flag: set by its line handlers, or here after [`MAX_LINES`] lines.
+    fn done(&mut self) -> &mut bool;
+    /// Handles one whole line from `side`.
+    fn line(&mut self, side: Side, line: Line<'_>, out: &mut Out<'_>) -> Next;
+}
+
+/// Implements [`LineProtocol`] for a parser struct with fields `sides: Sides` and
+/// `done: bool` and methods `client_line` / `server_line` (one line each side), reporting cut
+/// lines as `$too_long`.
+macro_rules! line_protocol {
+    ($parser:ty, $too_long:literal) => {
+        impl $crate::ftp::lines::LineProtocol for $parser {
+            const LINE_TOO_LONG: &'static str = $too_long;
+
+            fn sides(&mut self) -> &mut $crate::ftp::lines::Sides {
+                &mut self.sides
+            }
+
+            fn done(&mut self) -> &mut bool {
+                &mut self.done
+            }
+
+            fn line(
+                &mut self,
+                side: model::Side,
+                line: $crate::ftp::lines::Line<'_>,
+                out: &mut $crate::out::Out<'_>,
+            ) -> $crate::ftp::lines::Next {
+                match side {
+                    model::Side::Client => self.client_line(line, out),
+                    model::Side::Server => self.server_line(line, out),
+                }
+            }
+        }
+    };
+}
+pub(crate) use line_protocol;
+
+/// The `AppParser::feed` of a line protocol: frames `data` into lines, counts each as
+/// `messages` (and a cut one as [`LineProtocol::LINE_TOO_LONG`]), hands it to
+/// [`LineProtocol::line`], and is done once the parser says so or after [`MAX_LINES`] lines on
+/// this side.
+pub(crate) fn feed_lines<P: LineProtocol>(
+    p: &mut P,
+    side: Side,
+    data: &[u8],
+    out: &mut Out<'_>,
+) -> Verdict {
+    if *p.done() {
+        return Verdict::Done;
+    }
+    let i = side as usize;
+    let mut buf = std::mem::take(&mut p.sides().lines[i]);
+    buf.feed(data, |line| {
+        out.count("messages");
+        if line.truncated {
+            out.anomaly(P::LINE_TOO_LONG);
+        }
+        let next = p.line(side, line, out);
+        let count = &mut p.sides().counts[i];
+        *count += 1;
+        if *count >= MAX_LINES {
+            *p.done() = true;
+        }
+        if *p.done() { Next::Stop } else { next }
+    });
+    p.sides().lines[i] = buf;
+    if *p.done() {
+        Verdict::Done
+    } else {
+        Verdict::Continue
+    }
+}
+
+/// Queues a command awaiting its reply (replies answer commands in order, RFC 959 §4.2,
+/// RFC 5321 §4.2, RFC 1939 §3). Beyond `max` waiting the oldest is dropped, counted as
+/// `dropped`.
+pub(crate) fn push_pending<T>(
+    pending: &mut VecDeque<T>,
+    cmd: T,
+    max: usize,
+    dropped: &'static str,
+    out: &mut Out<'_>,
+) {
+    if pending.len() >= max {
+        pending.pop_front();
+        out.count(dropped);
+    }
+    pending.push_back(cmd);
 }
 
 /// A line without its CR (RFC 959 §4.1.1 Telnet end-of-line); a cut line has none to strip.

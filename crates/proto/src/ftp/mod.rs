@@ -52,10 +52,8 @@ use crate::out::{Out, text_value};
 use crate::parser::{AppParser, FlowCtx, Probe, Transports, Verdict};
 
 use banner::Greeting;
-use lines::{Line, LineBuf, Next, Replies, ReplyLine, contains_ci, eq_ci};
+use lines::{Line, Next, Replies, ReplyLine, Sides, contains_ci, eq_ci};
 
-/// Lines read per side before the parser is done.
-pub(crate) const MAX_LINES: u32 = 64;
 /// Commands awaiting a reply, at most (RFC 959 has one in flight; clients pipeline a few).
 const MAX_PENDING: usize = 8;
 /// Client commands after a successful login still read, waiting for `SYST`.
@@ -84,8 +82,7 @@ enum Cmd {
 /// name and password are never kept: only whether a name was sent.
 #[derive(Debug, Default)]
 pub struct Ftp {
-    lines: [LineBuf; 2],
-    counts: [u32; 2],
+    sides: Sides,
     replies: Replies,
     /// The greeting (first reply) was read.
     greeted: bool,
@@ -133,38 +130,11 @@ impl AppParser for Ftp {
     }
 
     fn feed(&mut self, side: Side, _ts: Timestamp, data: &[u8], out: &mut Out<'_>) -> Verdict {
-        if self.done {
-            return Verdict::Done;
-        }
-        let i = side as usize;
-        let mut buf = std::mem::take(&mut self.lines[i]);
-        buf.feed(data, |line| {
-            out.count("messages");
-            if line.truncated {
-                out.anomaly("ftp_line_too_long");
-            }
-            let next = match side {
-                Side::Client => self.client_line(line, out),
-                Side::Server => self.server_line(line, out),
-            };
-            let count = &mut self.counts[i];
-            *count += 1;
-            if *count >= MAX_LINES {
-                self.done = true;
-            }
-            if self.done { Next::Stop } else { next }
-        });
-        self.lines[i] = buf;
-        if self.done {
-            Verdict::Done
-        } else {
-            Verdict::Continue
-        }
+        lines::feed_lines(self, side, data, out)
     }
 
     fn gap(&mut self, side: Side, len: u32, out: &mut Out<'_>) -> Verdict {
-        out.count("gap");
-        self.lines[side as usize].gap(len);
+        self.sides.gap(side, len, out);
         if side == Side::Server {
             self.replies.reset();
         }
@@ -183,6 +153,8 @@ impl AppParser for Ftp {
         }
     }
 }
+
+lines::line_protocol!(Ftp, "ftp_line_too_long");
 
 impl Ftp {
     fn client_line(&mut self, line: Line<'_>, out: &mut Out<'_>) -> Next {
@@ -228,11 +200,13 @@ impl Ftp {
         } else {
             Cmd::Other
         };
-        if self.pending.len() >= MAX_PENDING {
-            self.pending.pop_front();
-            out.count("ftp_pending_dropped");
-        }
-        self.pending.push_back(cmd);
+        lines::push_pending(
+            &mut self.pending,
+            cmd,
+            MAX_PENDING,
+            "ftp_pending_dropped",
+            out,
+        );
         if let Some(n) = &mut self.after_login {
             *n += 1;
             if *n > AFTER_LOGIN {

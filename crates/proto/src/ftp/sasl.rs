@@ -3,7 +3,11 @@
 //! secret crossed the wire. Responses are base64 (RFC 4648 §4); they are decoded one byte at
 //! a time into counters, so no decoded byte (user name or password) is ever kept.
 
+use model::{ExposureKind, Side};
+use serde_json::{Map, Value, json};
+
 use super::lines::eq_ci;
+use crate::out::Out;
 
 /// A SASL mechanism (RFC 4422 §3.1 names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +101,31 @@ impl Sasl {
             user_present: None,
             credential: false,
             cancelled: false,
+        }
+    }
+
+    /// Reports what one client response revealed (`step`, after this exchange took it in):
+    /// the anomaly `malformed` when it was not base64, and the cleartext-credentials exposure
+    /// (subject `"{command} {mechanism}"`, e.g. `SMTP AUTH PLAIN`) when the secret crossed.
+    pub(crate) fn report(
+        &self,
+        step: Step,
+        command: &str,
+        malformed: &'static str,
+        out: &mut Out<'_>,
+    ) {
+        if step == Step::Malformed {
+            out.anomaly(malformed);
+        }
+        if step == Step::Credential || (step == Step::Malformed && self.credential) {
+            let subject = format!("{command} {}", self.mech.as_str());
+            out.exposure(
+                ExposureKind::CleartextCredentials,
+                Side::Client,
+                &subject,
+                vec![self.mech.field().into()],
+                self.user_present,
+            );
         }
     }
 
@@ -254,6 +283,44 @@ fn decode(text: &[u8], mut each: impl FnMut(u8)) -> bool {
         }
     }
     true
+}
+
+/// The login event POP3 and IMAP report (one per login command): `command`, `mechanism`
+/// (a SASL exchange only), `user_present`, `status` (the reply's status word, absent when no
+/// reply was seen), `login` (`"accepted"` when `status` is `accepted`, `"rejected"`,
+/// `"cancelled"`, `"no_reply"`) and `starttls_offered`.
+pub(crate) fn login_event(
+    out: &mut Out<'_>,
+    command: &'static str,
+    sasl: Option<Sasl>,
+    user_present: Option<bool>,
+    status: Option<&'static str>,
+    accepted: &str,
+    tls_offered: bool,
+) {
+    if !out.events_enabled() {
+        return;
+    }
+    let login = match status {
+        _ if sasl.is_some_and(|s| s.cancelled) => "cancelled",
+        None => "no_reply",
+        Some(s) if s == accepted => "accepted",
+        Some(_) => "rejected",
+    };
+    let mut o = Map::new();
+    o.insert("command".into(), json!(command));
+    if let Some(s) = sasl {
+        o.insert("mechanism".into(), json!(s.mech.as_str()));
+    }
+    if let Some(u) = user_present {
+        o.insert("user_present".into(), Value::Bool(u));
+    }
+    if let Some(s) = status {
+        o.insert("status".into(), json!(s));
+    }
+    o.insert("login".into(), json!(login));
+    o.insert("starttls_offered".into(), Value::Bool(tls_offered));
+    out.event(o);
 }
 
 #[cfg(test)]

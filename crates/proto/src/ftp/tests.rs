@@ -12,6 +12,7 @@ use super::*;
 use crate::testing::{
     Harness, anomalies, counter, ctx_tcp, exposures, fact, run_session, software,
 };
+use lines::{LineBuf, MAX_LINES};
 
 /// Feeds a transcript, each delivery whole.
 fn run(h: &mut Harness<Ftp>, steps: &[(Side, &[u8])]) -> Verdict {

@@ -40,10 +40,9 @@ mod tests;
 use model::{ExposureKind, Side, Timestamp};
 use serde_json::{Map, Value, json};
 
-use crate::ftp::MAX_LINES;
 use crate::ftp::banner;
-use crate::ftp::lines::{self, Line, LineBuf, Next, eq_ci, prefix_state, starts_ci};
-use crate::ftp::sasl::{Mech, Sasl, Step};
+use crate::ftp::lines::{self, Line, Next, Sides, eq_ci, prefix_state, starts_ci};
+use crate::ftp::sasl::{self, Mech, Sasl, Step};
 use crate::out::{Out, text_value};
 use crate::parser::{AppParser, FlowCtx, Probe, Transports, Verdict};
 
@@ -102,8 +101,7 @@ enum Cont {
 /// Per-flow state. Never a user name or password: only whether a name was sent.
 #[derive(Debug, Default)]
 pub struct Imap {
-    lines: [LineBuf; 2],
-    counts: [u32; 2],
+    sides: Sides,
     greeted: bool,
     waiting: Option<Waiting>,
     cont: Cont,
@@ -139,38 +137,11 @@ impl AppParser for Imap {
     }
 
     fn feed(&mut self, side: Side, _ts: Timestamp, data: &[u8], out: &mut Out<'_>) -> Verdict {
-        if self.done {
-            return Verdict::Done;
-        }
-        let i = side as usize;
-        let mut buf = std::mem::take(&mut self.lines[i]);
-        buf.feed(data, |line| {
-            out.count("messages");
-            if line.truncated {
-                out.anomaly("imap_line_too_long");
-            }
-            let next = match side {
-                Side::Client => self.client_line(line, out),
-                Side::Server => self.server_line(line, out),
-            };
-            let count = &mut self.counts[i];
-            *count += 1;
-            if *count >= MAX_LINES {
-                self.done = true;
-            }
-            if self.done { Next::Stop } else { next }
-        });
-        self.lines[i] = buf;
-        if self.done {
-            Verdict::Done
-        } else {
-            Verdict::Continue
-        }
+        lines::feed_lines(self, side, data, out)
     }
 
     fn gap(&mut self, side: Side, len: u32, out: &mut Out<'_>) -> Verdict {
-        out.count("gap");
-        self.lines[side as usize].gap(len);
+        self.sides.gap(side, len, out);
         self.cont = Cont::Command;
         self.tls_pending = false;
         self.finish_waiting(out, None);
@@ -181,6 +152,8 @@ impl AppParser for Imap {
         self.finish_waiting(out, None);
     }
 }
+
+lines::line_protocol!(Imap, "imap_line_too_long");
 
 impl Imap {
     fn client_line(&mut self, line: Line<'_>, out: &mut Out<'_>) -> Next {
@@ -304,19 +277,7 @@ impl Imap {
     }
 
     fn sasl_step(&mut self, s: Sasl, step: Step, out: &mut Out<'_>) {
-        if step == Step::Malformed {
-            out.anomaly("imap_sasl_malformed");
-        }
-        if step == Step::Credential || (step == Step::Malformed && s.credential) {
-            let subject = format!("IMAP AUTHENTICATE {}", s.mech.as_str());
-            out.exposure(
-                ExposureKind::CleartextCredentials,
-                Side::Client,
-                &subject,
-                vec![s.mech.field().into()],
-                s.user_present,
-            );
-        }
+        s.report(step, "IMAP AUTHENTICATE", "imap_sasl_malformed", out);
         if let Some(current) = &mut self.sasl {
             *current = s;
         }
@@ -438,29 +399,15 @@ impl Imap {
             Kind::Authenticate => ("AUTHENTICATE", sasl.and_then(|s| s.user_present)),
             Kind::StartTls => return,
         };
-        if !out.events_enabled() {
-            return;
-        }
-        let login = match status {
-            _ if sasl.is_some_and(|s| s.cancelled) => "cancelled",
-            None => "no_reply",
-            Some("OK") => "accepted",
-            Some(_) => "rejected",
-        };
-        let mut o = Map::new();
-        o.insert("command".into(), json!(command));
-        if let Some(s) = sasl {
-            o.insert("mechanism".into(), json!(s.mech.as_str()));
-        }
-        if let Some(u) = user_present {
-            o.insert("user_present".into(), Value::Bool(u));
-        }
-        if let Some(s) = status {
-            o.insert("status".into(), json!(s));
-        }
-        o.insert("login".into(), json!(login));
-        o.insert("starttls_offered".into(), Value::Bool(self.tls_offered));
-        out.event(o);
+        sasl::login_event(
+            out,
+            command,
+            sasl,
+            user_present,
+            status,
+            "OK",
+            self.tls_offered,
+        );
     }
 }
 

@@ -269,22 +269,5 @@ fn event(du: &Lldpdu<'_>) -> Map<String, Value> {
 /// [`observe`] on a dummy flow, with events on. Not part of the API.
 #[doc(hidden)]
 pub fn fuzz(data: &[u8]) {
-    let endpoint = model::Endpoint {
-        mac: None,
-        ip: None,
-        port: 0,
-    };
-    let flow = model::FlowRef {
-        id: 1,
-        transport: model::Transport::Link(0x88cc),
-        vlan: None,
-        client: endpoint,
-        server: endpoint,
-    };
-    let mut collector = crate::out::Collector::new(true);
-    let mut out = crate::out::Out::new(&mut collector, &flow, model::Timestamp(0), "lldp");
-    observe(data, &mut out);
-    for e in collector.take_events() {
-        let _ = serde_json::to_string(&e.body);
-    }
+    crate::fuzzing::link_frame("lldp", 0x88cc, data, observe);
 }

@@ -3,65 +3,14 @@
 //! annotated frames (an LLDP-MED phone), and truncated, oversized and hostile inputs.
 //! Sections are IEEE 802.1AB-2016 unless named otherwise.
 
-use model::{AppEvent, Observation, Transport};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::*;
-use crate::out::Collector;
-use crate::parser::FlowCtx;
-use crate::testing::{anomalies, counter, fact, facts, flow_ref, software};
+use crate::testing::{LinkRun, anomalies, fact, facts, hex_parts, run_link, software};
 
-/// Hex with any whitespace in it.
-fn hex(parts: &[&str]) -> Vec<u8> {
-    let s: String = parts.concat().split_whitespace().collect();
-    assert!(s.len().is_multiple_of(2), "odd hex fixture");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
-/// What one call of [`observe`] produced.
-struct Run {
-    obs: Vec<Observation>,
-    events: Vec<AppEvent>,
-    collector: Collector,
-}
-
-impl Run {
-    fn counter(&self, name: &str) -> u64 {
-        counter(&self.collector, "lldp", name)
-    }
-    fn event(&self) -> &serde_json::Map<String, Value> {
-        assert_eq!(self.events.len(), 1, "one event per frame");
-        &self.events[0].body
-    }
-    fn all_facts(&self, key: &str) -> Vec<String> {
-        facts(&self.obs)
-            .into_iter()
-            .filter(|(_, k, _)| *k == key)
-            .map(|(_, _, v)| v)
-            .collect()
-    }
-}
-
-fn run(payload: &[u8]) -> Run {
-    let ctx = FlowCtx {
-        transport: Transport::Link(0x88cc),
-        client_port: 0,
-        server_port: 0,
-    };
-    let flow = flow_ref(&ctx);
-    let mut collector = Collector::new(true);
-    let mut out = Out::new(&mut collector, &flow, model::Timestamp(1), "lldp");
-    observe(payload, &mut out);
-    let obs = collector.drain_observations().collect();
-    let events = collector.take_events();
-    Run {
-        obs,
-        events,
-        collector,
-    }
+/// What one frame produced.
+fn run(payload: &[u8]) -> LinkRun {
+    run_link(0x88cc, "lldp", payload, observe)
 }
 
 /// arkime/tests/pcap/wireshark-lldp.pcap, frame 2 (an Extreme Networks Summit300-48), the
@@ -123,7 +72,7 @@ fn summit_frame_matches_tshark() {
     // 00:01:30:f9:ad:a0 | 1/1 | 120 | Summit300-48-Port 1001 | Summit300-48 |
     // Summit300-48 - Version 7.4e.1 (Build 5) by Release_Master 05/27/05 04:53:11 |
     // 0x0014 | 0x0014 | 000130f9ada0 | 1001 | 488
-    let r = run(&hex(SUMMIT));
+    let r = run(&hex_parts(SUMMIT));
     let desc = "Summit300-48 - Version 7.4e.1 (Build 5) by Release_Master 05/27/05 04:53:11";
     assert_eq!(
         facts(&r.obs),
@@ -229,7 +178,7 @@ fn procurve_frame_with_med_matches_tshark() {
     // -e lldp.mgn.addr.ip4 -e lldp.media.subtype.class): 00:13:21:57:ca:40 | 1 | 120 | 1 |
     // ProCurve Switch 2600-8-PWR | ProCurve J8762A Switch 2600-8-PWR, revision H.08.89, ROM
     // H.08.5X (/sw/code/build/fish(ts_08_5)) | 0x0014 | 0x0004 | 15.255.122.148 | 4
-    let r = run(&hex(PROCURVE));
+    let r = run(&hex_parts(PROCURVE));
     assert_eq!(fact(&r.obs, "lldp.chassis_id"), Some("00:13:21:57:ca:40"));
     assert_eq!(fact(&r.obs, "lldp.port_id"), Some("1"));
     assert_eq!(fact(&r.obs, "lldp.port_description"), Some("1"));
@@ -305,7 +254,7 @@ fn smc_frame_matches_tshark() {
     // tshark on zeek/testing/btest/Traces/lldp.pcap frame 1: 00:22:2d:81:db:10 | 1 | 120 |
     // Port #1 | SMCGS8P-Smart | SMCGS8P-Smart - SMCGS8P-Smart v3.20 | 0x0004 | 0x0004 |
     // 192.168.2.10 | 1
-    let mut payload = hex(SMC);
+    let mut payload = hex_parts(SMC);
     // The capture's Ethernet trailer after End: padding, ignored.
     payload.extend_from_slice(&[0xbb, 0x14, 0x27, 0x2c]);
     let r = run(&payload);
@@ -377,7 +326,7 @@ fn mud_url_frame_matches_tshark() {
     // -e lldp.mgn.addr.ip4 -e lldp.mgn.addr.ip6 …): 00:23:54:c2:57:02 | port subtype 3 |
     // eth0 | upstairs.ofcourseimright.com | Ubuntu 14.04.5 LTS Linux 3.13.0-106-generic … |
     // 0x009c | 0x0008 | 62.12.173.114 | 2001:8a8:1006:4:223:54ff:fec2:5702
-    let r = run(&hex(MUD));
+    let r = run(&hex_parts(MUD));
     assert_eq!(fact(&r.obs, "lldp.port_id"), Some("00:23:54:c2:57:02"));
     assert_eq!(fact(&r.obs, "lldp.port_description"), Some("eth0"));
     assert_eq!(
@@ -443,7 +392,7 @@ fn cisco_ios_description_names_the_software() {
     // Uplink to S1 | 120 | GigabitEthernet0/13 | S2.cisco.com | Cisco IOS Software, C3560
     // Software (C3560-ADVIPSERVICESK9-M), Version 12.2(44)SE, RELEASE SOFTWARE (fc1)\n… |
     // 0x0014 | 0x0004 | port VLAN 1
-    let r = run(&hex(CISCO));
+    let r = run(&hex_parts(CISCO));
     assert_eq!(fact(&r.obs, "lldp.port_id"), Some("Uplink to S1"));
     assert_eq!(fact(&r.obs, "lldp.system_name"), Some("S2.cisco.com"));
     assert_eq!(fact(&r.obs, "lldp.vlan_id"), Some("1"));
@@ -467,7 +416,7 @@ fn cisco_ios_description_names_the_software() {
 fn repeated_ttl_tlvs_are_a_duplicate_and_the_first_is_kept() {
     // arkime/tests/pcap/wireshark-lldp.pcap, frame 1: tshark shows four TTL TLVs (120, 1, 2,
     // 3) after chassis 00:04:96:1f:a7:26 and port "1/3", then End and a non-zero trailer.
-    let r = run(&hex(&[
+    let r = run(&hex_parts(&[
         "0207",         // §8.5.2 Chassis ID: type 1, length 7
         "04",           // subtype 4: MAC address
         "0004961fa726", // 00:04:96:1f:a7:26
@@ -493,7 +442,7 @@ fn repeated_ttl_tlvs_are_a_duplicate_and_the_first_is_kept() {
 /// A hand-built LLDP-MED frame from a VoIP phone (ANSI/TIA-1057 Annex: an endpoint class III
 /// device announcing its inventory).
 fn phone() -> Vec<u8> {
-    hex(&[
+    hex_parts(&[
         "0206",                             // §8.5.2 Chassis ID: type 1, length 6
         "05",                               // subtype 5: network address
         "01",                               // §8.5.2.3 IANA address family 1: IPv4
@@ -614,8 +563,8 @@ const START: &[&str] = &[
 ];
 
 fn with_start(rest: &[&str]) -> Vec<u8> {
-    let mut v = hex(START);
-    v.extend(hex(rest));
+    let mut v = hex_parts(START);
+    v.extend(hex_parts(rest));
     v
 }
 
@@ -637,14 +586,14 @@ fn header_cut_in_half_is_truncated() {
     let r = run(&with_start(&["0a"])); // one byte of a TLV header
     assert_eq!(anomalies(&r.obs), vec!["lldp_truncated_tlv"]);
     // A frame cut inside the chassis ID: truncated, not misordered.
-    let r = run(&hex(&["0207", "04001b"]));
+    let r = run(&hex_parts(&["0207", "04001b"]));
     assert_eq!(anomalies(&r.obs), vec!["lldp_truncated_tlv"]);
     assert_eq!(r.counter("messages"), 1);
 }
 
 #[test]
 fn zero_length_tlvs() {
-    let r = run(&hex(&[
+    let r = run(&hex_parts(&[
         "0200", // §8.5.2 Chassis ID, length 0: below the 2 of §8.5.2.1
         "0401",
         "05",   // §8.5.3 Port ID, length 1: a subtype and no id
@@ -666,7 +615,7 @@ fn zero_length_tlvs() {
 
 #[test]
 fn wrong_order_is_an_anomaly_and_reading_goes_on() {
-    let r = run(&hex(&[
+    let r = run(&hex_parts(&[
         "0403",
         "05",
         "7031", // §8.5.3 Port ID first: §8.2 wants the Chassis ID
@@ -686,7 +635,11 @@ fn wrong_order_is_an_anomaly_and_reading_goes_on() {
 
 #[test]
 fn missing_mandatory_tlvs_are_a_bad_order() {
-    for frame in [&[][..], &[0, 0], &hex(&["0207", "04001b6f010203", "0000"])] {
+    for frame in [
+        &[][..],
+        &[0, 0],
+        &hex_parts(&["0207", "04001b6f010203", "0000"]),
+    ] {
         let r = run(frame);
         assert_eq!(
             anomalies(&r.obs),
@@ -698,11 +651,11 @@ fn missing_mandatory_tlvs_are_a_bad_order() {
 
 #[test]
 fn a_thousand_tlvs_read_64_and_count_the_rest() {
-    let mut frame = hex(START);
+    let mut frame = hex_parts(START);
     for _ in 0..997 {
         frame.extend([0x08, 0x00]); // §8.5.5 Port Description, length 0
     }
-    frame.extend(hex(&["0a03", "737731"])); // System Name "sw1": TLV 1001, past the limit
+    frame.extend(hex_parts(&["0a03", "737731"])); // System Name "sw1": TLV 1001, past the limit
     frame.extend([0, 0]); // End: counted too
     let r = run(&frame);
     assert_eq!(r.counter("lldp_tlvs_dropped"), 1002 - 64);
@@ -713,7 +666,7 @@ fn a_thousand_tlvs_read_64_and_count_the_rest() {
 
 #[test]
 fn management_addresses_are_capped_at_16() {
-    let mut frame = hex(START);
+    let mut frame = hex_parts(START);
     for i in 0..20u8 {
         // §8.5.9: string length 5, IPv4, 10.0.0.i, ifIndex, interface i, OID length 0.
         frame.extend([0x10, 0x0c, 5, 1, 10, 0, 0, i, 2, 0, 0, 0, i, 0]);
@@ -736,7 +689,7 @@ fn management_address_with_bad_string_length() {
         &[200, 1, 1, 2, 3, 4, 2, 0, 0, 0, 1, 0],
         &[5, 1, 10, 0],
     ] {
-        let mut frame = hex(START);
+        let mut frame = hex_parts(START);
         frame.extend([0x10, value.len() as u8]);
         frame.extend_from_slice(value);
         let r = run(&frame);
@@ -767,7 +720,7 @@ fn all_capability_bits_set() {
 fn binary_and_odd_identifiers() {
     // §8.5.2 chassis subtype 7 (local) with binary bytes: hex; port subtype 3 (MAC) with 4
     // bytes: hex; a network address of an unknown family: hex.
-    let r = run(&hex(&[
+    let r = run(&hex_parts(&[
         "0205", "07", "00ff1002", // Chassis ID: local, 00 ff 10 02
         "0405", "03", "01020304", // Port ID: "MAC" of 4 bytes
         "0602", "0078", // TTL
@@ -791,7 +744,7 @@ fn binary_and_odd_identifiers() {
 
 #[test]
 fn long_strings_are_cut_to_256_bytes() {
-    let mut frame = hex(START);
+    let mut frame = hex_parts(START);
     frame.extend([0x0b, 0xff]); // §8.5.6 System Name, length 511 (the 9-bit maximum)
     frame.extend([b'a'; 511]);
     let r = run(&frame);
@@ -859,7 +812,12 @@ fn no_location_or_policy_value_is_kept() {
 fn every_prefix_and_bit_flip_of_real_frames_is_safe() {
     // A small deterministic fuzz over corpus frames: every prefix, and every single-bit
     // flip of the first 64 bytes, runs without panic and yields one event.
-    for frame in [hex(SUMMIT), hex(PROCURVE), hex(MUD), phone()] {
+    for frame in [
+        hex_parts(SUMMIT),
+        hex_parts(PROCURVE),
+        hex_parts(MUD),
+        phone(),
+    ] {
         for n in 0..=frame.len() {
             fuzz(&frame[..n]);
         }

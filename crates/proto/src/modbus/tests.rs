@@ -5,15 +5,9 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use crate::testing::{Harness, anomalies, ctx_tcp, fact, facts, run_session, software};
-
-fn hex(s: &str) -> Vec<u8> {
-    let s: String = s.split_whitespace().collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
+use crate::testing::{
+    Harness, anomalies, ctx_tcp, fact, facts, fuzz_mutated, hex, run_session, software,
+};
 
 /// modbus.pcap frame 8: Diagnostic (8) request, unit 10.
 const DIAG_REQ: &str = "0000 0000 0006 0a 08 0004 0000";
@@ -297,25 +291,5 @@ fn gap_ends_the_parser() {
 #[test]
 fn mutated_fixtures_do_not_panic() {
     let seeds: Vec<Vec<u8>> = vec![hex(READ_REQ), devid_basic(), devid_regular(), hex(DIAG_EXC)];
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
-    for round in 0..4000 {
-        let mut d = seeds[round % seeds.len()].clone();
-        for _ in 0..1 + next() % 4 {
-            let i = (next() as usize) % d.len().max(1);
-            if let Some(b) = d.get_mut(i) {
-                *b = next() as u8;
-            }
-        }
-        // Fuzz input format: a control byte (side, length / 8) then the chunk.
-        let mut input = vec![u8::try_from((d.len() / 8).min(127)).unwrap() << 1];
-        input.extend(&d);
-        crate::fuzzing::run("modbus", &input);
-        crate::fuzzing::run("modbus", &d);
-    }
+    fuzz_mutated("modbus", &seeds);
 }

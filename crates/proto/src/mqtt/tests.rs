@@ -4,15 +4,9 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use crate::testing::{Harness, anomalies, ctx_tcp, exposures, fact, facts, run_session};
-
-fn hex(s: &str) -> Vec<u8> {
-    let s: String = s.split_whitespace().collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
+use crate::testing::{
+    Harness, anomalies, ctx_tcp, exposures, fact, facts, fuzz_mutated, hex, run_session,
+};
 
 /// suricata-verify/tests/mqtt311-pub-userpass/input.pcap frame 4 (client -> 1883).
 const V311_CONNECT: &str = "10 2b \
@@ -355,25 +349,5 @@ fn mutated_fixtures_do_not_panic() {
         connack(),
         hex(V311_PUBLISH),
     ];
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
-    for round in 0..4000 {
-        let mut d = seeds[round % seeds.len()].clone();
-        for _ in 0..1 + next() % 4 {
-            let i = (next() as usize) % d.len().max(1);
-            if let Some(b) = d.get_mut(i) {
-                *b = next() as u8;
-            }
-        }
-        // Fuzz input format: a control byte (side, length / 8) then the chunk.
-        let mut input = vec![u8::try_from((d.len() / 8).min(127)).unwrap() << 1];
-        input.extend(&d);
-        crate::fuzzing::run("mqtt", &input);
-        crate::fuzzing::run("mqtt", &d);
-    }
+    fuzz_mutated("mqtt", &seeds);
 }

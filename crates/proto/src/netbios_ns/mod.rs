@@ -35,7 +35,7 @@ use model::{MacAddr, Side, Timestamp};
 use serde_json::{Map, Value};
 
 use crate::out::{Out, text_value};
-use crate::parser::{AppParser, FlowCtx, Probe, Transports, Verdict};
+use crate::parser::{AppParser, Datagrams, FlowCtx, Probe, Transports, Verdict};
 
 use packet::{NbName, Packet, TYPE_NBSTAT, decode_name, known_opcode, opcode_name};
 
@@ -48,7 +48,7 @@ const PORT: u16 = 137;
 /// Per-flow state.
 #[derive(Debug, Default)]
 pub struct NetbiosNs {
-    datagrams: u32,
+    datagrams: Datagrams,
 }
 
 impl AppParser for NetbiosNs {
@@ -71,17 +71,12 @@ impl AppParser for NetbiosNs {
     }
 
     fn feed(&mut self, side: Side, _ts: Timestamp, data: &[u8], out: &mut Out<'_>) -> Verdict {
-        self.datagrams += 1;
-        out.count("messages");
+        let verdict = self.datagrams.count(MAX_DATAGRAMS, out);
         match packet::parse(data) {
             Ok(p) => observe(side, &p, out),
             Err(reason) => out.anomaly(reason),
         }
-        if self.datagrams >= MAX_DATAGRAMS {
-            Verdict::Done
-        } else {
-            Verdict::Continue
-        }
+        verdict
     }
 
     fn gap(&mut self, _side: Side, _len: u32, _out: &mut Out<'_>) -> Verdict {

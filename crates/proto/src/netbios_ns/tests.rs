@@ -2,20 +2,7 @@
 //! `nbns.nb_flags` and node status fields) and hostile hand-made ones.
 
 use super::*;
-use crate::testing::{Harness, anomalies, ctx_udp, facts, run_session};
-
-/// Hex bytes; `--` starts a comment running to the end of the line.
-fn unhex(s: &str) -> Vec<u8> {
-    let s: String = s
-        .lines()
-        .map(|l| l.split("--").next().unwrap_or(""))
-        .flat_map(str::split_whitespace)
-        .collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
+use crate::testing::{Harness, anomalies, ctx_udp, facts, hex, mutated_datagrams, run_session};
 
 /// arkime/tests/pcap/nbns.pcap frame 3 (137 → 137 broadcast); tshark: opcode 5
 /// (registration), nbns.name "MDJR98<00>", NB flags 0x0000 (unique), address 192.168.239.129.
@@ -54,7 +41,7 @@ fn corpus_registrations_name_the_sender_and_its_workgroup() {
         REG_USER_03,
     ]
     .iter()
-    .map(|f| unhex(f))
+    .map(|f| hex(f))
     .collect();
     let d: Vec<(Side, &[u8])> = frames.iter().map(|f| (Side::Client, &f[..])).collect();
     let (name, obs, c) = run_session(ctx_udp(137), &d);
@@ -95,7 +82,7 @@ const NBSTAT_R: &str = "20a88400000000010000000020434b41414141414141414141414141
 
 #[test]
 fn corpus_node_status_response_lists_the_responders_names() {
-    let (q, r) = (unhex(NBSTAT_Q), unhex(NBSTAT_R));
+    let (q, r) = (hex(NBSTAT_Q), hex(NBSTAT_R));
     let (name, obs, _) = run_session(ctx_udp(137), &[(Side::Client, &q), (Side::Server, &r)]);
     assert_eq!(name, Some("netbios_ns"));
     assert_eq!(
@@ -120,7 +107,7 @@ fn corpus_node_status_response_lists_the_responders_names() {
 fn corpus_query_target_is_not_a_fact() {
     // nDPI netbios.pcap frame 1: a broadcast name query for XSTREAM_HY<00> (tshark
     // nbns.name "XSTREAM_HY<00>").
-    let q = unhex(
+    let q = hex(
         "a7490110000100000000000020464946444645464345464542454e46504549464a4341434143414341434141410000200001",
     );
     let mut h = Harness::<NetbiosNs>::udp(137);
@@ -134,7 +121,7 @@ fn corpus_query_target_is_not_a_fact() {
 
 #[test]
 fn probe_needs_port_137_and_an_encoded_name() {
-    let reg = unhex(REG_MDJR98_00);
+    let reg = hex(REG_MDJR98_00);
     assert_eq!(
         NetbiosNs::probe(&reg, Side::Client, &ctx_udp(137)),
         Probe::Yes
@@ -145,7 +132,7 @@ fn probe_needs_port_137_and_an_encoded_name() {
         Probe::No
     );
     // A DNS query for www.example.com on port 137 is not NBNS.
-    let dns = unhex("1234 0100 0001 0000 0000 0000 03777777076578616d706c6503636f6d00 0001 0001");
+    let dns = hex("1234 0100 0001 0000 0000 0000 03777777076578616d706c6503636f6d00 0001 0001");
     assert_eq!(
         NetbiosNs::probe(&dns, Side::Client, &ctx_udp(137)),
         Probe::No
@@ -166,7 +153,7 @@ fn probe_needs_port_137_and_an_encoded_name() {
 #[test]
 fn hostile_compression_pointer_loop() {
     // The record's name is a pointer to itself (offset 50): a loop.
-    let mut d = unhex(REG_MDJR98_00);
+    let mut d = hex(REG_MDJR98_00);
     d[50] = 0xc0;
     d[51] = 50;
     let mut h = Harness::<NetbiosNs>::udp(137);
@@ -184,11 +171,11 @@ fn hostile_compression_pointer_loop() {
 #[test]
 fn hostile_pointer_chain_is_bounded() {
     // 300 records, each name a pointer to the question name: read up to 64, rest counted.
-    let mut d = unhex("0001 2800 0001 0000 0000 012c");
+    let mut d = hex("0001 2800 0001 0000 0000 012c");
     // The question of frame 3 (name at offset 12, type and class).
-    d.extend_from_slice(&unhex(REG_MDJR98_00)[12..50]);
+    d.extend_from_slice(&hex(REG_MDJR98_00)[12..50]);
     for _ in 0..300 {
-        d.extend(unhex("c00c 0020 0001 00000000 0006 0000 c0a80001"));
+        d.extend(hex("c00c 0020 0001 00000000 0006 0000 c0a80001"));
     }
     let mut h = Harness::<NetbiosNs>::udp(137);
     h.feed(Side::Client, &d);
@@ -201,7 +188,7 @@ fn hostile_pointer_chain_is_bounded() {
 
 #[test]
 fn hostile_truncated_and_bad_names() {
-    let reg = unhex(REG_MDJR98_00);
+    let reg = hex(REG_MDJR98_00);
     let mut h = Harness::<NetbiosNs>::udp(137);
     h.feed(Side::Client, &reg[..reg.len() - 3]);
     h.feed(Side::Client, &reg[..5]);
@@ -221,7 +208,7 @@ fn hostile_truncated_and_bad_names() {
     h.feed(Side::Client, &z);
     assert!(h.counter("netbios_ns_bad_name") >= 1);
     // A node status with NUM_NAMES 255 and no entries.
-    let mut st = unhex(NBSTAT_R);
+    let mut st = hex(NBSTAT_R);
     st[56] = 0xff;
     h.feed(Side::Server, &st);
     assert!(h.counter("netbios_ns_truncated") >= 3);
@@ -239,7 +226,7 @@ fn name_decoding() {
 #[test]
 fn done_after_64_datagrams() {
     let mut h = Harness::<NetbiosNs>::udp(137);
-    let d = unhex(REG_MDJR98_00);
+    let d = hex(REG_MDJR98_00);
     for _ in 1..MAX_DATAGRAMS {
         assert_eq!(h.feed(Side::Client, &d), Verdict::Continue);
     }
@@ -248,33 +235,10 @@ fn done_after_64_datagrams() {
 
 #[test]
 fn mutated_fixtures_never_panic() {
-    // A deterministic xorshift: flip, truncate and extend the fixtures a few thousand times.
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
-    let mut h = Harness::<NetbiosNs>::udp(137);
-    for base in [REG_MDJR98_00, NBSTAT_R, REG_WORKGROUP_00] {
-        let base = unhex(base);
-        for _ in 0..1000 {
-            let mut d = base.clone();
-            for _ in 0..(next() % 4) {
-                let i = (next() as usize) % d.len();
-                d[i] = next() as u8;
-            }
-            d.truncate((next() as usize) % (d.len() + 1));
-            let side = if next() % 2 == 0 {
-                Side::Client
-            } else {
-                Side::Server
-            };
-            let _ = NetbiosNs::probe(&d, side, &ctx_udp(137));
-            h.feed(side, &d);
-            h.parser = NetbiosNs::default();
-        }
-    }
-    let _ = h.observations();
+    // A deterministic xorshift: flip and truncate the fixtures a few thousand times.
+    let bases: Vec<Vec<u8>> = [REG_MDJR98_00, NBSTAT_R, REG_WORKGROUP_00]
+        .iter()
+        .map(|f| hex(f))
+        .collect();
+    mutated_datagrams::<NetbiosNs>(137, &bases);
 }

@@ -39,7 +39,7 @@ use model::{Side, Timestamp};
 use serde_json::Map;
 
 use crate::out::{Out, text_value};
-use crate::parser::{AppParser, FlowCtx, Probe, Transports, Verdict};
+use crate::parser::{AppParser, Datagrams, FlowCtx, Probe, Transports, Verdict};
 
 use packet::{Control, HEADER_LEN, Header, Packet, Private, control_var, mode_name};
 
@@ -53,7 +53,7 @@ const PORT: u16 = 123;
 /// Per-flow state.
 #[derive(Debug, Default)]
 pub struct Ntp {
-    datagrams: u32,
+    datagrams: Datagrams,
 }
 
 impl AppParser for Ntp {
@@ -73,19 +73,14 @@ impl AppParser for Ntp {
     }
 
     fn feed(&mut self, side: Side, _ts: Timestamp, data: &[u8], out: &mut Out<'_>) -> Verdict {
-        self.datagrams += 1;
-        out.count("messages");
+        let verdict = self.datagrams.count(MAX_DATAGRAMS, out);
         match packet::parse(data) {
             Ok(Packet::Time(h)) => time(side, &h, out),
             Ok(Packet::Control(c)) => control(side, &c, out),
             Ok(Packet::Private(p)) => private(&p, out),
             Err(reason) => out.anomaly(reason),
         }
-        if self.datagrams >= MAX_DATAGRAMS {
-            Verdict::Done
-        } else {
-            Verdict::Continue
-        }
+        verdict
     }
 
     fn gap(&mut self, _side: Side, _len: u32, _out: &mut Out<'_>) -> Verdict {

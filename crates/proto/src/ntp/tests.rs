@@ -2,20 +2,9 @@
 //! expected values taken from tshark (`-e ntp.stratum -e ntp.refid -e ntp.ppoll`).
 
 use super::*;
-use crate::testing::{Harness, anomalies, ctx_udp, fact, facts, run_session, software};
-
-/// Hex bytes; `--` starts a comment running to the end of the line.
-fn unhex(s: &str) -> Vec<u8> {
-    let s: String = s
-        .lines()
-        .map(|l| l.split("--").next().unwrap_or(""))
-        .flat_map(str::split_whitespace)
-        .collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
+use crate::testing::{
+    Harness, anomalies, ctx_udp, fact, facts, hex, mutated_datagrams, run_session, software,
+};
 
 /// A stratum-1 server reply, annotated (RFC 5905 §7.3 Figure 8). Bytes from
 /// zeek/testing/btest/Traces/ntp.pcap frame 2; tshark: ntp.stratum 1, ntp.refid 47505373
@@ -39,7 +28,7 @@ const CLIENT: &str = "e300080000000000000000000000000000000000000000000000000000
 
 #[test]
 fn corpus_stratum_1_server_as_tshark_reads_it() {
-    let (c, s) = (unhex(CLIENT), unhex(SERVER_GPS));
+    let (c, s) = (hex(CLIENT), hex(SERVER_GPS));
     let (name, obs, _) = run_session(ctx_udp(123), &[(Side::Client, &c), (Side::Server, &s)]);
     assert_eq!(name, Some("ntp"));
     assert_eq!(
@@ -72,7 +61,7 @@ const SERVER_STRATUM_2: &str = "240208e8000000150000095284c707c9dd47fb3a567637c0
 #[test]
 fn corpus_stratum_2_reference_is_the_upstream_ip() {
     let mut h = Harness::<Ntp>::udp(123);
-    h.feed(Side::Server, &unhex(SERVER_STRATUM_2));
+    h.feed(Side::Server, &hex(SERVER_STRATUM_2));
     let obs = h.observations();
     assert_eq!(fact(&obs, "ntp.stratum"), Some("2"));
     assert_eq!(fact(&obs, "ntp.reference_ip"), Some("132.199.7.201"));
@@ -96,8 +85,8 @@ const CONTROL_RESP: &str = "16820044061800000000018a76657273696f6e3d226e74706420
 #[test]
 fn corpus_mode6_query_is_an_anomaly_and_the_response_names_ntpd() {
     let mut h = Harness::<Ntp>::udp(123);
-    h.feed(Side::Client, &unhex(CONTROL_REQ));
-    h.feed(Side::Server, &unhex(CONTROL_RESP));
+    h.feed(Side::Client, &hex(CONTROL_REQ));
+    h.feed(Side::Server, &hex(CONTROL_RESP));
     let obs = h.observations();
     assert_eq!(anomalies(&obs), vec!["ntp_mode6_query"]);
     assert_eq!(
@@ -115,7 +104,7 @@ fn corpus_mode6_query_is_an_anomaly_and_the_response_names_ntpd() {
 fn corpus_mode7_query_is_an_anomaly() {
     // tcpdump/tests/ntp-mode7.pcap frame 1: R 0, VN 2, mode 7; implementation 3
     // (XNTPD_OLD), request code 0x1c; 188 zero octets follow.
-    let mut req = unhex("17 00 03 1c");
+    let mut req = hex("17 00 03 1c");
     req.resize(192, 0);
     let (name, obs, c) = run_session(ctx_udp(123), &[(Side::Client, &req)]);
     assert_eq!(name, Some("ntp"));
@@ -123,19 +112,19 @@ fn corpus_mode7_query_is_an_anomaly() {
     assert_eq!(crate::testing::counter(&c, "ntp", "ntp_mode7_query"), 1);
     // A monlist request (REQ_MON_GETLIST_1 = 42).
     let mut h = Harness::<Ntp>::udp(123);
-    h.feed(Side::Client, &unhex("17 00 03 2a 00 00 00 00"));
+    h.feed(Side::Client, &hex("17 00 03 2a 00 00 00 00"));
     assert_eq!(h.counter("ntp_mode7_monlist"), 1);
     assert_eq!(h.events()[0].body["request_code"], 42);
 }
 
 #[test]
 fn probe_uses_the_port_only_to_break_ties() {
-    let s = unhex(SERVER_GPS);
+    let s = hex(SERVER_GPS);
     assert_eq!(Ntp::probe(&s, Side::Server, &ctx_udp(123)), Probe::Yes);
     // A real header is recognised off port 123 too.
     assert_eq!(Ntp::probe(&s, Side::Server, &ctx_udp(5000)), Probe::Yes);
     // Mode 6/7 only on port 123.
-    let c = unhex(CONTROL_REQ);
+    let c = hex(CONTROL_REQ);
     assert_eq!(Ntp::probe(&c, Side::Client, &ctx_udp(123)), Probe::Yes);
     assert_eq!(Ntp::probe(&c, Side::Client, &ctx_udp(5000)), Probe::No);
     // Too short, VN 0, VN 7, stratum 200.
@@ -161,21 +150,21 @@ fn probe_uses_the_port_only_to_break_ties() {
 #[test]
 fn hostile_truncated_and_oversized_control() {
     let mut h = Harness::<Ntp>::udp(123);
-    h.feed(Side::Server, &unhex(SERVER_GPS)[..20]);
+    h.feed(Side::Server, &hex(SERVER_GPS)[..20]);
     assert_eq!(h.counter("ntp_truncated"), 1);
     // Mode 6 with a count past the end.
     h.feed(
         Side::Server,
-        &unhex("16 82 00 01 00 00 00 00 00 00 01 00 41 41"),
+        &hex("16 82 00 01 00 00 00 00 00 00 01 00 41 41"),
     );
     assert_eq!(h.counter("ntp_truncated"), 2);
     // Mode 6 with a count over RFC 9327's 468.
-    let mut big = unhex("16 82 00 01 00 00 00 00 00 00 ff ff");
+    let mut big = hex("16 82 00 01 00 00 00 00 00 00 ff ff");
     big.resize(12 + 0xffff, b'a');
     h.feed(Side::Server, &big);
     assert_eq!(h.counter("ntp_control_count_too_large"), 1);
     // A READVAR response whose version value never closes its quote.
-    let mut open = unhex("16 82 00 01 00 00 00 00 00 00 00 0a");
+    let mut open = hex("16 82 00 01 00 00 00 00 00 00 00 0a");
     open.extend_from_slice(b"version=\"x");
     h.feed(Side::Server, &open);
     assert!(software(&h.observations()).is_empty());
@@ -183,7 +172,7 @@ fn hostile_truncated_and_oversized_control() {
 
 #[test]
 fn kiss_of_death_is_an_anomaly_not_a_fact() {
-    let mut kod = unhex(SERVER_GPS);
+    let mut kod = hex(SERVER_GPS);
     kod[1] = 0; // stratum 0
     kod[12..16].copy_from_slice(b"RATE");
     let mut h = Harness::<Ntp>::udp(123);
@@ -207,7 +196,7 @@ fn control_var_matches_whole_names_only() {
 #[test]
 fn done_after_64_datagrams() {
     let mut h = Harness::<Ntp>::udp(123);
-    let c = unhex(CLIENT);
+    let c = hex(CLIENT);
     for _ in 1..MAX_DATAGRAMS {
         assert_eq!(h.feed(Side::Client, &c), Verdict::Continue);
     }
@@ -216,33 +205,10 @@ fn done_after_64_datagrams() {
 
 #[test]
 fn mutated_fixtures_never_panic() {
-    // A deterministic xorshift: flip, truncate and extend the fixtures a few thousand times.
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
-    let mut h = Harness::<Ntp>::udp(123);
-    for base in [SERVER_GPS, CONTROL_RESP, CONTROL_REQ, SERVER_STRATUM_2] {
-        let base = unhex(base);
-        for _ in 0..1000 {
-            let mut d = base.clone();
-            for _ in 0..(next() % 4) {
-                let i = (next() as usize) % d.len();
-                d[i] = next() as u8;
-            }
-            d.truncate((next() as usize) % (d.len() + 1));
-            let side = if next() % 2 == 0 {
-                Side::Client
-            } else {
-                Side::Server
-            };
-            let _ = Ntp::probe(&d, side, &ctx_udp(123));
-            h.feed(side, &d);
-            h.parser = Ntp::default();
-        }
-    }
-    let _ = h.observations();
+    // A deterministic xorshift: flip and truncate the fixtures a few thousand times.
+    let bases: Vec<Vec<u8>> = [SERVER_GPS, CONTROL_RESP, CONTROL_REQ, SERVER_STRATUM_2]
+        .iter()
+        .map(|f| hex(f))
+        .collect();
+    mutated_datagrams::<Ntp>(123, &bases);
 }

@@ -38,10 +38,9 @@ use std::collections::VecDeque;
 use model::{ExposureKind, Side, Timestamp};
 use serde_json::{Map, Value, json};
 
-use crate::ftp::MAX_LINES;
 use crate::ftp::banner;
-use crate::ftp::lines::{self, Line, LineBuf, Next, eq_ci, prefix_state};
-use crate::ftp::sasl::{Mech, Sasl, Step};
+use crate::ftp::lines::{self, Line, Next, Sides, eq_ci, prefix_state};
+use crate::ftp::sasl::{self, Mech, Sasl, Step};
 use crate::out::{Out, text_value};
 use crate::parser::{AppParser, FlowCtx, Probe, Transports, Verdict};
 
@@ -73,8 +72,7 @@ enum Cmd {
 /// Per-flow state. Never a user name or password: only whether a name was sent.
 #[derive(Debug, Default)]
 pub struct Pop3 {
-    lines: [LineBuf; 2],
-    counts: [u32; 2],
+    sides: Sides,
     greeted: bool,
     pending: VecDeque<Cmd>,
     /// Reading the lines of a multi-line response (of this command) until `.`.
@@ -114,38 +112,11 @@ impl AppParser for Pop3 {
     }
 
     fn feed(&mut self, side: Side, _ts: Timestamp, data: &[u8], out: &mut Out<'_>) -> Verdict {
-        if self.done {
-            return Verdict::Done;
-        }
-        let i = side as usize;
-        let mut buf = std::mem::take(&mut self.lines[i]);
-        buf.feed(data, |line| {
-            out.count("messages");
-            if line.truncated {
-                out.anomaly("pop3_line_too_long");
-            }
-            let next = match side {
-                Side::Client => self.client_line(line, out),
-                Side::Server => self.server_line(line, out),
-            };
-            let count = &mut self.counts[i];
-            *count += 1;
-            if *count >= MAX_LINES {
-                self.done = true;
-            }
-            if self.done { Next::Stop } else { next }
-        });
-        self.lines[i] = buf;
-        if self.done {
-            Verdict::Done
-        } else {
-            Verdict::Continue
-        }
+        lines::feed_lines(self, side, data, out)
     }
 
     fn gap(&mut self, side: Side, len: u32, out: &mut Out<'_>) -> Verdict {
-        out.count("gap");
-        self.lines[side as usize].gap(len);
+        self.sides.gap(side, len, out);
         self.pending.clear();
         self.multiline = None;
         self.tls_pending = false;
@@ -170,6 +141,8 @@ impl AppParser for Pop3 {
         }
     }
 }
+
+lines::line_protocol!(Pop3, "pop3_line_too_long");
 
 impl Pop3 {
     fn client_line(&mut self, line: Line<'_>, out: &mut Out<'_>) -> Next {
@@ -235,28 +208,18 @@ impl Pop3 {
         } else {
             Cmd::Other
         };
-        if self.pending.len() >= MAX_PENDING {
-            self.pending.pop_front();
-            out.count("pop3_pending_dropped");
-        }
-        self.pending.push_back(cmd);
+        lines::push_pending(
+            &mut self.pending,
+            cmd,
+            MAX_PENDING,
+            "pop3_pending_dropped",
+            out,
+        );
         Next::Line
     }
 
     fn sasl_step(&mut self, s: Sasl, step: Step, out: &mut Out<'_>) {
-        if step == Step::Malformed {
-            out.anomaly("pop3_sasl_malformed");
-        }
-        if step == Step::Credential || (step == Step::Malformed && s.credential) {
-            let subject = format!("POP3 AUTH {}", s.mech.as_str());
-            out.exposure(
-                ExposureKind::CleartextCredentials,
-                Side::Client,
-                &subject,
-                vec![s.mech.field().into()],
-                s.user_present,
-            );
-        }
+        s.report(step, "POP3 AUTH", "pop3_sasl_malformed", out);
         if let Some(current) = &mut self.sasl {
             *current = s;
         }
@@ -353,28 +316,14 @@ impl Pop3 {
         user_present: Option<bool>,
         status: Option<&'static str>,
     ) {
-        if !out.events_enabled() {
-            return;
-        }
-        let login = match status {
-            _ if sasl.is_some_and(|s| s.cancelled) => "cancelled",
-            None => "no_reply",
-            Some("+OK") => "accepted",
-            Some(_) => "rejected",
-        };
-        let mut o = Map::new();
-        o.insert("command".into(), json!(command));
-        if let Some(s) = sasl {
-            o.insert("mechanism".into(), json!(s.mech.as_str()));
-        }
-        if let Some(u) = user_present {
-            o.insert("user_present".into(), Value::Bool(u));
-        }
-        if let Some(s) = status {
-            o.insert("status".into(), json!(s));
-        }
-        o.insert("login".into(), json!(login));
-        o.insert("starttls_offered".into(), Value::Bool(self.tls_offered));
-        out.event(o);
+        sasl::login_event(
+            out,
+            command,
+            sasl,
+            user_present,
+            status,
+            "+OK",
+            self.tls_offered,
+        );
     }
 }

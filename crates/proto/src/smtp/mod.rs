@@ -42,13 +42,13 @@ mod tests;
 
 use std::collections::VecDeque;
 
-use model::{ExposureKind, Side, Timestamp};
+use model::{Side, Timestamp};
 use serde_json::{Map, Value, json};
 
+use crate::ftp::SMTP_PORTS;
 use crate::ftp::banner::{self, Greeting};
-use crate::ftp::lines::{self, Line, LineBuf, Next, Replies, ReplyLine, eq_ci, starts_ci};
+use crate::ftp::lines::{self, Line, Next, Replies, ReplyLine, Sides, eq_ci, starts_ci};
 use crate::ftp::sasl::{Mech, Sasl, Step};
-use crate::ftp::{MAX_LINES, SMTP_PORTS};
 use crate::out::{Out, text_value};
 use crate::parser::{AppParser, FlowCtx, Probe, Transports, Verdict};
 
@@ -74,8 +74,7 @@ enum Cmd {
 /// presence flags and counts.
 #[derive(Debug, Default)]
 pub struct Smtp {
-    lines: [LineBuf; 2],
-    counts: [u32; 2],
+    sides: Sides,
     replies: Replies,
     greeted: bool,
     software_seen: bool,
@@ -118,38 +117,11 @@ impl AppParser for Smtp {
     }
 
     fn feed(&mut self, side: Side, _ts: Timestamp, data: &[u8], out: &mut Out<'_>) -> Verdict {
-        if self.done {
-            return Verdict::Done;
-        }
-        let i = side as usize;
-        let mut buf = std::mem::take(&mut self.lines[i]);
-        buf.feed(data, |line| {
-            out.count("messages");
-            if line.truncated {
-                out.anomaly("smtp_line_too_long");
-            }
-            let next = match side {
-                Side::Client => self.client_line(line, out),
-                Side::Server => self.server_line(line, out),
-            };
-            let count = &mut self.counts[i];
-            *count += 1;
-            if *count >= MAX_LINES {
-                self.done = true;
-            }
-            if self.done { Next::Stop } else { next }
-        });
-        self.lines[i] = buf;
-        if self.done {
-            Verdict::Done
-        } else {
-            Verdict::Continue
-        }
+        lines::feed_lines(self, side, data, out)
     }
 
     fn gap(&mut self, side: Side, len: u32, out: &mut Out<'_>) -> Verdict {
-        out.count("gap");
-        self.lines[side as usize].gap(len);
+        self.sides.gap(side, len, out);
         if side == Side::Server {
             self.replies.reset();
         }
@@ -168,6 +140,8 @@ impl AppParser for Smtp {
         self.transaction_event(out);
     }
 }
+
+lines::line_protocol!(Smtp, "smtp_line_too_long");
 
 impl Smtp {
     fn client_line(&mut self, line: Line<'_>, out: &mut Out<'_>) -> Next {
@@ -231,29 +205,19 @@ impl Smtp {
         } else {
             Cmd::Other
         };
-        if self.pending.len() >= MAX_PENDING {
-            self.pending.pop_front();
-            out.count("smtp_pending_dropped");
-        }
-        self.pending.push_back(cmd);
+        lines::push_pending(
+            &mut self.pending,
+            cmd,
+            MAX_PENDING,
+            "smtp_pending_dropped",
+            out,
+        );
         Next::Line
     }
 
     /// Reports what a SASL response revealed.
     fn sasl_step(&mut self, s: Sasl, step: Step, out: &mut Out<'_>) {
-        if step == Step::Malformed {
-            out.anomaly("smtp_sasl_malformed");
-        }
-        if step == Step::Credential || (step == Step::Malformed && s.credential) {
-            let subject = format!("SMTP AUTH {}", s.mech.as_str());
-            out.exposure(
-                ExposureKind::CleartextCredentials,
-                Side::Client,
-                &subject,
-                vec![s.mech.field().into()],
-                s.user_present,
-            );
-        }
+        s.report(step, "SMTP AUTH", "smtp_sasl_malformed", out);
         if let Some(current) = &mut self.sasl {
             *current = s;
         }

@@ -47,7 +47,7 @@ use model::{ExposureKind, Side, Timestamp};
 use serde_json::{Map, Value};
 
 use crate::out::{Out, text_value};
-use crate::parser::{AppParser, FlowCtx, Probe, Transports, Verdict};
+use crate::parser::{AppParser, Datagrams, FlowCtx, Probe, Transports, Verdict};
 
 use message::{Message, engine_enterprise, oid_enterprise, split_descr};
 
@@ -65,7 +65,7 @@ const SYS_NAME: &str = "1.3.6.1.2.1.1.5.0";
 /// Per-flow state.
 #[derive(Debug, Default)]
 pub struct Snmp {
-    datagrams: u32,
+    datagrams: Datagrams,
     /// The community exposure was reported on this flow.
     exposed: bool,
 }
@@ -87,17 +87,12 @@ impl AppParser for Snmp {
     }
 
     fn feed(&mut self, side: Side, _ts: Timestamp, data: &[u8], out: &mut Out<'_>) -> Verdict {
-        self.datagrams += 1;
-        out.count("messages");
+        let verdict = self.datagrams.count(MAX_DATAGRAMS, out);
         match message::parse(data) {
             Ok(m) => self.observe(side, &m, out),
             Err(reason) => out.anomaly(reason),
         }
-        if self.datagrams >= MAX_DATAGRAMS {
-            Verdict::Done
-        } else {
-            Verdict::Continue
-        }
+        verdict
     }
 
     fn gap(&mut self, _side: Side, _len: u32, _out: &mut Out<'_>) -> Verdict {

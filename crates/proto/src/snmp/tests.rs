@@ -2,20 +2,10 @@
 //! §2.4) and real datagrams from the corpus, with expected values taken from tshark.
 
 use super::*;
-use crate::testing::{Harness, anomalies, ctx_udp, exposures, fact, facts, run_session, software};
-
-/// Hex bytes; `--` starts a comment running to the end of the line.
-fn unhex(s: &str) -> Vec<u8> {
-    let s: String = s
-        .lines()
-        .map(|l| l.split("--").next().unwrap_or(""))
-        .flat_map(str::split_whitespace)
-        .collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
+use crate::testing::{
+    Harness, anomalies, ctx_udp, exposures, fact, facts, hex, mutated_datagrams, run_session,
+    software,
+};
 
 /// A TLV with a definite length (short or long form).
 fn tlv(tag: u8, body: &[u8]) -> Vec<u8> {
@@ -86,8 +76,8 @@ fn assert_no_secret<P: AppParser>(h: &mut Harness<P>, secrets: &[&str]) {
 #[test]
 fn annotated_v2c_get_and_response() {
     let mut h = Harness::<Snmp>::udp(161);
-    assert_eq!(h.feed(Side::Client, &unhex(GET_SYSNAME)), Verdict::Continue);
-    h.feed(Side::Server, &unhex(RESPONSE_SYSNAME));
+    assert_eq!(h.feed(Side::Client, &hex(GET_SYSNAME)), Verdict::Continue);
+    h.feed(Side::Server, &hex(RESPONSE_SYSNAME));
     let obs = h.observations();
     assert_eq!(
         facts(&obs),
@@ -114,7 +104,7 @@ fn annotated_v2c_get_and_response() {
 #[test]
 fn set_request_values_are_not_facts() {
     let mut h = Harness::<Snmp>::udp(161);
-    h.feed(Side::Client, &unhex(SET_SYSNAME));
+    h.feed(Side::Client, &hex(SET_SYSNAME));
     let obs = h.observations();
     assert!(facts(&obs).is_empty());
     assert_eq!(h.events()[0].body["pdu_type"], "set_request");
@@ -134,10 +124,10 @@ const WALK_NAME: &str = "303d02010104067075626c6963a230020409584e490201000201003
 #[test]
 fn corpus_snmpwalk_names_the_agent_as_tshark_does() {
     let (req, d, o, n) = (
-        unhex(WALK_REQ),
-        unhex(WALK_DESCR),
-        unhex(WALK_OBJID),
-        unhex(WALK_NAME),
+        hex(WALK_REQ),
+        hex(WALK_DESCR),
+        hex(WALK_OBJID),
+        hex(WALK_NAME),
     );
     let (name, obs, c) = run_session(
         ctx_udp(161),
@@ -189,7 +179,7 @@ fn corpus_v3_engine_id_is_about_the_agent() {
         } else {
             Side::Server
         };
-        h.feed(side, &unhex(f));
+        h.feed(side, &hex(f));
     }
     let obs = h.observations();
     assert_eq!(
@@ -221,7 +211,7 @@ const V3_ENC_REQ: &str = "307f020103300f02030091c9020208000401070201030438303604
 fn corpus_v3_encrypted_pdu_is_not_decoded() {
     let mut h = Harness::<Snmp>::udp(161);
     // The request is reportable: the receiver (the server) is authoritative.
-    h.feed(Side::Client, &unhex(V3_ENC_REQ));
+    h.feed(Side::Client, &hex(V3_ENC_REQ));
     let obs = h.observations();
     assert_eq!(
         facts(&obs),
@@ -248,7 +238,7 @@ const V1_TRAP: &str = "303802010004067075626c6963a42b06092b060104010401021540047
 
 #[test]
 fn corpus_v1_trap_names_the_sender() {
-    let t = unhex(V1_TRAP);
+    let t = hex(V1_TRAP);
     let (name, obs, _) = run_session(ctx_udp(162), &[(Side::Client, &t)]);
     assert_eq!(name, Some("snmp"));
     assert_eq!(
@@ -280,12 +270,12 @@ fn corpus_v1_trap_names_the_sender() {
 fn v1_trap_with_snmp_traps_enterprise_is_not_a_sys_object_id() {
     // The same trap with enterprise 1.3.6.1.6.3.1.1.5 (snmpTraps, RFC 3584 §3.1), as
     // nDPI/tests/cfgs/default/pcap/snmp.pcap has it.
-    let mut t = unhex(V1_TRAP);
+    let mut t = hex(V1_TRAP);
     let at = t
         .windows(11)
-        .position(|w| w == unhex("06 09 2b 06 01 04 01 04 01 02 15"))
+        .position(|w| w == hex("06 09 2b 06 01 04 01 04 01 02 15"))
         .unwrap();
-    t.splice(at..at + 11, unhex("06 09 2b 06 01 06 03 01 01 05 00"));
+    t.splice(at..at + 11, hex("06 09 2b 06 01 06 03 01 01 05 00"));
     let mut h = Harness::<Snmp>::udp(162);
     h.feed(Side::Client, &t);
     assert!(facts(&h.observations()).is_empty());
@@ -318,23 +308,23 @@ fn sys_descr_split_is_conservative() {
 fn probe_is_strict() {
     let ctx = ctx_udp(161);
     assert_eq!(
-        Snmp::probe(&unhex(GET_SYSNAME), Side::Client, &ctx),
+        Snmp::probe(&hex(GET_SYSNAME), Side::Client, &ctx),
         Probe::Yes
     );
     assert_eq!(
-        Snmp::probe(&unhex(V3_FRAMES[0]), Side::Client, &ctx),
+        Snmp::probe(&hex(V3_FRAMES[0]), Side::Client, &ctx),
         Probe::Yes
     );
     // Version 2 does not exist on the wire.
-    let mut bad = unhex(GET_SYSNAME);
+    let mut bad = hex(GET_SYSNAME);
     bad[4] = 2;
     assert_eq!(Snmp::probe(&bad, Side::Client, &ctx), Probe::No);
     // Trailing bytes after the message.
-    let mut long = unhex(GET_SYSNAME);
+    let mut long = hex(GET_SYSNAME);
     long.push(0);
     assert_eq!(Snmp::probe(&long, Side::Client, &ctx), Probe::No);
     // CLDAP (RFC 1798): SEQUENCE, INTEGER message id 1, then searchRequest, not a community.
-    let cldap = unhex("30 0c 02 01 01 63 07 04 00 0a 01 00 0a 01 00");
+    let cldap = hex("30 0c 02 01 01 63 07 04 00 0a 01 00 0a 01 00");
     assert_eq!(Snmp::probe(&cldap, Side::Client, &ctx), Probe::No);
     assert_eq!(Snmp::probe(b"", Side::Client, &ctx), Probe::No);
     assert_eq!(Snmp::probe(b"\x30", Side::Client, &ctx), Probe::No);
@@ -342,7 +332,7 @@ fn probe_is_strict() {
 
 #[test]
 fn truncated_datagram_is_malformed() {
-    let full = unhex(RESPONSE_SYSNAME);
+    let full = hex(RESPONSE_SYSNAME);
     let mut h = Harness::<Snmp>::udp(161);
     h.feed(Side::Server, &full[..full.len() - 3]);
     assert_eq!(anomalies(&h.observations()), vec!["snmp_ber_truncated"]);
@@ -353,24 +343,24 @@ fn truncated_datagram_is_malformed() {
 fn hostile_length_past_the_end() {
     // SEQUENCE claiming 0x7f bytes with only a few present.
     let mut h = Harness::<Snmp>::udp(161);
-    h.feed(Side::Client, &unhex("30 7f 02 01 01 04 01 61"));
+    h.feed(Side::Client, &hex("30 7f 02 01 01 04 01 61"));
     assert_eq!(h.counter("snmp_ber_truncated"), 1);
 }
 
 #[test]
 fn hostile_four_octet_length_of_all_ones() {
     let mut h = Harness::<Snmp>::udp(161);
-    h.feed(Side::Client, &unhex("30 84 ff ff ff ff 02 01 01 04 00"));
+    h.feed(Side::Client, &hex("30 84 ff ff ff ff 02 01 01 04 00"));
     assert_eq!(h.counter("snmp_ber_truncated"), 1);
     // Five length octets are refused outright.
-    h.feed(Side::Client, &unhex("30 85 00 00 00 00 05 02 01 01 04 00"));
+    h.feed(Side::Client, &hex("30 85 00 00 00 00 05 02 01 01 04 00"));
     assert_eq!(h.counter("snmp_ber_length_too_long"), 1);
     // Indefinite length (X.690 §8.1.3.6) is not SNMP.
-    h.feed(Side::Client, &unhex("30 80 02 01 01 00 00"));
+    h.feed(Side::Client, &hex("30 80 02 01 01 00 00"));
     assert_eq!(h.counter("snmp_ber_indefinite_length"), 1);
     assert_eq!(
         Snmp::probe(
-            &unhex("30 84 ff ff ff ff 02 01 01 04"),
+            &hex("30 84 ff ff ff ff 02 01 01 04"),
             Side::Client,
             &ctx_udp(161)
         ),
@@ -414,10 +404,10 @@ fn hostile_ten_thousand_varbinds() {
         &[tlv(0x06, &[0x2b, 6, 1, 2, 1, 1, 5, 0]), vec![0x05, 0]].concat(),
     );
     let list = tlv(0x30, &vb.repeat(10_000));
-    let pdu = tlv(0xa2, &[unhex("02 01 01 02 01 00 02 01 00"), list].concat());
+    let pdu = tlv(0xa2, &[hex("02 01 01 02 01 00 02 01 00"), list].concat());
     let msg = tlv(
         0x30,
-        &[unhex("02 01 01 04 06 70 75 62 6c 69 63"), pdu].concat(),
+        &[hex("02 01 01 04 06 70 75 62 6c 69 63"), pdu].concat(),
     );
     let mut h = Harness::<Snmp>::udp(161);
     h.feed(Side::Server, &msg);
@@ -436,12 +426,12 @@ fn hostile_oid_subidentifier_too_long() {
     // zeek/testing/btest/Traces/snmp/snmp-oid-subidentifier-too-long.pcap's idea: a
     // sub-identifier of six continuation octets.
     assert_eq!(
-        ber::oid_text(&unhex("2b 81 81 81 81 81 01")),
+        ber::oid_text(&hex("2b 81 81 81 81 81 01")),
         Err("snmp_oid_subid_too_long")
     );
-    assert_eq!(ber::oid_text(&unhex("2b 86")), Err("snmp_ber_bad_oid"));
+    assert_eq!(ber::oid_text(&hex("2b 86")), Err("snmp_ber_bad_oid"));
     assert_eq!(
-        ber::oid_text(&unhex("2b 06 01 8f 51")).as_deref(),
+        ber::oid_text(&hex("2b 06 01 8f 51")).as_deref(),
         Ok("1.3.6.1.2001")
     );
     assert_eq!(ber::oid_text(&[0x88, 0x37, 0x03]).as_deref(), Ok("2.999.3"));
@@ -459,9 +449,9 @@ fn long_oids_are_cut_in_events() {
     let vb = tlv(0x30, &[tlv(0x06, &oid), vec![0x05, 0]].concat());
     let pdu = tlv(
         0xa0,
-        &[unhex("02 01 01 02 01 00 02 01 00"), tlv(0x30, &vb)].concat(),
+        &[hex("02 01 01 02 01 00 02 01 00"), tlv(0x30, &vb)].concat(),
     );
-    let msg = tlv(0x30, &[unhex("02 01 01 04 00"), pdu].concat());
+    let msg = tlv(0x30, &[hex("02 01 01 04 00"), pdu].concat());
     let mut h = Harness::<Snmp>::udp(161);
     h.feed(Side::Client, &msg);
     let ev = h.events();
@@ -472,20 +462,20 @@ fn long_oids_are_cut_in_events() {
 #[test]
 fn engine_id_formats() {
     assert_eq!(
-        message::engine_enterprise(&unhex("80001f8880a9498e5e3a2c3043")),
+        message::engine_enterprise(&hex("80001f8880a9498e5e3a2c3043")),
         Some(8072)
     );
     assert_eq!(
-        message::engine_enterprise(&unhex("000039e7000000a1c0a81da0")),
+        message::engine_enterprise(&hex("000039e7000000a1c0a81da0")),
         Some(14823)
     );
-    assert_eq!(message::engine_enterprise(&unhex("0000")), None);
+    assert_eq!(message::engine_enterprise(&hex("0000")), None);
 }
 
 #[test]
 fn done_after_enough_datagrams() {
     let mut h = Harness::<Snmp>::udp(161);
-    let d = unhex(GET_SYSNAME);
+    let d = hex(GET_SYSNAME);
     for _ in 1..MAX_DATAGRAMS {
         assert_eq!(h.feed(Side::Client, &d), Verdict::Continue);
     }
@@ -495,33 +485,10 @@ fn done_after_enough_datagrams() {
 
 #[test]
 fn mutated_fixtures_never_panic() {
-    // A deterministic xorshift: flip, truncate and extend the fixtures a few thousand times.
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
-    let mut h = Harness::<Snmp>::udp(161);
-    for base in [RESPONSE_SYSNAME, V3_FRAMES[2], V1_TRAP, WALK_DESCR] {
-        let base = unhex(base);
-        for _ in 0..1000 {
-            let mut d = base.clone();
-            for _ in 0..(next() % 4) {
-                let i = (next() as usize) % d.len();
-                d[i] = next() as u8;
-            }
-            d.truncate((next() as usize) % (d.len() + 1));
-            let side = if next() % 2 == 0 {
-                Side::Client
-            } else {
-                Side::Server
-            };
-            let _ = Snmp::probe(&d, side, &ctx_udp(161));
-            h.feed(side, &d);
-            h.parser = Snmp::default();
-        }
-    }
-    let _ = h.observations();
+    // A deterministic xorshift: flip and truncate the fixtures a few thousand times.
+    let bases: Vec<Vec<u8>> = [RESPONSE_SYSNAME, V3_FRAMES[2], V1_TRAP, WALK_DESCR]
+        .iter()
+        .map(|f| hex(f))
+        .collect();
+    mutated_datagrams::<Snmp>(161, &bases);
 }

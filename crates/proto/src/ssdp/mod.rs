@@ -37,7 +37,7 @@ use serde_json::{Map, Value};
 
 use crate::http::message::clean_target;
 use crate::out::{Out, text_value};
-use crate::parser::{AppParser, FlowCtx, Probe, Transports, Verdict};
+use crate::parser::{AppParser, Datagrams, FlowCtx, Probe, Transports, Verdict};
 
 use message::{Message, Method};
 
@@ -52,7 +52,7 @@ const PROBE_SCAN: usize = 2048;
 /// Per-flow state.
 #[derive(Debug, Default)]
 pub struct Ssdp {
-    datagrams: u32,
+    datagrams: Datagrams,
 }
 
 impl AppParser for Ssdp {
@@ -80,16 +80,11 @@ impl AppParser for Ssdp {
     }
 
     fn feed(&mut self, side: Side, _ts: Timestamp, data: &[u8], out: &mut Out<'_>) -> Verdict {
-        self.datagrams += 1;
-        out.count("messages");
+        let verdict = self.datagrams.count(MAX_DATAGRAMS, out);
         if let Err(e) = message::parse(data, |m| report(m, side, out)) {
             out.anomaly(e.as_str());
         }
-        if self.datagrams >= MAX_DATAGRAMS {
-            Verdict::Done
-        } else {
-            Verdict::Continue
-        }
+        verdict
     }
 
     fn gap(&mut self, _side: Side, _len: u32, _out: &mut Out<'_>) -> Verdict {

@@ -3,14 +3,9 @@
 //! hand-made ones.
 
 use super::*;
-use crate::testing::{Harness, anomalies, ctx_tcp, ctx_udp, facts, run_session};
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
+use crate::testing::{
+    Harness, SEED, anomalies, ctx_tcp, ctx_udp, facts, hex, run_session, xorshift,
+};
 
 /// tcpdump/tests/syslog_udp.pcap frames 1 and 3 (UDP to 514).
 /// Frame 1: "<5>Sep 12 19:16:12 through logger: test message 21\0"; tshark: facility 0
@@ -22,7 +17,7 @@ const BSD_ISO: &str = "3c31333e323031332d30392d31325431393a31363a33342e343537383
 
 #[test]
 fn corpus_bsd_messages_as_tshark_reads_them() {
-    let (a, b) = (unhex(BSD_1), unhex(BSD_ISO));
+    let (a, b) = (hex(BSD_1), hex(BSD_ISO));
     let (name, obs, _) = run_session(ctx_udp(514), &[(Side::Client, &a), (Side::Client, &b)]);
     assert_eq!(name, Some("syslog"));
     // "localhost" is not a fact; "through" in frame 3 is not followed by ':' or '[', so it is
@@ -87,7 +82,7 @@ fn corpus_tag_without_hostname() {
     // zeek/testing/btest/Traces/syslog-single-udp.pcap: "<133>Apr  5 12:56:51 robin: Hello,
     // syslog!\0". tshark reads hostname "robin:" and appname "Hello"; RFC 3164 §5.3 says a
     // token ending in ':' is the TAG, so this message has no HOSTNAME.
-    let d = unhex(
+    let d = hex(
         "3c3133333e4170722020352031323a35363a353120726f62696e3a2048656c6c6f2c207379736c6f672100",
     );
     let mut h = Harness::<Syslog>::udp(514);
@@ -110,7 +105,7 @@ const TCP_FRAMES: [&str; 4] = [
 
 #[test]
 fn corpus_tcp_mixed_framing() {
-    let frames: Vec<Vec<u8>> = TCP_FRAMES.iter().map(|f| unhex(f)).collect();
+    let frames: Vec<Vec<u8>> = TCP_FRAMES.iter().map(|f| hex(f)).collect();
     let deliveries: Vec<(Side, &[u8])> = frames.iter().map(|f| (Side::Client, &f[..])).collect();
     let (name, obs, c) = run_session(ctx_tcp(514), &deliveries);
     assert_eq!(name, Some("syslog"));
@@ -127,7 +122,7 @@ fn corpus_tcp_mixed_framing() {
 
 #[test]
 fn tcp_messages_split_across_deliveries() {
-    let all: Vec<u8> = TCP_FRAMES.iter().flat_map(|f| unhex(f)).collect();
+    let all: Vec<u8> = TCP_FRAMES.iter().flat_map(|f| hex(f)).collect();
     let mut h = Harness::<Syslog>::tcp(514);
     // Byte by byte: octet counts and LFs split anywhere.
     for b in all.chunks(1) {
@@ -270,16 +265,10 @@ fn done_after_256_messages() {
 
 #[test]
 fn mutated_messages_never_panic() {
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut next = xorshift(SEED);
     let bases: Vec<Vec<u8>> = [BSD_1, BSD_ISO, TCP_FRAMES[0], TCP_FRAMES[1]]
         .iter()
-        .map(|f| unhex(f))
+        .map(|f| hex(f))
         .chain([IETF.to_vec()])
         .collect();
     for tcp in [false, true] {

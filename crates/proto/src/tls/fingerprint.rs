@@ -24,12 +24,33 @@ pub(crate) struct Ja3 {
     pub hash: String,
 }
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        let _ = write!(s, "{b:02x}");
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0x0f)]));
     }
     s
+}
+
+/// Appends `v` in decimal: digit by digit, not through `core::fmt` (fingerprints are built
+/// for every new ClientHello and the formatter was most of their cost).
+fn push_decimal(out: &mut String, mut v: u32) {
+    let mut digits = [0u8; 10];
+    let mut n = 0;
+    loop {
+        digits[n] = b'0' + (v % 10) as u8;
+        n += 1;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for &d in digits[..n].iter().rev() {
+        out.push(char::from(d));
+    }
 }
 
 fn md5_hex(s: &str) -> String {
@@ -47,7 +68,7 @@ fn join<T: Copy + Into<u32>>(out: &mut String, values: &[T], sep: char, skip: im
             out.push(sep);
         }
         first = false;
-        let _ = write!(out, "{}", v.into());
+        push_decimal(out, v.into());
     }
 }
 
@@ -57,8 +78,9 @@ fn grease16(v: u16) -> bool {
 
 /// JA3: `SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats`.
 pub(crate) fn ja3(hello: &ClientHello<'_>) -> Ja3 {
-    let mut s = String::new();
-    let _ = write!(s, "{},", hello.legacy_version);
+    let mut s = String::with_capacity(256);
+    push_decimal(&mut s, u32::from(hello.legacy_version));
+    s.push(',');
     join(&mut s, &hello.ciphers, '-', grease16);
     s.push(',');
     join(&mut s, &hello.extensions, '-', grease16);
@@ -74,8 +96,11 @@ pub(crate) fn ja3(hello: &ClientHello<'_>) -> Ja3 {
 
 /// JA3S: `SSLVersion,Cipher,Extensions` of the ServerHello.
 pub(crate) fn ja3s(hello: &ServerHello<'_>) -> Ja3 {
-    let mut s = String::new();
-    let _ = write!(s, "{},{},", hello.legacy_version, hello.cipher);
+    let mut s = String::with_capacity(64);
+    push_decimal(&mut s, u32::from(hello.legacy_version));
+    s.push(',');
+    push_decimal(&mut s, u32::from(hello.cipher));
+    s.push(',');
     join(&mut s, &hello.extensions, '-', grease16);
     Ja3 {
         hash: md5_hex(&s),
@@ -122,12 +147,14 @@ fn ja4_hash(s: &str) -> String {
 
 /// Comma-separated 4-digit lowercase hex.
 fn hex_list(values: impl Iterator<Item = u16>) -> String {
-    let mut s = String::new();
+    let mut s = String::with_capacity(160);
     for v in values {
         if !s.is_empty() {
             s.push(',');
         }
-        let _ = write!(s, "{v:04x}");
+        for shift in [12u16, 8, 4, 0] {
+            s.push(char::from(HEX[usize::from((v >> shift) & 0x0f)]));
+        }
     }
     s
 }

@@ -352,7 +352,7 @@ impl Handshake {
                         Msg::ServerHello
                     };
                     if self.step(m, side, out) && m != Msg::HelloRetryRequest {
-                        self.server_hello(&hello, out);
+                        self.server_hello(body, &hello, out);
                     }
                     return;
                 }
@@ -428,8 +428,16 @@ impl Handshake {
         if self.client.is_some() {
             return;
         }
-        let ja3 = fingerprint::ja3(&hello);
-        let ja4 = fingerprint::ja4(&hello);
+        // A client stack sends the same ClientHello on every connection but for its random
+        // and session id (RFC 8446 §4.1.2: bytes 2..34 and the id after them), which the
+        // fingerprints ignore: computed once per distinct rest.
+        let stable = body.get(2..).map_or(body, |b| {
+            let id_len = b.get(32).map_or(0, |&n| usize::from(n));
+            b.get(33 + id_len..).unwrap_or(b)
+        });
+        let (ja3, ja4) = out.memo(stable, || {
+            (fingerprint::ja3(&hello), fingerprint::ja4(&hello))
+        });
         if let Some(sni) = hello.sni {
             out.fact(Side::Client, "tls.sni", sni);
         }
@@ -440,7 +448,8 @@ impl Handshake {
         }
         let events = out.events_enabled();
         self.client = Some(ClientInfo {
-            sni: hello.sni.map(wire_text),
+            // Event fields only: not built when no event will be written.
+            sni: hello.sni.filter(|_| events).map(wire_text),
             ja3: ja3_for_event(ja3, events, out),
             ja4,
             alpns: if events {
@@ -451,20 +460,27 @@ impl Handshake {
         });
     }
 
-    fn server_hello(&mut self, hello: &handshake::ServerHello<'_>, out: &mut Out<'_>) {
+    fn server_hello(&mut self, body: &[u8], hello: &handshake::ServerHello<'_>, out: &mut Out<'_>) {
         if self.server.is_some() {
             return;
         }
         let version = hello.version();
-        let ja3s = fingerprint::ja3s(hello);
+        // A server answers every client stack the same way but for its random and session id
+        // (RFC 8446 §4.1.3): JA3S and the names computed once per distinct rest.
+        let stable = body.get(2..).map_or(body, |b| {
+            let id_len = b.get(32).map_or(0, |&n| usize::from(n));
+            b.get(33 + id_len..).unwrap_or(b)
+        });
+        let (ja3s, name, cipher) = out.memo(stable, || {
+            (
+                fingerprint::ja3s(hello),
+                names::version(version),
+                names::cipher_text(hello.cipher),
+            )
+        });
         out.fact_text(Side::Server, "tls.ja3s", &ja3s.hash);
-        let name = names::version(version);
         out.fact_text(Side::Server, "tls.version", &name);
-        out.fact_text(
-            Side::Server,
-            "tls.cipher",
-            &names::cipher_text(hello.cipher),
-        );
+        out.fact_text(Side::Server, "tls.cipher", &cipher);
         if let Some(reason) = hello.bad_extension {
             out.anomaly(reason);
         }
@@ -477,7 +493,7 @@ impl Handshake {
             version,
             cipher: hello.cipher,
             ja3s: ja3_for_event(ja3s, events, out),
-            alpn: hello.alpn.map(wire_text),
+            alpn: hello.alpn.filter(|_| events).map(wire_text),
         });
     }
 
@@ -504,7 +520,8 @@ impl Handshake {
             // RFC 5246 §7.4.2: a server that sends Certificate sends at least its own.
             return out.anomaly("tls_empty_certificate_list");
         };
-        let c = match cert::summarize(leaf) {
+        // A server presents the same certificate on every connection: summarised once.
+        let c = match out.memo(leaf, || cert::summarize(leaf)) {
             Ok(c) => c,
             Err(reason) => return out.anomaly(reason),
         };

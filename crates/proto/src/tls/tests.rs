@@ -8,16 +8,9 @@ use model::{ExposureKind, Observation};
 use serde_json::Value;
 
 use super::*;
-use crate::testing::{Harness, anomalies, ctx_tcp, exposures, fact, facts, run_session};
-
-/// Hex digits (whitespace ignored) to bytes.
-fn hex(s: &str) -> Vec<u8> {
-    let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    digits
-        .chunks(2)
-        .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
-        .collect()
-}
+use crate::testing::{
+    Harness, SEED, anomalies, ctx_tcp, exposures, fact, facts, hex, run_session, xorshift,
+};
 
 /// A record (RFC 5246 §6.2.1): type, version 0x0303, uint16 length, fragment.
 fn record(content_type: u8, fragment: &[u8]) -> Vec<u8> {
@@ -1157,13 +1150,7 @@ fn no_secret_reaches_observations_or_events() {
 fn mutated_handshakes_never_panic() {
     // Deterministic xorshift: flip, truncate and splice bytes of the real flights, and feed
     // them in odd-sized pieces. Nothing may panic; every run ends Done or Continue/Depth.
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut next = xorshift(SEED);
     let client = hex(ALPN_H2_CLIENT_HELLO);
     let server = selfsign_server_flight();
     for _ in 0..3000 {
@@ -1174,7 +1161,7 @@ fn mutated_handshakes_never_panic() {
                 let at = (next() as usize) % buf.len();
                 buf[at] = next() as u8;
             }
-            if next() % 4 == 0 {
+            if next().is_multiple_of(4) {
                 let keep = (next() as usize) % buf.len();
                 buf.truncate(keep);
             }

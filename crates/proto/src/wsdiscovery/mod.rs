@@ -41,7 +41,7 @@ use model::{Side, Timestamp};
 use serde_json::{Map, Value};
 
 use crate::out::Out;
-use crate::parser::{AppParser, FlowCtx, Probe, Transports, Verdict};
+use crate::parser::{AppParser, Datagrams, FlowCtx, Probe, Transports, Verdict};
 
 use message::{Kind, MAX_DATAGRAM, MAX_URIS};
 
@@ -54,7 +54,7 @@ const WSD_PORT: u16 = 3702;
 /// Per-flow state.
 #[derive(Debug, Default)]
 pub struct WsDiscovery {
-    datagrams: u32,
+    datagrams: Datagrams,
 }
 
 impl AppParser for WsDiscovery {
@@ -76,8 +76,7 @@ impl AppParser for WsDiscovery {
     }
 
     fn feed(&mut self, side: Side, _ts: Timestamp, data: &[u8], out: &mut Out<'_>) -> Verdict {
-        self.datagrams += 1;
-        out.count("messages");
+        let verdict = self.datagrams.count(MAX_DATAGRAMS, out);
         if data.len() > MAX_DATAGRAM {
             out.count("wsdiscovery_datagram_too_large");
         } else {
@@ -86,11 +85,7 @@ impl AppParser for WsDiscovery {
                 Err(e) => out.anomaly(e.as_str()),
             }
         }
-        if self.datagrams >= MAX_DATAGRAMS {
-            Verdict::Done
-        } else {
-            Verdict::Continue
-        }
+        verdict
     }
 
     fn gap(&mut self, _side: Side, _len: u32, _out: &mut Out<'_>) -> Verdict {

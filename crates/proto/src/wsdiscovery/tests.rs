@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use crate::testing::{Harness, anomalies, ctx_udp, fact, facts, run_session};
+use crate::testing::{Harness, anomalies, ctx_udp, fact, facts, fuzz_mutated, run_session};
 
 /// gnutella.pcap frame 38 (10.0.2.15:63957 -> 239.255.255.250:3702, udp.length 1081): the
 /// 2005/04 Hello a Windows host sends, byte for byte.
@@ -367,25 +367,5 @@ fn mutated_fixtures_do_not_panic() {
         WINDOWS_HELLO.as_bytes().to_vec(),
         SDC_HELLO.as_bytes().to_vec(),
     ];
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
-    for round in 0..4000 {
-        let mut d = seeds[round % seeds.len()].clone();
-        for _ in 0..1 + next() % 4 {
-            let i = (next() as usize) % d.len().max(1);
-            if let Some(b) = d.get_mut(i) {
-                *b = next() as u8;
-            }
-        }
-        // Fuzz input format: a control byte (side, length / 8) then the chunk.
-        let mut input = vec![u8::try_from((d.len() / 8).min(127)).unwrap() << 1];
-        input.extend(&d);
-        crate::fuzzing::run("wsdiscovery", &input);
-        crate::fuzzing::run("wsdiscovery", &d);
-    }
+    fuzz_mutated("wsdiscovery", &seeds);
 }
