@@ -91,27 +91,33 @@ pub trait StreamSink<A> {
         offset: u32,
         data: &[u8],
     ) -> Delivery;
-    /// `len` bytes `side` sent were lost before `offset` (a gap in reassembly).
+    /// `len` bytes `side` sent were lost before `offset` (a gap in reassembly). Default:
+    /// ignored.
     fn gap(
         &mut self,
-        flow: &FlowMeta,
-        app: &mut A,
-        side: Side,
-        ts: Timestamp,
-        offset: u32,
-        len: u32,
-    ) -> Delivery;
-    /// One UDP datagram's payload `side` sent.
+        _flow: &FlowMeta,
+        _app: &mut A,
+        _side: Side,
+        _ts: Timestamp,
+        _offset: u32,
+        _len: u32,
+    ) -> Delivery {
+        Delivery::Continue
+    }
+    /// One UDP datagram's payload `side` sent. Default: ignored.
     fn datagram(
         &mut self,
-        flow: &FlowMeta,
-        app: &mut A,
-        side: Side,
-        ts: Timestamp,
-        data: &[u8],
-    ) -> Delivery;
+        _flow: &FlowMeta,
+        _app: &mut A,
+        _side: Side,
+        _ts: Timestamp,
+        _data: &[u8],
+    ) -> Delivery {
+        Delivery::Continue
+    }
     /// The flow ended (closed, idle, evicted, input ended), after held data was flushed.
-    fn end(&mut self, flow: &FlowMeta, app: &mut A, ts: Timestamp);
+    /// Default: nothing.
+    fn end(&mut self, _flow: &FlowMeta, _app: &mut A, _ts: Timestamp) {}
 }
 
 /// A sink that discards everything (reassembly still runs and counts).
@@ -127,13 +133,6 @@ impl<A> StreamSink<A> for () {
     ) -> Delivery {
         Delivery::Continue
     }
-    fn gap(&mut self, _: &FlowMeta, _: &mut A, _: Side, _: Timestamp, _: u32, _: u32) -> Delivery {
-        Delivery::Continue
-    }
-    fn datagram(&mut self, _: &FlowMeta, _: &mut A, _: Side, _: Timestamp, _: &[u8]) -> Delivery {
-        Delivery::Continue
-    }
-    fn end(&mut self, _: &FlowMeta, _: &mut A, _: Timestamp) {}
 }
 
 /// One held out-of-order segment: its stream offset and bytes.
@@ -444,17 +443,6 @@ mod tests {
             self.bytes.extend(std::iter::repeat_n(None, len as usize));
             Delivery::Continue
         }
-        fn datagram(
-            &mut self,
-            _: &FlowMeta,
-            _: &mut (),
-            _: Side,
-            _: Timestamp,
-            _: &[u8],
-        ) -> Delivery {
-            Delivery::Continue
-        }
-        fn end(&mut self, _: &FlowMeta, _: &mut (), _: Timestamp) {}
     }
 
     struct Harness {

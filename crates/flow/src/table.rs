@@ -768,28 +768,6 @@ mod tests {
                 }
                 Delivery::Continue
             }
-            fn gap(
-                &mut self,
-                _: &FlowMeta,
-                _: &mut (),
-                _: Side,
-                _: Timestamp,
-                _: u32,
-                _: u32,
-            ) -> Delivery {
-                Delivery::Continue
-            }
-            fn datagram(
-                &mut self,
-                _: &FlowMeta,
-                _: &mut (),
-                _: Side,
-                _: Timestamp,
-                _: &[u8],
-            ) -> Delivery {
-                Delivery::Continue
-            }
-            fn end(&mut self, _: &FlowMeta, _: &mut (), _: Timestamp) {}
         }
         let mut sink = Text(vec![], vec![]);
         let mut t = FlowTable::<()>::new(FlowConfig::default());
