@@ -147,16 +147,6 @@ impl<'a> Out<'a> {
         self.flow
     }
 
-    /// Time of the delivery.
-    pub fn ts(&self) -> Timestamp {
-        self.ts
-    }
-
-    /// Overrides the time (a UDP parser or a buffered message knows its own).
-    pub fn set_ts(&mut self, ts: Timestamp) {
-        self.ts = ts;
-    }
-
     /// True when events are collected: build event bodies only then.
     pub fn events_enabled(&self) -> bool {
         self.collector.events_enabled()
@@ -282,16 +272,11 @@ impl<'a> Out<'a> {
     /// An application event named after this protocol, with `body` as its object. Build
     /// `body` only when [`Self::events_enabled`].
     pub fn event(&mut self, body: Map<String, Value>) {
-        self.event_named(self.protocol, body);
-    }
-
-    /// An event with another `event_type` (e.g. a login seen by the FTP parser).
-    pub fn event_named(&mut self, event_type: &'static str, body: Map<String, Value>) {
         if self.collector.events_enabled() {
             self.collector.event(AppEvent {
                 ts: self.ts,
                 flow: self.flow.clone(),
-                event_type,
+                event_type: self.protocol,
                 body,
             });
         }
