@@ -25,7 +25,30 @@ pub fn wire_text(bytes: &[u8]) -> String {
 /// [`wire_text`] with another byte limit (at least the mark's 3 bytes).
 pub fn wire_text_limited(bytes: &[u8], limit: usize) -> String {
     let limit = limit.max(TRUNCATION_MARK.len());
-    let text = String::from_utf8_lossy(trim_nuls(bytes));
+    let bytes = trim_nuls(bytes);
+    // Fast path: what devices send is nearly always printable ASCII (0x20..=0x7e: no control
+    // characters, one byte per character), which needs no decoding or replacement. Cut at
+    // `limit - mark` bytes, exactly where the general path below cuts ASCII.
+    if bytes.iter().all(|b| (0x20..0x7f).contains(b)) {
+        let keep = if bytes.len() <= limit {
+            bytes.len()
+        } else {
+            limit - TRUNCATION_MARK.len()
+        };
+        let mut out = String::with_capacity(keep + 3 * usize::from(keep < bytes.len()));
+        // Printable ASCII is valid UTF-8.
+        out.push_str(std::str::from_utf8(&bytes[..keep]).unwrap_or_default());
+        if keep < bytes.len() {
+            out.push_str(TRUNCATION_MARK);
+        }
+        return out;
+    }
+    general_text(bytes, limit)
+}
+
+/// [`wire_text_limited`] for any bytes: lossy UTF-8, control characters replaced.
+fn general_text(bytes: &[u8], limit: usize) -> String {
+    let text = String::from_utf8_lossy(bytes);
     let clean = |c: char| if c.is_control() { '\u{fffd}' } else { c };
     let total: usize = text.chars().map(|c| clean(c).len_utf8()).sum();
     let budget = if total <= limit {
@@ -83,6 +106,23 @@ mod tests {
     fn control_characters_and_bad_utf8_are_replaced() {
         assert_eq!(wire_text(b"pc\n01\0\0"), "pc\u{fffd}01");
         assert_eq!(wire_text(b"a\xffb"), "a\u{fffd}b");
+    }
+
+    #[test]
+    fn ascii_fast_path_cuts_like_the_general_path() {
+        let printable: Vec<u8> = (0x20..0x7f).collect();
+        for len in [
+            0, 1, 2, 3, 4, 5, 9, 10, 11, 95, 200, 255, 256, 257, 300, 1000,
+        ] {
+            let bytes: Vec<u8> = printable.iter().copied().cycle().take(len).collect();
+            for limit in [3, 4, 5, 10, 256] {
+                assert_eq!(
+                    wire_text_limited(&bytes, limit),
+                    general_text(&bytes, limit),
+                    "len {len} limit {limit}"
+                );
+            }
+        }
     }
 
     #[test]

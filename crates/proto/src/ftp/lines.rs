@@ -401,12 +401,13 @@ pub(crate) fn prefix_state(first: &[u8], word: &[u8]) -> Option<bool> {
 /// `verbs`, `NeedMore` while the bytes could still become one, else `No`.
 pub(crate) fn probe_verb(first: &[u8], verbs: &[&[u8]]) -> crate::parser::Probe {
     use crate::parser::Probe;
-    match first
-        .iter()
-        .position(|&b| matches!(b, b' ' | b'\r' | b'\n'))
-    {
+    // Only the longest verb's length plus its delimiter can decide: binary first bytes (a
+    // TLS record, a DICOM PDU) are not scanned to their end.
+    let longest = verbs.iter().map(|v| v.len()).max().unwrap_or(0);
+    let head = first.get(..=longest).unwrap_or(first);
+    match head.iter().position(|&b| matches!(b, b' ' | b'\r' | b'\n')) {
         Some(end) => {
-            let verb = first.get(..end).unwrap_or_default();
+            let verb = head.get(..end).unwrap_or_default();
             if verbs.iter().any(|v| eq_ci(v, verb)) {
                 Probe::Yes
             } else {
