@@ -75,6 +75,25 @@ pub fn trimmed_text(bytes: &[u8]) -> String {
     wire_text(trim_ascii(bytes))
 }
 
+/// Appends `v` in decimal, digit by digit rather than through `core::fmt`: parsers build
+/// numbers into text per message (OID arcs, fingerprints) and the formatter's machinery was
+/// most of that cost.
+pub fn push_decimal(out: &mut String, mut v: u64) {
+    let mut digits = [0u8; 20];
+    let mut n = 0;
+    loop {
+        digits[n] = b'0' + (v % 10) as u8;
+        n += 1;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for &d in digits[..n].iter().rev() {
+        out.push(char::from(d));
+    }
+}
+
 /// `bytes` without leading and trailing ASCII whitespace or NULs.
 pub fn trim_ascii(bytes: &[u8]) -> &[u8] {
     let is_pad = |b: &u8| b.is_ascii_whitespace() || *b == 0;
@@ -122,6 +141,15 @@ mod tests {
                     "len {len} limit {limit}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn decimal_matches_the_formatter() {
+        for v in [0, 1, 9, 10, 99, 100, 65_535, 4_294_967_295, u64::MAX] {
+            let mut s = String::from("x");
+            push_decimal(&mut s, v);
+            assert_eq!(s, format!("x{v}"));
         }
     }
 

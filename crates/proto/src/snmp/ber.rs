@@ -3,7 +3,7 @@
 //!
 //! A UDP datagram is a whole message, so running out of bytes is malformed, not incomplete.
 
-use std::fmt::Write as _;
+use wire::text::push_decimal;
 
 use wire::cursor::{ReadError, Reader};
 
@@ -178,13 +178,16 @@ pub(crate) fn oid_text(v: &[u8]) -> Result<String, BerError> {
                 40..=79 => (1, acc - 40),
                 _ => (2, acc - 80),
             };
-            let _ = write!(out, "{x}.{y}");
+            push_decimal(&mut out, x);
+            out.push('.');
+            push_decimal(&mut out, y);
             arcs = 2;
         } else {
             if acc > u64::from(u32::MAX) {
                 return Err("snmp_oid_subid_too_long");
             }
-            let _ = write!(out, ".{acc}");
+            out.push('.');
+            push_decimal(&mut out, acc);
             arcs += 1;
         }
         if arcs > MAX_OID_ARCS {
