@@ -58,8 +58,21 @@ struct ExposureAcc {
     fields: BTreeSet<String>,
     user_present: Option<bool>,
     flows: BTreeSet<u64>,
-    /// The other side of the first flow, e.g. the HL7 sender's receiver.
+    /// The other side of the earliest message, e.g. the HL7 sender's receiver; of messages
+    /// seen at the same time, the lowest peer (see [`ExposureAcc::offer_peer`]).
     peer: model::Endpoint,
+}
+
+impl ExposureAcc {
+    /// Keeps `peer` if its message, seen at `ts`, came before the one the kept peer came
+    /// from: the same peer whatever order the messages arrive in and the device's endpoints
+    /// merge in. Call before `first_seen` takes `ts`.
+    fn offer_peer(&mut self, ts: Timestamp, peer: model::Endpoint) {
+        let order = |e: &model::Endpoint| (e.ip, e.port, e.mac);
+        if (ts, order(&peer)) < (self.first_seen, order(&self.peer)) {
+            self.peer = peer;
+        }
+    }
 }
 
 /// Application evidence of one endpoint or device.
@@ -146,6 +159,7 @@ impl AppEvidence {
             flows: BTreeSet::new(),
             peer,
         });
+        acc.offer_peer(obs.ts, peer);
         acc.first_seen = acc.first_seen.min(obs.ts);
         acc.last_seen = acc.last_seen.max(obs.ts);
         acc.count += 1;
@@ -172,6 +186,7 @@ impl AppEvidence {
         for (k, o) in &other.exposures {
             match self.exposures.get_mut(k) {
                 Some(acc) => {
+                    acc.offer_peer(o.first_seen, o.peer);
                     acc.first_seen = acc.first_seen.min(o.first_seen);
                     acc.last_seen = acc.last_seen.max(o.last_seen);
                     acc.count += o.count;
@@ -330,5 +345,72 @@ fn finding(id: &DeviceId, k: &ExposureKey, acc: &ExposureAcc) -> Finding {
         first_seen: acc.first_seen,
         last_seen: acc.last_seen,
         count: acc.count,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model::{Endpoint, FlowRef, Side, Transport};
+
+    /// A weak-TLS handshake of client `n` with the one server, at time `ts`.
+    fn weak_tls(n: u8, ts: i64) -> AppObservation {
+        let endpoint = |ip: String, port| Endpoint {
+            mac: None,
+            ip: Some(ip.parse().unwrap()),
+            port,
+        };
+        AppObservation {
+            ts: Timestamp(ts),
+            flow: FlowRef {
+                id: u64::from(n),
+                transport: Transport::TCP,
+                vlan: None,
+                client: endpoint(format!("10.0.1.{n}"), 50000),
+                server: endpoint("10.0.0.1".into(), 443),
+            },
+            protocol: "tls",
+            kind: AppKind::Exposure(Exposure {
+                kind: ExposureKind::WeakTls,
+                side: Side::Server,
+                subject: "TLS 1.0".into(),
+                fields: vec![],
+                user_present: None,
+            }),
+        }
+    }
+
+    fn finding_peer(observations: &[&AppObservation]) -> Value {
+        let mut evidence = AppEvidence::default();
+        for obs in observations {
+            evidence.observe(obs, &mut EvidenceStats::default());
+        }
+        let findings = evidence.findings(&DeviceId("ip-10.0.0.1".into()));
+        assert_eq!(findings.len(), 1);
+        findings[0].evidence["peer"].clone()
+    }
+
+    /// The finding's peer is the earliest handshake's client (the lowest of simultaneous
+    /// ones), whichever order the observations came in or the endpoints merged in.
+    #[test]
+    fn finding_peer_is_the_earliest_whatever_the_order() {
+        let (late, early, early_too) = (weak_tls(1, 20), weak_tls(3, 10), weak_tls(2, 10));
+        let expected = Value::from("10.0.1.2:50000");
+        assert_eq!(finding_peer(&[&late, &early, &early_too]), expected);
+        assert_eq!(finding_peer(&[&early, &early_too, &late]), expected);
+
+        let (mut first, mut second) = (AppEvidence::default(), AppEvidence::default());
+        first.observe(&late, &mut EvidenceStats::default());
+        first.observe(&early, &mut EvidenceStats::default());
+        second.observe(&early_too, &mut EvidenceStats::default());
+        let mut merged = [AppEvidence::default(), AppEvidence::default()];
+        merged[0].merge(&first);
+        merged[0].merge(&second);
+        merged[1].merge(&second);
+        merged[1].merge(&first);
+        for m in &merged {
+            let findings = m.findings(&DeviceId("ip-10.0.0.1".into()));
+            assert_eq!(findings[0].evidence["peer"], expected);
+        }
     }
 }

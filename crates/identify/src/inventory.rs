@@ -104,6 +104,40 @@ pub struct InventoryStats {
 /// Service key: (transport, server port, the device is the server).
 type ServiceKey = (Transport, u16, bool);
 
+/// The application protocols recognised on each service, with the flows each was recognised
+/// in. One service can show several (a proxy port speaking HTTP to some clients and TLS to
+/// others); the report names the one with the most flows, ties to the lowest name, so the
+/// choice follows neither the order the flows ended in nor the order endpoints merge in.
+#[derive(Debug, Default)]
+struct AppVotes {
+    flows: BTreeMap<(ServiceKey, &'static str), u64>,
+}
+
+impl AppVotes {
+    fn add(&mut self, key: ServiceKey, app: &'static str, flows: u64) {
+        *self.flows.entry((key, app)).or_default() += flows;
+    }
+
+    fn merge(&mut self, other: &AppVotes) {
+        for (&(key, app), &flows) in &other.flows {
+            self.add(key, app, flows);
+        }
+    }
+
+    /// Each service's protocol: the most flows, ties to the lowest name.
+    fn winners(&self) -> BTreeMap<ServiceKey, &'static str> {
+        let mut best: BTreeMap<ServiceKey, (&'static str, u64)> = BTreeMap::new();
+        // Names come in ascending order per service, so a later name wins only with more flows.
+        for (&(key, app), &flows) in &self.flows {
+            let kept = best.entry(key).or_insert((app, flows));
+            if flows > kept.1 {
+                *kept = (app, flows);
+            }
+        }
+        best.into_iter().map(|(key, (app, _))| (key, app)).collect()
+    }
+}
+
 /// Traffic of one (MAC, IP) endpoint.
 #[derive(Debug, Default)]
 struct EndpointState {
@@ -118,8 +152,8 @@ struct EndpointState {
     /// most one peer (see [`Self::evict_newest_single_peer_service`]).
     newest_service: Option<(Transport, u16, bool)>,
     dns_queries: BTreeSet<String>,
-    /// Application protocol recognised per service (from the flow records).
-    apps: BTreeMap<ServiceKey, &'static str>,
+    /// Application protocols recognised per service (from the flow records), with flows.
+    apps: AppVotes,
     /// What application protocols said about this endpoint.
     app: AppEvidence,
 }
@@ -315,7 +349,7 @@ impl Inventory {
                             peers.insert(peer_ip);
                         }
                         if let Some(app) = flow.app {
-                            e.apps.insert(key, app);
+                            e.apps.add(key, app, 1);
                         }
                     }
                 }
@@ -618,7 +652,7 @@ struct Builder {
     services: BTreeMap<(Transport, u16, bool), usize>,
     roles: BTreeSet<String>,
     dns_queries: BTreeSet<String>,
-    apps: BTreeMap<ServiceKey, &'static str>,
+    apps: AppVotes,
     app: AppEvidence,
 }
 
@@ -654,7 +688,7 @@ impl Builder {
         }
         self.roles.extend(o.roles);
         self.dns_queries.extend(o.dns_queries);
-        self.apps.extend(o.apps);
+        self.apps.merge(&o.apps);
         self.app.merge(&o.app);
     }
 
@@ -692,11 +726,12 @@ impl Builder {
             let n = self.services.entry(*key).or_default();
             *n = (*n + peers.len()).min(config.max_peers_per_service);
         }
-        self.apps.extend(e.apps.iter().map(|(k, a)| (*k, *a)));
+        self.apps.merge(&e.apps);
     }
 
     fn build(mut self, id: DeviceId, config: &InventoryConfig) -> (Device, Vec<Finding>) {
-        for (&(_, _, is_server), &app) in &self.apps {
+        let apps = self.apps.winners();
+        for (&(_, _, is_server), &app) in &apps {
             if let Some(role) = app_role(app, is_server) {
                 self.roles.insert(role.into());
             }
@@ -749,8 +784,7 @@ impl Builder {
             .map(|((transport, port, is_server), peers)| Service {
                 transport: transport.name(),
                 port,
-                app: self
-                    .apps
+                app: apps
                     .get(&(transport, port, is_server))
                     .map(|a| (*a).to_string()),
                 role: if is_server { "server" } else { "client" }.into(),
@@ -1009,6 +1043,58 @@ mod tests {
         assert_eq!(inv.stats().services_untracked, 0);
         inv.observe(&flow(HOST, "10.0.0.5", SERVER, "10.0.0.1", 999));
         assert_eq!(inv.stats().services_untracked, 1);
+    }
+
+    /// A flow to `SERVER` at `server_ip`:80 from client number `n`, recognised as `app`.
+    fn app_flow(n: u8, server_ip: &str, app: &'static str) -> Observation {
+        let mut obs = client_flow(n, server_ip, 80);
+        if let Observation::Flow(f) = &mut obs {
+            f.app = Some(app);
+        }
+        obs
+    }
+
+    /// The server's port-80 service: its protocol and the server's roles.
+    fn port_80_app(flows: &[Observation]) -> (Option<String>, Vec<String>) {
+        let mut inv = Inventory::new(InventoryConfig::default());
+        for f in flows {
+            inv.observe(f);
+        }
+        let (devices, _) = inv.finish();
+        let server = server_device(&devices);
+        let service = server
+            .services
+            .iter()
+            .find(|s| s.port == 80 && s.role == "server")
+            .unwrap();
+        (service.app.clone(), server.roles.clone())
+    }
+
+    /// One service recognised as two protocols: the report names the one most flows showed,
+    /// not the one the last flow to end showed.
+    #[test]
+    fn service_app_is_the_one_most_flows_showed_whatever_the_order() {
+        let flows = [
+            app_flow(1, "10.0.0.1", "tls"),
+            app_flow(2, "10.0.0.1", "http"),
+            app_flow(3, "10.0.0.1", "tls"),
+        ];
+        for order in [[0, 1, 2], [2, 0, 1], [0, 2, 1]] {
+            let ordered: Vec<Observation> = order.iter().map(|&i| flows[i].clone()).collect();
+            assert_eq!(port_80_app(&ordered), (Some("tls".into()), vec![]));
+        }
+    }
+
+    /// The server's two addresses (two endpoints of one device) saw one flow each on port 80,
+    /// one HTTP and one TLS: which endpoint merged last used to win, and that followed the
+    /// hash map's order, different in every run. A tie goes to the lowest name.
+    #[test]
+    fn service_app_tie_between_endpoints_goes_to_the_lowest_name() {
+        let http = app_flow(1, "10.0.0.1", "http");
+        let tls = app_flow(2, "10.0.0.2", "tls");
+        let expected = (Some("http".to_string()), vec!["web_server".to_string()]);
+        assert_eq!(port_80_app(&[http.clone(), tls.clone()]), expected);
+        assert_eq!(port_80_app(&[tls, http]), expected);
     }
 
     #[test]
