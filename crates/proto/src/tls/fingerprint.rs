@@ -8,6 +8,7 @@ use md5::{Digest as _, Md5};
 use sha2::Sha256;
 
 use super::handshake::{ClientHello, ServerHello, ext};
+use wire::text::push_decimal;
 
 /// RFC 8701 §2: GREASE values are 0x0A0A, 0x1A1A, …, 0xFAFA (both bytes equal, low nibble A).
 pub(crate) fn is_grease(v: u16) -> bool {
@@ -35,24 +36,6 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// Appends `v` in decimal: digit by digit, not through `core::fmt` (fingerprints are built
-/// for every new ClientHello and the formatter was most of their cost).
-fn push_decimal(out: &mut String, mut v: u32) {
-    let mut digits = [0u8; 10];
-    let mut n = 0;
-    loop {
-        digits[n] = b'0' + (v % 10) as u8;
-        n += 1;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    for &d in digits[..n].iter().rev() {
-        out.push(char::from(d));
-    }
-}
-
 fn md5_hex(s: &str) -> String {
     hex(&Md5::digest(s.as_bytes()))
 }
@@ -68,7 +51,7 @@ fn join<T: Copy + Into<u32>>(out: &mut String, values: &[T], sep: char, skip: im
             out.push(sep);
         }
         first = false;
-        push_decimal(out, v.into());
+        push_decimal(out, u64::from(v.into()));
     }
 }
 
@@ -79,7 +62,7 @@ fn grease16(v: u16) -> bool {
 /// JA3: `SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats`.
 pub(crate) fn ja3(hello: &ClientHello<'_>) -> Ja3 {
     let mut s = String::with_capacity(256);
-    push_decimal(&mut s, u32::from(hello.legacy_version));
+    push_decimal(&mut s, u64::from(hello.legacy_version));
     s.push(',');
     join(&mut s, &hello.ciphers, '-', grease16);
     s.push(',');
@@ -97,9 +80,9 @@ pub(crate) fn ja3(hello: &ClientHello<'_>) -> Ja3 {
 /// JA3S: `SSLVersion,Cipher,Extensions` of the ServerHello.
 pub(crate) fn ja3s(hello: &ServerHello<'_>) -> Ja3 {
     let mut s = String::with_capacity(64);
-    push_decimal(&mut s, u32::from(hello.legacy_version));
+    push_decimal(&mut s, u64::from(hello.legacy_version));
     s.push(',');
-    push_decimal(&mut s, u32::from(hello.cipher));
+    push_decimal(&mut s, u64::from(hello.cipher));
     s.push(',');
     join(&mut s, &hello.extensions, '-', grease16);
     Ja3 {
