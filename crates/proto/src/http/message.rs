@@ -2,6 +2,8 @@
 //! is at most [`MAX_HEAD`] bytes and at most [`MAX_HEADERS`] header lines are kept. SSDP (UPnP
 //! Device Architecture 2.0 §1) borrows this syntax over UDP and reads its heads here too.
 
+use std::mem::MaybeUninit;
+
 /// Longest message head read (RFC 9112 §2.3 leaves it to the recipient; 64 KiB is more than
 /// any server accepts by default: Apache 8 KiB per line × 100 lines, nginx 4 × 8 KiB).
 pub(crate) const MAX_HEAD: usize = 64 * 1024;
@@ -171,50 +173,46 @@ fn parse_exact<R, F: FnOnce(&Head<'_, '_>) -> R>(
     dropped: usize,
     read: F,
 ) -> Exact<R, F> {
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    // Left uninitialised: httparse writes the lines it parses and hands back only those (the
+    // 64 empty headers it would otherwise start from cost more than most heads' parsing).
+    let mut slots = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
     let config = config();
     let status = match kind {
         Kind::Request => {
-            let mut req = httparse::Request::new(&mut headers);
-            match config.parse_request(&mut req, buf) {
-                Ok(httparse::Status::Complete(n)) => Ok(Some((
-                    n,
-                    (
-                        Start::Request {
-                            method: req.method.unwrap_or_default(),
-                            target: req.path.unwrap_or_default().as_bytes(),
-                            minor: req.version.unwrap_or(1),
-                        },
-                        req.headers.len(),
-                    ),
-                ))),
+            let mut req = httparse::Request::new(&mut []);
+            match config.parse_request_with_uninit_headers(&mut req, buf, &mut slots) {
+                Ok(httparse::Status::Complete(n)) => {
+                    let start = Start::Request {
+                        method: req.method.unwrap_or_default(),
+                        target: req.path.unwrap_or_default().as_bytes(),
+                        minor: req.version.unwrap_or(1),
+                    };
+                    Ok(Some((n, start, req.headers)))
+                }
                 Ok(httparse::Status::Partial) => Ok(None),
                 Err(e) => Err(e),
             }
         }
         Kind::Response => {
-            let mut res = httparse::Response::new(&mut headers);
-            match config.parse_response(&mut res, buf) {
-                Ok(httparse::Status::Complete(n)) => Ok(Some((
-                    n,
-                    (
-                        Start::Response {
-                            minor: res.version.unwrap_or(1),
-                            code: res.code.unwrap_or_default(),
-                        },
-                        res.headers.len(),
-                    ),
-                ))),
+            let mut res = httparse::Response::new(&mut []);
+            match config.parse_response_with_uninit_headers(&mut res, buf, &mut slots) {
+                Ok(httparse::Status::Complete(n)) => {
+                    let start = Start::Response {
+                        minor: res.version.unwrap_or(1),
+                        code: res.code.unwrap_or_default(),
+                    };
+                    Ok(Some((n, start, res.headers)))
+                }
                 Ok(httparse::Status::Partial) => Ok(None),
                 Err(e) => Err(e),
             }
         }
     };
     match status {
-        Ok(Some((n, (start, count)))) => {
+        Ok(Some((n, start, headers))) => {
             let head = Head {
                 start,
-                headers: headers.get(..count).unwrap_or_default(),
+                headers,
                 dropped,
             };
             Ok(Some((n, read(&head))))
