@@ -654,8 +654,7 @@ fn read_request(
         .position(|&b| b == b'?' || b == b'#')
         .unwrap_or(target.len());
     let path = target.get(..end).unwrap_or_default();
-    let fhir_path = fhir::classify(path, false);
-    let fhir_path_media = fhir::classify(path, true);
+    let (fhir_path, fhir_path_media) = fhir::classify(path);
     let cookies = head.fields("cookie").count();
     for _ in 0..cookies {
         out.count("cookies");

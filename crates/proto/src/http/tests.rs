@@ -101,6 +101,82 @@ fn probe_takes_request_lines_and_status_lines_only() {
     assert_eq!(Http::probe(&long, Side::Client, &ctx), Probe::Yes);
 }
 
+/// The path reading as first written (one pass per media flag): the one-pass reading of
+/// both must agree with it.
+fn classify_reference(path: &[u8], media: bool) -> fhir::FhirPath {
+    fn is_base(seg: &[u8]) -> bool {
+        let lower = |s: &[u8], p: &[u8]| {
+            s.len() >= p.len() && s.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p))
+        };
+        seg.windows(4).any(|w| w.eq_ignore_ascii_case(b"fhir"))
+            || lower(seg, b"base")
+            || [&b"r2"[..], b"r3", b"r4", b"r4b", b"r5", b"dstu2", b"stu3"]
+                .iter()
+                .any(|v| seg.eq_ignore_ascii_case(v))
+    }
+    let mut out = fhir::FhirPath::default();
+    let mut last_was_base = false;
+    for seg in path.split(|&b| b == b'/').filter(|s| !s.is_empty()) {
+        if out.resource.is_none()
+            && (out.under_base || media)
+            && let Some(&(name, phi)) = fhir::RESOURCES.iter().find(|(n, _)| n.as_bytes() == seg)
+        {
+            out.resource = Some(name);
+            out.patient_bearing = phi;
+            last_was_base = false;
+            continue;
+        }
+        if out.resource.is_none() && is_base(seg) {
+            out.under_base = true;
+            last_was_base = true;
+        } else {
+            last_was_base = false;
+        }
+    }
+    out.is_base = out.resource.is_none() && last_was_base;
+    out
+}
+
+#[test]
+fn fhir_paths_read_as_the_reference() {
+    let segments: [&str; 16] = [
+        "",
+        "fhir",
+        "FHIR",
+        "xFhIrx",
+        "baseR4",
+        "Base",
+        "r4",
+        "R4B",
+        "stu3",
+        "Patient",
+        "Observation",
+        "Device",
+        "patient",
+        "123",
+        "_history",
+        "$everything",
+    ];
+    // Every path of up to three of these segments, and a few longer ones.
+    let mut paths = vec![String::new()];
+    for a in segments {
+        paths.push(format!("/{a}"));
+        for b in segments {
+            paths.push(format!("/{a}/{b}"));
+            for c in segments {
+                paths.push(format!("/{a}/{b}/{c}"));
+            }
+        }
+    }
+    paths.push("/fhir/r4/Patient/1/Observation/2/fhir".into());
+    paths.push("//fhir//Patient//".into());
+    for p in &paths {
+        let (plain, media) = fhir::classify(p.as_bytes());
+        assert_eq!(plain, classify_reference(p.as_bytes(), false), "{p}");
+        assert_eq!(media, classify_reference(p.as_bytes(), true), "{p}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Corpus exchanges, compared with tshark
 // ---------------------------------------------------------------------------------------
