@@ -176,22 +176,33 @@ impl AppParser for Http {
     const TRANSPORTS: Transports = Transports::Tcp;
 
     fn probe(first: &[u8], _side: Side, _ctx: &FlowCtx) -> Probe {
+        // Every flow that is not TLS or SSH is offered here first: one byte turns away what
+        // cannot start a start line (a method token is upper case here, RFC 9110 §9.1; a
+        // status-line starts `HTTP/`) before anything else is looked at.
+        match first.first() {
+            None => return Probe::NeedMore,
+            Some(b) if !is_method_byte(*b) => return Probe::No,
+            Some(_) => {}
+        }
         // A response first: a capture that began mid-stream (RFC 9112 §4 status-line).
         match prefix_match(first, b"HTTP/1.") {
             Probe::No => {}
             p => return p,
         }
-        for m in METHODS {
-            let m = m.as_bytes();
-            let n = first.len().min(m.len() + 1);
-            let wanted = m.iter().chain(b" ").take(n);
-            if !first.iter().take(n).eq(wanted) {
-                continue;
+        // No registered method is longer than 7 bytes: its SP, if any, is among the first 8.
+        let head = first.get(..first.len().min(8)).unwrap_or_default();
+        match head.iter().position(|&b| b == b' ') {
+            Some(sp) => {
+                let token = head.get(..sp).unwrap_or_default();
+                if METHODS.iter().any(|m| m.as_bytes() == token) {
+                    return request_line_probe(first.get(sp + 1..).unwrap_or_default());
+                }
             }
-            if n < m.len() + 1 {
+            // A registered method still arriving.
+            None if first.len() < 8 && METHODS.iter().any(|m| m.as_bytes().starts_with(first)) => {
                 return Probe::NeedMore;
             }
-            return request_line_probe(first.get(m.len() + 1..).unwrap_or_default());
+            None => {}
         }
         extension_method_probe(first)
     }
@@ -558,20 +569,60 @@ fn prefix_match(first: &[u8], prefix: &[u8]) -> Probe {
 /// so RTSP and SIP (`OPTIONS rtsp://… RTSP/1.0`) are not taken. A line longer than 256 bytes
 /// that is still plausible is accepted without its end.
 fn request_line_probe(rest: &[u8]) -> Probe {
-    let plausible = |b: &u8| b.is_ascii_graphic() || *b == b' ' || *b >= 0x80;
-    match rest.iter().position(|&b| b == b'\n') {
-        Some(lf) => {
-            let line = rest.get(..lf).unwrap_or_default();
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            let ok = line.len() > 9
-                && line.iter().all(plausible)
-                && matches!(line.get(line.len() - 9..), Some([b' ', b'H', b'T', b'T', b'P', b'/', b'1', b'.', d]) if d.is_ascii_digit());
-            if ok { Probe::Yes } else { Probe::No }
-        }
-        None if !rest.iter().all(plausible) => Probe::No,
-        None if rest.len() >= 256 => Probe::Yes,
-        None => Probe::NeedMore,
+    // One pass finds the end of the line and checks what comes before it: the first byte
+    // that is not plausible (visible ASCII, SP, or ≥ 0x80 as in a UTF-8 path) must be the LF,
+    // or a CR just before it. Whole words of plausible bytes are skipped eight at a time.
+    let clean_words = rest.chunks_exact(8).take_while(|w| !has_control(w)).count();
+    let from = clean_words * 8;
+    let stop = rest
+        .get(from..)
+        .unwrap_or_default()
+        .iter()
+        .position(|&b| !is_plausible(b))
+        .map(|i| from + i);
+    let Some(stop) = stop else {
+        // No line end yet, and nothing implausible.
+        return if rest.len() >= 256 {
+            Probe::Yes
+        } else {
+            Probe::NeedMore
+        };
+    };
+    if !matches!(rest.get(stop..), Some([b'\n', ..] | [b'\r', b'\n', ..])) {
+        return Probe::No;
     }
+    let line = rest.get(..stop).unwrap_or_default();
+    let ok = line.len() > 9
+        && matches!(line.get(line.len() - 9..), Some([b' ', b'H', b'T', b'T', b'P', b'/', b'1', b'.', d]) if d.is_ascii_digit());
+    if ok { Probe::Yes } else { Probe::No }
+}
+
+/// A byte a request line may hold before its end: visible ASCII, SP, or any byte ≥ 0x80 (not
+/// a control character: 0x00–0x1F, DEL).
+fn is_plausible(b: u8) -> bool {
+    b >= 0x20 && b != 0x7f
+}
+
+/// True when the 8 bytes of `word` hold a byte that is not [`is_plausible`] (a byte below 0x20
+/// or DEL), tested together: the classic "has a byte less than n" and "has a zero byte" word
+/// tricks, exact as a yes/no (a borrow only ever follows a byte that matched).
+fn has_control(word: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let Ok(bytes) = <[u8; 8]>::try_from(word) else {
+        return true;
+    };
+    let w = u64::from_le_bytes(bytes);
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w;
+    let del = w ^ (ONES * 0x7f);
+    let is_del = del.wrapping_sub(ONES) & !del;
+    (below_space | is_del) & HIGH != 0
+}
+
+/// A byte an extension method token may start with (see [`extension_method_probe`]); every
+/// registered method and `HTTP/` start with one too.
+fn is_method_byte(b: u8) -> bool {
+    b.is_ascii_uppercase() || b == b'-' || b == b'_'
 }
 
 /// Extension methods (WebDAV's PROPFIND, UPnP's SUBSCRIBE…: RFC 9110 §9.1 allows any token):
@@ -581,10 +632,7 @@ fn extension_method_probe(first: &[u8]) -> Probe {
     /// Longest extension method accepted (`VERSION-CONTROL` is 15; the longest registered
     /// WebDAV/DeltaV names stay under this).
     const MAX_TOKEN: usize = 24;
-    let token = first
-        .iter()
-        .take_while(|b| b.is_ascii_uppercase() || **b == b'-' || **b == b'_')
-        .count();
+    let token = first.iter().take_while(|b| is_method_byte(**b)).count();
     match first.get(token) {
         None if token <= MAX_TOKEN => Probe::NeedMore,
         Some(b' ') if (3..=MAX_TOKEN).contains(&token) => {

@@ -101,6 +101,108 @@ fn probe_takes_request_lines_and_status_lines_only() {
     assert_eq!(Http::probe(&long, Side::Client, &ctx), Probe::Yes);
 }
 
+/// The probe as first written (a loop over the methods, a line search then a plausibility
+/// pass): the fast one must answer exactly as it did.
+fn probe_reference(first: &[u8]) -> Probe {
+    fn line(rest: &[u8]) -> Probe {
+        let plausible = |b: &u8| b.is_ascii_graphic() || *b == b' ' || *b >= 0x80;
+        match rest.iter().position(|&b| b == b'\n') {
+            Some(lf) => {
+                let line = rest.get(..lf).unwrap_or_default();
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                let ok = line.len() > 9
+                    && line.iter().all(plausible)
+                    && matches!(line.get(line.len() - 9..), Some([b' ', b'H', b'T', b'T', b'P', b'/', b'1', b'.', d]) if d.is_ascii_digit());
+                if ok { Probe::Yes } else { Probe::No }
+            }
+            None if !rest.iter().all(plausible) => Probe::No,
+            None if rest.len() >= 256 => Probe::Yes,
+            None => Probe::NeedMore,
+        }
+    }
+    match prefix_match(first, b"HTTP/1.") {
+        Probe::No => {}
+        p => return p,
+    }
+    for m in METHODS {
+        let m = m.as_bytes();
+        let n = first.len().min(m.len() + 1);
+        let wanted = m.iter().chain(b" ").take(n);
+        if !first.iter().take(n).eq(wanted) {
+            continue;
+        }
+        if n < m.len() + 1 {
+            return Probe::NeedMore;
+        }
+        return line(first.get(m.len() + 1..).unwrap_or_default());
+    }
+    let token = first
+        .iter()
+        .take_while(|b| b.is_ascii_uppercase() || **b == b'-' || **b == b'_')
+        .count();
+    match first.get(token) {
+        None if token <= 24 => Probe::NeedMore,
+        Some(b' ') if (3..=24).contains(&token) => {
+            match line(first.get(token + 1..).unwrap_or_default()) {
+                Probe::Yes if first.contains(&b'\n') => Probe::Yes,
+                Probe::Yes => Probe::NeedMore,
+                p => p,
+            }
+        }
+        _ => Probe::No,
+    }
+}
+
+#[test]
+fn probe_answers_as_the_reference_for_every_byte_everywhere() {
+    let ctx = ctx_tcp(80);
+    let lines: [&[u8]; 8] = [
+        b"GET /index.html HTTP/1.1\r\nHost: a\r\n\r\n",
+        b"OPTIONS * HTTP/1.0\n",
+        b"PROPFIND /dav/some/longer/path/here HTTP/1.1\r\n",
+        b"HTTP/1.1 200 OK\r\n",
+        b"CONNECT host:443 HTTP/1.1\r\n",
+        b"-X_ /a HTTP/1.1\r\n",
+        b"POST /a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p HTTP/1.1\r\n",
+        b"OPTIONS rtsp://cam/stream RTSP/1.0\r\n",
+    ];
+    for line in lines {
+        // Every prefix, and every byte value put at every position.
+        for n in 0..=line.len() {
+            let first = &line[..n];
+            assert_eq!(
+                Http::probe(first, Side::Client, &ctx),
+                probe_reference(first),
+                "{first:?}"
+            );
+        }
+        for pos in 0..line.len() {
+            for b in 0..=255u8 {
+                let mut v = line.to_vec();
+                v[pos] = b;
+                assert_eq!(
+                    Http::probe(&v, Side::Client, &ctx),
+                    probe_reference(&v),
+                    "{v:?}"
+                );
+            }
+        }
+    }
+    let mut long = b"GET /".to_vec();
+    long.extend_from_slice(&[b'a'; 300]);
+    for pos in [5, 100, 250, 255, 256, 260, 304] {
+        for b in [0u8, 0x1f, 0x7f, 0x80, b'\r', b'\n', b' '] {
+            let mut v = long.clone();
+            v[pos] = b;
+            assert_eq!(
+                Http::probe(&v, Side::Client, &ctx),
+                probe_reference(&v),
+                "{pos} {b}"
+            );
+        }
+    }
+}
+
 /// The path reading as first written (one pass per media flag): the one-pass reading of
 /// both must agree with it.
 fn classify_reference(path: &[u8], media: bool) -> fhir::FhirPath {
