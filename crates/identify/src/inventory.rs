@@ -118,6 +118,12 @@ impl AppVotes {
         *self.flows.entry((key, app)).or_default() += flows;
     }
 
+    /// Forgets the service `key` (evicted from its endpoint), so votes stay bounded by the
+    /// services kept.
+    fn forget(&mut self, key: ServiceKey) {
+        self.flows.retain(|(k, _), _| *k != key);
+    }
+
     fn merge(&mut self, other: &AppVotes) {
         for (&(key, app), &flows) in &other.flows {
             self.add(key, app, flows);
@@ -174,6 +180,7 @@ impl EndpointState {
             .is_some_and(|peers| peers.len() <= 1)
         {
             self.services.remove(&newest);
+            self.apps.forget(newest);
             true
         } else {
             self.newest_service = Some(newest);
@@ -1083,6 +1090,21 @@ mod tests {
             let ordered: Vec<Observation> = order.iter().map(|&i| flows[i].clone()).collect();
             assert_eq!(port_80_app(&ordered), (Some("tls".into()), vec![]));
         }
+    }
+
+    /// An evicted service takes its protocol votes with it: a scan's recycled slot does not
+    /// leave one vote behind per port.
+    #[test]
+    fn forgotten_service_leaves_no_votes() {
+        let (web, other) = ((Transport::TCP, 80, true), (Transport::TCP, 8080, true));
+        let mut votes = AppVotes::default();
+        votes.add(web, "http", 2);
+        votes.add(web, "tls", 1);
+        votes.add(other, "http", 1);
+        votes.forget(web);
+        assert_eq!(votes.flows.len(), 1);
+        assert_eq!(votes.winners().get(&web), None);
+        assert_eq!(votes.winners().get(&other), Some(&"http"));
     }
 
     /// The server's two addresses (two endpoints of one device) saw one flow each on port 80,

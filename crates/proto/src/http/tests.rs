@@ -156,6 +156,13 @@ fn probe_reference(first: &[u8]) -> Probe {
 #[test]
 fn probe_answers_as_the_reference_for_every_byte_everywhere() {
     let ctx = ctx_tcp(80);
+    let agrees = |first: &[u8]| {
+        assert_eq!(
+            Http::probe(first, Side::Client, &ctx),
+            probe_reference(first),
+            "{first:?}"
+        );
+    };
     let lines: [&[u8]; 8] = [
         b"GET /index.html HTTP/1.1\r\nHost: a\r\n\r\n",
         b"OPTIONS * HTTP/1.0\n",
@@ -169,22 +176,13 @@ fn probe_answers_as_the_reference_for_every_byte_everywhere() {
     for line in lines {
         // Every prefix, and every byte value put at every position.
         for n in 0..=line.len() {
-            let first = &line[..n];
-            assert_eq!(
-                Http::probe(first, Side::Client, &ctx),
-                probe_reference(first),
-                "{first:?}"
-            );
+            agrees(&line[..n]);
         }
         for pos in 0..line.len() {
             for b in 0..=255u8 {
                 let mut v = line.to_vec();
                 v[pos] = b;
-                assert_eq!(
-                    Http::probe(&v, Side::Client, &ctx),
-                    probe_reference(&v),
-                    "{v:?}"
-                );
+                agrees(&v);
             }
         }
     }
@@ -194,11 +192,7 @@ fn probe_answers_as_the_reference_for_every_byte_everywhere() {
         for b in [0u8, 0x1f, 0x7f, 0x80, b'\r', b'\n', b' '] {
             let mut v = long.clone();
             v[pos] = b;
-            assert_eq!(
-                Http::probe(&v, Side::Client, &ctx),
-                probe_reference(&v),
-                "{pos} {b}"
-            );
+            agrees(&v);
         }
     }
 }
