@@ -430,12 +430,10 @@ impl Handshake {
         }
         // A client stack sends the same ClientHello on every connection but for its random
         // and session id (RFC 8446 §4.1.2: bytes 2..34 and the id after them), which the
-        // fingerprints ignore: computed once per distinct rest.
-        let stable = body.get(2..).map_or(body, |b| {
-            let id_len = b.get(32).map_or(0, |&n| usize::from(n));
-            b.get(33 + id_len..).unwrap_or(b)
-        });
-        let (ja3, ja4) = out.memo(stable, || {
+        // fingerprints ignore: computed once per distinct rest. The legacy_version before
+        // them is part of JA3 and JA4, so it is part of the key.
+        let stable = stable_key(body);
+        let (ja3, ja4) = out.memo(&stable, || {
             (fingerprint::ja3(&hello), fingerprint::ja4(&hello))
         });
         if let Some(sni) = hello.sni {
@@ -466,12 +464,10 @@ impl Handshake {
         }
         let version = hello.version();
         // A server answers every client stack the same way but for its random and session id
-        // (RFC 8446 §4.1.3): JA3S and the names computed once per distinct rest.
-        let stable = body.get(2..).map_or(body, |b| {
-            let id_len = b.get(32).map_or(0, |&n| usize::from(n));
-            b.get(33 + id_len..).unwrap_or(b)
-        });
-        let (ja3s, name, cipher) = out.memo(stable, || {
+        // (RFC 8446 §4.1.3): JA3S and the names computed once per distinct rest and
+        // legacy_version (the version JA3S and, before TLS 1.3, the name give).
+        let stable = stable_key(body);
+        let (ja3s, name, cipher) = out.memo(&stable, || {
             (
                 fingerprint::ja3s(hello),
                 names::version(version),
@@ -628,6 +624,18 @@ impl Handshake {
         }
         out.event(o);
     }
+}
+
+/// A hello's memo key: its `legacy_version` and what follows its random and session id
+/// (RFC 8446 §4.1.2, §4.1.3), which the fingerprints ignore.
+fn stable_key(body: &[u8]) -> Vec<u8> {
+    let rest = body.get(2..).map_or(body, |b| {
+        let id_len = b.get(32).map_or(0, |&n| usize::from(n));
+        b.get(33 + id_len..).unwrap_or(b)
+    });
+    let mut key = body.get(..2).unwrap_or_default().to_vec();
+    key.extend_from_slice(rest);
+    key
 }
 
 /// The fingerprint as the event keeps it: the string only when events are on, cut to
