@@ -150,11 +150,14 @@ impl ServerHello<'_> {
     }
 }
 
-/// Certificates of a Certificate message (RFC 5246 §7.4.2), leaf first.
+/// Certificates of a Certificate message (RFC 5246 §7.4.2): the leaf, the rest counted
+/// (only the leaf is decoded, so the chain is not kept).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct CertificateList<'a> {
-    /// DER certificates, at most [`MAX_CERTS`], each at most [`MAX_CERT_LEN`] bytes.
-    pub certs: Vec<&'a [u8]>,
+    /// The first certificate kept (the leaf, unless it was over [`MAX_CERT_LEN`]).
+    pub leaf: Option<&'a [u8]>,
+    /// DER certificates kept: at most [`MAX_CERTS`], each at most [`MAX_CERT_LEN`] bytes.
+    pub kept: usize,
     /// Certificates past [`MAX_CERTS`].
     pub dropped: usize,
     /// Certificates over [`MAX_CERT_LEN`] (not kept).
@@ -360,7 +363,8 @@ pub(crate) fn certificate_list(body: &[u8]) -> Result<CertificateList<'_>, &'sta
             out.oversized += 1;
             out.leaf_oversized |= index == 0;
         } else {
-            out.certs.push(cert);
+            out.leaf = out.leaf.or(Some(cert));
+            out.kept += 1;
         }
         index += 1;
     }

@@ -62,6 +62,8 @@ mod states;
 #[cfg(test)]
 mod tests;
 
+use std::rc::Rc;
+
 use model::{ExposureKind, Side, Timestamp};
 use serde_json::{Map, Value, json};
 use wire::text::{wire_text, wire_text_limited};
@@ -135,7 +137,7 @@ struct Handshake {
     pending: [usize; 2],
     client: Option<ClientInfo>,
     server: Option<ServerInfo>,
-    cert: Option<CertSummary>,
+    cert: Option<Rc<CertSummary>>,
     chain_length: usize,
     resumed: bool,
     /// Bytes of an SSL 2.0-compatible ClientHello still to skip.
@@ -508,26 +510,24 @@ impl Handshake {
         for _ in 0..list.oversized {
             out.count("tls_cert_too_large");
         }
-        self.chain_length = list.certs.len() + list.dropped + list.oversized;
+        self.chain_length = list.kept + list.dropped + list.oversized;
         if list.leaf_oversized {
             return;
         }
-        let Some(leaf) = list.certs.first() else {
+        let Some(leaf) = list.leaf else {
             // RFC 5246 §7.4.2: a server that sends Certificate sends at least its own.
             return out.anomaly("tls_empty_certificate_list");
         };
-        // A server presents the same certificate on every connection: summarised once.
-        let c = match out.memo(leaf, || cert::summarize(leaf)) {
+        // A server presents the same certificate on every connection: summarised once (its
+        // SHA-256 only when there are events to carry it).
+        let events = out.events_enabled();
+        let c = match out.memo(leaf, || cert::summarize(leaf, events).map(Rc::new)) {
             Ok(c) => c,
             Err(reason) => return out.anomaly(reason),
         };
         out.fact_text(Side::Server, "tls.cert_subject", &c.subject);
         out.fact_text(Side::Server, "tls.cert_issuer", &c.issuer);
-        out.fact_text(
-            Side::Server,
-            "tls.cert_not_after",
-            &cert::rfc3339(c.not_after),
-        );
+        out.fact_text(Side::Server, "tls.cert_not_after", &c.not_after_text);
         // RFC 5280 §4.1.2.5: valid from notBefore to notAfter inclusive.
         let now = ts.secs();
         if now > c.not_after {
@@ -550,7 +550,11 @@ impl Handshake {
             );
         }
         // NIST SP 800-131A: RSA keys under 2048 bits are disallowed.
-        if c.key_type == "RSA" && c.key_bits > 0 && c.key_bits < 2048 {
+        if c.key_type == "RSA"
+            && c.key_bits > 0
+            && c.key_bits < 2048
+            && self.reported & reported::WEAK_RSA == 0
+        {
             let subject = format!("RSA {}-bit key", c.key_bits);
             self.expose(reported::WEAK_RSA, &subject, "key_bits", out);
         }
