@@ -980,6 +980,34 @@ fn hellos_differing_only_in_legacy_version_are_fingerprinted_apart() {
     assert_eq!(ja3s.len(), 2, "{ja3s:?}");
 }
 
+/// The ClientHello memo key: GREASE draws (RFC 8701 §2), which the fingerprints leave out,
+/// key alike; what the fingerprints read keys apart.
+#[test]
+fn client_hello_keys_ignore_grease_draws_only() {
+    let key = |ciphers: &[u16], exts: &[(u16, Vec<u8>)]| {
+        let body = client_hello_body(ciphers, exts);
+        let mut k = Vec::new();
+        handshake::client_hello_lean(&body, &mut k).unwrap();
+        k
+    };
+    // supported_groups (RFC 8446 §4.2.7): uint16 length 4, then GREASE or `g`, then x25519.
+    let groups = |g: u16| (10, [&[0, 4][..], &g.to_be_bytes(), &[0, 0x1d]].concat());
+    assert_eq!(
+        key(&[0x0a0a, 0x1301], &[(0x1a1a, vec![]), groups(0x2a2a)]),
+        key(&[0xfafa, 0x1301], &[(0x3a3a, vec![1]), groups(0x4a4a)])
+    );
+    assert_ne!(
+        key(&[0x1301], &[groups(0x0017)]),
+        key(&[0x1301], &[groups(0x0018)])
+    );
+    assert_ne!(key(&[0x1301, 0x1302], &[]), key(&[0x1302, 0x1301], &[]));
+    // A malformed supported_groups keys apart from an absent list's values.
+    assert_ne!(
+        key(&[0x1301], &[(10, vec![0, 3, 0, 0x1d, 0])]),
+        key(&[0x1301], &[(10, vec![0, 0])])
+    );
+}
+
 #[test]
 fn malformed_extension_keeps_the_hello() {
     // server_name whose list length runs past the extension (RFC 6066 §3).
