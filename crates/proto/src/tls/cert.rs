@@ -24,6 +24,8 @@ pub(crate) struct CertSummary {
     pub not_before: i64,
     /// notAfter, seconds since the epoch.
     pub not_after: i64,
+    /// notAfter as RFC 3339 UTC (the `tls.cert_not_after` fact, made once per certificate).
+    pub not_after_text: String,
     /// Issuer name equals subject name (RFC 5280 §6.1: a self-issued certificate; no
     /// signature check).
     pub self_signed: bool,
@@ -31,12 +33,14 @@ pub(crate) struct CertSummary {
     pub key_type: &'static str,
     /// Key size in bits (RSA modulus, EC field, 0 when unknown).
     pub key_bits: u32,
-    /// SHA-256 of the DER, lowercase hex bytes joined by ':'.
+    /// SHA-256 of the DER, lowercase hex bytes joined by ':' (empty unless asked for: only
+    /// the event carries it).
     pub sha256: String,
 }
 
-/// Summarises one DER certificate; the reason names the failure.
-pub(crate) fn summarize(der: &[u8]) -> Result<CertSummary, &'static str> {
+/// Summarises one DER certificate, its SHA-256 only when `sha256`; the reason names the
+/// failure.
+pub(crate) fn summarize(der: &[u8], sha256: bool) -> Result<CertSummary, &'static str> {
     let (_, cert) = X509Certificate::from_der(der).map_err(|_| "tls_bad_certificate")?;
     let (key_type, key_bits) = key(&cert);
     let mut serial = String::new();
@@ -46,24 +50,36 @@ pub(crate) fn summarize(der: &[u8]) -> Result<CertSummary, &'static str> {
         }
         let _ = write!(serial, "{b:02X}");
     }
-    let mut sha256 = String::with_capacity(95);
-    for (i, b) in Sha256::digest(der).iter().enumerate() {
-        if i > 0 {
-            sha256.push(':');
-        }
-        let _ = write!(sha256, "{b:02x}");
-    }
+    let sha256 = if sha256 {
+        fingerprint_sha256(der)
+    } else {
+        String::new()
+    };
+    let not_after = cert.validity().not_after.timestamp();
     Ok(CertSummary {
         subject: wire_text(cert.subject().to_string().as_bytes()),
         issuer: wire_text(cert.issuer().to_string().as_bytes()),
         serial: wire_text(serial.as_bytes()),
         not_before: cert.validity().not_before.timestamp(),
-        not_after: cert.validity().not_after.timestamp(),
+        not_after,
+        not_after_text: rfc3339(not_after),
         self_signed: cert.subject().as_raw() == cert.issuer().as_raw(),
         key_type,
         key_bits,
         sha256,
     })
+}
+
+/// SHA-256 of the DER, lowercase hex bytes joined by ':'.
+fn fingerprint_sha256(der: &[u8]) -> String {
+    let mut s = String::with_capacity(95);
+    for (i, b) in Sha256::digest(der).iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        let _ = write!(s, "{b:02x}");
+    }
+    s
 }
 
 /// Key algorithm and size from the SubjectPublicKeyInfo (RFC 5280 §4.1.2.7).

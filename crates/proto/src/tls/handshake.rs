@@ -5,6 +5,7 @@
 
 use wire::cursor::{ReadError, Reader};
 
+use super::fingerprint::is_grease;
 use crate::buffer::Framed;
 
 /// Handshake header: type (1) and uint24 length (3).
@@ -150,11 +151,14 @@ impl ServerHello<'_> {
     }
 }
 
-/// Certificates of a Certificate message (RFC 5246 §7.4.2), leaf first.
+/// Certificates of a Certificate message (RFC 5246 §7.4.2): the leaf, the rest counted
+/// (only the leaf is decoded, so the chain is not kept).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct CertificateList<'a> {
-    /// DER certificates, at most [`MAX_CERTS`], each at most [`MAX_CERT_LEN`] bytes.
-    pub certs: Vec<&'a [u8]>,
+    /// The first certificate kept (the leaf, unless it was over [`MAX_CERT_LEN`]).
+    pub leaf: Option<&'a [u8]>,
+    /// DER certificates kept: at most [`MAX_CERTS`], each at most [`MAX_CERT_LEN`] bytes.
+    pub kept: usize,
     /// Certificates past [`MAX_CERTS`].
     pub dropped: usize,
     /// Certificates over [`MAX_CERT_LEN`] (not kept).
@@ -168,15 +172,26 @@ fn or<T>(r: Result<T, ReadError>, reason: &'static str) -> Result<T, &'static st
     r.map_err(|_| reason)
 }
 
-/// A list of big-endian u16 values, `bytes` long (odd lengths are malformed).
-fn u16_list(bytes: &[u8], reason: &'static str) -> Result<Vec<u16>, &'static str> {
-    if !bytes.len().is_multiple_of(2) {
-        return Err(reason);
+/// `bytes` when it can be a list of u16 values (odd lengths are malformed).
+fn even<'a>(bytes: &'a [u8], reason: &'static str) -> Result<&'a [u8], &'static str> {
+    if bytes.len().is_multiple_of(2) {
+        Ok(bytes)
+    } else {
+        Err(reason)
     }
-    Ok(bytes
+}
+
+/// The big-endian u16 values of `bytes` (checked by [`even`]).
+fn u16s(bytes: &[u8]) -> Vec<u16> {
+    bytes
         .chunks_exact(2)
         .filter_map(|c| <[u8; 2]>::try_from(c).ok().map(u16::from_be_bytes))
-        .collect())
+        .collect()
+}
+
+/// A list of big-endian u16 values, `bytes` long (odd lengths are malformed).
+fn u16_list(bytes: &[u8], reason: &'static str) -> Result<Vec<u16>, &'static str> {
+    even(bytes, reason).map(u16s)
 }
 
 /// Walks `extensions` (`Extension extensions<0..2^16-1>`, RFC 8446 §4.2): calls `each` with
@@ -198,8 +213,71 @@ fn walk_extensions<'a>(
     Ok(())
 }
 
-/// Parses a ClientHello body (RFC 8446 §4.1.2).
+/// Parses a ClientHello body (RFC 8446 §4.1.2), every list included (what the fingerprints
+/// read).
 pub(crate) fn client_hello(body: &[u8]) -> Result<ClientHello<'_>, &'static str> {
+    parse_client_hello(body, true, &mut Vec::new())
+}
+
+/// Checks a ClientHello body exactly as [`client_hello`] does and keeps what every connection
+/// needs (SNI, ALPN, the limit counts, the first bad extension) but not the lists; `key` gets
+/// the fingerprints' inputs: `legacy_version`, the cipher suites, every extension type and what
+/// the fingerprints read of supported_groups, ec_point_formats, signature_algorithms, ALPN and
+/// supported_versions. Every GREASE value (RFC 8701 §2), which the fingerprints leave out, is
+/// written as 0x0A0A. A client stack sends the same key on every connection whatever its
+/// random, session id, key shares (RFC 8446 §4.2.8) and GREASE draws, so the fingerprints are
+/// computed once per key.
+pub(crate) fn client_hello_lean<'a>(
+    body: &'a [u8],
+    key: &mut Vec<u8>,
+) -> Result<ClientHello<'a>, &'static str> {
+    parse_client_hello(body, false, key)
+}
+
+/// Appends `bytes` to a fingerprint key after its uint16 length (lengths inside one message
+/// fit: an extension body is `<0..2^16-1>`), so the key reads back unambiguously.
+fn push_prefixed(key: &mut Vec<u8>, bytes: &[u8]) {
+    let len = u16::try_from(bytes.len()).unwrap_or(u16::MAX);
+    key.extend_from_slice(&len.to_be_bytes());
+    key.extend_from_slice(bytes);
+}
+
+/// Appends a list of u16 values (checked by [`even`]) like [`push_prefixed`], each GREASE
+/// value as 0x0A0A (copied whole, then rewritten in place: keys are built on every hello).
+fn push_u16s(key: &mut Vec<u8>, bytes: &[u8]) {
+    let start = key.len() + 2;
+    push_prefixed(key, bytes);
+    for v in key.get_mut(start..).unwrap_or_default().chunks_exact_mut(2) {
+        // RFC 8701 §2, as `is_grease`: both bytes equal, low nibble A.
+        if let [hi, lo] = v
+            && hi == lo
+            && *lo & 0x0f == 0x0a
+        {
+            *hi = 0x0a;
+            *lo = 0x0a;
+        }
+    }
+}
+
+/// Appends an extension's part of a fingerprint key: 1 then `list` (as `push`
+/// writes it) when it parsed, else 0 (a malformed body leaves the lists as they were).
+fn push_parsed(key: &mut Vec<u8>, list: Option<&[u8]>, push: fn(&mut Vec<u8>, &[u8])) {
+    match list {
+        Some(l) => {
+            key.push(1);
+            push(key, l);
+        }
+        None => key.push(0),
+    }
+}
+
+/// The ClientHello parse behind [`client_hello`] (`lists`) and [`client_hello_lean`] (`key`):
+/// one walk, so both accept and reject the same bodies.
+fn parse_client_hello<'a>(
+    body: &'a [u8],
+    lists: bool,
+    key: &mut Vec<u8>,
+) -> Result<ClientHello<'a>, &'static str> {
     let mut r = Reader::new(body);
     let bad = "tls_bad_client_hello";
     let mut hello = ClientHello {
@@ -212,31 +290,73 @@ pub(crate) fn client_hello(body: &[u8]) -> Result<ClientHello<'_>, &'static str>
         return Err(bad);
     }
     let suites = or(r.u16_prefixed(), bad)?; // CipherSuite cipher_suites<2..2^16-2>
-    hello.ciphers = u16_list(suites, bad)?;
+    if lists {
+        hello.ciphers = u16_list(suites, bad)?;
+    } else {
+        even(suites, bad)?;
+        key.extend_from_slice(&hello.legacy_version.to_be_bytes());
+        push_u16s(key, suites);
+    }
     let _compression = or(r.u8_prefixed(), bad)?; // opaque legacy_compression_methods<1..2^8-1>
     let mut bad_ext = None;
     walk_extensions(&mut r, |t, data| {
-        hello.extensions.push(t);
+        if lists {
+            hello.extensions.push(t);
+        } else {
+            let t = if is_grease(t) { 0x0a0a } else { t };
+            key.extend_from_slice(&t.to_be_bytes());
+        }
         let parsed = match t {
             ext::SERVER_NAME => server_name(data).map(|n| hello.sni = hello.sni.or(n)),
-            ext::SUPPORTED_GROUPS => u16_prefixed_list(data)
-                .map(|l| hello.groups = l)
-                .map_err(|_| "tls_bad_supported_groups"),
+            ext::SUPPORTED_GROUPS => {
+                let l = u16_prefixed_list(data).map_err(|_| "tls_bad_supported_groups");
+                if lists {
+                    l.map(|l| hello.groups = u16s(l))
+                } else {
+                    push_parsed(key, l.ok(), push_u16s);
+                    l.map(|_| ())
+                }
+            }
             // RFC 8422 §5.1.2: ECPointFormat ec_point_format_list<1..2^8-1>
-            ext::EC_POINT_FORMATS => Reader::new(data)
-                .u8_prefixed()
-                .map(|l| hello.point_formats = l.to_vec())
-                .map_err(|_| "tls_bad_ec_point_formats"),
-            ext::SIGNATURE_ALGORITHMS => u16_prefixed_list(data)
-                .map(|l| hello.signature_algorithms = l)
-                .map_err(|_| "tls_bad_signature_algorithms"),
-            ext::ALPN => alpn_list(data, &mut hello.alpn, &mut hello.alpn_dropped),
+            ext::EC_POINT_FORMATS => {
+                let l = Reader::new(data)
+                    .u8_prefixed()
+                    .map_err(|_| "tls_bad_ec_point_formats");
+                if lists {
+                    l.map(|l| hello.point_formats = l.to_vec())
+                } else {
+                    push_parsed(key, l.ok(), push_prefixed);
+                    l.map(|_| ())
+                }
+            }
+            ext::SIGNATURE_ALGORITHMS => {
+                let l = u16_prefixed_list(data).map_err(|_| "tls_bad_signature_algorithms");
+                if lists {
+                    l.map(|l| hello.signature_algorithms = u16s(l))
+                } else {
+                    push_parsed(key, l.ok(), push_u16s);
+                    l.map(|_| ())
+                }
+            }
+            ext::ALPN => {
+                if !lists {
+                    push_prefixed(key, data);
+                }
+                alpn_list(data, &mut hello.alpn, &mut hello.alpn_dropped)
+            }
             // RFC 8446 §4.2.1: ProtocolVersion versions<2..254> (one-byte length).
-            ext::SUPPORTED_VERSIONS => Reader::new(data)
-                .u8_prefixed()
-                .map_err(|_| "tls_bad_supported_versions")
-                .and_then(|l| u16_list(l, "tls_bad_supported_versions"))
-                .map(|l| hello.supported_versions = l),
+            ext::SUPPORTED_VERSIONS => {
+                let l = Reader::new(data)
+                    .u8_prefixed()
+                    .map_err(|_| "tls_bad_supported_versions")
+                    .and_then(|l| even(l, "tls_bad_supported_versions"));
+                if lists {
+                    l.map(|l| hello.supported_versions = u16s(l))
+                } else {
+                    push_parsed(key, l.ok(), push_u16s);
+                    l.map(|_| ())
+                }
+            }
             _ => Ok(()),
         };
         if let Err(reason) = parsed {
@@ -247,10 +367,10 @@ pub(crate) fn client_hello(body: &[u8]) -> Result<ClientHello<'_>, &'static str>
     Ok(hello)
 }
 
-/// `uint16 length` then that many bytes of u16 values.
-fn u16_prefixed_list(data: &[u8]) -> Result<Vec<u16>, &'static str> {
+/// `uint16 length` then that many bytes of u16 values: the values' bytes.
+fn u16_prefixed_list(data: &[u8]) -> Result<&[u8], &'static str> {
     let list = or(Reader::new(data).u16_prefixed(), "tls_bad_list")?;
-    u16_list(list, "tls_bad_list")
+    even(list, "tls_bad_list")
 }
 
 /// RFC 6066 §3: `ServerName server_name_list<1..2^16-1>`, each `NameType name_type;
@@ -360,7 +480,8 @@ pub(crate) fn certificate_list(body: &[u8]) -> Result<CertificateList<'_>, &'sta
             out.oversized += 1;
             out.leaf_oversized |= index == 0;
         } else {
-            out.certs.push(cert);
+            out.leaf = out.leaf.or(Some(cert));
+            out.kept += 1;
         }
         index += 1;
     }

@@ -62,6 +62,8 @@ mod states;
 #[cfg(test)]
 mod tests;
 
+use std::rc::Rc;
+
 use model::{ExposureKind, Side, Timestamp};
 use serde_json::{Map, Value, json};
 use wire::text::{wire_text, wire_text_limited};
@@ -105,12 +107,29 @@ pub struct Tls {
     handshake: Handshake,
 }
 
+/// A client stack's fingerprints, memoised per ClientHello key (shared, not copied, by every
+/// connection of the stack).
+#[derive(Debug)]
+struct ClientPrints {
+    ja3: Ja3,
+    ja4: String,
+}
+
+/// A server stack's answer as text, memoised per ServerHello key.
+#[derive(Debug)]
+struct ServerPrints {
+    ja3s: Ja3,
+    version: String,
+    cipher: String,
+}
+
 /// What the ClientHello said, kept for the event.
 #[derive(Debug)]
 struct ClientInfo {
     sni: Option<String>,
-    ja3: Ja3,
-    ja4: String,
+    prints: Rc<ClientPrints>,
+    /// The JA3 string cut for the event, when it is over [`MAX_JA3_STRING`].
+    ja3_cut: Option<String>,
     alpns: Vec<String>,
 }
 
@@ -119,7 +138,9 @@ struct ClientInfo {
 struct ServerInfo {
     version: u16,
     cipher: u16,
-    ja3s: Ja3,
+    prints: Rc<ServerPrints>,
+    /// The JA3S string cut for the event, when it is over [`MAX_JA3_STRING`].
+    ja3s_cut: Option<String>,
     alpn: Option<String>,
 }
 
@@ -135,7 +156,7 @@ struct Handshake {
     pending: [usize; 2],
     client: Option<ClientInfo>,
     server: Option<ServerInfo>,
-    cert: Option<CertSummary>,
+    cert: Option<Rc<CertSummary>>,
     chain_length: usize,
     resumed: bool,
     /// Bytes of an SSL 2.0-compatible ClientHello still to skip.
@@ -352,7 +373,7 @@ impl Handshake {
                         Msg::ServerHello
                     };
                     if self.step(m, side, out) && m != Msg::HelloRetryRequest {
-                        self.server_hello(body, &hello, out);
+                        self.server_hello(&hello, out);
                     }
                     return;
                 }
@@ -414,7 +435,10 @@ impl Handshake {
     }
 
     fn client_hello(&mut self, body: &[u8], out: &mut Out<'_>) {
-        let hello = match handshake::client_hello(body) {
+        // The lists (cipher suites, extensions, groups …) are read only when the fingerprints
+        // of this client stack are not known yet.
+        let mut key = Vec::with_capacity(body.len().min(512));
+        let hello = match handshake::client_hello_lean(body, &mut key) {
             Ok(h) => h,
             Err(reason) => return out.anomaly(reason),
         };
@@ -428,21 +452,19 @@ impl Handshake {
         if self.client.is_some() {
             return;
         }
-        // A client stack sends the same ClientHello on every connection but for its random
-        // and session id (RFC 8446 §4.1.2: bytes 2..34 and the id after them), which the
-        // fingerprints ignore: computed once per distinct rest.
-        let stable = body.get(2..).map_or(body, |b| {
-            let id_len = b.get(32).map_or(0, |&n| usize::from(n));
-            b.get(33 + id_len..).unwrap_or(b)
-        });
-        let (ja3, ja4) = out.memo(stable, || {
-            (fingerprint::ja3(&hello), fingerprint::ja4(&hello))
+        let prints = out.memo(&key, || {
+            // The same body passed the lean parse, so the full one succeeds too.
+            let full = handshake::client_hello(body).unwrap_or_default();
+            Rc::new(ClientPrints {
+                ja3: fingerprint::ja3(&full),
+                ja4: fingerprint::ja4(&full),
+            })
         });
         if let Some(sni) = hello.sni {
             out.fact(Side::Client, "tls.sni", sni);
         }
-        out.fact_text(Side::Client, "tls.ja3", &ja3.hash);
-        out.fact_text(Side::Client, "tls.ja4", &ja4);
+        out.fact_text(Side::Client, "tls.ja3", &prints.ja3.hash);
+        out.fact_text(Side::Client, "tls.ja4", &prints.ja4);
         if let Some(alpn) = hello.alpn.first() {
             out.fact(Side::Client, "tls.alpn", alpn);
         }
@@ -450,8 +472,8 @@ impl Handshake {
         self.client = Some(ClientInfo {
             // Event fields only: not built when no event will be written.
             sni: hello.sni.filter(|_| events).map(wire_text),
-            ja3: ja3_for_event(ja3, events, out),
-            ja4,
+            ja3_cut: ja3_cut(&prints.ja3, events, out),
+            prints,
             alpns: if events {
                 hello.alpn.iter().map(|a| wire_text(a)).collect()
             } else {
@@ -460,39 +482,46 @@ impl Handshake {
         });
     }
 
-    fn server_hello(&mut self, body: &[u8], hello: &handshake::ServerHello<'_>, out: &mut Out<'_>) {
+    fn server_hello(&mut self, hello: &handshake::ServerHello<'_>, out: &mut Out<'_>) {
         if self.server.is_some() {
             return;
         }
         let version = hello.version();
-        // A server answers every client stack the same way but for its random and session id
-        // (RFC 8446 §4.1.3): JA3S and the names computed once per distinct rest.
-        let stable = body.get(2..).map_or(body, |b| {
-            let id_len = b.get(32).map_or(0, |&n| usize::from(n));
-            b.get(33 + id_len..).unwrap_or(b)
+        // A server answers every client stack the same way but for its random, session id and
+        // key share (RFC 8446 §4.1.3, §4.2.8): JA3S and the names are computed once per key of
+        // what they read (legacy_version, cipher, selected_version, extension types).
+        let mut key = Vec::with_capacity(7 + 2 * hello.extensions.len());
+        key.extend_from_slice(&hello.legacy_version.to_be_bytes());
+        key.extend_from_slice(&hello.cipher.to_be_bytes());
+        let selected = hello.selected_version;
+        key.push(u8::from(selected.is_some()));
+        key.extend_from_slice(&selected.unwrap_or(0).to_be_bytes());
+        for t in &hello.extensions {
+            key.extend_from_slice(&t.to_be_bytes());
+        }
+        let prints = out.memo(&key, || {
+            Rc::new(ServerPrints {
+                ja3s: fingerprint::ja3s(hello),
+                version: names::version(version),
+                cipher: names::cipher_text(hello.cipher),
+            })
         });
-        let (ja3s, name, cipher) = out.memo(stable, || {
-            (
-                fingerprint::ja3s(hello),
-                names::version(version),
-                names::cipher_text(hello.cipher),
-            )
-        });
-        out.fact_text(Side::Server, "tls.ja3s", &ja3s.hash);
-        out.fact_text(Side::Server, "tls.version", &name);
-        out.fact_text(Side::Server, "tls.cipher", &cipher);
+        out.fact_text(Side::Server, "tls.ja3s", &prints.ja3s.hash);
+        out.fact_text(Side::Server, "tls.version", &prints.version);
+        out.fact_text(Side::Server, "tls.cipher", &prints.cipher);
         if let Some(reason) = hello.bad_extension {
             out.anomaly(reason);
         }
         // RFC 8996 (TLS 1.0, 1.1), RFC 7568 (SSL 3.0).
         if names::is_deprecated(version) {
-            self.expose(reported::VERSION, &name, "version", out);
+            self.expose(reported::VERSION, &prints.version, "version", out);
         }
         let events = out.events_enabled();
         self.server = Some(ServerInfo {
             version,
             cipher: hello.cipher,
-            ja3s: ja3_for_event(ja3s, events, out),
+            ja3s_cut: ja3_cut(&prints.ja3s, events, out),
+            prints,
             alpn: hello.alpn.filter(|_| events).map(wire_text),
         });
     }
@@ -512,26 +541,24 @@ impl Handshake {
         for _ in 0..list.oversized {
             out.count("tls_cert_too_large");
         }
-        self.chain_length = list.certs.len() + list.dropped + list.oversized;
+        self.chain_length = list.kept + list.dropped + list.oversized;
         if list.leaf_oversized {
             return;
         }
-        let Some(leaf) = list.certs.first() else {
+        let Some(leaf) = list.leaf else {
             // RFC 5246 §7.4.2: a server that sends Certificate sends at least its own.
             return out.anomaly("tls_empty_certificate_list");
         };
-        // A server presents the same certificate on every connection: summarised once.
-        let c = match out.memo(leaf, || cert::summarize(leaf)) {
+        // A server presents the same certificate on every connection: summarised once (its
+        // SHA-256 only when there are events to carry it).
+        let events = out.events_enabled();
+        let c = match out.memo(leaf, || cert::summarize(leaf, events).map(Rc::new)) {
             Ok(c) => c,
             Err(reason) => return out.anomaly(reason),
         };
         out.fact_text(Side::Server, "tls.cert_subject", &c.subject);
         out.fact_text(Side::Server, "tls.cert_issuer", &c.issuer);
-        out.fact_text(
-            Side::Server,
-            "tls.cert_not_after",
-            &cert::rfc3339(c.not_after),
-        );
+        out.fact_text(Side::Server, "tls.cert_not_after", &c.not_after_text);
         // RFC 5280 §4.1.2.5: valid from notBefore to notAfter inclusive.
         let now = ts.secs();
         if now > c.not_after {
@@ -554,7 +581,11 @@ impl Handshake {
             );
         }
         // NIST SP 800-131A: RSA keys under 2048 bits are disallowed.
-        if c.key_type == "RSA" && c.key_bits > 0 && c.key_bits < 2048 {
+        if c.key_type == "RSA"
+            && c.key_bits > 0
+            && c.key_bits < 2048
+            && self.reported & reported::WEAK_RSA == 0
+        {
             let subject = format!("RSA {}-bit key", c.key_bits);
             self.expose(reported::WEAK_RSA, &subject, "key_bits", out);
         }
@@ -589,11 +620,10 @@ impl Handshake {
             if let Some(sni) = &c.sni {
                 o.insert("sni".into(), json!(sni));
             }
-            o.insert(
-                "ja3".into(),
-                json!({"hash": c.ja3.hash, "string": c.ja3.string}),
-            );
-            o.insert("ja4".into(), json!(c.ja4));
+            let ja3 = &c.prints.ja3;
+            let string = c.ja3_cut.as_ref().unwrap_or(&ja3.string);
+            o.insert("ja3".into(), json!({"hash": ja3.hash, "string": string}));
+            o.insert("ja4".into(), json!(c.prints.ja4));
             if !c.alpns.is_empty() {
                 o.insert("client_alpns".into(), json!(c.alpns));
             }
@@ -601,10 +631,9 @@ impl Handshake {
         if let Some(s) = &self.server {
             o.insert("version".into(), json!(names::eve_version(s.version)));
             o.insert("cipher_suite".into(), json!(names::cipher_text(s.cipher)));
-            o.insert(
-                "ja3s".into(),
-                json!({"hash": s.ja3s.hash, "string": s.ja3s.string}),
-            );
+            let ja3s = &s.prints.ja3s;
+            let string = s.ja3s_cut.as_ref().unwrap_or(&ja3s.string);
+            o.insert("ja3s".into(), json!({"hash": ja3s.hash, "string": string}));
             if let Some(alpn) = &s.alpn {
                 o.insert("server_alpns".into(), json!([alpn]));
             }
@@ -630,19 +659,12 @@ impl Handshake {
     }
 }
 
-/// The fingerprint as the event keeps it: the string only when events are on, cut to
-/// [`MAX_JA3_STRING`].
-fn ja3_for_event(ja3: Ja3, events: bool, out: &mut Out<'_>) -> Ja3 {
-    let string = if !events {
-        String::new()
-    } else if ja3.string.len() > MAX_JA3_STRING {
-        out.count("tls_ja3_string_truncated");
-        wire_text_limited(ja3.string.as_bytes(), MAX_JA3_STRING)
-    } else {
-        ja3.string
-    };
-    Ja3 {
-        string,
-        hash: ja3.hash,
+/// The fingerprint string cut to [`MAX_JA3_STRING`] for the event, when events are on and it
+/// is longer (counted); the event takes the whole string otherwise.
+fn ja3_cut(ja3: &Ja3, events: bool, out: &mut Out<'_>) -> Option<String> {
+    if !events || ja3.string.len() <= MAX_JA3_STRING {
+        return None;
     }
+    out.count("tls_ja3_string_truncated");
+    Some(wire_text_limited(ja3.string.as_bytes(), MAX_JA3_STRING))
 }

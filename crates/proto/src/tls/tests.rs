@@ -931,6 +931,83 @@ fn thousand_extensions_are_fingerprinted_not_kept() {
     assert_eq!(h.counter("tls_ja3_string_truncated"), 1);
 }
 
+/// Two connections of one endpoint whose hellos differ only in `legacy_version` (RFC 8446
+/// §4.1.2, §4.1.3): the fingerprints and the version differ, memoised or not. JA4's hashes:
+/// SHA-256 of "002f,c013" and of "ff01", first 12 hex digits.
+#[test]
+fn hellos_differing_only_in_legacy_version_are_fingerprinted_apart() {
+    let mut h = Harness::<Tls>::tcp(443);
+    let mut versions = Vec::new();
+    for v in [0x0303u16, 0x0302] {
+        h.parser = Tls::default();
+        let mut ch = client_hello_body(&[0xc013, 0x002f], &[(0xff01, vec![0])]);
+        ch[..2].copy_from_slice(&v.to_be_bytes());
+        h.feed(Side::Client, &record(22, &handshake(1, &ch)));
+        let sh = server_hello_body(v, [7; 32], 0xc013, &[]);
+        h.feed(Side::Server, &record(22, &handshake(2, &sh)));
+        h.end();
+        let events = h.events();
+        let e = &events.last().unwrap().body;
+        versions.push((
+            e["ja3"]["string"].as_str().unwrap().to_owned(),
+            e["ja4"].as_str().unwrap().to_owned(),
+            e["ja3s"]["string"].as_str().unwrap().to_owned(),
+            e["version"].as_str().unwrap().to_owned(),
+        ));
+    }
+    assert_eq!(
+        versions,
+        vec![
+            (
+                "771,49171-47,65281,,".to_owned(),
+                "t12i020100_1528752d3c34_bc98f8e001b5".to_owned(),
+                "771,49171,".to_owned(),
+                "TLS 1.2".to_owned()
+            ),
+            (
+                "770,49171-47,65281,,".to_owned(),
+                "t11i020100_1528752d3c34_bc98f8e001b5".to_owned(),
+                "770,49171,".to_owned(),
+                "TLS 1.1".to_owned()
+            ),
+        ]
+    );
+    let obs = h.observations();
+    let ja3s: Vec<_> = facts(&obs)
+        .into_iter()
+        .filter(|f| f.1 == "tls.ja3")
+        .collect();
+    assert_eq!(ja3s.len(), 2, "{ja3s:?}");
+}
+
+/// The ClientHello memo key: GREASE draws (RFC 8701 §2), which the fingerprints leave out,
+/// key alike; what the fingerprints read keys apart.
+#[test]
+fn client_hello_keys_ignore_grease_draws_only() {
+    let key = |ciphers: &[u16], exts: &[(u16, Vec<u8>)]| {
+        let body = client_hello_body(ciphers, exts);
+        let mut k = Vec::new();
+        handshake::client_hello_lean(&body, &mut k).unwrap();
+        k
+    };
+    // supported_groups (RFC 8446 §4.2.7): uint16 length 4, then GREASE or `g`, then x25519.
+    let groups = |g: u16| (10, [&[0, 4][..], &g.to_be_bytes(), &[0, 0x1d]].concat());
+    assert_eq!(
+        key(&[0x0a0a, 0x1301], &[(0x1a1a, vec![]), groups(0x2a2a)]),
+        key(&[0xfafa, 0x1301], &[(0x3a3a, vec![1]), groups(0x4a4a)])
+    );
+    assert_ne!(
+        key(&[0x1301], &[groups(0x0017)]),
+        key(&[0x1301], &[groups(0x0018)])
+    );
+    assert_ne!(key(&[0x1301, 0x1302], &[]), key(&[0x1302, 0x1301], &[]));
+    // A malformed supported_groups keys apart from an absent list's values.
+    assert_ne!(
+        key(&[0x1301], &[(10, vec![0, 3, 0, 0x1d, 0])]),
+        key(&[0x1301], &[(10, vec![0, 0])])
+    );
+}
+
 #[test]
 fn malformed_extension_keeps_the_hello() {
     // server_name whose list length runs past the extension (RFC 6066 §3).
