@@ -8,7 +8,9 @@
 //! was typed before CR or LF. No typed byte is kept.
 //!
 //! Done after the password line (CR or LF after `Password:`), after 4 KiB from the client,
-//! or on a gap (keystrokes lost: the login cannot be followed).
+//! after 16 KiB from the server (a login prompt comes in the first screens; a session
+//! past them is output the sensor has no use for), or on a gap (keystrokes lost: the login
+//! cannot be followed).
 //!
 //! # Facts
 //! - `telnet.banner` (server): the first text line the server sent before any prompt (wire
@@ -40,6 +42,9 @@ use iac::{Byte, DONT, Decoder, IAC, Prompt, PromptWatch, SB};
 
 /// Client bytes read at most (CONVENTIONS §6 spirit: a login comes early).
 const MAX_CLIENT_BYTES: usize = 4096;
+/// Server bytes read at most: a login prompt follows the banner and message of the day
+/// within the first screens (16 KiB is about eight 80×25 screens of text).
+const MAX_SERVER_BYTES: usize = 16 * 1024;
 /// Banner line bytes kept (wire text keeps 256 of them).
 const MAX_BANNER: usize = 256;
 
@@ -70,6 +75,7 @@ pub struct Telnet {
     banner: Vec<u8>,
     banner_done: bool,
     client_bytes: usize,
+    server_bytes: usize,
     done: bool,
 }
 
@@ -119,6 +125,19 @@ impl AppParser for Telnet {
 
 impl Telnet {
     fn server(&mut self, data: &[u8], out: &mut Out<'_>) {
+        let room = MAX_SERVER_BYTES.saturating_sub(self.server_bytes);
+        let take = data.get(..room).unwrap_or(data);
+        self.server_bytes += take.len();
+        self.server_text(take, out);
+        if self.server_bytes >= MAX_SERVER_BYTES {
+            out.count("telnet_server_limit");
+            // `end` is not called after `Done`: the banner goes out now.
+            self.finish_banner(out);
+            self.done = true;
+        }
+    }
+
+    fn server_text(&mut self, data: &[u8], out: &mut Out<'_>) {
         for &b in data {
             let b = match self.decoders[Side::Server as usize].push(b) {
                 Byte::Data(b) => b,

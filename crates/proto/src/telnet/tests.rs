@@ -214,6 +214,26 @@ fn hostile_endless_subnegotiation_stops_at_the_client_limit() {
 }
 
 #[test]
+fn endless_server_output_stops_at_the_server_limit_and_keeps_the_banner() {
+    let mut h = Harness::<Telnet>::tcp(23);
+    h.feed(Side::Server, b"\xff\xfb\x01Welcome to the ward 3 terminal server\r\n");
+    let mut v = Verdict::Continue;
+    let mut fed = 0;
+    while v == Verdict::Continue && fed < 64 * 1024 {
+        v = h.feed(Side::Server, &[b'.'; 1000]);
+        fed += 1000;
+    }
+    assert_eq!(v, Verdict::Done);
+    assert!(fed <= MAX_SERVER_BYTES + 1000, "stopped after {fed} bytes");
+    assert_eq!(h.counter("telnet_server_limit"), 1);
+    let obs = h.observations();
+    assert_eq!(
+        fact(&obs, "telnet.banner").as_deref(),
+        Some("Welcome to the ward 3 terminal server")
+    );
+}
+
+#[test]
 fn hostile_long_banner_is_capped() {
     let mut h = Harness::<Telnet>::tcp(23);
     h.feed(Side::Server, b"\xff\xfb\x01");
