@@ -216,7 +216,10 @@ fn hostile_endless_subnegotiation_stops_at_the_client_limit() {
 #[test]
 fn endless_server_output_stops_at_the_server_limit_and_keeps_the_banner() {
     let mut h = Harness::<Telnet>::tcp(23);
-    h.feed(Side::Server, b"\xff\xfb\x01Welcome to the ward 3 terminal server\r\n");
+    h.feed(
+        Side::Server,
+        b"\xff\xfb\x01Welcome to the ward 3 terminal server\r\n",
+    );
     let mut v = Verdict::Continue;
     let mut fed = 0;
     while v == Verdict::Continue && fed < 64 * 1024 {
