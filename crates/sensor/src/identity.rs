@@ -16,6 +16,8 @@ use wire::icmpv6::NdRepr;
 use crate::decode::Link;
 use crate::pipeline::{Dropped, IdentityOut, Net};
 
+mod eve;
+
 /// Wire strings kept (CONVENTIONS §6).
 const MAX_STRING: usize = 256;
 /// DNS records read per message (CONVENTIONS §6 list limit).
@@ -95,22 +97,43 @@ pub(crate) fn handles(sport: u16, dport: u16) -> bool {
 
 /// UDP identity protocols, recognised by well-known port on either side.
 #[inline]
-pub(crate) fn udp(
-    out: &mut IdentityOut<'_>,
-    net: &Net<'_>,
-    sport: u16,
-    dport: u16,
-    payload: &[u8],
-) {
-    let either = |p: u16| sport == p || dport == p;
+pub(crate) fn udp(out: &mut IdentityOut<'_>, net: &Net<'_>, datagram: &Datagram<'_>) {
+    let either = |p: u16| datagram.sport == p || datagram.dport == p;
     if either(67) || either(68) {
-        dhcp(out, net, payload);
+        dhcp(out, net, datagram);
     } else if either(53) {
-        dns(out, net, sport, payload, NameSource::Dns);
+        dns(out, net, datagram, NameSource::Dns);
     } else if either(5353) {
-        dns(out, net, sport, payload, NameSource::Mdns);
+        dns(out, net, datagram, NameSource::Mdns);
     } else if either(5355) {
-        dns(out, net, sport, payload, NameSource::Llmnr);
+        dns(out, net, datagram, NameSource::Llmnr);
+    }
+}
+
+/// A UDP datagram for the identity decoders: ports, payload, and the flow it belongs to (for
+/// the events' `flow_id`).
+pub(crate) struct Datagram<'a> {
+    pub sport: u16,
+    pub dport: u16,
+    pub payload: &'a [u8],
+    pub flow_id: u64,
+}
+
+impl Datagram<'_> {
+    /// The EVE event `event_type` with `body`, in the packet's direction.
+    fn event(
+        &self,
+        out: &mut IdentityOut<'_>,
+        net: &Net<'_>,
+        event_type: &'static str,
+        body: serde_json::Map<String, serde_json::Value>,
+    ) {
+        out.event(model::AppEvent {
+            ts: net.ts,
+            flow: eve::packet_flow(net, self.flow_id, self.sport, self.dport),
+            event_type,
+            body,
+        });
     }
 }
 
@@ -119,11 +142,14 @@ fn nonzero(ip: Ipv4Addr) -> Option<IpAddr> {
 }
 
 /// DHCPv4 (RFC 2131) with the identity options of RFC 2132 and RFC 4702.
-fn dhcp(out: &mut IdentityOut<'_>, net: &Net<'_>, payload: &[u8]) {
-    let packet = match wire::dhcpv4::Packet::new_checked(payload) {
+fn dhcp(out: &mut IdentityOut<'_>, net: &Net<'_>, datagram: &Datagram<'_>) {
+    let packet = match wire::dhcpv4::Packet::new_checked(datagram.payload) {
         Ok(p) => p,
         Err(m) => return out.message_malformed(m),
     };
+    if out.events_enabled() {
+        datagram.event(out, net, "dhcp", eve::dhcp(&packet));
+    }
     let id = match packet.identity() {
         Ok(id) => id,
         Err(m) => return out.message_malformed(m),
@@ -179,13 +205,18 @@ fn name_fingerprint(kind: u8, who: u128, name: &wire::dns::Name<'_>) -> u64 {
 }
 
 /// DNS, mDNS and LLMNR share one wire format (RFC 1035, RFC 6762, RFC 4795).
-fn dns(out: &mut IdentityOut<'_>, net: &Net<'_>, sport: u16, payload: &[u8], source: NameSource) {
-    let packet = match wire::dns::Packet::new_checked(payload) {
+fn dns(out: &mut IdentityOut<'_>, net: &Net<'_>, datagram: &Datagram<'_>, source: NameSource) {
+    let packet = match wire::dns::Packet::new_checked(datagram.payload) {
         Ok(p) => p,
         Err(m) => return out.message_malformed(m),
     };
     out.stats.dns += 1;
-    let me = net.source(sport);
+    if out.events_enabled() {
+        for body in eve::dns(&packet) {
+            datagram.event(out, net, eve::dns_event_type(source), body);
+        }
+    }
+    let me = net.source(datagram.sport);
     if !packet.is_response() {
         for q in packet.questions().take(MAX_RECORDS) {
             match q {

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use capture::Frame;
 use flow::{
-    Delivery, FlowAddr, FlowApp, FlowConfig, FlowKey, FlowMeta, FlowTable, PacketInfo, StreamSink,
-    TcpSegment, pack_vlans,
+    Delivery, FlowAddr, FlowApp, FlowConfig, FlowId, FlowKey, FlowMeta, FlowTable, PacketInfo,
+    StreamSink, TcpSegment, pack_vlans,
 };
 use foldhash::fast::FixedState;
 use model::{AppEvent, Endpoint, FlowRef, MacAddr, Observation, Side, Timestamp, Transport};
@@ -145,6 +145,16 @@ impl IdentityOut<'_> {
     /// True when the fact with fingerprint `h` was emitted recently; records it otherwise.
     pub(crate) fn seen_recently(&mut self, h: u64) -> bool {
         self.collector.seen_recently(h)
+    }
+
+    /// Whether `--events` asked for events (build them only then).
+    pub(crate) fn events_enabled(&self) -> bool {
+        self.collector.events_enabled()
+    }
+
+    /// Adds an event (dropped when events are off).
+    pub(crate) fn event(&mut self, event: AppEvent) {
+        self.collector.event(event);
     }
 
     /// An application-layer handle for facts a packet-level decoder finds (mDNS DNS-SD).
@@ -576,9 +586,15 @@ impl Sensor {
                 } else {
                     &[]
                 };
-                self.account(net, sport, dport, None, datagram);
+                let flow = self.account(net, sport, dport, None, datagram);
                 if net.fragment == Fragment::No {
-                    identity::udp(&mut self.identity_out(), net, sport, dport, udp.payload());
+                    let datagram = identity::Datagram {
+                        sport,
+                        dport,
+                        payload: udp.payload(),
+                        flow_id: flow.0,
+                    };
+                    identity::udp(&mut self.identity_out(), net, &datagram);
                 }
                 Ok(())
             }
@@ -608,7 +624,7 @@ impl Sensor {
         dport: u16,
         tcp: Option<TcpSegment<'_>>,
         datagram: &[u8],
-    ) {
+    ) -> FlowId {
         let (key, dir) = FlowKey::new(
             Transport::Ip(net.protocol.0),
             pack_vlans(net.vlans[0], net.vlans[1]),
@@ -630,9 +646,9 @@ impl Sensor {
             let mut sink = AppSink {
                 collector: &mut self.collector,
             };
-            self.flows.process(&pkt, &mut sink);
+            self.flows.process(&pkt, &mut sink)
         } else {
-            self.flows.process(&pkt, &mut ());
+            self.flows.process(&pkt, &mut ())
         }
     }
 }

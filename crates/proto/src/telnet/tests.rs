@@ -231,7 +231,7 @@ fn endless_server_output_stops_at_the_server_limit_and_keeps_the_banner() {
     assert_eq!(h.counter("telnet_server_limit"), 1);
     let obs = h.observations();
     assert_eq!(
-        fact(&obs, "telnet.banner").as_deref(),
+        fact(&obs, "telnet.banner"),
         Some("Welcome to the ward 3 terminal server")
     );
 }
