@@ -206,7 +206,8 @@ struct MacState {
     /// Addresses bound by ARP / ND / DHCP, with first and last time.
     bound: BTreeMap<IpAddr, (Timestamp, Timestamp)>,
     hostnames: BTreeSet<Hostname>,
-    dhcp: Option<DhcpFingerprint>,
+    /// The latest client fingerprint by capture time, with that time.
+    dhcp: Option<(Timestamp, DhcpFingerprint)>,
     /// What link-layer announcements (LLDP, CDP) said about the MAC.
     app: AppEvidence,
 }
@@ -422,13 +423,22 @@ impl Inventory {
                 || dhcp.param_request_list.is_some()
                 || dhcp.client_id.is_some();
             if has_fingerprint {
-                // The latest client message describes the client best (firmware updates).
-                m.dhcp = Some(DhcpFingerprint {
+                // The latest client message by capture time describes the client best
+                // (firmware updates); at the same instant the greater fingerprint wins, so the
+                // order captures are given in (or messages arrive in) does not matter.
+                let fingerprint = DhcpFingerprint {
                     vendor_class: dhcp.vendor_class.clone(),
                     param_request_list: dhcp.param_request_list.clone(),
                     client_id: dhcp.client_id.clone(),
                     max_message_size: dhcp.max_message_size,
-                });
+                };
+                let newer = m
+                    .dhcp
+                    .as_ref()
+                    .is_none_or(|(ts, kept)| (dhcp.ts, &fingerprint) > (*ts, kept));
+                if newer {
+                    m.dhcp = Some((dhcp.ts, fingerprint));
+                }
             }
             if let Some(ip) = dhcp.client_ip.filter(is_unicast) {
                 m.bind(ip, dhcp.ts);
@@ -655,7 +665,8 @@ struct Builder {
     last_seen: Timestamp,
     packets: u64,
     bytes: u64,
-    dhcp: Option<DhcpFingerprint>,
+    /// The latest DHCP client fingerprint by capture time (see [`MacState::dhcp`]).
+    dhcp: Option<(Timestamp, DhcpFingerprint)>,
     services: BTreeMap<(Transport, u16, bool), usize>,
     roles: BTreeSet<String>,
     dns_queries: BTreeSet<String>,
@@ -675,6 +686,14 @@ impl Builder {
         e.1 = e.1.max(last);
     }
 
+    /// Keeps the later fingerprint (the greater one at the same instant): the same choice
+    /// whatever order MACs and builders merge in.
+    fn dhcp_fingerprint(&mut self, d: (Timestamp, DhcpFingerprint)) {
+        if self.dhcp.as_ref().is_none_or(|kept| d > *kept) {
+            self.dhcp = Some(d);
+        }
+    }
+
     fn merge(&mut self, o: Builder) {
         self.macs.extend(o.macs);
         for (ip, (first, last)) in o.ips {
@@ -687,8 +706,8 @@ impl Builder {
         }
         self.packets += o.packets;
         self.bytes += o.bytes;
-        if o.dhcp.is_some() {
-            self.dhcp = o.dhcp;
+        if let Some(d) = o.dhcp {
+            self.dhcp_fingerprint(d);
         }
         for (key, peers) in o.services {
             *self.services.entry(key).or_default() += peers;
@@ -710,8 +729,8 @@ impl Builder {
             self.ip(*ip, *first, *last);
         }
         self.hostnames.extend(s.hostnames.iter().cloned());
-        if s.dhcp.is_some() {
-            self.dhcp.clone_from(&s.dhcp);
+        if let Some(d) = &s.dhcp {
+            self.dhcp_fingerprint(d.clone());
         }
         self.app.merge(&s.app);
     }
@@ -818,7 +837,7 @@ impl Builder {
             packets: self.packets,
             bytes: self.bytes,
             vendor,
-            dhcp: self.dhcp,
+            dhcp: self.dhcp.map(|(_, fingerprint)| fingerprint),
             services,
             roles: self.roles.into_iter().collect(),
             dns_queries: self
@@ -1117,6 +1136,43 @@ mod tests {
         let expected = (Some("http".to_string()), vec!["web_server".to_string()]);
         assert_eq!(port_80_app(&[http.clone(), tls.clone()]), expected);
         assert_eq!(port_80_app(&[tls, http]), expected);
+    }
+
+    #[test]
+    fn dhcp_fingerprint_is_the_latest_by_capture_time_whatever_the_order() {
+        let request = |ts: i64, vendor: &str| {
+            Observation::Dhcp(Box::new(DhcpObservation {
+                ts: Timestamp(ts),
+                client_mac: Some(mac(HOST)),
+                is_request: true,
+                message_type: Some(DhcpMessageType::REQUEST),
+                vendor_class: Some(vendor.into()),
+                ..DhcpObservation::default()
+            }))
+        };
+        let vendor_after = |order: &[Observation]| {
+            let mut inv = Inventory::new(InventoryConfig::default());
+            for o in order {
+                inv.observe(o);
+            }
+            let (devices, _) = inv.finish();
+            devices[0]
+                .dhcp
+                .as_ref()
+                .unwrap()
+                .vendor_class
+                .clone()
+                .unwrap()
+        };
+        // Firmware 2.1 renewed after 1.9: two captures given in either order.
+        let old = request(10, "pump-fw-1.9");
+        let new = request(20, "pump-fw-2.1");
+        assert_eq!(vendor_after(&[old.clone(), new.clone()]), "pump-fw-2.1");
+        assert_eq!(vendor_after(&[new, old]), "pump-fw-2.1");
+        // The same instant: the same choice either way.
+        let a = request(30, "a");
+        let b = request(30, "b");
+        assert_eq!(vendor_after(&[a.clone(), b.clone()]), vendor_after(&[b, a]));
     }
 
     #[test]

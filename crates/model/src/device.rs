@@ -113,8 +113,10 @@ pub struct Hostname {
     pub source: HostnameSource,
 }
 
-/// What a device's DHCP client said about itself: an OS / firmware fingerprint.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// What a device's DHCP client said about itself: an OS / firmware fingerprint. Ordered so
+/// that a choice between two fingerprints of the same instant can follow the values, not the
+/// order they arrived in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct DhcpFingerprint {
     /// Option 60.
     pub vendor_class: Option<String>,
