@@ -7,7 +7,9 @@
 //! `snmpd` and `snmpget` with a community; lldpd. Then `wardline analyze` reads the capture and
 //! this test asserts the identity facts and findings — and that no invented patient value, no
 //! password and no community string appears anywhere: stdout, stderr, the events file, the
-//! database file's bytes and its decrypted rows.
+//! database file's bytes and its decrypted rows. It also compares the DICOM AE titles, HL7
+//! message types, certificate validity and SNMP varbind OIDs of the events with what tshark's
+//! dissectors read from the same capture.
 //!
 //! Needs root (network namespaces) and the peers `bash .ci/run` installs; without them it
 //! fails saying what is missing, it never passes silently.
@@ -38,6 +40,30 @@ const SECRETS: &[&str] = &[
 ];
 
 const DB_KEY: &str = "4d6f6e69746f72496e76656e746564466f72546865506565725465737421210a";
+
+/// tshark's fields (one column each, tab-separated) for every packet `args` select.
+fn tshark_rows(pcap: &Path, args: &[&str], fields: &[&str]) -> Vec<Vec<String>> {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-n")
+        .arg("-r")
+        .arg(pcap)
+        .args(args)
+        .args(["-T", "fields"]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().expect("run tshark");
+    assert!(
+        out.status.success(),
+        "tshark failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split('\t').map(str::to_owned).collect())
+        .collect()
+}
 
 fn is_root() -> bool {
     Command::new("id")
@@ -141,6 +167,7 @@ fn real_peers_reveal_identity_and_findings_but_no_secret() {
         ("snmpd", "snmpd"),
         ("snmpget", "snmp"),
         ("lldpd", "lldpd"),
+        ("tshark", "tshark"),
     ] {
         require(tool, package);
     }
@@ -299,6 +326,109 @@ fn real_peers_reveal_identity_and_findings_but_no_secret() {
     for t in ["dicom", "hl7", "tls", "http", "mqtt", "snmp", "lldp"] {
         assert!(types.contains(t), "no {t} event; got {types:?}");
     }
+
+    // The same fields as Wireshark's dissectors read them from the same capture (the issue's
+    // differential for DICOM, HL7, x509 validity and SNMP; corpus captures with these are
+    // few or none, and tshark needs the ports named for DICOM and HL7 here).
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&events_text)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("event JSON"))
+        .collect();
+    let ours = |event_type: &str, pick: &dyn Fn(&serde_json::Value) -> Option<String>| {
+        events
+            .iter()
+            .filter(|e| e["event_type"] == event_type)
+            .filter_map(|e| pick(&e[event_type]))
+            .collect::<BTreeSet<String>>()
+    };
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+    let dicom_ae = ours("dicom", &|o| {
+        (o["type"] == "association").then(|| {
+            format!(
+                "{} -> {}",
+                text(&o["calling_ae_title"]).unwrap_or_default(),
+                text(&o["called_ae_title"]).unwrap_or_default()
+            )
+        })
+    });
+    let theirs_dicom = tshark_rows(
+        &pcap,
+        &[
+            "-d",
+            "tcp.port==11112,dicom",
+            "-Y",
+            "dicom.assoc.ae.calling",
+        ],
+        &["dicom.assoc.ae.calling", "dicom.assoc.ae.called"],
+    )
+    .into_iter()
+    .map(|r| format!("{} -> {}", r[0].trim(), r[1].trim()))
+    .collect::<BTreeSet<_>>();
+    assert_eq!(
+        dicom_ae, theirs_dicom,
+        "DICOM AE titles as tshark reads them"
+    );
+    let hl7_types = ours("hl7", &|o| {
+        Some(format!(
+            "{}^{}",
+            text(&o["message_type"]).unwrap_or_default(),
+            text(&o["trigger_event"]).unwrap_or_default()
+        ))
+    });
+    let theirs_hl7 = tshark_rows(
+        &pcap,
+        &["-d", "tcp.port==2575,hl7", "-Y", "hl7"],
+        &["hl7.message.type", "hl7.event.type"],
+    )
+    .into_iter()
+    .map(|r| format!("{}^{}", r[0], r[1]))
+    .collect::<BTreeSet<_>>();
+    assert_eq!(hl7_types, theirs_hl7, "HL7 MSH-9 as tshark reads it");
+    assert!(
+        hl7_types.len() >= 3,
+        "ORU, ADT and their ACKs: {hl7_types:?}"
+    );
+    // tshark prints UTCTime as `2026-12-06 20:54:40 (UTC)`; EVE as `2026-12-06T20:54:40`.
+    let validity = ours("tls", &|o| {
+        Some(format!(
+            "{} / {}",
+            text(&o["notbefore"])?,
+            text(&o["notafter"])?
+        ))
+    });
+    let theirs_validity = tshark_rows(
+        &pcap,
+        &["-Y", "tls.handshake.type == 11"],
+        &["x509af.utcTime"],
+    )
+    .into_iter()
+    .map(|r| {
+        let t: Vec<String> = r[0]
+            .split(',')
+            .map(|v| v.trim_end_matches(" (UTC)").replacen(' ', "T", 1))
+            .collect();
+        t.join(" / ")
+    })
+    .collect::<BTreeSet<_>>();
+    assert_eq!(
+        validity, theirs_validity,
+        "certificate validity as tshark reads it"
+    );
+    assert_eq!(validity.len(), 2, "the expired and the valid certificate");
+    let snmp_vars = events
+        .iter()
+        .filter(|e| e["event_type"] == "snmp")
+        .flat_map(|e| e["snmp"]["vars"].as_array().cloned().unwrap_or_default())
+        .filter_map(|v| text(&v))
+        .collect::<BTreeSet<_>>();
+    let theirs_snmp = tshark_rows(&pcap, &["-Y", "snmp"], &["snmp.name"])
+        .into_iter()
+        .flat_map(|r| r[0].split(',').map(str::to_owned).collect::<Vec<_>>())
+        .collect::<BTreeSet<_>>();
+    assert_eq!(
+        snmp_vars, theirs_snmp,
+        "SNMP varbind OIDs as tshark reads them"
+    );
 
     // No secret anywhere.
     assert_no_secret("stdout", &out.stdout);

@@ -78,7 +78,10 @@ enum ProbeFrame {
     Whole(usize),
 }
 
-fn probe_frame(b: &[u8], side: Side) -> ProbeFrame {
+/// `any_function`: on the Modbus port a well-formed MBAP header is enough, whatever the
+/// function code (a scanner walking the codes, 0 and 128+ included, is Modbus traffic worth
+/// seeing; the parser counts `modbus_invalid_function`).
+fn probe_frame(b: &[u8], side: Side, any_function: bool) -> ProbeFrame {
     match adu::check(b) {
         Check::Bad => ProbeFrame::No,
         Check::Prefix => ProbeFrame::NeedMore,
@@ -91,7 +94,7 @@ fn probe_frame(b: &[u8], side: Side) -> ProbeFrame {
             };
             match b.get(7) {
                 None => ProbeFrame::NeedMore,
-                Some(&fc) if !valid(fc) => ProbeFrame::No,
+                Some(&fc) if !any_function && !valid(fc) => ProbeFrame::No,
                 Some(_) if b.len() < n => ProbeFrame::NeedMore,
                 Some(_) => ProbeFrame::Whole(n),
             }
@@ -108,17 +111,18 @@ impl AppParser for Modbus {
         // (0) and the Length bound mean anything, and binary protocols often start with
         // zeros. So one whole, consistent frame is enough only on the Modbus port (502);
         // elsewhere the next frame must follow it and be consistent too.
-        let n = match probe_frame(first, side) {
+        let on_port = ctx.server_port == MODBUS_PORT;
+        let n = match probe_frame(first, side, on_port) {
             ProbeFrame::No => return Probe::No,
             ProbeFrame::NeedMore => return Probe::NeedMore,
             ProbeFrame::Whole(n) => n,
         };
-        if ctx.server_port == MODBUS_PORT {
+        if on_port {
             return Probe::Yes;
         }
         match first.get(n..).unwrap_or_default() {
             [] => Probe::NeedMore,
-            next => match probe_frame(next, side) {
+            next => match probe_frame(next, side, false) {
                 ProbeFrame::No => Probe::No,
                 ProbeFrame::NeedMore => Probe::NeedMore,
                 ProbeFrame::Whole(_) => Probe::Yes,

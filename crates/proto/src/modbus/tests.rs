@@ -182,6 +182,30 @@ fn done_after_256_pdus() {
     assert_eq!(h.feed(Side::Client, &req), Verdict::Done);
 }
 
+/// arkime/tests/pcap/modbus.pcap stream 6 (tshark decodes it as Modbus/TCP by port): a scan
+/// of the function codes from 0, each answered with an exception.
+#[test]
+fn function_code_scan_on_port_502_is_modbus() {
+    // MBAP: transaction 0, protocol 0, length 6, unit 1; function 0 (not a function).
+    let first = hex("0000 0000 0006 01 00 0000 0000");
+    assert_eq!(
+        Modbus::probe(&first, Side::Client, &ctx_tcp(502)),
+        Probe::Yes
+    );
+    // Off the Modbus port the same bytes are not evidence enough.
+    let twice = [first.clone(), first.clone()].concat();
+    assert_eq!(
+        Modbus::probe(&twice, Side::Client, &ctx_tcp(5020)),
+        Probe::No
+    );
+    let mut h = Harness::<Modbus>::tcp(502);
+    assert_eq!(h.feed(Side::Client, &first), Verdict::Continue);
+    // The exception response: function 0x80, exception 01 (illegal function).
+    let answer = hex("0000 0000 0003 01 80 01");
+    assert_eq!(h.feed(Side::Server, &answer), Verdict::Continue);
+    assert_eq!(h.counter("messages"), 2);
+}
+
 #[test]
 fn hostile_mbap_length_zero() {
     let bad = hex("0001 0000 0000 01 03");
@@ -264,10 +288,12 @@ fn probe_needs_port_502_or_two_frames() {
     // A frame followed by bytes that are not one.
     let junk = [hex(READ_REQ), b"\x01\x02\x03\x04\x05\x06\x07\x08".to_vec()].concat();
     assert_eq!(Modbus::probe(&junk, Side::Client, &other), Probe::No);
-    // Exception responses only from the server.
+    // Exception responses only from the server, off the Modbus port; on it any function code
+    // in a well-formed MBAP header (a scanner's, a mis-oriented flow's) is Modbus.
     let exc = hex(DIAG_EXC);
     assert_eq!(Modbus::probe(&exc, Side::Server, &p502), Probe::Yes);
-    assert_eq!(Modbus::probe(&exc, Side::Client, &p502), Probe::No);
+    assert_eq!(Modbus::probe(&exc, Side::Client, &p502), Probe::Yes);
+    assert_eq!(Modbus::probe(&exc, Side::Client, &other), Probe::No);
     // Text and other binary protocols.
     assert_eq!(
         Modbus::probe(b"GET / HTTP/1.1\r\n", Side::Client, &p502),
