@@ -42,6 +42,7 @@ mod modbus;
 mod mqtt;
 mod netbios_ns;
 mod ntp;
+mod poct1a;
 mod pop3;
 mod smtp;
 mod snmp;

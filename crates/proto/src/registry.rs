@@ -56,6 +56,7 @@ registry! {
     Http => crate::http::Http,
     Dicom => crate::dicom::Dicom,
     Hl7 => crate::hl7::Hl7,
+    Poct1a => crate::poct1a::Poct1a,
     Mqtt => crate::mqtt::Mqtt,
     Modbus => crate::modbus::Modbus,
     Ftp => crate::ftp::Ftp,
