@@ -30,6 +30,8 @@ use common::{corpus, manifest, parallel, require, wardline};
 /// path to the same value in wardline's events (event_type, then keys).
 struct Field {
     manifest_protocol: &'static str,
+    /// The name the comparison is reported under (tshark's field, or it with a qualifier).
+    label: &'static str,
     tshark: &'static str,
     /// Where wardline puts the value; several when tshark's field covers several of our
     /// parsers (tshark's `http.*` fields also cover SSDP, HTTP over UDP). An array on the way
@@ -43,6 +45,49 @@ struct Field {
     /// Events per flow after which the parser stops by design (a bound of CONVENTIONS §6):
     /// tshark-only values of a file where a flow reached it are explained.
     bound: Option<usize>,
+    /// Which of tshark's values in one packet are compared, in wardline's representation.
+    theirs: fn(&[String]) -> Vec<String>,
+    /// The byte forms a wardline-only value would have in the capture (to check it is real).
+    wire_forms: fn(&str) -> Vec<Vec<u8>>,
+}
+
+/// A text value is in the capture as it is.
+fn verbatim(v: &str) -> Vec<Vec<u8>> {
+    vec![v.as_bytes().to_vec()]
+}
+
+/// A certificate time `2026-12-06T20:54:40` is in the DER as UTCTime `261206205440Z` or
+/// GeneralizedTime `20261206205440Z` (RFC 5280 §4.1.2.5).
+fn der_time(v: &str) -> Vec<Vec<u8>> {
+    let digits: String = v.chars().filter(char::is_ascii_digit).collect();
+    let general = format!("{digits}Z");
+    let utc = general.get(2..).unwrap_or_default().to_owned();
+    vec![general.into_bytes(), utc.into_bytes()]
+}
+
+/// Every value tshark lists in the packet.
+fn all(values: &[String]) -> Vec<String> {
+    values.to_vec()
+}
+
+/// A Certificate message lists every certificate of the chain, the leaf (the server's own)
+/// first, each with notBefore then notAfter (UTCTime; certificates valid past 2049 use
+/// GeneralizedTime, a field of its own, and are left out). tshark prints
+/// `2026-12-06 20:54:40 (UTC)`, EVE `2026-12-06T20:54:40`.
+fn leaf_time(values: &[String], index: usize) -> Vec<String> {
+    values
+        .get(index)
+        .map(|v| v.trim_end_matches(" (UTC)").replacen(' ', "T", 1))
+        .into_iter()
+        .collect()
+}
+
+fn leaf_not_before(values: &[String]) -> Vec<String> {
+    leaf_time(values, 0)
+}
+
+fn leaf_not_after(values: &[String]) -> Vec<String> {
+    leaf_time(values, 1)
 }
 
 /// Values compared as they are.
@@ -58,70 +103,118 @@ fn without_exception_bit(v: String) -> String {
 const FIELDS: &[Field] = &[
     Field {
         manifest_protocol: "tls",
+        label: "tls.handshake.extensions_server_name",
         tshark: "tls.handshake.extensions_server_name",
         events: &[&["tls", "sni"]],
         filter: None,
         ours: same,
         bound: None,
+        theirs: all,
+        wire_forms: verbatim,
     },
     Field {
         manifest_protocol: "tls",
+        label: "tls.handshake.ja3",
         tshark: "tls.handshake.ja3",
         events: &[&["tls", "ja3", "hash"]],
         filter: None,
         ours: same,
         bound: None,
+        theirs: all,
+        wire_forms: verbatim,
     },
     Field {
         manifest_protocol: "tls",
+        label: "tls.handshake.ja3s",
         tshark: "tls.handshake.ja3s",
         events: &[&["tls", "ja3s", "hash"]],
         filter: None,
         ours: same,
         bound: None,
+        theirs: all,
+        wire_forms: verbatim,
+    },
+    // Certificate validity (TLS ≤ 1.2, where the certificate is in cleartext): the leaf's.
+    Field {
+        manifest_protocol: "tls",
+        label: "x509af.utcTime (leaf notBefore)",
+        tshark: "x509af.utcTime",
+        events: &[&["tls", "notbefore"]],
+        filter: Some(SERVER_CERTIFICATES),
+        ours: same,
+        bound: None,
+        theirs: leaf_not_before,
+        wire_forms: der_time,
+    },
+    Field {
+        manifest_protocol: "tls",
+        label: "x509af.utcTime (leaf notAfter)",
+        tshark: "x509af.utcTime",
+        events: &[&["tls", "notafter"]],
+        filter: Some(SERVER_CERTIFICATES),
+        ours: same,
+        bound: None,
+        theirs: leaf_not_after,
+        wire_forms: der_time,
     },
     Field {
         manifest_protocol: "http",
+        label: "http.user_agent",
         tshark: "http.user_agent",
         events: &[&["http", "http_user_agent"], &["ssdp", "user_agent"]],
         filter: None,
         ours: same,
         bound: None,
+        theirs: all,
+        wire_forms: verbatim,
     },
     Field {
         manifest_protocol: "http",
+        label: "http.server",
         tshark: "http.server",
         events: &[&["http", "server"], &["ssdp", "server"]],
         filter: None,
         ours: same,
         bound: None,
+        theirs: all,
+        wire_forms: verbatim,
     },
     Field {
         manifest_protocol: "mqtt",
+        label: "mqtt.clientid",
         tshark: "mqtt.clientid",
         events: &[&["mqtt", "connect", "client_id"]],
         filter: None,
         ours: same,
         bound: None,
+        theirs: all,
+        wire_forms: verbatim,
     },
     Field {
         manifest_protocol: "lldp",
+        label: "lldp.tlv.system.name",
         tshark: "lldp.tlv.system.name",
         events: &[&["lldp", "system_name"]],
         filter: None,
         ours: same,
         bound: None,
+        theirs: all,
+        wire_forms: verbatim,
     },
     Field {
         manifest_protocol: "cdp",
+        label: "cdp.deviceid",
         tshark: "cdp.deviceid",
         events: &[&["cdp", "device_id"]],
         filter: None,
         ours: same,
         bound: None,
+        theirs: all,
+        wire_forms: verbatim,
     },
     Field {
         manifest_protocol: "snmp",
+        label: "snmp.name",
         tshark: "snmp.name",
         events: &[&["snmp", "vars"]],
         // Not the SNMP quoted inside ICMP errors.
@@ -129,9 +222,12 @@ const FIELDS: &[Field] = &[
         ours: same,
         // proto::snmp reads 64 datagrams per flow (identity comes in the first).
         bound: Some(64),
+        theirs: all,
+        wire_forms: verbatim,
     },
     Field {
         manifest_protocol: "mbtcp",
+        label: "mbtcp.unit_id",
         tshark: "mbtcp.unit_id",
         events: &[
             &["modbus", "request", "unit_id"],
@@ -140,9 +236,12 @@ const FIELDS: &[Field] = &[
         filter: None,
         ours: same,
         bound: None,
+        theirs: all,
+        wire_forms: verbatim,
     },
     Field {
         manifest_protocol: "mbtcp",
+        label: "modbus.func_code",
         tshark: "modbus.func_code",
         events: &[
             &["modbus", "request", "function_raw"],
@@ -151,52 +250,70 @@ const FIELDS: &[Field] = &[
         filter: None,
         ours: without_exception_bit,
         bound: None,
+        theirs: all,
+        wire_forms: verbatim,
     },
     // I-Am (unconfirmed service 0): the device's own instance and vendor. (tshark's
     // instance_number is also every object identifier of every other service.)
     Field {
         manifest_protocol: "bacapp",
+        label: "bacapp.instance_number",
         tshark: "bacapp.instance_number",
         events: &[&["bacnet", "device_instance"]],
         filter: Some("bacapp.unconfirmed_service == 0"),
         ours: same,
         bound: None,
+        theirs: all,
+        wire_forms: verbatim,
     },
     Field {
         manifest_protocol: "bacapp",
+        label: "bacapp.vendor_identifier",
         tshark: "bacapp.vendor_identifier",
         events: &[&["bacnet", "vendor_id"]],
         filter: Some("bacapp.unconfirmed_service == 0"),
         ours: same,
         bound: None,
+        theirs: all,
+        wire_forms: verbatim,
     },
     Field {
         manifest_protocol: "hl7",
+        label: "hl7.message.type",
         tshark: "hl7.message.type",
         events: &[&["hl7", "message_type"]],
         filter: None,
         ours: same,
         bound: None,
+        theirs: all,
+        wire_forms: verbatim,
     },
     // The packet-level identity protocols' events (DHCP and the DNS family over UDP).
     Field {
         manifest_protocol: "dhcp",
+        label: "dhcp.option.hostname",
         tshark: "dhcp.option.hostname",
         events: &[&["dhcp", "hostname"]],
         filter: None,
         ours: same,
         bound: None,
+        theirs: all,
+        wire_forms: verbatim,
     },
     Field {
         manifest_protocol: "dhcp",
+        label: "dhcp.hw.mac_addr",
         tshark: "dhcp.hw.mac_addr",
         events: &[&["dhcp", "client_mac"]],
         filter: None,
         ours: same,
         bound: None,
+        theirs: all,
+        wire_forms: verbatim,
     },
     Field {
         manifest_protocol: "dns",
+        label: "dns.qry.name",
         tshark: "dns.qry.name",
         events: &[
             &["dns", "rrname"],
@@ -206,6 +323,8 @@ const FIELDS: &[Field] = &[
         filter: Some(DNS_OVER_UDP),
         ours: same,
         bound: None,
+        theirs: all,
+        wire_forms: verbatim,
     },
 ];
 
@@ -215,6 +334,12 @@ const FIELDS: &[Field] = &[
 /// ICMP error.
 const DNS_OVER_UDP: &str = "udp && (udp.port == 53 || udp.port == 5353 || udp.port == 5355) \
     && !icmp && !icmpv6 && !(ip.flags.mf == 1) && !(ip.frag_offset > 0)";
+
+/// Packets with a server's Certificate message whose times are all UTCTime: a client's
+/// certificate (mutual TLS) travels with its ClientKeyExchange or CertificateVerify, which a
+/// server never sends; wardline reports the server's.
+const SERVER_CERTIFICATES: &str = "tls.handshake.type == 11 && !(tls.handshake.type == 16) \
+    && !(tls.handshake.type == 15) && !x509af.generalizedTime";
 
 /// Files per protocol compared at most (the corpus has hundreds of TLS captures; the slowest
 /// part is tshark).
@@ -361,7 +486,12 @@ fn tshark_placeholder(v: &str) -> bool {
     v.starts_with('<') && v.ends_with('>') && v != "<root>"
 }
 
-fn tshark_values(path: &Path, field: &str, filter: Option<&str>) -> BTreeSet<String> {
+fn tshark_values(
+    path: &Path,
+    field: &str,
+    filter: Option<&str>,
+    pick: fn(&[String]) -> Vec<String>,
+) -> BTreeSet<String> {
     let mut cmd = Command::new("tshark");
     cmd.args(["-n", "-r"]).arg(path);
     if let Some(f) = filter {
@@ -375,10 +505,14 @@ fn tshark_values(path: &Path, field: &str, filter: Option<&str>) -> BTreeSet<Str
     let mut values = BTreeSet::new();
     for packet in json.as_array().into_iter().flatten() {
         let layer = &packet["_source"]["layers"][field];
-        for v in layer.as_array().into_iter().flatten() {
-            if let Some(s) = v.as_str() {
-                values.insert(comparable(s));
-            }
+        let in_packet: Vec<String> = layer
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+        for v in pick(&in_packet) {
+            values.insert(comparable(&v));
         }
     }
     values
@@ -484,8 +618,8 @@ fn application_fields_agree_with_tshark() {
                 .iter()
                 .map(|f| {
                     (
-                        f.tshark,
-                        tshark_values(path, f.tshark, f.filter),
+                        f.label,
+                        tshark_values(path, f.tshark, f.filter, f.theirs),
                         f.events
                             .iter()
                             .flat_map(|path| event_values(&events, path))
@@ -493,6 +627,7 @@ fn application_fields_agree_with_tshark() {
                             .collect::<BTreeSet<_>>(),
                         f.bound
                             .is_some_and(|b| flow_reached(&events, f.events[0][0], b)),
+                        f.wire_forms,
                     )
                 })
                 .collect::<Vec<_>>()
@@ -506,7 +641,7 @@ fn application_fields_agree_with_tshark() {
                 .unwrap_or(path)
                 .display()
                 .to_string();
-            for (field, mut theirs, mut ours, bounded) in per_field {
+            for (field, mut theirs, mut ours, bounded, wire_forms) in per_field {
                 let t = tallies.entry(field).or_default();
                 // A long value wardline cut at 256 bytes (after replacing undecodable bytes,
                 // which can make it shorter than tshark's): the same value when tshark's
@@ -551,8 +686,12 @@ fn application_fields_agree_with_tshark() {
                     }
                 }
                 for v in ours.difference(&theirs) {
-                    let verbatim = !v.is_empty() && raw.windows(v.len()).any(|w| w == v.as_bytes());
-                    if verbatim {
+                    let in_capture = !v.is_empty()
+                        && wire_forms(v).iter().any(|form| {
+                            !form.is_empty()
+                                && raw.windows(form.len()).any(|w| w == form.as_slice())
+                        });
+                    if in_capture {
                         t.in_capture.push(format!("{name}: {v:?}"));
                     } else {
                         t.unexplained.push(format!("{name}: wardline only {v:?}"));
@@ -596,11 +735,11 @@ fn application_fields_agree_with_tshark() {
         {
             continue;
         }
-        let t = tallies.get(f.tshark);
+        let t = tallies.get(f.label);
         assert!(
             t.is_some_and(|t| t.agreed > 0),
             "{}: no value of this field was compared: the corpus selection or the parser is broken",
-            f.tshark
+            f.label
         );
     }
     assert!(
