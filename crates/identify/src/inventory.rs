@@ -144,6 +144,53 @@ impl AppVotes {
     }
 }
 
+/// The distinct peers of one service: the first two kept inline (most services have one or
+/// two — a host's resolver, its gateway, the server it polls), a hash set past them. Saves the
+/// set's allocation and a hash per flow on the inventory's per-flow path.
+#[derive(Debug)]
+enum PeerSet {
+    Few(u8, [IpAddr; 2]),
+    Many(HashSet<IpAddr>),
+}
+
+impl Default for PeerSet {
+    fn default() -> Self {
+        Self::Few(0, [IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED); 2])
+    }
+}
+
+impl PeerSet {
+    fn len(&self) -> usize {
+        match self {
+            Self::Few(n, _) => usize::from(*n),
+            Self::Many(set) => set.len(),
+        }
+    }
+
+    fn insert(&mut self, ip: IpAddr) {
+        match self {
+            Self::Few(n, ips) => {
+                let held = &ips[..usize::from(*n)];
+                if held.contains(&ip) {
+                    return;
+                }
+                if let Some(slot) = ips.get_mut(usize::from(*n)) {
+                    *slot = ip;
+                    *n += 1;
+                } else {
+                    let mut set = HashSet::with_capacity(4);
+                    set.extend(ips.iter().copied());
+                    set.insert(ip);
+                    *self = Self::Many(set);
+                }
+            }
+            Self::Many(set) => {
+                set.insert(ip);
+            }
+        }
+    }
+}
+
 /// Traffic of one (MAC, IP) endpoint.
 #[derive(Debug, Default)]
 struct EndpointState {
@@ -153,7 +200,7 @@ struct EndpointState {
     bytes: u64,
     vlans: BTreeSet<u16>,
     /// (transport, server port, role is server) → distinct peers.
-    services: HashMap<(Transport, u16, bool), HashSet<IpAddr>>,
+    services: HashMap<(Transport, u16, bool), PeerSet>,
     /// The service added last: the one a full map gives up for a new one while it has at
     /// most one peer (see [`Self::evict_newest_single_peer_service`]).
     newest_service: Option<(Transport, u16, bool)>,
@@ -348,7 +395,7 @@ impl Inventory {
                             Entry::Occupied(entry) => entry.into_mut(),
                             Entry::Vacant(entry) => {
                                 e.newest_service = Some(key);
-                                entry.insert(HashSet::default())
+                                entry.insert(PeerSet::default())
                             }
                         };
                         if let Some(peer_ip) = peer.ip
@@ -1136,6 +1183,29 @@ mod tests {
         let expected = (Some("http".to_string()), vec!["web_server".to_string()]);
         assert_eq!(port_80_app(&[http.clone(), tls.clone()]), expected);
         assert_eq!(port_80_app(&[tls, http]), expected);
+    }
+
+    #[test]
+    fn peer_set_counts_distinct_peers_inline_then_in_a_set() {
+        let mut peers = PeerSet::default();
+        assert_eq!(peers.len(), 0);
+        for (i, a) in ["10.0.0.1", "10.0.0.1", "10.0.0.2", "10.0.0.1"]
+            .iter()
+            .enumerate()
+        {
+            peers.insert(ip(a));
+            assert!(matches!(peers, PeerSet::Few(..)), "after {i}");
+        }
+        assert_eq!(peers.len(), 2);
+        peers.insert(ip("fe80::1"));
+        peers.insert(ip("10.0.0.2"));
+        assert!(matches!(peers, PeerSet::Many(_)));
+        assert_eq!(peers.len(), 3);
+        // 0.0.0.0 fills the unused inline slots: it still counts once when it is a real peer.
+        let mut zero = PeerSet::default();
+        zero.insert(ip("0.0.0.0"));
+        zero.insert(ip("0.0.0.0"));
+        assert_eq!(zero.len(), 1);
     }
 
     #[test]
