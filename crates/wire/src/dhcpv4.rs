@@ -664,10 +664,7 @@ impl Identity<'_> {
                 (MAX_TEXT_LEN - TRUNCATION_MARK.len()) / 2
             };
             let mut out = String::with_capacity(MAX_TEXT_LEN);
-            for byte in id.iter().take(budget) {
-                out.push(hex_digit(byte >> 4));
-                out.push(hex_digit(byte & 0xf));
-            }
+            crate::text::push_hex(&mut out, id.get(..budget).unwrap_or(id), None);
             if budget < id.len() {
                 out.push_str(TRUNCATION_MARK);
             }
@@ -789,10 +786,6 @@ fn first_ipv4(slot: &mut Option<Ipv4Addr>, value: &[u8]) {
     if slot.is_none() {
         *slot = <[u8; 4]>::try_from(value).ok().map(Ipv4Addr::from);
     }
-}
-
-fn hex_digit(nibble: u8) -> char {
-    char::from(b"0123456789abcdef"[usize::from(nibble & 0xf)])
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -546,6 +546,14 @@ impl<'a> Name<'a> {
         write_labels_text(self.labels(), out)
     }
 
+    /// The name as a new `String` with the letters' case as sent (what EVE logs), otherwise
+    /// as [`Self::write_lowercase`] renders it: escapes, replacement characters, the cut.
+    pub fn to_string_lossy(&self) -> String {
+        let mut out = String::with_capacity(48);
+        write_labels(self.labels(), &mut out, false);
+        out
+    }
+
     /// The name as a new lowercase `String`, as [`Self::write_lowercase`] renders it.
     pub fn to_string_lossy_lower(&self) -> String {
         // Room for most host and service names without regrowing.
@@ -659,11 +667,16 @@ pub(crate) fn write_labels_text<'l, I>(labels: I, out: &mut String) -> bool
 where
     I: Iterator<Item = &'l [u8]>,
 {
+    write_labels(labels, out, true)
+}
+
+/// [`write_labels_text`], ASCII letters lowercased or not.
+fn write_labels<'l>(labels: impl Iterator<Item = &'l [u8]>, out: &mut String, lower: bool) -> bool {
     let start = out.len();
     let budget = MAX_NAME_TEXT_LEN - TRUNCATION_MARK.len();
     let mut fits = start;
     let mut over = false;
-    for_each_text_piece(labels, |piece| {
+    for_each_text_piece(labels, lower, |piece| {
         out.push_str(piece);
         let used = out.len() - start;
         if used <= budget {
@@ -682,26 +695,26 @@ where
 /// Calls `f` with successive pieces of the text of `labels` until it returns false.
 fn for_each_text_piece<'l>(
     labels: impl Iterator<Item = &'l [u8]>,
+    lower: bool,
     mut f: impl FnMut(&str) -> bool,
 ) {
     for (i, label) in labels.enumerate() {
         if i > 0 && !f(".") {
             return;
         }
-        if !label_text_pieces(label, &mut f) {
+        if !label_text_pieces(label, lower, &mut f) {
             return;
         }
     }
 }
 
 /// Calls `f` with the text pieces of one label; false if `f` asked to stop.
-fn label_text_pieces(label: &[u8], f: &mut impl FnMut(&str) -> bool) -> bool {
+fn label_text_pieces(label: &[u8], lower: bool, f: &mut impl FnMut(&str) -> bool) -> bool {
     // Fast path for the usual host-name label (lowercase letters, digits, `-`, `_`, and
     // other printable ASCII that needs no escape): the label is its own text.
-    if label
-        .iter()
-        .all(|&b| b.is_ascii_graphic() && !b.is_ascii_uppercase() && b != b'.' && b != b'\\')
-        && let Ok(text) = core::str::from_utf8(label)
+    if label.iter().all(|&b| {
+        b.is_ascii_graphic() && !(lower && b.is_ascii_uppercase()) && b != b'.' && b != b'\\'
+    }) && let Ok(text) = core::str::from_utf8(label)
     {
         return f(text);
     }
@@ -711,7 +724,7 @@ fn label_text_pieces(label: &[u8], f: &mut impl FnMut(&str) -> bool) -> bool {
         for (i, c) in valid.char_indices() {
             let mut buf = [0u8; 4];
             let replacement: &str = match c {
-                'A'..='Z' => c.to_ascii_lowercase().encode_utf8(&mut buf),
+                'A'..='Z' if lower => c.to_ascii_lowercase().encode_utf8(&mut buf),
                 '.' => "\\.",
                 '\\' => "\\\\",
                 c if c.is_ascii_control() => {
@@ -1996,6 +2009,12 @@ mod tests {
             name.to_string_lossy_lower(),
             "a\\.b.c\\\\d.\\001.é.\u{fffd}.Ü"
         );
+        // The same rendering with the letters' case kept.
+        assert_eq!(name.to_string_lossy(), "A\\.b.c\\\\d.\\001.é.\u{fffd}.Ü");
+        let mixed_msg = hex("05 5761726433 05 4c6f63616c 00");
+        let (mixed, _) = Name::parse(&mixed_msg, 0).expect("valid");
+        assert_eq!(mixed.to_string_lossy(), "Ward3.Local");
+        assert_eq!(mixed.to_string_lossy_lower(), "ward3.local");
         assert_eq!(name.label_count(), 6);
         // The text converts back to the same labels (except the invalid byte).
         let mut wire = Vec::new();

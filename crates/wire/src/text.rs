@@ -94,6 +94,27 @@ pub fn push_decimal(out: &mut String, mut v: u64) {
     }
 }
 
+/// Appends `bytes` as lowercase hex digit pairs, `separator` between pairs when given
+/// (`00:0b:82` for hardware addresses and client ids as EVE writes them, `000b82` for ids).
+pub fn push_hex(out: &mut String, bytes: &[u8], separator: Option<char>) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (i, b) in bytes.iter().enumerate() {
+        if let (Some(sep), true) = (separator, i > 0) {
+            out.push(sep);
+        }
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+}
+
+/// Position of the first `needle` in `hay` (0 for an empty needle).
+pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
 /// `bytes` without leading and trailing ASCII whitespace or NULs.
 pub fn trim_ascii(bytes: &[u8]) -> &[u8] {
     let is_pad = |b: &u8| b.is_ascii_whitespace() || *b == 0;
@@ -142,6 +163,29 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn hex_matches_the_formatter() {
+        let bytes = [0x00, 0x0b, 0x82, 0xff];
+        let mut plain = String::new();
+        push_hex(&mut plain, &bytes, None);
+        assert_eq!(plain, "000b82ff");
+        let mut colons = String::new();
+        push_hex(&mut colons, &bytes, Some(':'));
+        let expected: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(colons, expected.join(":"));
+        let mut empty = String::new();
+        push_hex(&mut empty, &[], Some(':'));
+        assert!(empty.is_empty());
+    }
+
+    #[test]
+    fn find_locates_the_first_occurrence() {
+        assert_eq!(find(b"a</X>b</X>", b"</X>"), Some(1));
+        assert_eq!(find(b"abc", b""), Some(0));
+        assert_eq!(find(b"ab", b"abc"), None);
+        assert_eq!(find(b"", b"a"), None);
     }
 
     #[test]

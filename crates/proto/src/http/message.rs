@@ -4,6 +4,8 @@
 
 use std::mem::MaybeUninit;
 
+use wire::text::find;
+
 /// Longest message head read (RFC 9112 §2.3 leaves it to the recipient; 64 KiB is more than
 /// any server accepts by default: Apache 8 KiB per line × 100 lines, nginx 4 × 8 KiB).
 pub(crate) const MAX_HEAD: usize = 64 * 1024;
@@ -327,14 +329,6 @@ pub(crate) fn clean_target(target: &[u8]) -> String {
         return wire::text::wire_text(&joined);
     }
     wire::text::wire_text(target)
-}
-
-/// Position of `needle` in `hay`.
-pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() {
-        return Some(0);
-    }
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// The media type of a Content-Type or Accept element, without parameters (RFC 9110 §8.3.1).

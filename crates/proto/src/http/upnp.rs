@@ -18,8 +18,7 @@ const DEVICE_NS: &str = "urn:schemas-upnp-org:device-1-0";
 /// True when the first bytes of an XML body open `<root xmlns="urn:schemas-upnp-org:...">`.
 pub(crate) fn looks_like_description(prefix: &[u8]) -> bool {
     let p = prefix.get(..prefix.len().min(SNIFF)).unwrap_or_default();
-    super::message::find(p, b"<root").is_some()
-        && super::message::find(p, DEVICE_NS.as_bytes()).is_some()
+    wire::text::find(p, b"<root").is_some() && wire::text::find(p, DEVICE_NS.as_bytes()).is_some()
 }
 
 /// The root device's identity (UDA 2.0 §2.3 `<device>` children). Borrowed from the body.

@@ -6,12 +6,11 @@
 //! Parsing never fails: a frame is read TLV by TLV and what breaks the format is recorded in
 //! [`Problems`] (and reading stops only where the next TLV cannot be found).
 
-use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use model::MacAddr;
 use wire::cursor::{ReadError, ReadResult, Reader};
-use wire::text::{trim_ascii, trim_nuls, wire_text};
+use wire::text::{find, trim_ascii, trim_nuls, wire_text};
 
 /// TLVs read per frame (CONVENTIONS §6 list limit); the rest are counted, not read.
 pub(crate) const MAX_TLVS: usize = 64;
@@ -439,9 +438,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     // One byte more than fits, so a cut one is marked by wire_text.
     let shown = bytes.get(..129).unwrap_or(bytes);
     let mut s = String::with_capacity(shown.len() * 2);
-    for b in shown {
-        let _ = write!(s, "{b:02x}");
-    }
+    wire::text::push_hex(&mut s, shown, None);
     wire_text(s.as_bytes())
 }
 
@@ -660,14 +657,6 @@ pub(crate) fn one_line(text: &[u8]) -> Vec<u8> {
         }
     }
     out
-}
-
-/// Position of `needle` in `hay`.
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() {
-        return Some(0);
-    }
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Position of `needle` (lowercase ASCII) in `hay`, ignoring ASCII case.

@@ -7,6 +7,7 @@
 //! `OPR.`, `ACK.`). Messages follow one another on the TCP stream without other framing.
 
 use roxmltree::{Document, ParsingOptions};
+use wire::text::find;
 
 /// Longest message read (CONVENTIONS §6 caps one message at 1 MiB; a POCT1-A message is a
 /// few KiB, a batch of results tens of KiB): larger ones are skipped and counted. Lower than
@@ -32,10 +33,8 @@ pub(crate) struct Message {
     pub version: Option<String>,
     /// `HDR.control_id` was not empty (its value is never kept).
     pub control_id_present: bool,
-    /// `DEV.*` identity values, by field name without the prefix (`device_id`, `vendor_id`,
-    /// `model_id`, `serial_id`, `manufacturer_name`, `hw_version`, `sw_version`,
-    /// `device_name`).
-    pub device: Vec<(&'static str, String)>,
+    /// `DEV.*` identity values, by the entry of [`DEVICE_FIELDS`] naming them.
+    pub device: Vec<(&'static DeviceField, String)>,
     /// Names of the `PT.*` fields with a value (`PT.patient_id`).
     pub patient_fields: Vec<String>,
     /// `OBS` topics with a non-empty `OBS.value`.
@@ -44,16 +43,48 @@ pub(crate) struct Message {
     pub ack_code: Option<String>,
 }
 
-/// The device identity fields read from a `DEV` topic, in the order they are reported.
-pub(crate) const DEVICE_FIELDS: &[&str] = &[
-    "device_id",
-    "vendor_id",
-    "model_id",
-    "serial_id",
-    "manufacturer_name",
-    "hw_version",
-    "sw_version",
-    "device_name",
+/// One device identity field of a `DEV` topic: its name without the prefix (as events show
+/// it) and the fact it becomes.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct DeviceField {
+    pub name: &'static str,
+    pub fact: &'static str,
+}
+
+/// The device identity fields read from a `DEV` topic.
+pub(crate) const DEVICE_FIELDS: &[DeviceField] = &[
+    DeviceField {
+        name: "device_id",
+        fact: "poct1a.device_id",
+    },
+    DeviceField {
+        name: "vendor_id",
+        fact: "poct1a.vendor_id",
+    },
+    DeviceField {
+        name: "model_id",
+        fact: "poct1a.model_id",
+    },
+    DeviceField {
+        name: "serial_id",
+        fact: "poct1a.serial_id",
+    },
+    DeviceField {
+        name: "manufacturer_name",
+        fact: "poct1a.manufacturer",
+    },
+    DeviceField {
+        name: "hw_version",
+        fact: "poct1a.hw_version",
+    },
+    DeviceField {
+        name: "sw_version",
+        fact: "poct1a.sw_version",
+    },
+    DeviceField {
+        name: "device_name",
+        fact: "poct1a.device_name",
+    },
 ];
 
 /// Why a message could not be read.
@@ -152,10 +183,6 @@ pub(crate) fn may_start(b: &[u8]) -> bool {
     }
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
 /// Length of the message at the front of `b` (up to and including its root's end tag), or
 /// `None` when it has not ended yet. `name` and `start` from [`root`].
 pub(crate) fn message_len(b: &[u8], start: usize, name: &[u8]) -> Option<usize> {
@@ -214,7 +241,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Message, Error> {
             "ACK.type_cd" => m.ack_code = Some(value.to_owned()),
             _ => {
                 if let Some(field) = name.strip_prefix("DEV.")
-                    && let Some(&known) = DEVICE_FIELDS.iter().find(|f| **f == field)
+                    && let Some(known) = DEVICE_FIELDS.iter().find(|f| f.name == field)
                     && !m.device.iter().any(|(k, _)| *k == known)
                 {
                     m.device.push((known, value.to_owned()));

@@ -153,12 +153,12 @@ fn report(side: Side, bytes: &[u8], out: &mut Out<'_>) {
         Err(e) => return out.anomaly(e.as_str()),
     };
     for (field, value) in &m.device {
-        out.fact(side, fact_key(field), value.as_bytes());
+        out.fact(side, field.fact, value.as_bytes());
     }
     let get = |k: &str| {
         m.device
             .iter()
-            .find(|(f, _)| *f == k)
+            .find(|(f, _)| f.name == k)
             .map(|(_, v)| v.as_str())
     };
     if let Some(product) = get("model_id")
@@ -196,19 +196,6 @@ fn report(side: Side, bytes: &[u8], out: &mut Out<'_>) {
     }
 }
 
-fn fact_key(field: &str) -> &'static str {
-    match field {
-        "device_id" => "poct1a.device_id",
-        "vendor_id" => "poct1a.vendor_id",
-        "model_id" => "poct1a.model_id",
-        "serial_id" => "poct1a.serial_id",
-        "manufacturer_name" => "poct1a.manufacturer",
-        "hw_version" => "poct1a.hw_version",
-        "sw_version" => "poct1a.sw_version",
-        _ => "poct1a.device_name",
-    }
-}
-
 fn event(side: Side, m: &Message, bytes: usize) -> Map<String, Value> {
     let mut o = Map::new();
     o.insert("message_type".into(), text_value(m.message_type.as_bytes()));
@@ -220,7 +207,7 @@ fn event(side: Side, m: &Message, bytes: usize) -> Map<String, Value> {
         let device = m
             .device
             .iter()
-            .map(|(k, v)| ((*k).to_owned(), text_value(v.as_bytes())))
+            .map(|(k, v)| (k.name.to_owned(), text_value(v.as_bytes())))
             .collect();
         o.insert("device".into(), Value::Object(device));
     }

@@ -144,7 +144,7 @@ fn method_of(head: &Head<'_, '_>) -> Option<Method> {
 
 /// The `uuid:device-UUID` part of a USN (UDA 2.0 §1.1.4: `uuid:device-UUID[::urn:...]`).
 pub(crate) fn usn_uuid(usn: &[u8]) -> &[u8] {
-    match message::find(usn, b"::") {
+    match wire::text::find(usn, b"::") {
         Some(i) => usn.get(..i).unwrap_or_default(),
         None => usn,
     }

@@ -193,18 +193,11 @@ fn addresses(value: &[u8]) -> Value {
 
 /// Bytes as `aa:bb:cc`, as EVE writes hardware addresses and client ids (at most 64 bytes).
 fn colon_hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len().min(64) * 3);
-    for (i, b) in bytes.iter().take(64).enumerate() {
-        if i > 0 {
-            s.push(':');
-        }
-        s.push(char::from(HEX[usize::from(b >> 4)]));
-        s.push(char::from(HEX[usize::from(b & 0xf)]));
-    }
+    let bytes = bytes.get(..64).unwrap_or(bytes);
+    let mut s = String::with_capacity(bytes.len() * 3);
+    wire::text::push_hex(&mut s, bytes, Some(':'));
     s
 }
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// The event type for a DNS-family source: EVE's `dns`, and `mdns` / `llmnr` (same object)
 /// so a SIEM can tell multicast name traffic from resolver traffic.
@@ -288,23 +281,12 @@ pub(crate) fn dns(packet: &wire::dns::Packet<&[u8]>) -> Vec<Map<String, Value>> 
     vec![o]
 }
 
-/// A name as sent (EVE keeps the case; the observations lowercase it): labels joined by `.`,
-/// as wire text (lossy, control characters replaced, cut at 256 bytes); `<root>` for the root.
+/// A name as sent (EVE keeps the case; the observations lowercase it), `<root>` for the root.
 fn name_text(name: &wire::dns::Name<'_>) -> String {
-    let mut dotted = Vec::with_capacity(64);
-    for label in name.labels() {
-        if !dotted.is_empty() {
-            dotted.push(b'.');
-        }
-        dotted.extend_from_slice(label);
-        if dotted.len() > wire::text::MAX_TEXT_LEN {
-            break;
-        }
-    }
-    if dotted.is_empty() {
+    if name.is_root() {
         return "<root>".into();
     }
-    wire::text::wire_text(&dotted)
+    name.to_string_lossy()
 }
 
 /// RFC 1035 §3.2.2 / IANA mnemonics; RFC 3597 §5 `TYPEnnn` for the rest.
