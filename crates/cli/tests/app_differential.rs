@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{corpus, manifest, parallel, require, wardline};
+use common::{corpus, manifest, parallel, require, tshark_time_as_eve, wardline};
 
 /// One compared field: the manifest protocol that selects captures, tshark's field, and the
 /// path to the same value in wardline's events (event_type, then keys).
@@ -51,6 +51,35 @@ struct Field {
     wire_forms: fn(&str) -> Vec<Vec<u8>>,
 }
 
+impl Field {
+    /// The comparison of tshark's `tshark` with wardline's `events` on the files listing
+    /// `manifest_protocol`: every packet, every value, compared as it is.
+    const fn new(
+        manifest_protocol: &'static str,
+        tshark: &'static str,
+        events: &'static [&'static [&'static str]],
+    ) -> Self {
+        Self {
+            manifest_protocol,
+            label: tshark,
+            tshark,
+            events,
+            filter: None,
+            ours: same,
+            bound: None,
+            theirs: all,
+            wire_forms: verbatim,
+        }
+    }
+
+    const fn filter(self, filter: &'static str) -> Self {
+        Self {
+            filter: Some(filter),
+            ..self
+        }
+    }
+}
+
 /// A text value is in the capture as it is.
 fn verbatim(v: &str) -> Vec<Vec<u8>> {
     vec![v.as_bytes().to_vec()]
@@ -72,12 +101,11 @@ fn all(values: &[String]) -> Vec<String> {
 
 /// A Certificate message lists every certificate of the chain, the leaf (the server's own)
 /// first, each with notBefore then notAfter (UTCTime; certificates valid past 2049 use
-/// GeneralizedTime, a field of its own, and are left out). tshark prints
-/// `2026-12-06 20:54:40 (UTC)`, EVE `2026-12-06T20:54:40`.
+/// GeneralizedTime, a field of its own, and are left out).
 fn leaf_time(values: &[String], index: usize) -> Vec<String> {
     values
         .get(index)
-        .map(|v| v.trim_end_matches(" (UTC)").replacen(' ', "T", 1))
+        .map(|v| tshark_time_as_eve(v))
         .into_iter()
         .collect()
 }
@@ -101,231 +129,96 @@ fn without_exception_bit(v: String) -> String {
 }
 
 const FIELDS: &[Field] = &[
-    Field {
-        manifest_protocol: "tls",
-        label: "tls.handshake.extensions_server_name",
-        tshark: "tls.handshake.extensions_server_name",
-        events: &[&["tls", "sni"]],
-        filter: None,
-        ours: same,
-        bound: None,
-        theirs: all,
-        wire_forms: verbatim,
-    },
-    Field {
-        manifest_protocol: "tls",
-        label: "tls.handshake.ja3",
-        tshark: "tls.handshake.ja3",
-        events: &[&["tls", "ja3", "hash"]],
-        filter: None,
-        ours: same,
-        bound: None,
-        theirs: all,
-        wire_forms: verbatim,
-    },
-    Field {
-        manifest_protocol: "tls",
-        label: "tls.handshake.ja3s",
-        tshark: "tls.handshake.ja3s",
-        events: &[&["tls", "ja3s", "hash"]],
-        filter: None,
-        ours: same,
-        bound: None,
-        theirs: all,
-        wire_forms: verbatim,
-    },
+    Field::new(
+        "tls",
+        "tls.handshake.extensions_server_name",
+        &[&["tls", "sni"]],
+    ),
+    Field::new("tls", "tls.handshake.ja3", &[&["tls", "ja3", "hash"]]),
+    Field::new("tls", "tls.handshake.ja3s", &[&["tls", "ja3s", "hash"]]),
     // Certificate validity (TLS ≤ 1.2, where the certificate is in cleartext): the leaf's.
     Field {
-        manifest_protocol: "tls",
         label: "x509af.utcTime (leaf notBefore)",
-        tshark: "x509af.utcTime",
-        events: &[&["tls", "notbefore"]],
-        filter: Some(SERVER_CERTIFICATES),
-        ours: same,
-        bound: None,
         theirs: leaf_not_before,
         wire_forms: der_time,
+        ..Field::new("tls", "x509af.utcTime", &[&["tls", "notbefore"]]).filter(SERVER_CERTIFICATES)
     },
     Field {
-        manifest_protocol: "tls",
         label: "x509af.utcTime (leaf notAfter)",
-        tshark: "x509af.utcTime",
-        events: &[&["tls", "notafter"]],
-        filter: Some(SERVER_CERTIFICATES),
-        ours: same,
-        bound: None,
         theirs: leaf_not_after,
         wire_forms: der_time,
+        ..Field::new("tls", "x509af.utcTime", &[&["tls", "notafter"]]).filter(SERVER_CERTIFICATES)
     },
+    Field::new(
+        "http",
+        "http.user_agent",
+        &[&["http", "http_user_agent"], &["ssdp", "user_agent"]],
+    ),
+    Field::new(
+        "http",
+        "http.server",
+        &[&["http", "server"], &["ssdp", "server"]],
+    ),
+    Field::new(
+        "mqtt",
+        "mqtt.clientid",
+        &[&["mqtt", "connect", "client_id"]],
+    ),
+    Field::new("lldp", "lldp.tlv.system.name", &[&["lldp", "system_name"]]),
+    Field::new("cdp", "cdp.deviceid", &[&["cdp", "device_id"]]),
     Field {
-        manifest_protocol: "http",
-        label: "http.user_agent",
-        tshark: "http.user_agent",
-        events: &[&["http", "http_user_agent"], &["ssdp", "user_agent"]],
-        filter: None,
-        ours: same,
-        bound: None,
-        theirs: all,
-        wire_forms: verbatim,
-    },
-    Field {
-        manifest_protocol: "http",
-        label: "http.server",
-        tshark: "http.server",
-        events: &[&["http", "server"], &["ssdp", "server"]],
-        filter: None,
-        ours: same,
-        bound: None,
-        theirs: all,
-        wire_forms: verbatim,
-    },
-    Field {
-        manifest_protocol: "mqtt",
-        label: "mqtt.clientid",
-        tshark: "mqtt.clientid",
-        events: &[&["mqtt", "connect", "client_id"]],
-        filter: None,
-        ours: same,
-        bound: None,
-        theirs: all,
-        wire_forms: verbatim,
-    },
-    Field {
-        manifest_protocol: "lldp",
-        label: "lldp.tlv.system.name",
-        tshark: "lldp.tlv.system.name",
-        events: &[&["lldp", "system_name"]],
-        filter: None,
-        ours: same,
-        bound: None,
-        theirs: all,
-        wire_forms: verbatim,
-    },
-    Field {
-        manifest_protocol: "cdp",
-        label: "cdp.deviceid",
-        tshark: "cdp.deviceid",
-        events: &[&["cdp", "device_id"]],
-        filter: None,
-        ours: same,
-        bound: None,
-        theirs: all,
-        wire_forms: verbatim,
-    },
-    Field {
-        manifest_protocol: "snmp",
-        label: "snmp.name",
-        tshark: "snmp.name",
-        events: &[&["snmp", "vars"]],
-        // Not the SNMP quoted inside ICMP errors.
-        filter: Some("udp && !icmp && !icmpv6"),
-        ours: same,
         // proto::snmp reads 64 datagrams per flow (identity comes in the first).
         bound: Some(64),
-        theirs: all,
-        wire_forms: verbatim,
+        // Not the SNMP quoted inside ICMP errors.
+        ..Field::new("snmp", "snmp.name", &[&["snmp", "vars"]]).filter("udp && !icmp && !icmpv6")
     },
-    Field {
-        manifest_protocol: "mbtcp",
-        label: "mbtcp.unit_id",
-        tshark: "mbtcp.unit_id",
-        events: &[
+    Field::new(
+        "mbtcp",
+        "mbtcp.unit_id",
+        &[
             &["modbus", "request", "unit_id"],
             &["modbus", "response", "unit_id"],
         ],
-        filter: None,
-        ours: same,
-        bound: None,
-        theirs: all,
-        wire_forms: verbatim,
-    },
+    ),
     Field {
-        manifest_protocol: "mbtcp",
-        label: "modbus.func_code",
-        tshark: "modbus.func_code",
-        events: &[
-            &["modbus", "request", "function_raw"],
-            &["modbus", "response", "function_raw"],
-        ],
-        filter: None,
         ours: without_exception_bit,
-        bound: None,
-        theirs: all,
-        wire_forms: verbatim,
+        ..Field::new(
+            "mbtcp",
+            "modbus.func_code",
+            &[
+                &["modbus", "request", "function_raw"],
+                &["modbus", "response", "function_raw"],
+            ],
+        )
     },
     // I-Am (unconfirmed service 0): the device's own instance and vendor. (tshark's
     // instance_number is also every object identifier of every other service.)
-    Field {
-        manifest_protocol: "bacapp",
-        label: "bacapp.instance_number",
-        tshark: "bacapp.instance_number",
-        events: &[&["bacnet", "device_instance"]],
-        filter: Some("bacapp.unconfirmed_service == 0"),
-        ours: same,
-        bound: None,
-        theirs: all,
-        wire_forms: verbatim,
-    },
-    Field {
-        manifest_protocol: "bacapp",
-        label: "bacapp.vendor_identifier",
-        tshark: "bacapp.vendor_identifier",
-        events: &[&["bacnet", "vendor_id"]],
-        filter: Some("bacapp.unconfirmed_service == 0"),
-        ours: same,
-        bound: None,
-        theirs: all,
-        wire_forms: verbatim,
-    },
-    Field {
-        manifest_protocol: "hl7",
-        label: "hl7.message.type",
-        tshark: "hl7.message.type",
-        events: &[&["hl7", "message_type"]],
-        filter: None,
-        ours: same,
-        bound: None,
-        theirs: all,
-        wire_forms: verbatim,
-    },
+    Field::new(
+        "bacapp",
+        "bacapp.instance_number",
+        &[&["bacnet", "device_instance"]],
+    )
+    .filter("bacapp.unconfirmed_service == 0"),
+    Field::new(
+        "bacapp",
+        "bacapp.vendor_identifier",
+        &[&["bacnet", "vendor_id"]],
+    )
+    .filter("bacapp.unconfirmed_service == 0"),
+    Field::new("hl7", "hl7.message.type", &[&["hl7", "message_type"]]),
     // The packet-level identity protocols' events (DHCP and the DNS family over UDP).
-    Field {
-        manifest_protocol: "dhcp",
-        label: "dhcp.option.hostname",
-        tshark: "dhcp.option.hostname",
-        events: &[&["dhcp", "hostname"]],
-        filter: None,
-        ours: same,
-        bound: None,
-        theirs: all,
-        wire_forms: verbatim,
-    },
-    Field {
-        manifest_protocol: "dhcp",
-        label: "dhcp.hw.mac_addr",
-        tshark: "dhcp.hw.mac_addr",
-        events: &[&["dhcp", "client_mac"]],
-        filter: None,
-        ours: same,
-        bound: None,
-        theirs: all,
-        wire_forms: verbatim,
-    },
-    Field {
-        manifest_protocol: "dns",
-        label: "dns.qry.name",
-        tshark: "dns.qry.name",
-        events: &[
+    Field::new("dhcp", "dhcp.option.hostname", &[&["dhcp", "hostname"]]),
+    Field::new("dhcp", "dhcp.hw.mac_addr", &[&["dhcp", "client_mac"]]),
+    Field::new(
+        "dns",
+        "dns.qry.name",
+        &[
             &["dns", "rrname"],
             &["mdns", "rrname"],
             &["llmnr", "rrname"],
         ],
-        filter: Some(DNS_OVER_UDP),
-        ours: same,
-        bound: None,
-        theirs: all,
-        wire_forms: verbatim,
-    },
+    )
+    .filter(DNS_OVER_UDP),
 ];
 
 /// DNS packets wardline decodes: over UDP on the DNS family's ports (53, mDNS 5353, LLMNR
@@ -603,9 +496,11 @@ fn application_fields_agree_with_tshark() {
     protocols.dedup();
     // WARDLINE_DIFF_PROTOCOLS=dns,dhcp compares only those (for a developer's quick run).
     let only = std::env::var("WARDLINE_DIFF_PROTOCOLS").ok();
-    if let Some(only) = &only {
-        protocols.retain(|p| only.split(',').any(|o| o == *p));
-    }
+    let selected = |protocol: &str| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|p| p == protocol))
+    };
+    protocols.retain(|p| selected(p));
     for protocol in protocols {
         let files = files_with(protocol);
         let fields: Vec<&Field> = FIELDS
@@ -616,9 +511,9 @@ fn application_fields_agree_with_tshark() {
             let events = wardline_events(path);
             fields
                 .iter()
-                .map(|f| {
+                .map(|&f| {
                     (
-                        f.label,
+                        f,
                         tshark_values(path, f.tshark, f.filter, f.theirs),
                         f.events
                             .iter()
@@ -627,7 +522,6 @@ fn application_fields_agree_with_tshark() {
                             .collect::<BTreeSet<_>>(),
                         f.bound
                             .is_some_and(|b| flow_reached(&events, f.events[0][0], b)),
-                        f.wire_forms,
                     )
                 })
                 .collect::<Vec<_>>()
@@ -641,8 +535,8 @@ fn application_fields_agree_with_tshark() {
                 .unwrap_or(path)
                 .display()
                 .to_string();
-            for (field, mut theirs, mut ours, bounded, wire_forms) in per_field {
-                let t = tallies.entry(field).or_default();
+            for (field, theirs, mut ours, bounded) in per_field {
+                let t = tallies.entry(field.label).or_default();
                 // A long value wardline cut at 256 bytes (after replacing undecodable bytes,
                 // which can make it shorter than tshark's): the same value when tshark's
                 // starts with the kept part.
@@ -660,7 +554,6 @@ fn application_fields_agree_with_tshark() {
                     ours.remove(&v);
                     ours.insert(w);
                 }
-                let _ = &mut theirs;
                 if theirs.is_empty() && ours.is_empty() {
                     continue;
                 }
@@ -687,7 +580,7 @@ fn application_fields_agree_with_tshark() {
                 }
                 for v in ours.difference(&theirs) {
                     let in_capture = !v.is_empty()
-                        && wire_forms(v).iter().any(|form| {
+                        && (field.wire_forms)(v).iter().any(|form| {
                             !form.is_empty()
                                 && raw.windows(form.len()).any(|w| w == form.as_slice())
                         });
@@ -729,10 +622,7 @@ fn application_fields_agree_with_tshark() {
         }
     }
     for f in FIELDS {
-        if only
-            .as_deref()
-            .is_some_and(|o| !o.split(',').any(|p| p == f.manifest_protocol))
-        {
+        if !selected(f.manifest_protocol) {
             continue;
         }
         let t = tallies.get(f.label);

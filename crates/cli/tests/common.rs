@@ -89,3 +89,9 @@ pub fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
     results.sort_by_key(|(i, _)| *i);
     results.into_iter().map(|(_, r)| r).collect()
 }
+
+/// A time as tshark prints an X.509 UTCTime (`2026-12-06 20:54:40 (UTC)`) in EVE's form
+/// (`2026-12-06T20:54:40`).
+pub fn tshark_time_as_eve(v: &str) -> String {
+    v.trim_end_matches(" (UTC)").replacen(' ', "T", 1)
+}

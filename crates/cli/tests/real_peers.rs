@@ -20,7 +20,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use common::{require, wardline};
+use common::{require, tshark_time_as_eve, wardline};
 
 /// Every secret and patient value the peers sent (all invented). None may appear in any
 /// output. "nurse" is the user name: wardline records only that one was present.
@@ -388,7 +388,6 @@ fn real_peers_reveal_identity_and_findings_but_no_secret() {
         hl7_types.len() >= 3,
         "ORU, ADT and their ACKs: {hl7_types:?}"
     );
-    // tshark prints UTCTime as `2026-12-06 20:54:40 (UTC)`; EVE as `2026-12-06T20:54:40`.
     let validity = ours("tls", &|o| {
         Some(format!(
             "{} / {}",
@@ -403,10 +402,7 @@ fn real_peers_reveal_identity_and_findings_but_no_secret() {
     )
     .into_iter()
     .map(|r| {
-        let t: Vec<String> = r[0]
-            .split(',')
-            .map(|v| v.trim_end_matches(" (UTC)").replacen(' ', "T", 1))
-            .collect();
+        let t: Vec<String> = r[0].split(',').map(tshark_time_as_eve).collect();
         t.join(" / ")
     })
     .collect::<BTreeSet<_>>();
