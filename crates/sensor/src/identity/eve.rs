@@ -74,74 +74,48 @@ pub(crate) fn dhcp(packet: &wire::dhcpv4::Packet<&[u8]>) -> Map<String, Value> {
         // A malformed options area was counted by the identity decoder; what came before it
         // is still written.
         let Ok((code, value)) = option else { break };
-        let key = match code {
-            OptionCode::MESSAGE_TYPE => {
-                if let [t] = value {
-                    o.entry("dhcp_type")
-                        .or_insert_with(|| Value::from(message_type_name(*t)));
-                }
-                continue;
-            }
-            OptionCode::HOSTNAME => "hostname",
-            OptionCode::VENDOR_CLASS => "vendor_class_identifier",
-            // RFC 2132 §9.14: a type octet, then the identifier (EVE writes the identifier).
-            OptionCode::CLIENT_ID => {
-                if let [_, id @ ..] = value
-                    && !id.is_empty()
-                {
-                    o.entry("client_id")
-                        .or_insert_with(|| Value::from(colon_hex(id)));
-                }
-                continue;
-            }
-            OptionCode::REQUESTED_IP => {
-                if let Some(ip) = ipv4(value) {
-                    o.entry("requested_ip")
-                        .or_insert(Value::from(ip.to_string()));
-                }
-                continue;
-            }
-            OptionCode::SUBNET_MASK => {
-                if let Some(ip) = ipv4(value) {
-                    o.entry("subnet_mask")
-                        .or_insert(Value::from(ip.to_string()));
-                }
-                continue;
-            }
-            OptionCode::ROUTER => {
-                o.entry("routers").or_insert_with(|| addresses(value));
-                continue;
-            }
-            OptionCode::DNS_SERVER => {
-                o.entry("dns_servers").or_insert_with(|| addresses(value));
-                continue;
-            }
-            OptionCode::LEASE_TIME | OptionCode::RENEWAL_TIME | OptionCode::REBINDING_TIME => {
-                let name = match code {
-                    OptionCode::LEASE_TIME => "lease_time",
-                    OptionCode::RENEWAL_TIME => "renewal_time",
-                    _ => "rebinding_time",
-                };
-                if let Ok(seconds) = <[u8; 4]>::try_from(value) {
-                    o.entry(name)
-                        .or_insert(Value::from(u32::from_be_bytes(seconds)));
-                }
-                continue;
-            }
-            OptionCode::PARAMETER_REQUEST_LIST => {
-                o.entry("params").or_insert_with(|| {
-                    Value::Array(value.iter().map(|&c| param_name(c)).collect())
-                });
-                continue;
-            }
-            _ => continue,
-        };
-        if !value.is_empty() {
-            o.entry(key)
-                .or_insert_with(|| Value::from(wire::text::wire_text(value)));
+        // The first occurrence of an option is the one written (as the identity decoder reads).
+        if let Some((key, v)) = option_value(code, value) {
+            o.entry(key).or_insert(v);
         }
     }
     o
+}
+
+/// The EVE key and value of one DHCP option, for the options EVE writes.
+fn option_value(code: OptionCode, value: &[u8]) -> Option<(&'static str, Value)> {
+    let text = |key| (!value.is_empty()).then(|| (key, Value::from(wire::text::wire_text(value))));
+    let address = |key| ipv4(value).map(|ip| (key, Value::from(ip.to_string())));
+    let seconds = |key| {
+        <[u8; 4]>::try_from(value)
+            .ok()
+            .map(|s| (key, Value::from(u32::from_be_bytes(s))))
+    };
+    match code {
+        OptionCode::MESSAGE_TYPE => match value {
+            [t] => Some(("dhcp_type", Value::from(message_type_name(*t)))),
+            _ => None,
+        },
+        OptionCode::HOSTNAME => text("hostname"),
+        OptionCode::VENDOR_CLASS => text("vendor_class_identifier"),
+        // RFC 2132 §9.14: a type octet, then the identifier (EVE writes the identifier).
+        OptionCode::CLIENT_ID => match value {
+            [_, id @ ..] if !id.is_empty() => Some(("client_id", Value::from(colon_hex(id)))),
+            _ => None,
+        },
+        OptionCode::REQUESTED_IP => address("requested_ip"),
+        OptionCode::SUBNET_MASK => address("subnet_mask"),
+        OptionCode::ROUTER => Some(("routers", addresses(value))),
+        OptionCode::DNS_SERVER => Some(("dns_servers", addresses(value))),
+        OptionCode::LEASE_TIME => seconds("lease_time"),
+        OptionCode::RENEWAL_TIME => seconds("renewal_time"),
+        OptionCode::REBINDING_TIME => seconds("rebinding_time"),
+        OptionCode::PARAMETER_REQUEST_LIST => Some((
+            "params",
+            Value::Array(value.iter().map(|&c| param_name(c)).collect()),
+        )),
+        _ => None,
+    }
 }
 
 /// RFC 2132 §9.6 message types, named as EVE names them.
