@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use capture::PacketSource;
 use identify::{Inventory, InventoryConfig};
 use indicatif::{ProgressBar, ProgressStyle};
-use model::{Observation, Timestamp, TsPrecision};
+use model::{Timestamp, TsPrecision};
 use sensor::{Sensor, SensorConfig};
 use store::Store;
 
@@ -74,17 +74,22 @@ impl Sinks<'_> {
                 })?;
             }
         }
-        for obs in sensor.drain_observations() {
-            if let (Observation::Flow(f), Some(w)) = (&obs, self.flows.as_mut()) {
-                w.write(f).with_context(|| {
+        let (observations, flows) = sensor.observations();
+        for obs in observations {
+            self.inventory.observe(obs);
+        }
+        for flow in flows {
+            if let Some(w) = self.flows.as_mut() {
+                w.write(flow).with_context(|| {
                     format!(
                         "writing flows to {}",
                         self.flows_path.unwrap_or(Path::new("")).display()
                     )
                 })?;
             }
-            self.inventory.observe(&obs);
+            self.inventory.observe_flow(flow);
         }
+        sensor.clear_observations();
         Ok(())
     }
 }

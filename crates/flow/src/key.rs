@@ -91,7 +91,7 @@ impl FlowAddr {
 /// The canonical key of a bidirectional flow: endpoints sorted so both directions of a
 /// conversation map to the same key. VLAN tags are part of the key: the same 5-tuple on two
 /// VLANs is two flows (zones are VLANs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct FlowKey {
     /// Lower endpoint address.
     pub addr_a: FlowAddr,
@@ -107,23 +107,48 @@ pub struct FlowKey {
     pub transport: Transport,
 }
 
+/// Compared field by field, inlined: every packet compares its key with the previous
+/// packet's and with the index's candidate, and the transport is compared as one integer
+/// rather than as an enum (discriminant, then payload).
+impl PartialEq for FlowKey {
+    #[inline(always)]
+    fn eq(&self, other: &Self) -> bool {
+        self.addr_a == other.addr_a
+            && self.addr_b == other.addr_b
+            && self.port_a == other.port_a
+            && self.port_b == other.port_b
+            && self.vlans == other.vlans
+            && transport_code(self.transport) == transport_code(other.transport)
+    }
+}
+
+impl Eq for FlowKey {}
+
+/// A transport as one integer: the IP protocol number, or `0x1_0000 | EtherType`.
+#[inline(always)]
+fn transport_code(t: Transport) -> u32 {
+    match t {
+        Transport::Ip(p) => u32::from(p),
+        Transport::Link(e) => 0x1_0000 | u32::from(e),
+    }
+}
+
+impl FlowKey {
+    #[inline]
+    fn ports_and_vlans(&self) -> u64 {
+        u64::from(self.port_a) << 48 | u64::from(self.port_b) << 32 | u64::from(self.vlans)
+    }
+}
+
 /// Hashed as three words instead of field by field: the derived impl feeds each array with a
 /// length prefix, one hasher round per field, on the per-packet path.
 impl std::hash::Hash for FlowKey {
     #[inline]
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        let transport = match self.transport {
-            Transport::Ip(p) => u64::from(p),
-            Transport::Link(e) => 0x1_0000 | u64::from(e),
-        };
+        let transport = u64::from(transport_code(self.transport));
         state.write_u128(self.addr_a.bits);
         state.write_u128(self.addr_b.bits);
-        state.write_u64(
-            (u64::from(self.port_a) << 48)
-                ^ (u64::from(self.port_b) << 32)
-                ^ u64::from(self.vlans)
-                ^ (transport << 17),
-        );
+        state.write_u64(self.ports_and_vlans() ^ (transport << 17));
     }
 }
 

@@ -1,9 +1,10 @@
 //! The flow table: a hash map from [`FlowKey`] to a slab of flows, with one LRU list per
 //! timeout class so expiry and eviction only ever look at list fronts.
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use foldhash::fast::FixedState;
+use hashbrown::HashTable;
 use model::{Endpoint, FlowEnd, FlowObservation, FlowRef, MacAddr, Side, Timestamp, Transport};
 
 use crate::config::FlowConfig;
@@ -199,13 +200,36 @@ struct Flow<A> {
     app: A,
     /// The sink said [`Delivery::Stop`]: no more reassembly or delivery for this flow.
     app_stopped: bool,
+    /// The key's hash as the index holds it (see [`Slot`]): removal finds the flow's slot
+    /// by it without hashing or comparing the key again.
+    hash: u32,
+}
+
+/// One entry of the index: a slab position and 32 bits of its key's hash. Eight bytes, not
+/// the 52 of a key and position: the index of a busy link (thousands of flows) stays in
+/// the core's cache, and the one cache miss of a lookup is the flow itself, which the packet
+/// updates anyway. Growing the index rehashes from these bits alone, never touching flows.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    idx: u32,
+    hash: u32,
+}
+
+/// The index's 64-bit hash of a slot's 32 bits: spread over the word (Fibonacci hashing,
+/// Knuth TAOCP vol. 3 §6.4) because the table takes its bucket from the low bits and its
+/// tag from the top seven.
+#[inline]
+fn slot_hash(hash: u32) -> u64 {
+    u64::from(hash).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// The bidirectional flow table, with per-flow sink state `A`. See the crate docs.
 #[derive(Debug)]
 pub struct FlowTable<A = ()> {
     config: FlowConfig,
-    index: HashMap<FlowKey, u32, FixedState>,
+    /// Key → slab position: 8-byte [`Slot`]s compared through the slab (see [`Slot`]).
+    index: HashTable<Slot>,
+    hasher: FixedState,
     flows: Vec<Option<Flow<A>>>,
     links: Vec<Links>,
     free: Vec<u32>,
@@ -236,7 +260,8 @@ impl<A: FlowApp> FlowTable<A> {
     pub fn new(config: FlowConfig) -> Self {
         Self {
             config,
-            index: HashMap::with_hasher(FixedState::default()),
+            index: HashTable::new(),
+            hasher: FixedState::default(),
             flows: Vec::new(),
             links: Vec::new(),
             free: Vec::new(),
@@ -261,6 +286,16 @@ impl<A: FlowApp> FlowTable<A> {
         self.index.len()
     }
 
+    /// The flow records emitted since the last [`Self::clear_ended`].
+    pub fn ended(&self) -> &[FlowObservation] {
+        &self.ended
+    }
+
+    /// Forgets the flow records emitted so far (after they were read).
+    pub fn clear_ended(&mut self) {
+        self.ended.clear();
+    }
+
     /// Takes the flow records emitted since the last call.
     pub fn drain_ended(&mut self) -> std::vec::Drain<'_, FlowObservation> {
         self.ended.drain(..)
@@ -281,9 +316,17 @@ impl<A: FlowApp> FlowTable<A> {
         let idx = match self.last {
             Some((key, idx)) if key == pkt.key => idx,
             _ => {
-                let idx = match self.index.get(&pkt.key) {
-                    Some(&idx) => idx,
-                    None => self.create(pkt, sink),
+                let hash = key_hash(&self.hasher, &pkt.key);
+                let flows = &self.flows;
+                let found = self.index.find(slot_hash(hash), |s| {
+                    s.hash == hash
+                        && flows[s.idx as usize]
+                            .as_ref()
+                            .is_some_and(|f| f.meta.key == pkt.key)
+                });
+                let idx = match found {
+                    Some(s) => s.idx,
+                    None => self.create(pkt, hash, sink),
                 };
                 self.last = Some((pkt.key, idx));
                 idx
@@ -407,7 +450,7 @@ impl<A: FlowApp> FlowTable<A> {
         }
     }
 
-    fn create<S: StreamSink<A>>(&mut self, pkt: &PacketInfo<'_>, sink: &mut S) -> u32 {
+    fn create<S: StreamSink<A>>(&mut self, pkt: &PacketInfo<'_>, hash: u32, sink: &mut S) -> u32 {
         if self.index.len() >= self.config.max_flows.max(1) {
             self.evict_least_recent(sink);
         }
@@ -433,6 +476,7 @@ impl<A: FlowApp> FlowTable<A> {
             streams: None,
             app: A::default(),
             app_stopped: false,
+            hash,
         };
         self.next_id += 1;
         let idx = match self.free.pop() {
@@ -447,7 +491,8 @@ impl<A: FlowApp> FlowTable<A> {
             }
         };
         self.lists[class as usize].push_back(&mut self.links, idx);
-        self.index.insert(pkt.key, idx);
+        self.index
+            .insert_unique(slot_hash(hash), Slot { idx, hash }, |s| slot_hash(s.hash));
         self.stats.total += 1;
         self.stats.peak_active = self.stats.peak_active.max(self.index.len() as u64);
         idx
@@ -509,7 +554,12 @@ impl<A: FlowApp> FlowTable<A> {
             self.last = None;
         }
         self.lists[flow.class as usize].unlink(&mut self.links, idx);
-        self.index.remove(&flow.meta.key);
+        if let Ok(slot) = self
+            .index
+            .find_entry(slot_hash(flow.hash), |s| s.idx == idx)
+        {
+            slot.remove();
+        }
         self.free.push(idx);
         let mut stopped = flow.app_stopped;
         let Flow {
@@ -562,6 +612,12 @@ impl<A: FlowApp> FlowTable<A> {
             }
         }
     }
+}
+
+/// 32 bits of the key's hash (foldhash's high half: its best-mixed bits).
+#[inline]
+fn key_hash(hasher: &FixedState, key: &FlowKey) -> u32 {
+    (hasher.hash_one(key) >> 32) as u32
 }
 
 /// TCP flows are established once both sides sent SYN (or data flowed both ways after a

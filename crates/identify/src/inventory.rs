@@ -29,6 +29,7 @@ use model::{
 };
 
 use crate::evidence::{AppEvidence, EvidenceStats};
+use crate::fold::{Conversation, FlowFold};
 use crate::oui::vendor_attribute;
 
 /// Limits of one analysis' inventory (CONVENTIONS §6).
@@ -282,6 +283,8 @@ pub struct Inventory {
     /// Address → names it answered to.
     names: HashMap<IpAddr, BTreeSet<Hostname>>,
     names_len: usize,
+    /// Flow records not yet applied to the endpoints.
+    fold: FlowFold,
 }
 
 impl Inventory {
@@ -296,7 +299,7 @@ impl Inventory {
     /// Takes one observation.
     pub fn observe(&mut self, obs: &Observation) {
         match obs {
-            Observation::Flow(flow) => self.flow(flow),
+            Observation::Flow(flow) => self.observe_flow(flow),
             Observation::Dhcp(dhcp) => self.dhcp(dhcp),
             Observation::Binding {
                 ts, vlan, mac, ip, ..
@@ -312,6 +315,14 @@ impl Inventory {
             }
             Observation::Name(name) => self.name(name),
             Observation::App(app) => self.app(app),
+        }
+    }
+
+    /// Takes one flow record (as [`Self::observe`] with [`Observation::Flow`], without the
+    /// record having to be moved into an observation first).
+    pub fn observe_flow(&mut self, flow: &FlowObservation) {
+        if self.fold.add(flow) {
+            self.apply_folded_flows();
         }
     }
 
@@ -333,25 +344,27 @@ impl Inventory {
         state
     }
 
-    fn flow(&mut self, flow: &FlowObservation) {
+    /// Hands the folded conversations to the endpoints (see [`crate::fold`]).
+    fn apply_folded_flows(&mut self) {
+        if self.fold.is_empty() {
+            return;
+        }
+        let mut fold = std::mem::take(&mut self.fold);
+        for conversation in fold.drain() {
+            self.conversation(&conversation);
+        }
+        self.fold = fold;
+    }
+
+    fn conversation(&mut self, conversation: &Conversation) {
+        let flow = &conversation.flow;
+        let [client, server] = &conversation.sides;
         let sides = [
-            (
-                &flow.client,
-                &flow.server,
-                flow.client_packets,
-                flow.client_bytes,
-                false,
-            ),
-            (
-                &flow.server,
-                &flow.client,
-                flow.server_packets,
-                flow.server_bytes,
-                true,
-            ),
+            (&flow.client, &flow.server, client, false),
+            (&flow.server, &flow.client, server, true),
         ];
-        for (me, peer, packets, bytes, is_server) in sides {
-            if packets == 0 {
+        for (me, peer, totals, is_server) in sides {
+            if totals.packets == 0 {
                 continue;
             }
             let mac = me.mac.filter(MacAddr::is_station);
@@ -361,10 +374,10 @@ impl Inventory {
                     // Link-only conversations (ARP, LLDP, …) and IP packets from no address
                     // yet (a DHCP client's 0.0.0.0): the MAC's own traffic.
                     if let Some(m) = self.mac(mac) {
-                        m.seen(flow.first_seen);
-                        m.seen(flow.last_seen);
-                        m.link_packets += packets;
-                        m.link_bytes += bytes;
+                        m.seen(totals.first_seen);
+                        m.seen(totals.last_seen);
+                        m.link_packets += totals.packets;
+                        m.link_bytes += totals.bytes;
                         m.vlans.extend(flow.vlan);
                     }
                 }
@@ -378,9 +391,9 @@ impl Inventory {
                     let Some(e) = self.endpoint(mac, ip) else {
                         continue;
                     };
-                    e.seen(flow.first_seen, flow.last_seen);
-                    e.packets += packets;
-                    e.bytes += bytes;
+                    e.seen(totals.first_seen, totals.last_seen);
+                    e.packets += totals.packets;
+                    e.bytes += totals.bytes;
                     e.vlans.extend(flow.vlan);
                     if matches!(flow.transport, Transport::Ip(6 | 17 | 132)) {
                         let key = (flow.transport, flow.server.port, is_server);
@@ -388,7 +401,7 @@ impl Inventory {
                             && !e.services.contains_key(&key)
                             && !e.evict_newest_single_peer_service()
                         {
-                            self.stats.services_untracked += 1;
+                            self.stats.services_untracked += totals.flows;
                             continue;
                         }
                         let peers = match e.services.entry(key) {
@@ -404,7 +417,7 @@ impl Inventory {
                             peers.insert(peer_ip);
                         }
                         if let Some(app) = flow.app {
-                            e.apps.add(key, app, 1);
+                            e.apps.add(key, app, totals.flows);
                         }
                     }
                 }
@@ -539,8 +552,9 @@ impl Inventory {
         }
     }
 
-    /// Counters so far.
-    pub fn stats(&self) -> &InventoryStats {
+    /// Counters so far (flow records still being folded are applied first).
+    pub fn stats(&mut self) -> &InventoryStats {
+        self.apply_folded_flows();
         &self.stats
     }
 
@@ -553,6 +567,7 @@ impl Inventory {
     /// [`Self::finish`], with the findings about the devices (sorted by id); each device
     /// lists the ids of its own.
     pub fn finish_with_findings(mut self) -> (Vec<Device>, Vec<Finding>, InventoryStats) {
+        self.apply_folded_flows();
         let routers = self.find_routers();
         self.stats.routers = routers.len() as u64;
         let mut builders: BTreeMap<DeviceId, Builder> = BTreeMap::new();
@@ -938,6 +953,14 @@ mod tests {
     fn mac(s: &str) -> MacAddr {
         s.parse().unwrap()
     }
+
+    impl Inventory {
+        /// The inventory with every flow record applied to its endpoints.
+        fn settled(&mut self) -> &Self {
+            self.apply_folded_flows();
+            self
+        }
+    }
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
     }
@@ -1079,7 +1102,12 @@ mod tests {
         for port in 1..=20 {
             inv.observe(&flow(HOST, "10.0.0.5", SERVER, "10.0.0.1", port));
         }
-        assert!(inv.endpoints.values().all(|e| e.services.len() <= 8));
+        assert!(
+            inv.settled()
+                .endpoints
+                .values()
+                .all(|e| e.services.len() <= 8)
+        );
         assert_eq!(
             inv.stats().services_untracked,
             0,
@@ -1089,7 +1117,12 @@ mod tests {
         for client in 1..=5 {
             inv.observe(&client_flow(client, "10.0.0.1", 443));
         }
-        assert!(inv.endpoints.values().all(|e| e.services.len() <= 8));
+        assert!(
+            inv.settled()
+                .endpoints
+                .values()
+                .all(|e| e.services.len() <= 8)
+        );
         let (devices, _) = inv.finish();
         let server = server_device(&devices);
         assert_eq!(server.services.len(), 2);

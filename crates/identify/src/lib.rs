@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 mod evidence;
+mod fold;
 mod inventory;
 mod oui;
 mod oui_tsv;

@@ -169,7 +169,10 @@ pub struct DeviceFact {
     pub value: String,
     /// Protocol that said it.
     pub source: String,
-    /// Times seen in this analysis.
+    /// Times it was observed in this analysis. A fact the same endpoint repeats while it is
+    /// still in the sensor's recent-facts filter (the last 65,536 facts) is observed once, so
+    /// this counts sightings after a gap, not messages: at least 1, and the same for the same
+    /// input.
     pub count: u64,
 }
 

@@ -11,8 +11,11 @@ use model::{
 use serde_json::{Map, Value};
 use wire::text::wire_text;
 
-/// Slots of the recent-facts filter (power of two). A collision only re-emits a fact.
-const RECENT_SLOTS: usize = 8192;
+/// Slots of the recent-facts filter (power of two; 512 KiB). A collision only re-emits a
+/// fact. Sized for a hospital's devices times the facts each repeats on every flow: with
+/// 8,192 slots, the 2,552 devices of the benchmark capture re-emitted so many facts that the
+/// inventory's share of the run was 6% larger (callgrind, 3,368 M → 3,170 M instructions).
+const RECENT_SLOTS: usize = 65536;
 
 /// Results memoised by [`Out::memo`] before the memo starts over (bounded memory: each entry is
 /// a small summary, a few hundred bytes).
@@ -94,6 +97,16 @@ impl Collector {
         let seen = *slot == h;
         *slot = h;
         seen
+    }
+
+    /// The observations produced since the last [`Self::clear_observations`].
+    pub fn observations(&self) -> &[Observation] {
+        &self.observations
+    }
+
+    /// Forgets the observations produced so far (after they were read).
+    pub fn clear_observations(&mut self) {
+        self.observations.clear();
     }
 
     /// Takes the observations produced since the last call.
