@@ -370,7 +370,15 @@ impl<A: FlowApp> FlowTable<A> {
                     self.lists[class as usize].push_back(&mut self.links, idx);
                 }
             }
-            self.reassemble(idx, pkt, tcp, sink);
+            // Most TCP packets need no reassembly: the parser is done with the flow, or a pure
+            // ACK with nothing held. Decided here, without the call (reassemble repeats it).
+            let wanted = !flow.app_stopped
+                && (!tcp.payload.is_empty()
+                    || tcp.flags & SYN != 0
+                    || (tcp.flags & ACK != 0 && flow.streams.is_some()));
+            if wanted {
+                self.reassemble(idx, pkt, tcp, sink);
+            }
         } else if !pkt.datagram.is_empty() && !flow.app_stopped {
             let side = flow.meta.side(pkt.dir);
             if sink.datagram(&flow.meta, &mut flow.app, side, pkt.ts, pkt.datagram)
