@@ -1018,6 +1018,50 @@ mod tests {
             .unwrap()
     }
 
+    /// Folding flow records per conversation gives the devices one update per record gives:
+    /// repeats from new client ports, a server silent in some records, two protocols on one
+    /// service, other VLANs and times out of order.
+    #[test]
+    fn folded_flow_records_give_the_devices_of_one_update_per_record() {
+        let mut records = Vec::new();
+        for i in 0..40u8 {
+            // Three clients, two services: every conversation repeats.
+            let port = [80, 443][usize::from(i % 2)];
+            let Observation::Flow(mut f) = client_flow(i % 3, "10.0.0.1", port) else {
+                unreachable!()
+            };
+            f.client.port = 40000 + u16::from(i);
+            f.first_seen = Timestamp(i64::from(100 - i));
+            f.last_seen = Timestamp(i64::from(100 - i) + i64::from(i % 7));
+            f.server_packets = u64::from(i % 4 != 1) * u64::from(i);
+            f.server_bytes = f.server_packets * 60;
+            if f.server_packets == 0 {
+                // The latest records of all, unanswered: they must not extend the server's
+                // times nor count as flows it answered.
+                f.last_seen = Timestamp(1000 + i64::from(i));
+            }
+            f.app = match (port, i % 5) {
+                (443, 0) => Some("http"),
+                (443, _) => Some("tls"),
+                _ => Some("http"),
+            };
+            f.vlan = Some(20 + u16::from(i % 6 == 0));
+            records.push(Observation::Flow(f));
+        }
+        let mut folded = Inventory::new(InventoryConfig::default());
+        let mut one_by_one = Inventory::new(InventoryConfig::default());
+        for r in &records {
+            folded.observe(r);
+            one_by_one.observe(r);
+            one_by_one.settled();
+        }
+        let (a, a_stats) = folded.finish();
+        let (b, b_stats) = one_by_one.finish();
+        assert_eq!(a, b);
+        assert_eq!(a_stats, b_stats);
+        assert!(a.iter().any(|d| !d.services.is_empty()));
+    }
+
     #[test]
     fn router_mac_does_not_merge_hosts_behind_it() {
         let mut inv = Inventory::new(InventoryConfig::default());
