@@ -37,7 +37,18 @@ fuzz_target!(|data: &[u8]| {
         accounted, stats.packets,
         "every frame is counted exactly once"
     );
-    sensor.drain_observations().for_each(drop);
+    // What the sensor observed goes on into an inventory, as in `wardline analyze`: the
+    // conversation fold and device formation see the same hostile input.
+    let mut inventory = identify::Inventory::new(identify::InventoryConfig::default());
+    let (observations, flows) = sensor.observations();
+    for obs in observations {
+        inventory.observe(obs);
+    }
+    for flow in flows {
+        inventory.observe_flow(flow);
+    }
+    sensor.clear_observations();
+    let _ = inventory.finish_with_findings();
     for e in sensor.take_events() {
         let _ = serde_json::to_string(&e.body);
     }
