@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 mod decode;
+mod fast;
 mod fragments;
 mod identity;
 mod pipeline;

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use capture::Frame;
+use capture::{Frame, LinkType};
 use flow::{
     Delivery, FlowAddr, FlowApp, FlowConfig, FlowId, FlowKey, FlowMeta, FlowTable, PacketInfo,
     StreamSink, TcpSegment, pack_vlans,
@@ -16,6 +16,7 @@ use wire::Malformed;
 use wire::ipv4::IpProtocol;
 
 use crate::decode::{self, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, Link, LinkError};
+use crate::fast;
 use crate::fragments::{FragmentKey, FragmentTracker};
 use crate::identity;
 use crate::stats::SensorStats;
@@ -283,6 +284,13 @@ impl Sensor {
     pub fn process(&mut self, frame: &Frame<'_>) {
         self.stats.packets += 1;
         self.stats.bytes += frame.data.len() as u64;
+        if frame.link_type == LinkType::ETHERNET
+            && let Some(p) = fast::ethernet_ipv4_tcp(frame.data)
+        {
+            self.stats.decoded += 1;
+            self.ipv4_tcp(frame.ts, frame.data.len() as u32, &p);
+            return;
+        }
         match self.frame(frame) {
             Ok(()) => self.stats.decoded += 1,
             Err(Dropped::Malformed(m)) => *self.malformed.entry(m).or_default() += 1,
@@ -487,6 +495,30 @@ impl Sensor {
             fragment,
         };
         self.transport(&net)
+    }
+
+    /// The common case, decoded by [`fast::ethernet_ipv4_tcp`]: what [`Self::frame`],
+    /// [`Self::ipv4`] and [`Self::transport`] do with such a frame, without their checks.
+    #[inline(always)]
+    fn ipv4_tcp(&mut self, ts: Timestamp, captured_len: u32, p: &fast::Ipv4Tcp<'_>) {
+        let net = Net {
+            ts,
+            src_mac: Some(p.src_mac),
+            vlans: [None, None],
+            src: FlowAddr::v4(p.src),
+            dst: FlowAddr::v4(p.dst),
+            captured_len,
+            protocol: IpProtocol::TCP,
+            transport: &[],
+            fragment: Fragment::No,
+        };
+        let seg = TcpSegment {
+            seq: p.seq,
+            ack: p.ack,
+            flags: p.flags,
+            payload: p.payload,
+        };
+        self.account(&net, p.src_port, p.dst_port, Some(seg), &[]);
     }
 
     #[inline]
