@@ -284,14 +284,11 @@ impl Sensor {
     pub fn process(&mut self, frame: &Frame<'_>) {
         self.stats.packets += 1;
         self.stats.bytes += frame.data.len() as u64;
-        if frame.link_type == LinkType::ETHERNET
-            && let Some(p) = fast::ethernet_ipv4_tcp(frame.data)
-        {
-            self.stats.decoded += 1;
-            self.ipv4_tcp(frame.ts, frame.data.len() as u32, &p);
-            return;
-        }
-        match self.frame(frame) {
+        let decoded = match fast_ipv4(frame) {
+            Some(ip) => self.ipv4_fast(frame.ts, frame.data.len() as u32, &ip),
+            None => self.frame(frame),
+        };
+        match decoded {
             Ok(()) => self.stats.decoded += 1,
             Err(Dropped::Malformed(m)) => *self.malformed.entry(m).or_default() += 1,
             Err(Dropped::Unsupported(u)) => *self.unsupported.entry(u).or_default() += 1,
@@ -497,28 +494,41 @@ impl Sensor {
         self.transport(&net)
     }
 
-    /// The common case, decoded by [`fast::ethernet_ipv4_tcp`]: what [`Self::frame`],
-    /// [`Self::ipv4`] and [`Self::transport`] do with such a frame, without their checks.
+    /// The common case, decoded by [`fast::ethernet_ipv4`]: what [`Self::frame`] and
+    /// [`Self::ipv4`] make of such a frame, without their checks; and a well-formed TCP
+    /// header straight to the flow table, without [`Self::transport`]'s.
     #[inline(always)]
-    fn ipv4_tcp(&mut self, ts: Timestamp, captured_len: u32, p: &fast::Ipv4Tcp<'_>) {
+    fn ipv4_fast(
+        &mut self,
+        ts: Timestamp,
+        captured_len: u32,
+        ip: &fast::Ipv4<'_>,
+    ) -> Result<(), Dropped> {
         let net = Net {
             ts,
-            src_mac: Some(p.src_mac),
+            src_mac: Some(ip.src_mac),
             vlans: [None, None],
-            src: FlowAddr::v4(p.src),
-            dst: FlowAddr::v4(p.dst),
+            src: FlowAddr::v4(ip.src),
+            dst: FlowAddr::v4(ip.dst),
             captured_len,
-            protocol: IpProtocol::TCP,
-            transport: &[],
+            protocol: ip.protocol,
+            transport: ip.payload,
             fragment: Fragment::No,
         };
-        let seg = TcpSegment {
-            seq: p.seq,
-            ack: p.ack,
-            flags: p.flags,
-            payload: p.payload,
+        let Some(tcp) = (ip.protocol == IpProtocol::TCP)
+            .then(|| fast::tcp(ip.payload))
+            .flatten()
+        else {
+            return self.transport(&net);
         };
-        self.account(&net, p.src_port, p.dst_port, Some(seg), &[]);
+        let seg = TcpSegment {
+            seq: tcp.seq,
+            ack: tcp.ack,
+            flags: tcp.flags,
+            payload: tcp.payload,
+        };
+        self.account(&net, tcp.src_port, tcp.dst_port, Some(seg), &[]);
+        Ok(())
     }
 
     #[inline]
@@ -690,6 +700,16 @@ impl Sensor {
         } else {
             self.flows.process(&pkt, &mut ())
         }
+    }
+}
+
+/// An untagged Ethernet frame's whole IPv4 packet, when the frame is one (see [`fast`]).
+#[inline(always)]
+fn fast_ipv4<'a>(frame: &Frame<'a>) -> Option<fast::Ipv4<'a>> {
+    if frame.link_type == LinkType::ETHERNET {
+        fast::ethernet_ipv4(frame.data)
+    } else {
+        None
     }
 }
 
