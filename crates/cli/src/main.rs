@@ -17,7 +17,10 @@ use clap::Parser;
 
 /// mimalloc instead of glibc malloc: flows, DNS names and inventory sets allocate and free
 /// small blocks at a high rate; measured ~5% faster on the 1.1 GB bench capture (peak RSS
-/// 24 → 46–48 MiB in bench/run.sh, still flat with capture size).
+/// 35 → 47 MiB there, still flat with capture size). Built without transparent huge pages
+/// (the `no_thp` feature, workspace Cargo.toml): first touch of a fresh 2 MiB page is slow
+/// when the machine has just freed memory (on a VM that hands free memory back to its host,
+/// up to a third of a run), and the heap touches 72 MiB with them against 47 without.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
