@@ -379,6 +379,9 @@ impl Inventory {
                         m.link_packets += totals.packets;
                         m.link_bytes += totals.bytes;
                         m.vlans.extend(flow.vlan);
+                    } else {
+                        // Counted per record, as when each record came on its own.
+                        self.stats.devices_untracked += totals.flows - 1;
                     }
                 }
                 (mac, Some(ip)) => {
@@ -389,6 +392,8 @@ impl Inventory {
                     let max_peers = self.config.max_peers_per_service;
                     let max_services = self.config.max_services_per_endpoint();
                     let Some(e) = self.endpoint(mac, ip) else {
+                        // Counted per record, as when each record came on its own.
+                        self.stats.endpoints_untracked += totals.flows - 1;
                         continue;
                     };
                     e.seen(totals.first_seen, totals.last_seen);
@@ -1060,6 +1065,23 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a_stats, b_stats);
         assert!(a.iter().any(|d| !d.services.is_empty()));
+    }
+
+    /// An endpoint the bound leaves out is counted once per flow record, folded or not.
+    #[test]
+    fn untracked_endpoints_are_counted_per_record() {
+        let mut inv = Inventory::new(InventoryConfig {
+            max_endpoints: 1,
+            ..InventoryConfig::default()
+        });
+        for _ in 0..3 {
+            inv.observe(&client_flow(1, "10.0.0.1", 80));
+        }
+        assert_eq!(
+            inv.stats().endpoints_untracked,
+            3,
+            "the server, in each record"
+        );
     }
 
     #[test]
