@@ -370,13 +370,8 @@ impl<A: FlowApp> FlowTable<A> {
                     self.lists[class as usize].push_back(&mut self.links, idx);
                 }
             }
-            // Most TCP packets need no reassembly: the parser is done with the flow, or a pure
-            // ACK with nothing held. Decided here, without the call (reassemble repeats it).
-            let wanted = !flow.app_stopped
-                && (!tcp.payload.is_empty()
-                    || tcp.flags & SYN != 0
-                    || (tcp.flags & ACK != 0 && flow.streams.is_some()));
-            if wanted {
+            // Most TCP packets need no reassembly: decided here, without the call.
+            if needs_reassembly(flow, tcp) {
                 self.reassemble(idx, pkt, tcp, sink);
             }
         } else if !pkt.datagram.is_empty() && !flow.app_stopped {
@@ -401,14 +396,8 @@ impl<A: FlowApp> FlowTable<A> {
         let Some(flow) = self.flows[idx as usize].as_mut() else {
             return;
         };
-        if flow.app_stopped || (tcp.payload.is_empty() && tcp.flags & (SYN | ACK) == 0) {
-            return;
-        }
+        // The caller checked `needs_reassembly`: data, a SYN, or an ACK for held streams.
         if flow.streams.is_none() {
-            if tcp.payload.is_empty() && tcp.flags & SYN == 0 {
-                // Pure ACKs on a stream with no data yet: nothing to reassemble.
-                return;
-            }
             flow.streams = Some(Box::default());
         }
         let Flow {
@@ -623,6 +612,17 @@ impl<A: FlowApp> FlowTable<A> {
             }
         }
     }
+}
+
+/// Whether a segment has anything for reassembly: not once the sink stopped the flow; data
+/// or a SYN (which fixes the stream's start) always; a bare ACK only when streams are held
+/// (it may release data waiting for it), not on a flow that carried no data yet.
+#[inline]
+fn needs_reassembly<A>(flow: &Flow<A>, tcp: &TcpSegment<'_>) -> bool {
+    !flow.app_stopped
+        && (!tcp.payload.is_empty()
+            || tcp.flags & SYN != 0
+            || (tcp.flags & ACK != 0 && flow.streams.is_some()))
 }
 
 /// 32 bits of the key's hash (foldhash's high half: its best-mixed bits).

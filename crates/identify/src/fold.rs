@@ -24,8 +24,8 @@ use foldhash::fast::FixedState;
 use hashbrown::HashTable;
 use model::{FlowObservation, Timestamp};
 
-/// Conversations held before they are handed on: 65,536 at about 170 bytes each (11 MiB
-/// at most). Large enough that a hospital's standing conversations (every device with each
+/// Conversations held before they are handed on: 65,536 at 304 bytes each (19 MiB at
+/// most, with the index). Large enough that a hospital's standing conversations (every device with each
 /// server it talks to) fold for many minutes of capture; small enough to stay a fraction of
 /// the inventory itself.
 pub(crate) const CAPACITY: usize = 65_536;
