@@ -24,10 +24,10 @@ use foldhash::fast::FixedState;
 use hashbrown::HashTable;
 use model::{FlowObservation, Timestamp};
 
-/// Conversations held before they are handed on: 65,536 at 304 bytes each (19 MiB at
-/// most, with the index). Large enough that a hospital's standing conversations (every device with each
-/// server it talks to) fold for many minutes of capture; small enough to stay a fraction of
-/// the inventory itself.
+/// Conversations held before they are handed on: 65,536 at 304 bytes each (19 MiB at most,
+/// with the index), bounded whatever the capture. Large enough that a hospital's standing
+/// conversations (every device with each server it talks to) fold for many minutes of
+/// capture.
 pub(crate) const CAPACITY: usize = 65_536;
 
 /// What one side of a conversation sent, over the records in which it sent anything.
