@@ -2,7 +2,9 @@
 """Turn bench/run.sh's raw timings (TSV) into the markdown results table.
 
 Usage: report.py RAW.tsv META_1X.json [META_4X.json]
-RAW.tsv columns: label, capture (1x|4x), rep, wall_s, rss_kb, user_s, sys_s, exit
+RAW.tsv columns: label, capture (1x|4x), rep, wall_s, rss_kb, user_s, sys_s, exit[, resident_pct]
+(resident_pct: how much of the capture was in the page cache just before the run; absent in
+raw timings from before it was recorded)
 Prints markdown on stdout. Standard library only.
 """
 
@@ -37,13 +39,15 @@ def main():
     for line in open(raw):
         if not line.strip():
             continue
-        label, cap, rep, wall, rss, user, sys_, rc = line.rstrip("\n").split("\t")
+        fields = line.rstrip("\n").split("\t")
+        label, cap, rep, wall, rss, user, sys_, rc = fields[:8]
+        resident = float(fields[8]) if len(fields) > 8 and fields[8] else None
         key = (label, cap)
         if key not in runs:
             runs[key] = []
             order.append(key)
         runs[key].append({"rep": int(rep), "wall": float(wall), "rss": int(rss), "cpu": float(user) + float(sys_),
-                          "rc": int(rc)})
+                          "rc": int(rc), "resident": resident})
 
     summary = {}
     for key in order:
@@ -127,6 +131,14 @@ def main():
             ok = ok and w4["rss_mib"] <= 512
         line += f" (goal ≤ 512 MiB: {'met' if ok else 'NOT met'})"
         goals.append(line)
+    residency = [r["resident"] for rs in runs.values() for r in rs if r["resident"] is not None]
+    if residency:
+        low = min(residency)
+        out.append(f"Page cache: each capture was read whole (untimed) just before every timed run; "
+                   f"the least of it resident at the start of a run was {low:.1f}%"
+                   + ("." if low >= 99.9 else " (runs below 100% read part of the capture from the "
+                      "disk: their times are not comparable)."))
+        out.append("")
     if goals:
         out.append("Goals (same run):")
         out.append("")

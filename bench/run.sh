@@ -95,6 +95,7 @@ has wardline || { [ "$WITH_4X" = 1 ] && die "--with-4x needs wardline among the 
 need_pkgs=()
 [ -x /usr/bin/time ] || need_pkgs+=(time)
 command -v taskset >/dev/null || need_pkgs+=(util-linux)
+command -v fincore >/dev/null || need_pkgs+=(util-linux-extra)
 command -v python3 >/dev/null || need_pkgs+=(python3)
 has tshark && ! command -v tshark >/dev/null && need_pkgs+=(tshark)
 has ndpi && ! command -v ndpiReader >/dev/null && need_pkgs+=(libndpi-bin)
@@ -193,9 +194,21 @@ RAW="$TMP/raw.tsv"; : >"$RAW"
 # Warm-up (untimed): page cache, and a check that the tools read the whole capture.
 # ---------------------------------------------------------------------------------------------
 WARN=()
+# Reads FILE whole (untimed) so that it is in the page cache, and prints how much of it is
+# resident afterwards, in percent. This machine's page cache is not stable: the VM gives memory
+# back to its host and cold cache pages go with it, so a capture read once before the first
+# round lost pages by later rounds, and those runs then read them from the disk. Every timed
+# run is therefore preceded by this, and the residency is recorded with its timings.
+warm() {
+  cat "$1" >/dev/null
+  local res size
+  res="$(fincore --bytes --noheadings --output RES "$1" 2>/dev/null || echo 0)"
+  size="$(stat -c %s "$1")"
+  python3 -c "print(f'{100 * ${res:-0} / $size:.1f}')"
+}
 log "warming the page cache: cat $CAP1 > /dev/null"
-cat "$CAP1" >/dev/null
-[ "$WITH_4X" = 1 ] && cat "$CAP4" >/dev/null
+warm "$CAP1" >/dev/null
+[ "$WITH_4X" = 1 ] && warm "$CAP4" >/dev/null
 if has wardline; then
   log "check: wardline counts $PKTS1 packets"
   if "$WARDLINE" analyze "$CAP1" --format json --no-progress >"$TMP/wl.json" 2>"$TMP/wl.err"; then
@@ -224,6 +237,7 @@ for ((rep = 1; rep <= RUNS; rep++)); do
     if [ "$label" = "wardline@4x" ]; then tool=wardline; cap=4x; file="$CAP4"
     else tool="$label"; cap=1x; file="$CAP1"; fi
     cmd_for "$tool" "$file"
+    resident="$(warm "$file")"
     t0=$EPOCHREALTIME
     rc=0
     taskset -c "$CPU" /usr/bin/time -v -o "$TMP/time.txt" "${CMD[@]}" >/dev/null 2>"$TMP/err.txt" || rc=$?
@@ -232,8 +246,8 @@ for ((rep = 1; rep <= RUNS; rep++)); do
     rss="$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$TMP/time.txt")"
     user="$(sed -n 's/.*User time (seconds): //p' "$TMP/time.txt")"
     sys="$(sed -n 's/.*System time (seconds): //p' "$TMP/time.txt")"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$cap" "$rep" "$wall" "${rss:-0}" "${user:-0}" "${sys:-0}" "$rc" >>"$RAW"
-    printf '   run %d/%d  %-12s %-3s %8.3f s  %7.1f MiB  exit %s\n' "$rep" "$RUNS" "$tool" "$cap" "$wall" "$(( ${rss:-0} / 1024 ))" "$rc" >&2
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$cap" "$rep" "$wall" "${rss:-0}" "${user:-0}" "${sys:-0}" "$rc" "$resident" >>"$RAW"
+    printf '   run %d/%d  %-12s %-3s %8.3f s  %7.1f MiB  exit %s  (capture %s%% in page cache)\n' "$rep" "$RUNS" "$tool" "$cap" "$wall" "$(( ${rss:-0} / 1024 ))" "$rc" "$resident" >&2
     [ "$rc" = 0 ] || { echo "   (stderr: $(tail -2 "$TMP/err.txt" | tr '\n' ' '))" >&2; }
   done
 done
@@ -270,7 +284,7 @@ ver() {
   echo "## Commands"
   echo
   echo "Each run: \`taskset -c $CPU /usr/bin/time -v CMD > /dev/null\`, $RUNS runs per tool,"
-  echo "interleaved (${LABELS[*]}, then again), after an untimed \`cat FILE > /dev/null\`."
+  echo "interleaved (${LABELS[*]}, then again), each after an untimed \`cat FILE > /dev/null\` and \`fincore FILE\`."
   echo
   echo '```'
   echo "python3 bench/make-capture.py --size-gb $SIZE_GB --out ${CAP1#$REPO/}"
@@ -286,7 +300,7 @@ ver() {
   for t in "${SEL[@]}"; do echo "- $(ver "$t")"; done
   echo "- capture sha256: $(meta "$META1" sha256)"
   echo
-  echo "Raw timings (tool, capture, run, wall s, max RSS KiB, user s, sys s, exit):"
+  echo "Raw timings (tool, capture, run, wall s, max RSS KiB, user s, sys s, exit, % of the capture in the page cache before the run):"
   echo
   echo '```'
   cat "$RAW"
