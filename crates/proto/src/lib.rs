@@ -20,6 +20,7 @@
 #![deny(missing_docs)]
 
 pub mod buffer;
+pub mod emit;
 mod out;
 mod parser;
 mod registry;
