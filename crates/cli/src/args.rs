@@ -16,6 +16,106 @@ pub struct Cli {
 pub enum Command {
     /// Read capture files and report the devices seen in them.
     Analyze(AnalyzeArgs),
+    /// Simulate a hospital network: a pcapng capture and the truth about its devices.
+    Sim(SimArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Devices in the hospital (core services and the router included).
+    #[arg(long, default_value_t = 300, value_name = "N")]
+    pub devices: usize,
+
+    /// Simulated time: a number with s, m, h or d (`90s`, `10m`, `1h`).
+    #[arg(long, default_value = "10m", value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: u64,
+
+    /// Seed of every random choice: the same seed gives the same capture and truth.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Start of the capture, RFC 3339 UTC (`2026-01-05T08:00:00Z`).
+    #[arg(long, default_value = "2026-01-05T08:00:00Z", value_name = "TIME", value_parser = parse_start)]
+    pub start: i64,
+
+    /// The capture to write (pcapng).
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+
+    /// Where to write the truth (JSON, docs/sim.md).
+    #[arg(long, value_name = "PATH")]
+    pub truth: Option<PathBuf>,
+
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// Seconds from `90s`, `10m`, `1h`, `2d` (or a bare number of seconds).
+fn parse_duration(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration like 90s, 10m, 1h or 2d"))?;
+    let mult = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{s:?}: unit must be s, m, h or d")),
+    };
+    match n.checked_mul(mult) {
+        Some(0) | None => Err(format!("{s:?}: must be between 1 s and 10 years")),
+        Some(v) if v > 10 * 365 * 86_400 => Err(format!("{s:?}: must be between 1 s and 10 years")),
+        Some(v) => Ok(v),
+    }
+}
+
+/// Unix seconds from `YYYY-MM-DDTHH:MM:SSZ`.
+fn parse_start(s: &str) -> Result<i64, String> {
+    let bad = || format!("{s:?} is not a UTC time like 2026-01-05T08:00:00Z");
+    let b = s.as_bytes();
+    if b.len() != 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'Z'
+    {
+        return Err(bad());
+    }
+    let num = |r: std::ops::Range<usize>| s[r].parse::<i64>().map_err(|_| bad());
+    let (y, mo, d, h, mi, se) = (
+        num(0..4)?,
+        num(5..7)?,
+        num(8..10)?,
+        num(11..13)?,
+        num(14..16)?,
+        num(17..19)?,
+    );
+    if !(1970..=2200).contains(&y)
+        || !(1..=12).contains(&mo)
+        || !(1..=31).contains(&d)
+        || h > 23
+        || mi > 59
+        || se > 59
+    {
+        return Err(bad());
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Ok(days * 86_400 + h * 3600 + mi * 60 + se)
 }
 
 /// Output format of `analyze`.

@@ -9,6 +9,7 @@ mod args;
 mod events;
 mod output;
 mod report;
+mod sim;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
     let cli = args::Cli::parse();
     let result = match cli.command {
         args::Command::Analyze(a) => analyze::run(&a),
+        args::Command::Sim(a) => sim::run(&a),
     };
     match result {
         Ok(code) => code,

@@ -42,6 +42,14 @@ pub mod ext {
     pub const PSK_KEY_EXCHANGE_MODES: u16 = 45;
     /// key_share (RFC 8446 §4.2.8).
     pub const KEY_SHARE: u16 = 51;
+    /// signed_certificate_timestamp (RFC 6962 §3.3.1), empty in a ClientHello.
+    pub const SIGNED_CERTIFICATE_TIMESTAMP: u16 = 18;
+    /// padding (RFC 7685), written empty.
+    pub const PADDING: u16 = 21;
+    /// compress_certificate (RFC 8879): brotli.
+    pub const COMPRESS_CERTIFICATE: u16 = 27;
+    /// application_settings (ALPS, draft-vvv-tls-alps): `h2`.
+    pub const APPLICATION_SETTINGS: u16 = 17513;
     /// renegotiation_info (RFC 5746), initial: one zero byte.
     pub const RENEGOTIATION_INFO: u16 = 0xff01;
 }
@@ -123,6 +131,8 @@ impl ClientHello<'_> {
                     vec16(&shares, &mut e);
                 }
                 ext::RENEGOTIATION_INFO => e.push(0),
+                ext::COMPRESS_CERTIFICATE => e.extend_from_slice(&[2, 0, 2]),
+                ext::APPLICATION_SETTINGS => e.extend_from_slice(&[0, 3, 2, b'h', b'2']),
                 _ => {}
             }
             exts.extend_from_slice(&t.to_be_bytes());

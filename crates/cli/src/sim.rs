@@ -1,0 +1,70 @@
+//! `wardline sim`: writes a simulated hospital capture and its truth.
+
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+use crate::args::SimArgs;
+
+/// Runs `wardline sim`.
+pub fn run(args: &SimArgs) -> Result<ExitCode> {
+    let model = sim::data::Model::embedded()?;
+    let config = sim::SimConfig {
+        devices: args.devices,
+        duration_ns: args.duration as i64 * 1_000_000_000,
+        seed: args.seed,
+        start_ns: args.start * 1_000_000_000,
+    };
+    let file =
+        File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    let bar = (!args.no_progress && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(config.duration_ns.max(1) as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "simulating {bar:40} {percent}% of simulated time, {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let started = std::time::Instant::now();
+    let (summary, truth, out) = sim::simulate(
+        &config,
+        &model,
+        BufWriter::with_capacity(1 << 20, file),
+        |done, _| {
+            if let Some(b) = &bar {
+                b.set_position(done.max(0) as u64);
+            }
+        },
+    )
+    .with_context(|| format!("writing {}", args.out.display()))?;
+    out.into_inner()
+        .map_err(|e| e.into_error())
+        .and_then(|f| f.sync_all())
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    if let Some(path) = &args.truth {
+        let f = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        let mut w = BufWriter::new(f);
+        serde_json::to_writer_pretty(&mut w, &truth)?;
+        w.write_all(b"\n")?;
+        w.flush()
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "wardline sim: {} devices, {} packets ({:.1} MB) in {}, {:.2} s ({:.0} packets/s)",
+        summary.devices,
+        summary.packets,
+        summary.bytes as f64 / 1e6,
+        args.out.display(),
+        secs,
+        summary.packets as f64 / secs.max(1e-9)
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,1085 @@
+//! What devices do on the network: each behaviour builds one conversation's frames at a time
+//! and says when it runs next.
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+
+use model::{DhcpMessageType, MacAddr};
+use proto::emit::{dicom, hl7, http, tls};
+use wire::{arp, dhcpv4, dns};
+
+use crate::data::Model;
+use crate::packet::{Frames, Host, Net};
+use crate::rng::Rng;
+use crate::tcp::{Connection, Dir, EndSpec, syn_options};
+use crate::world::{World, gateway};
+
+const SEC: i64 = 1_000_000_000;
+/// DHCP lease time offered, seconds (renewal at half, RFC 2131 §4.4.5).
+const LEASE_S: u32 = 14_400;
+/// One-way delay inside the hospital and to the internet.
+const LAN_ONE_WAY: i64 = 150_000;
+const WAN_ONE_WAY: i64 = 12_000_000;
+
+/// Web sites staff and guests browse (names only: every address is from the documentation
+/// ranges of RFC 5737, never a real one).
+const SITES: &[&str] = &[
+    "www.wikipedia.org",
+    "outlook.office365.com",
+    "www.youtube.com",
+    "news.example.com",
+    "weather.example.net",
+    "www.uptodate.com",
+    "pubmed.ncbi.nlm.nih.gov",
+    "login.microsoftonline.com",
+];
+
+/// Shared state of the running simulation.
+#[derive(Debug)]
+pub struct Ctx<'a> {
+    /// The model.
+    pub model: &'a Model,
+    /// The devices.
+    pub world: World,
+    /// The router.
+    pub net: Net,
+    /// Randomness.
+    pub rng: Rng,
+    /// Open HL7 connections by sending device.
+    pub hl7: HashMap<usize, Connection>,
+    /// HL7 message counter (control ids).
+    pub hl7_seq: u64,
+}
+
+impl Ctx<'_> {
+    fn vlan(&self, d: usize) -> u16 {
+        self.model.hospital.zone[self.world.devices[d].zone].vlan
+    }
+
+    fn host(&self, d: usize) -> Host {
+        self.world.devices[d].host(self.vlan(d))
+    }
+
+    fn internet_host(&mut self, name: &str) -> Host {
+        // A stable TEST-NET-3 address per name (RFC 5737 203.0.113.0/24).
+        let h = name
+            .bytes()
+            .fold(7u32, |a, b| a.wrapping_mul(31).wrapping_add(u32::from(b)));
+        Host {
+            mac: None,
+            ip: Ipv4Addr::new(203, 0, 113, (h % 250 + 2) as u8),
+            vlan: None,
+            ttl: 64,
+        }
+    }
+
+    fn end_spec(&mut self, d: usize, port: u16) -> EndSpec {
+        let p = &self.model.profiles.profile[self.world.devices[d].profile];
+        let os = &self.model.profiles.os[&p.os];
+        let layout = os.tcp_options.clone();
+        let window = os.window;
+        let ts = self.rng.u32();
+        let isn = self.rng.u32();
+        let host = self.host(d);
+        let ident = self.world.devices[d].take_ident();
+        EndSpec {
+            host,
+            port,
+            isn,
+            window,
+            syn_options: syn_options(&layout, ts),
+            ident,
+        }
+    }
+
+    fn internet_spec(&mut self, host: Host, port: u16) -> EndSpec {
+        EndSpec {
+            host,
+            port,
+            isn: self.rng.u32(),
+            window: 65_535,
+            syn_options: syn_options("linux", self.rng.u32()),
+            ident: self.rng.u32() as u16,
+        }
+    }
+}
+
+/// How often a behaviour runs, ns, before jitter; human-driven ones slow down at night.
+pub fn interval_ns(behaviour: &str, ts: i64) -> i64 {
+    let hour = (ts / SEC / 3600) % 24;
+    let night = !(7..22).contains(&hour);
+    let human = |s: i64| if night { s * 4 } else { s };
+    SEC * match behaviour {
+        "dhcp" => i64::from(LEASE_S / 2),
+        "arp" => 900,
+        "dns" => 3600,
+        "ntp" => 1024,
+        "syslog" => 600,
+        "https-pump-server" => 120,
+        "https-vendor-cloud" => 300,
+        "https-ehr" => human(180),
+        "web-browse" => human(240),
+        "hl7-oru" => 60,
+        "dicom-store" => human(600),
+        "http-server-banner" => 1800,
+        _ => 3600,
+    }
+}
+
+/// Runs `behaviour` of device `d` at `ts`; false when it could not run yet (no address).
+pub fn run(ctx: &mut Ctx<'_>, d: usize, behaviour: &str, ts: i64, frames: &mut Frames) -> bool {
+    if behaviour == "dhcp" {
+        dhcp(ctx, d, ts, frames);
+        return true;
+    }
+    if ctx.world.devices[d].leased_at.is_none() {
+        return false;
+    }
+    match behaviour {
+        "arp" => arp_gateway(ctx, d, ts, frames),
+        "dns" => {
+            let name = format!("{}.{}", "ntp01", ctx.model.hospital.domain);
+            if let Some(s) = ctx.world.service("ntp") {
+                let ip = ctx.world.devices[s].ip;
+                resolve(ctx, d, ts, &name, ip, frames);
+            }
+        }
+        "ntp" => ntp(ctx, d, ts, frames),
+        "syslog" => syslog(ctx, d, ts, frames),
+        "https-pump-server" => https_to_service(ctx, d, ts, "pump_server", frames),
+        "https-ehr" => https_to_service(ctx, d, ts, "ehr", frames),
+        "https-vendor-cloud" => {
+            let p = &ctx.model.profiles.profile[ctx.world.devices[d].profile];
+            if let Some(name) = p.vendor_cloud.clone() {
+                https_to_internet(ctx, d, ts, &name, frames);
+            }
+        }
+        "web-browse" => {
+            let site = *ctx.rng.pick(SITES);
+            if ctx.rng.chance(0.25) {
+                http_to_internet(ctx, d, ts, site, frames);
+            } else {
+                https_to_internet(ctx, d, ts, site, frames);
+            }
+        }
+        "hl7-oru" => hl7_oru(ctx, d, ts, frames),
+        "dicom-store" => dicom_store(ctx, d, ts, frames),
+        "http-server-banner" => http_banner_poll(ctx, d, ts, frames),
+        _ => {}
+    }
+    true
+}
+
+// ------------------------------------------------------------------------------ link & IP
+
+fn arp_gateway(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
+    let vlan = ctx.vlan(d);
+    let dev = &ctx.world.devices[d];
+    let (base, _) = ctx.model.subnets[dev.zone];
+    let gw = gateway(base);
+    let router_mac = ctx.net.router_mac;
+    let request = arp::Repr {
+        hardware_type: arp::HardwareType::ETHERNET,
+        operation: arp::Operation::REQUEST,
+        sender_hardware_addr: dev.mac,
+        sender_protocol_addr: dev.ip,
+        target_hardware_addr: MacAddr([0; 6]),
+        target_protocol_addr: gw,
+    };
+    frames.list.push((
+        ts,
+        crate::packet::arp_frame(vlan, MacAddr([0xff; 6]), &request),
+    ));
+    let reply = arp::Repr {
+        hardware_type: arp::HardwareType::ETHERNET,
+        operation: arp::Operation::REPLY,
+        sender_hardware_addr: router_mac,
+        sender_protocol_addr: gw,
+        target_hardware_addr: dev.mac,
+        target_protocol_addr: dev.ip,
+    };
+    frames.list.push((
+        ts + 200_000,
+        crate::packet::arp_frame(vlan, dev.mac, &reply),
+    ));
+}
+
+/// DHCP (RFC 2131): DISCOVER/OFFER/REQUEST/ACK through the router's relay on first boot, a
+/// unicast REQUEST/ACK renewal to the server after that.
+fn dhcp(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
+    let Some(server) = ctx.world.service("dhcp") else {
+        return;
+    };
+    let dns_ip = ctx.world.service("dns").map(|s| ctx.world.devices[s].ip);
+    let ntp_ip = ctx.world.service("ntp").map(|s| ctx.world.devices[s].ip);
+    let server_ip = ctx.world.devices[server].ip;
+    let vlan = ctx.vlan(d);
+    let dev = ctx.world.devices[d].clone();
+    let p = &ctx.model.profiles.profile[dev.profile];
+    let (base, len) = ctx.model.subnets[dev.zone];
+    let gw = gateway(base);
+    let mask = Ipv4Addr::from(u32::MAX << (32 - len));
+    let xid = ctx.rng.u32();
+    let mut client_opts: Vec<(dhcpv4::OptionCode, Vec<u8>)> = Vec::new();
+    let mut client_id = vec![1u8];
+    client_id.extend_from_slice(&dev.mac.0);
+    client_opts.push((dhcpv4::OptionCode(61), client_id));
+    client_opts.push((dhcpv4::OptionCode(57), 1500u16.to_be_bytes().to_vec()));
+    if !p.hostname.is_empty() {
+        client_opts.push((dhcpv4::OptionCode(12), dev.hostname.as_bytes().to_vec()));
+    }
+    if let Some(vc) = &p.dhcp_vendor_class {
+        client_opts.push((dhcpv4::OptionCode(60), vc.as_bytes().to_vec()));
+    }
+    client_opts.push((dhcpv4::OptionCode(55), p.dhcp_params.clone()));
+    let mut server_opts: Vec<(dhcpv4::OptionCode, Vec<u8>)> = vec![
+        (dhcpv4::OptionCode(54), server_ip.octets().to_vec()),
+        (dhcpv4::OptionCode(51), LEASE_S.to_be_bytes().to_vec()),
+        (dhcpv4::OptionCode(1), mask.octets().to_vec()),
+        (dhcpv4::OptionCode(3), gw.octets().to_vec()),
+    ];
+    if let Some(ip) = dns_ip {
+        server_opts.push((dhcpv4::OptionCode(6), ip.octets().to_vec()));
+    }
+    server_opts.push((
+        dhcpv4::OptionCode(15),
+        ctx.model.hospital.domain.as_bytes().to_vec(),
+    ));
+    if let Some(ip) = ntp_ip {
+        server_opts.push((dhcpv4::OptionCode(42), ip.octets().to_vec()));
+    }
+    let message = |op: dhcpv4::Op,
+                   t: DhcpMessageType,
+                   ciaddr: Ipv4Addr,
+                   yiaddr: Ipv4Addr,
+                   giaddr: Ipv4Addr,
+                   options: Vec<(dhcpv4::OptionCode, Vec<u8>)>| {
+        let repr = dhcpv4::Repr {
+            op,
+            hops: u8::from(giaddr != Ipv4Addr::UNSPECIFIED),
+            xid,
+            secs: 0,
+            flags: 0,
+            ciaddr,
+            yiaddr,
+            siaddr: Ipv4Addr::UNSPECIFIED,
+            giaddr,
+            chaddr: Some(dev.mac),
+            server_name: Vec::new(),
+            boot_file: Vec::new(),
+            message_type: Some(t),
+            options,
+            dropped_options: 0,
+        };
+        let mut buf = vec![0u8; repr.buffer_len()];
+        repr.emit(&mut dhcpv4::Packet::new_unchecked(&mut buf[..]));
+        buf
+    };
+    let router = ctx.world.router;
+    let router_dc = ctx.host(router);
+    let server_host = ctx.host(server);
+    let client_bcast = Host {
+        mac: Some(dev.mac),
+        ip: Ipv4Addr::UNSPECIFIED,
+        vlan: Some(vlan),
+        ttl: dev.ttl,
+    };
+    let broadcast = Host {
+        mac: Some(MacAddr([0xff; 6])),
+        ip: Ipv4Addr::BROADCAST,
+        vlan: Some(vlan),
+        ttl: 64,
+    };
+    let relay_on_client_vlan = Host {
+        mac: Some(ctx.net.router_mac),
+        ip: gw,
+        vlan: Some(vlan),
+        ttl: 255,
+    };
+    let client_at = |ip: Ipv4Addr| Host {
+        mac: Some(dev.mac),
+        ip,
+        vlan: Some(vlan),
+        ttl: dev.ttl,
+    };
+    let net = ctx.net;
+    let mut t = ts;
+    let mut ident = dev.ident;
+    let step = |frames: &mut Frames,
+                t: i64,
+                src: &Host,
+                dst: &Host,
+                ports: (u16, u16),
+                payload: &[u8],
+                ident: &mut u16| {
+        net.udp(frames, t, src, dst, Some(vlan), *ident, ports, payload);
+        *ident = ident.wrapping_add(1);
+    };
+    if dev.leased_at.is_none() {
+        // DORA, each message relayed (RFC 1542 §4): client leg on its VLAN, relay leg on the
+        // datacenter VLAN with giaddr set.
+        let mut req_opts = vec![
+            (dhcpv4::OptionCode(50), dev.ip.octets().to_vec()),
+            (dhcpv4::OptionCode(54), server_ip.octets().to_vec()),
+        ];
+        req_opts.extend(client_opts.iter().cloned());
+        let flow = [
+            (
+                DhcpMessageType::DISCOVER,
+                client_opts.clone(),
+                DhcpMessageType::OFFER,
+            ),
+            (DhcpMessageType::REQUEST, req_opts, DhcpMessageType::ACK),
+        ];
+        for (asked, opts, answer) in flow {
+            let rq = message(
+                dhcpv4::Op::REQUEST,
+                asked,
+                Ipv4Addr::UNSPECIFIED,
+                Ipv4Addr::UNSPECIFIED,
+                Ipv4Addr::UNSPECIFIED,
+                opts.clone(),
+            );
+            step(
+                frames,
+                t,
+                &client_bcast,
+                &broadcast,
+                (68, 67),
+                &rq,
+                &mut ident,
+            );
+            t += 300_000;
+            let relayed = message(
+                dhcpv4::Op::REQUEST,
+                asked,
+                Ipv4Addr::UNSPECIFIED,
+                Ipv4Addr::UNSPECIFIED,
+                gw,
+                opts,
+            );
+            step(
+                frames,
+                t,
+                &router_dc,
+                &server_host,
+                (67, 67),
+                &relayed,
+                &mut 1,
+            );
+            t += 2_000_000;
+            let rp = message(
+                dhcpv4::Op::REPLY,
+                answer,
+                Ipv4Addr::UNSPECIFIED,
+                dev.ip,
+                gw,
+                server_opts.clone(),
+            );
+            step(frames, t, &server_host, &router_dc, (67, 67), &rp, &mut 1);
+            t += 300_000;
+            step(
+                frames,
+                t,
+                &relay_on_client_vlan,
+                &client_at(dev.ip),
+                (67, 68),
+                &rp,
+                &mut 1,
+            );
+            t += 5_000_000;
+        }
+        ctx.world.devices[d].leased_at = Some(t);
+    } else {
+        // Renewal (RENEWING state): unicast to the server, no option 50/54.
+        let rq = message(
+            dhcpv4::Op::REQUEST,
+            DhcpMessageType::REQUEST,
+            dev.ip,
+            Ipv4Addr::UNSPECIFIED,
+            Ipv4Addr::UNSPECIFIED,
+            client_opts,
+        );
+        step(
+            frames,
+            t,
+            &client_at(dev.ip),
+            &server_host,
+            (68, 67),
+            &rq,
+            &mut ident,
+        );
+        t += 2_000_000;
+        let rp = message(
+            dhcpv4::Op::REPLY,
+            DhcpMessageType::ACK,
+            dev.ip,
+            dev.ip,
+            Ipv4Addr::UNSPECIFIED,
+            server_opts,
+        );
+        step(
+            frames,
+            t,
+            &server_host,
+            &client_at(dev.ip),
+            (67, 68),
+            &rp,
+            &mut 1,
+        );
+    }
+    ctx.world.devices[d].ident = ident;
+}
+
+/// A DNS query for `name` (type A) and its answer `ip` (RFC 1035), when the device resolves.
+fn resolve(
+    ctx: &mut Ctx<'_>,
+    d: usize,
+    ts: i64,
+    name: &str,
+    ip: Ipv4Addr,
+    frames: &mut Frames,
+) -> i64 {
+    let p = &ctx.model.profiles.profile[ctx.world.devices[d].profile];
+    if !p.behaviours.iter().any(|b| b == "dns") {
+        return ts;
+    }
+    let Some(server) = ctx.world.service("dns") else {
+        return ts;
+    };
+    let id = ctx.rng.u32() as u16;
+    let question = dns::QuestionRepr {
+        name: name.to_string(),
+        qtype: dns::RecordType::A,
+        qclass: dns::Class::IN,
+        unicast_response: false,
+    };
+    let query = dns::Repr {
+        id,
+        flags: 0x0100, // RD
+        questions: vec![question.clone()],
+        ..dns::Repr::default()
+    };
+    let answer = dns::Repr {
+        id,
+        flags: 0x8180, // QR, RD, RA
+        questions: vec![question],
+        answers: vec![dns::RecordRepr {
+            name: name.to_string(),
+            rtype: dns::RecordType::A,
+            class: dns::Class::IN,
+            cache_flush: false,
+            ttl: 300,
+            rdata: ip.octets().to_vec(),
+        }],
+        ..dns::Repr::default()
+    };
+    let bytes = |r: &dns::Repr| {
+        let mut b = vec![0u8; r.buffer_len()];
+        r.emit(&mut dns::Packet::new_unchecked(&mut b[..]));
+        b
+    };
+    let port = ctx.world.devices[d].ephemeral_port();
+    let (client, srv) = (ctx.host(d), ctx.host(server));
+    let ident = ctx.world.devices[d].take_ident();
+    let view = client.vlan;
+    ctx.net.udp(
+        frames,
+        ts,
+        &client,
+        &srv,
+        view,
+        ident,
+        (port, 53),
+        &bytes(&query),
+    );
+    let ident = ctx.world.devices[server].take_ident();
+    ctx.net.udp(
+        frames,
+        ts + 600_000,
+        &srv,
+        &client,
+        view,
+        ident,
+        (53, port),
+        &bytes(&answer),
+    );
+    ts + 1_000_000
+}
+
+/// NTPv4 client request and server reply (RFC 5905 §7.3: 48-byte header, modes 3 and 4).
+fn ntp(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
+    let Some(server) = ctx.world.service("ntp") else {
+        return;
+    };
+    if server == d {
+        return;
+    }
+    // NTP timestamps: seconds since 1900 and a 32-bit fraction.
+    let ntp_time = |t: i64| {
+        let secs = (t / SEC + 2_208_988_800) as u32;
+        let frac = (((t % SEC) as u64) << 32) / SEC as u64;
+        let mut b = secs.to_be_bytes().to_vec();
+        b.extend_from_slice(&(frac as u32).to_be_bytes());
+        b
+    };
+    let mut rq = vec![0u8; 48];
+    rq[0] = 0x23; // LI 0, VN 4, mode 3 (client)
+    rq[2] = 6; // poll 2^6
+    rq[3] = 0xec; // precision
+    rq[40..48].copy_from_slice(&ntp_time(ts));
+    let mut rp = vec![0u8; 48];
+    rp[0] = 0x24; // LI 0, VN 4, mode 4 (server)
+    rp[1] = 2; // stratum 2
+    rp[2] = 6;
+    rp[3] = 0xe9;
+    rp[12..16].copy_from_slice(&[10, 10, 0, 1]); // reference id: its upstream
+    rp[16..24].copy_from_slice(&ntp_time(ts - 30 * SEC)); // reference
+    rp[24..32].copy_from_slice(&ntp_time(ts)); // origin = client's transmit
+    rp[32..40].copy_from_slice(&ntp_time(ts + 200_000)); // receive
+    rp[40..48].copy_from_slice(&ntp_time(ts + 250_000)); // transmit
+    let (c, s) = (ctx.host(d), ctx.host(server));
+    let ident = ctx.world.devices[d].take_ident();
+    ctx.net
+        .udp(frames, ts, &c, &s, c.vlan, ident, (123, 123), &rq);
+    let ident = ctx.world.devices[server].take_ident();
+    ctx.net
+        .udp(frames, ts + 400_000, &s, &c, c.vlan, ident, (123, 123), &rp);
+}
+
+/// One RFC 5424 syslog message over UDP 514 (RFC 5426).
+fn syslog(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
+    let Some(server) = ctx.world.service("syslog") else {
+        return;
+    };
+    if server == d {
+        return;
+    }
+    let dev = &ctx.world.devices[d];
+    let msg = format!(
+        "<134>1 {} {} wardline-sim - - - service heartbeat ok",
+        model::Timestamp(ts).rfc3339(model::TsPrecision::Micro),
+        dev.hostname
+    );
+    let (c, s) = (ctx.host(d), ctx.host(server));
+    let ident = ctx.world.devices[d].take_ident();
+    let port = ctx.world.devices[d].ephemeral_port();
+    ctx.net.udp(
+        frames,
+        ts,
+        &c,
+        &s,
+        c.vlan,
+        ident,
+        (port, 514),
+        msg.as_bytes(),
+    );
+}
+
+// ------------------------------------------------------------------------------ TLS, HTTP
+
+fn https_to_service(ctx: &mut Ctx<'_>, d: usize, ts: i64, role: &str, frames: &mut Frames) {
+    let Some(server) = ctx.world.service(role) else {
+        return;
+    };
+    let name = format!(
+        "{}.{}",
+        ctx.world.devices[server].hostname, ctx.model.hospital.domain
+    );
+    let server_ip = ctx.world.devices[server].ip;
+    let t = resolve(ctx, d, ts, &name, server_ip, frames);
+    let port = ctx.world.devices[d].ephemeral_port();
+    let client = ctx.end_spec(d, port);
+    let srv = ctx.end_spec(server, 443);
+    let mut conn = Connection::new(client, srv, t, LAN_ONE_WAY);
+    tls_session(ctx, d, &mut conn, &name, frames);
+}
+
+fn https_to_internet(ctx: &mut Ctx<'_>, d: usize, ts: i64, name: &str, frames: &mut Frames) {
+    let host = ctx.internet_host(name);
+    let t = resolve(ctx, d, ts, name, host.ip, frames);
+    let port = ctx.world.devices[d].ephemeral_port();
+    let client = ctx.end_spec(d, port);
+    let srv = ctx.internet_spec(host, 443);
+    let mut conn = Connection::new(client, srv, t, WAN_ONE_WAY);
+    tls_session(ctx, d, &mut conn, name, frames);
+}
+
+/// A TLS session: ClientHello with the device's stack, ServerHello, the rest of the
+/// handshake and a request/response exchange as opaque encrypted records, then FIN.
+fn tls_session(ctx: &mut Ctx<'_>, d: usize, conn: &mut Connection, sni: &str, frames: &mut Frames) {
+    let p = &ctx.model.profiles.profile[ctx.world.devices[d].profile];
+    let Some(stack) = p.tls.as_ref().map(|t| ctx.model.profiles.tls[t].clone()) else {
+        return;
+    };
+    let net = ctx.net;
+    conn.open(&net, frames);
+    let mut random = [0u8; 32];
+    ctx.rng.fill(&mut random);
+    let mut session_id = [0u8; 32];
+    ctx.rng.fill(&mut session_id);
+    let mut key = [0u8; 32];
+    ctx.rng.fill(&mut key);
+    let tls13 = stack.versions.contains(&tls::TLS1_3);
+    let alpn: Vec<&str> = stack.alpn.iter().map(String::as_str).collect();
+    let legacy = stack.legacy_version.unwrap_or(tls::TLS1_2);
+    let hello = tls::ClientHello {
+        version: legacy,
+        random,
+        session_id: if tls13 { &session_id } else { &[] },
+        cipher_suites: &stack.ciphers,
+        extensions: &stack.extensions,
+        server_name: Some(sni),
+        groups: &stack.groups,
+        signature_algorithms: &stack.signature_algorithms,
+        alpn: &alpn,
+        supported_versions: &stack.versions,
+        key_share: tls13.then_some((29, &key[..])),
+    };
+    let mut ch = Vec::new();
+    hello.emit(&mut ch);
+    let mut c1 = Vec::new();
+    tls::records(tls::HANDSHAKE, tls::TLS1_0, &ch, &mut c1);
+    conn.send(&net, frames, Dir::ToServer, &c1);
+    let cipher = if tls13 {
+        *stack
+            .ciphers
+            .iter()
+            .find(|c| (0x1301..=0x1303).contains(*c))
+            .unwrap_or(&0x1301)
+    } else {
+        *stack
+            .ciphers
+            .iter()
+            .find(|c| !(0x1301..=0x1303).contains(*c))
+            .unwrap_or(&0x002f)
+    };
+    let mut sr = [0u8; 32];
+    ctx.rng.fill(&mut sr);
+    let mut sh = Vec::new();
+    tls::ServerHello {
+        version: legacy,
+        random: sr,
+        session_id: if tls13 { &session_id } else { &[] },
+        cipher_suite: cipher,
+        tls13_key_share: tls13.then_some((29, &key[..])),
+    }
+    .emit(&mut sh);
+    let mut s1 = Vec::new();
+    let opaque = |n: usize, rng: &mut Rng| {
+        let mut b = vec![0u8; n];
+        rng.fill(&mut b);
+        b
+    };
+    if tls13 {
+        tls::records(tls::HANDSHAKE, legacy, &sh, &mut s1);
+        tls::change_cipher_spec(legacy, &mut s1);
+        // EncryptedExtensions, Certificate, CertificateVerify, Finished: encrypted.
+        let n = 2_400 + ctx.rng.below(1_600) as usize;
+        tls::records(
+            tls::APPLICATION_DATA,
+            legacy,
+            &opaque(n, &mut ctx.rng),
+            &mut s1,
+        );
+        conn.send(&net, frames, Dir::ToClient, &s1);
+        let mut c2 = Vec::new();
+        tls::change_cipher_spec(legacy, &mut c2);
+        tls::records(
+            tls::APPLICATION_DATA,
+            legacy,
+            &opaque(53, &mut ctx.rng),
+            &mut c2,
+        );
+        conn.send(&net, frames, Dir::ToServer, &c2);
+    } else {
+        let mut msgs = sh.clone();
+        tls::server_hello_done(&mut msgs);
+        tls::records(tls::HANDSHAKE, legacy, &msgs, &mut s1);
+        conn.send(&net, frames, Dir::ToClient, &s1);
+        let mut c2 = Vec::new();
+        let mut cke = Vec::new();
+        let mut point = vec![4u8];
+        point.extend(opaque(64, &mut ctx.rng));
+        tls::client_key_exchange(&point, &mut cke);
+        tls::records(tls::HANDSHAKE, legacy, &cke, &mut c2);
+        tls::change_cipher_spec(legacy, &mut c2);
+        tls::records(tls::HANDSHAKE, legacy, &opaque(40, &mut ctx.rng), &mut c2); // Finished
+        conn.send(&net, frames, Dir::ToServer, &c2);
+        let mut s2 = Vec::new();
+        tls::change_cipher_spec(legacy, &mut s2);
+        tls::records(tls::HANDSHAKE, legacy, &opaque(40, &mut ctx.rng), &mut s2);
+        conn.send(&net, frames, Dir::ToClient, &s2);
+    }
+    let version = if tls13 { tls::TLS1_2 } else { legacy };
+    let mut rq = Vec::new();
+    let n = 300 + ctx.rng.below(1_200) as usize;
+    tls::records(
+        tls::APPLICATION_DATA,
+        version,
+        &opaque(n, &mut ctx.rng),
+        &mut rq,
+    );
+    conn.send(&net, frames, Dir::ToServer, &rq);
+    let mut rp = Vec::new();
+    let n = 500 + ctx.rng.below(6_000) as usize;
+    tls::records(
+        tls::APPLICATION_DATA,
+        version,
+        &opaque(n, &mut ctx.rng),
+        &mut rp,
+    );
+    conn.now += 3_000_000;
+    conn.send(&net, frames, Dir::ToClient, &rp);
+    conn.close(&net, frames, Dir::ToServer);
+}
+
+fn http_to_internet(ctx: &mut Ctx<'_>, d: usize, ts: i64, name: &str, frames: &mut Frames) {
+    let p = &ctx.model.profiles.profile[ctx.world.devices[d].profile];
+    let Some(ua) = p.user_agent.clone() else {
+        return;
+    };
+    let host = ctx.internet_host(name);
+    let t = resolve(ctx, d, ts, name, host.ip, frames);
+    let port = ctx.world.devices[d].ephemeral_port();
+    let client = ctx.end_spec(d, port);
+    let srv = ctx.internet_spec(host, 80);
+    let mut conn = Connection::new(client, srv, t, WAN_ONE_WAY);
+    let net = ctx.net;
+    conn.open(&net, frames);
+    let mut rq = Vec::new();
+    http::request(
+        "GET",
+        "/",
+        &[
+            ("Host", name),
+            ("User-Agent", &ua),
+            ("Accept", "*/*"),
+            ("Connection", "close"),
+        ],
+        b"",
+        &mut rq,
+    );
+    conn.send(&net, frames, Dir::ToServer, &rq);
+    let mut body = vec![b'x'; 200 + ctx.rng.below(3_000) as usize];
+    body[0] = b'<';
+    let mut rp = Vec::new();
+    http::response(
+        200,
+        "OK",
+        &[
+            ("Server", "nginx"),
+            ("Content-Type", "text/html"),
+            ("Connection", "close"),
+        ],
+        &body,
+        &mut rp,
+    );
+    conn.now += 5_000_000;
+    conn.send(&net, frames, Dir::ToClient, &rp);
+    conn.close(&net, frames, Dir::ToClient);
+}
+
+/// The monitoring host (the syslog server) fetches the device's web page: its banner shows.
+fn http_banner_poll(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
+    let Some(poller) = ctx.world.service("syslog") else {
+        return;
+    };
+    let p = &ctx.model.profiles.profile[ctx.world.devices[d].profile];
+    let Some(banner) = p.server_banner.clone() else {
+        return;
+    };
+    let port = ctx.world.devices[poller].ephemeral_port();
+    let client = ctx.end_spec(poller, port);
+    let srv = ctx.end_spec(d, 80);
+    let mut conn = Connection::new(client, srv, ts, LAN_ONE_WAY);
+    let net = ctx.net;
+    conn.open(&net, frames);
+    let host = ctx.world.devices[d].ip.to_string();
+    let mut rq = Vec::new();
+    http::request(
+        "GET",
+        "/",
+        &[
+            ("Host", &host),
+            ("User-Agent", "check_http/v2.3.3 (monitoring-plugins 2.3.3)"),
+            ("Connection", "close"),
+        ],
+        b"",
+        &mut rq,
+    );
+    conn.send(&net, frames, Dir::ToServer, &rq);
+    let mut rp = Vec::new();
+    http::response(
+        200,
+        "OK",
+        &[("Server", &banner), ("Content-Type", "text/html")],
+        b"<html><body>status</body></html>",
+        &mut rp,
+    );
+    conn.send(&net, frames, Dir::ToClient, &rp);
+    conn.close(&net, frames, Dir::ToClient);
+}
+
+// ------------------------------------------------------------------------------ clinical
+
+/// An invented patient: syllable names and a `SIM` medical record number, which no real
+/// record holds.
+fn invented_patient(rng: &mut Rng) -> (String, String) {
+    const SYL: &[&str] = &[
+        "zor", "vak", "mi", "rel", "tan", "qui", "bro", "lex", "dun", "ova", "sel", "kar",
+    ];
+    let mut word = |n: usize| {
+        let mut w = String::new();
+        for _ in 0..n {
+            w.push_str(rng.pick::<&str>(SYL));
+        }
+        w.to_uppercase()
+    };
+    let name = format!("{}^{}", word(3), word(2));
+    let mrn = format!("SIM{:07}", rng.below(10_000_000));
+    (name, mrn)
+}
+
+/// HL7 ORU^R01 with vital signs over MLLP to the interface engine, on one kept-open
+/// connection per device; the engine acknowledges each message (HL7 v2.6 ch. 7).
+fn hl7_oru(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
+    let Some(engine) = ctx.world.service("hl7_engine") else {
+        return;
+    };
+    let net = ctx.net;
+    if !ctx.hl7.contains_key(&d) {
+        let port = ctx.world.devices[d].ephemeral_port();
+        let client = ctx.end_spec(d, port);
+        let srv = ctx.end_spec(engine, 2575);
+        let mut conn = Connection::new(client, srv, ts, LAN_ONE_WAY);
+        conn.open(&net, frames);
+        ctx.hl7.insert(d, conn);
+    }
+    let dev = ctx.world.devices[d].clone();
+    let p = &ctx.model.profiles.profile[dev.profile];
+    let app = p.hl7_application.clone().unwrap_or_else(|| "DEVICE".into());
+    let zone = ctx.model.hospital.zone[dev.zone].name.to_uppercase();
+    let engine_app = ctx.model.profiles.profile[ctx.world.devices[engine].profile]
+        .hl7_application
+        .clone()
+        .unwrap_or_else(|| "ENGINE".into());
+    ctx.hl7_seq += 1;
+    let control = format!(
+        "{}{:08}",
+        &dev.hostname.chars().take(4).collect::<String>(),
+        ctx.hl7_seq
+    );
+    let stamp = hl7_time(ts);
+    let (patient, mrn) = invented_patient(&mut ctx.rng);
+    let header = hl7::Header {
+        sending_application: &app,
+        sending_facility: &zone,
+        receiving_application: &engine_app,
+        receiving_facility: "SGH",
+        timestamp: &stamp,
+        message_type: "ORU^R01^ORU_R01",
+        control_id: &control,
+        version: "2.6",
+    };
+    let mut msg = Vec::new();
+    header.emit(&mut msg);
+    let pid3 = format!("{mrn}^^^SGH^MR");
+    hl7::segment(&mut msg, &["PID", "1", "", &pid3, "", &patient]);
+    hl7::segment(&mut msg, &["OBR", "1", "", "", "VITALS^Vital signs^L"]);
+    let hr = (60 + ctx.rng.below(50)).to_string();
+    let spo2 = (92 + ctx.rng.below(8)).to_string();
+    hl7::segment(
+        &mut msg,
+        &[
+            "OBX",
+            "1",
+            "NM",
+            "8867-4^Heart rate^LN",
+            "",
+            &hr,
+            "/min",
+            "",
+            "",
+            "",
+            "",
+            "F",
+        ],
+    );
+    hl7::segment(
+        &mut msg,
+        &[
+            "OBX",
+            "2",
+            "NM",
+            "59408-5^SpO2^LN",
+            "",
+            &spo2,
+            "%",
+            "",
+            "",
+            "",
+            "",
+            "F",
+        ],
+    );
+    let mut block = Vec::new();
+    hl7::mllp(&msg, &mut block);
+    let reply = hl7::Header {
+        sending_application: &engine_app,
+        sending_facility: "SGH",
+        receiving_application: &app,
+        receiving_facility: &zone,
+        message_type: "ACK^R01^ACK",
+        control_id: &format!("ACK{}", ctx.hl7_seq),
+        ..header.clone()
+    };
+    let mut ack = Vec::new();
+    hl7::ack(&reply, &control, &mut ack);
+    let mut ack_block = Vec::new();
+    hl7::mllp(&ack, &mut ack_block);
+    if let Some(conn) = ctx.hl7.get_mut(&d) {
+        conn.now = conn.now.max(ts);
+        conn.send(&net, frames, Dir::ToServer, &block);
+        conn.now += 2_000_000;
+        conn.send(&net, frames, Dir::ToClient, &ack_block);
+    }
+}
+
+fn hl7_time(ts: i64) -> String {
+    // YYYYMMDDHHMMSS from the RFC 3339 rendering.
+    let s = model::Timestamp(ts)
+        .rfc3339(model::TsPrecision::Micro)
+        .to_string();
+    s.chars().filter(char::is_ascii_digit).take(14).collect()
+}
+
+/// A DICOM association from a modality to the PACS storing one to three images
+/// (PS3.8 §9, PS3.4 Annex B), then released.
+fn dicom_store(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
+    let Some(pacs) = ctx.world.service("pacs") else {
+        return;
+    };
+    let dev = ctx.world.devices[d].clone();
+    let p = ctx.model.profiles.profile[dev.profile].clone();
+    let pacs_profile = ctx.model.profiles.profile[ctx.world.devices[pacs].profile].clone();
+    let Some(calling) = dev.ae_title.clone() else {
+        return;
+    };
+    let called = pacs_profile
+        .ae_title
+        .clone()
+        .unwrap_or_else(|| "PACS".into());
+    let sop_class = match p.modality.as_deref() {
+        Some("MR") => "1.2.840.10008.5.1.4.1.1.4",
+        Some("US") => "1.2.840.10008.5.1.4.1.1.6.1",
+        _ => "1.2.840.10008.5.1.4.1.1.2",
+    };
+    let (class_uid, version) = match p.dicom_implementation.as_slice() {
+        [u, v, ..] => (u.clone(), v.clone()),
+        _ => ("1.2.3".into(), "SIM".into()),
+    };
+    let (pacs_uid, pacs_version) = match pacs_profile.dicom_implementation.as_slice() {
+        [u, v, ..] => (u.clone(), v.clone()),
+        _ => ("1.2.3".into(), "PACS".into()),
+    };
+    let net = ctx.net;
+    let port = ctx.world.devices[d].ephemeral_port();
+    let client = ctx.end_spec(d, port);
+    let srv = ctx.end_spec(pacs, 104);
+    let mut conn = Connection::new(client, srv, ts, LAN_ONE_WAY);
+    conn.open(&net, frames);
+    let rq_assoc = dicom::Associate {
+        called: &called,
+        calling: &calling,
+        max_pdu: 16_384,
+        implementation_class_uid: &class_uid,
+        implementation_version: &version,
+    };
+    let mut rq = Vec::new();
+    rq_assoc.emit_request(
+        &[dicom::ProposedContext {
+            id: 1,
+            abstract_syntax: sop_class,
+            transfer_syntaxes: &[dicom::IMPLICIT_VR_LITTLE_ENDIAN],
+        }],
+        &mut rq,
+    );
+    conn.send(&net, frames, Dir::ToServer, &rq);
+    let mut ac = Vec::new();
+    dicom::Associate {
+        implementation_class_uid: &pacs_uid,
+        implementation_version: &pacs_version,
+        ..rq_assoc.clone()
+    }
+    .emit_accept(&[(1, dicom::IMPLICIT_VR_LITTLE_ENDIAN)], &mut ac);
+    conn.send(&net, frames, Dir::ToClient, &ac);
+    let (patient, mrn) = invented_patient(&mut ctx.rng);
+    let images = 1 + ctx.rng.below(3) as u16;
+    for i in 1..=images {
+        let instance = format!(
+            "1.2.826.0.1.3680043.9.7433.{}.{}",
+            ctx.rng.below(1_000_000_000),
+            i
+        );
+        let mut cmd = Vec::new();
+        dicom::command(
+            dicom::C_STORE_RQ,
+            sop_class,
+            i,
+            true,
+            Some(&instance),
+            None,
+            &mut cmd,
+        );
+        let mut ds = Vec::new();
+        dicom::element(0x0008, 0x0016, &dicom::uid(sop_class), &mut ds);
+        dicom::element(0x0008, 0x0018, &dicom::uid(&instance), &mut ds);
+        dicom::element(
+            0x0008,
+            0x0060,
+            p.modality.as_deref().unwrap_or("OT").as_bytes(),
+            &mut ds,
+        );
+        dicom::element(0x0008, 0x0070, p.vendor.as_bytes(), &mut ds);
+        dicom::element(0x0008, 0x0080, ctx.model.hospital.name.as_bytes(), &mut ds);
+        dicom::element(0x0008, 0x1010, dev.hostname.as_bytes(), &mut ds);
+        dicom::element(
+            0x0008,
+            0x1040,
+            ctx.model.hospital.zone[dev.zone].department.as_bytes(),
+            &mut ds,
+        );
+        dicom::element(0x0008, 0x1090, p.model.as_bytes(), &mut ds);
+        dicom::element(0x0010, 0x0010, patient.as_bytes(), &mut ds);
+        dicom::element(0x0010, 0x0020, mrn.as_bytes(), &mut ds);
+        dicom::element(0x0018, 0x1020, dev.firmware.as_bytes(), &mut ds);
+        let mut pixels = vec![0u8; (8_192 + ctx.rng.below(24_576) as usize) & !1];
+        ctx.rng.fill(&mut pixels);
+        dicom::element(0x7FE0, 0x0010, &pixels, &mut ds);
+        let mut pd = Vec::new();
+        dicom::p_data(1, dicom::COMMAND_LAST, &cmd, &mut pd);
+        dicom::p_data(1, dicom::DATA_LAST, &ds, &mut pd);
+        conn.send(&net, frames, Dir::ToServer, &pd);
+        let mut rsp = Vec::new();
+        dicom::command(
+            dicom::C_STORE_RSP,
+            sop_class,
+            i,
+            false,
+            Some(&instance),
+            Some(0),
+            &mut rsp,
+        );
+        let mut pr = Vec::new();
+        dicom::p_data(1, dicom::COMMAND_LAST, &rsp, &mut pr);
+        conn.send(&net, frames, Dir::ToClient, &pr);
+    }
+    let mut rel = Vec::new();
+    dicom::release_request(&mut rel);
+    conn.send(&net, frames, Dir::ToServer, &rel);
+    let mut rp = Vec::new();
+    dicom::release_reply(&mut rp);
+    conn.send(&net, frames, Dir::ToClient, &rp);
+    conn.close(&net, frames, Dir::ToServer);
+}

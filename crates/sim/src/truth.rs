@@ -1,0 +1,178 @@
+//! `truth.json` (`wardline.sim-truth/v1`, docs/sim.md): every simulated device with its true
+//! attributes, and the zones.
+
+use serde::Serialize;
+
+use crate::SimConfig;
+use crate::data::Model;
+use crate::world::World;
+
+/// The truth about one simulation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Truth {
+    /// Schema id.
+    pub schema: &'static str,
+    /// Seed.
+    pub seed: u64,
+    /// Start, RFC 3339.
+    pub start: String,
+    /// End, RFC 3339.
+    pub end: String,
+    /// Hospital name.
+    pub hospital: String,
+    /// Zones.
+    pub zones: Vec<TruthZone>,
+    /// Devices.
+    pub devices: Vec<TruthDevice>,
+    /// Injected events (none yet: `--inject` is not built).
+    pub events: Vec<serde_json::Value>,
+}
+
+/// A zone.
+#[derive(Debug, Clone, Serialize)]
+pub struct TruthZone {
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: String,
+    /// Department.
+    pub department: String,
+    /// VLAN id.
+    pub vlan: u16,
+    /// Subnet.
+    pub subnet: String,
+}
+
+/// A device and what it truly is.
+#[derive(Debug, Clone, Serialize)]
+pub struct TruthDevice {
+    /// Stable index in this simulation.
+    pub id: usize,
+    /// MAC addresses.
+    pub macs: Vec<String>,
+    /// Addresses over time.
+    pub ips: Vec<TruthIp>,
+    /// Host name (the one it sends in DHCP, when it uses DHCP).
+    pub hostname: String,
+    /// Vendor.
+    pub vendor: String,
+    /// DESIGN §4 category.
+    pub category: String,
+    /// Model.
+    pub model: String,
+    /// Firmware / software version.
+    pub firmware: String,
+    /// Modality, for imaging devices.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modality: Option<String>,
+    /// Zone name.
+    pub zone: String,
+    /// VLAN id.
+    pub vlan: u16,
+    /// Profile id (data/profiles.toml).
+    pub profile: String,
+    /// Core service role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// DICOM AE titles it uses.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ae_titles: Vec<String>,
+    /// HL7 applications it names itself as (MSH-3).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hl7_applications: Vec<String>,
+    /// Whether its MAC is randomised (locally administered).
+    pub random_mac: bool,
+    /// Whether it uses DHCP.
+    pub dhcp: bool,
+    /// Behaviours it runs.
+    pub behaviours: Vec<String>,
+}
+
+/// An address held from `from` on.
+#[derive(Debug, Clone, Serialize)]
+pub struct TruthIp {
+    /// Address.
+    pub ip: String,
+    /// Since, RFC 3339 (first use).
+    pub from: String,
+}
+
+impl Truth {
+    /// The truth of a built world.
+    pub fn new(config: &SimConfig, model: &Model, world: &World) -> Self {
+        let time = |ns: i64| {
+            model::Timestamp(ns)
+                .rfc3339(model::TsPrecision::Micro)
+                .to_string()
+        };
+        let zones = model
+            .hospital
+            .zone
+            .iter()
+            .map(|z| TruthZone {
+                name: z.name.clone(),
+                kind: z.kind.clone(),
+                department: z.department.clone(),
+                vlan: z.vlan,
+                subnet: z.subnet.clone(),
+            })
+            .collect();
+        let end = config.start_ns + config.duration_ns;
+        let devices = world
+            .devices
+            .iter()
+            .filter(|d| d.boot_ns < end)
+            .map(|d| {
+                let p = &model.profiles.profile[d.profile];
+                let z = &model.hospital.zone[d.zone];
+                let m = d.mac.0;
+                let is_hl7 = p.behaviours.iter().any(|b| b == "hl7-oru");
+                TruthDevice {
+                    id: d.index,
+                    macs: vec![format!(
+                        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+                        m[0], m[1], m[2], m[3], m[4], m[5]
+                    )],
+                    ips: d
+                        .leased_at
+                        .filter(|t| *t < end)
+                        .map(|t| TruthIp {
+                            ip: d.ip.to_string(),
+                            from: time(t),
+                        })
+                        .into_iter()
+                        .collect(),
+                    hostname: d.hostname.clone(),
+                    vendor: p.vendor.clone(),
+                    category: p.category.clone(),
+                    model: p.model.clone(),
+                    firmware: d.firmware.clone(),
+                    modality: p.modality.clone(),
+                    zone: z.name.clone(),
+                    vlan: z.vlan,
+                    profile: p.id.clone(),
+                    role: d.role.clone(),
+                    ae_titles: d.ae_title.iter().cloned().collect(),
+                    hl7_applications: if is_hl7 {
+                        p.hl7_application.iter().cloned().collect()
+                    } else {
+                        Vec::new()
+                    },
+                    random_mac: p.random_mac,
+                    dhcp: p.behaviours.iter().any(|b| b == "dhcp") && !p.static_ip,
+                    behaviours: p.behaviours.clone(),
+                }
+            })
+            .collect();
+        Self {
+            schema: "wardline.sim-truth/v1",
+            seed: config.seed,
+            start: time(config.start_ns),
+            end: time(end),
+            hospital: model.hospital.name.clone(),
+            zones,
+            devices,
+            events: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! The simulated hospital's devices: placed in zones by the populations' shares, given MACs
+//! from their vendors' OUIs (or random local ones), addresses, host names and firmware.
+
+use std::collections::HashSet;
+use std::net::Ipv4Addr;
+
+use model::MacAddr;
+
+use crate::data::Model;
+use crate::packet::Host;
+use crate::rng::Rng;
+
+/// One device.
+#[derive(Debug, Clone)]
+pub struct Device {
+    /// Index in the world.
+    pub index: usize,
+    /// Profile index.
+    pub profile: usize,
+    /// Zone index.
+    pub zone: usize,
+    /// MAC address.
+    pub mac: MacAddr,
+    /// IPv4 address (leased or static).
+    pub ip: Ipv4Addr,
+    /// Host name.
+    pub hostname: String,
+    /// Firmware / software version.
+    pub firmware: String,
+    /// DICOM AE title, for DICOM devices.
+    pub ae_title: Option<String>,
+    /// Core service role.
+    pub role: Option<String>,
+    /// Initial TTL.
+    pub ttl: u8,
+    /// Next IP identification.
+    pub ident: u16,
+    /// Next ephemeral port.
+    pub next_port: u16,
+    /// When it first appears, ns.
+    pub boot_ns: i64,
+    /// When its address was leased, ns (`None` until then).
+    pub leased_at: Option<i64>,
+}
+
+impl Device {
+    /// As an endpoint.
+    pub fn host(&self, vlan: u16) -> Host {
+        Host {
+            mac: Some(self.mac),
+            ip: self.ip,
+            vlan: Some(vlan),
+            ttl: self.ttl,
+        }
+    }
+
+    /// Takes the next ephemeral port (49152–65535, RFC 6335 §6).
+    pub fn ephemeral_port(&mut self) -> u16 {
+        let p = self.next_port;
+        self.next_port = if p >= 65_000 { 49_152 } else { p + 1 };
+        p
+    }
+
+    /// Takes the next IP identification.
+    pub fn take_ident(&mut self) -> u16 {
+        let i = self.ident;
+        self.ident = self.ident.wrapping_add(1);
+        i
+    }
+}
+
+/// The devices and what they share.
+#[derive(Debug)]
+pub struct World {
+    /// Every device; core services first, then the router, then the populations.
+    pub devices: Vec<Device>,
+    /// Index of the core router.
+    pub router: usize,
+    /// Index of each core service by role.
+    pub services: Vec<(String, usize)>,
+}
+
+impl World {
+    /// Places `count` devices (at least the core services and the router).
+    pub fn build(model: &Model, count: usize, start_ns: i64, rng: &mut Rng) -> Self {
+        let mut macs = HashSet::new();
+        let mut devices = Vec::new();
+        let mut services = Vec::new();
+        let dc = model.service_zone();
+        let mut ordinal = 0u32;
+        let mut new_device = |profile: usize,
+                              zone: usize,
+                              ip: Ipv4Addr,
+                              role: Option<String>,
+                              hostname: Option<String>,
+                              rng: &mut Rng,
+                              devices: &mut Vec<Device>,
+                              boot_ns: i64| {
+            let p = &model.profiles.profile[profile];
+            let mac = loop {
+                let mut m = [0u8; 6];
+                if p.random_mac {
+                    rng.fill(&mut m);
+                    m[0] = (m[0] & 0xfc) | 0x02; // locally administered, unicast
+                } else {
+                    let oui = u32::from_str_radix(rng.pick(p.oui.as_slice()).as_str(), 16)
+                        .unwrap_or_default();
+                    m[..3].copy_from_slice(&oui.to_be_bytes()[1..]);
+                    rng.fill(&mut m[3..]);
+                }
+                if macs.insert(m) {
+                    break MacAddr(m);
+                }
+            };
+            ordinal += 1;
+            let hostname =
+                hostname.unwrap_or_else(|| expand(&p.hostname, ordinal, &mac, role.as_deref()));
+            let ae_title = p.ae_title.as_ref().map(|a| expand(a, ordinal, &mac, None));
+            let os = &model.profiles.os[&p.os];
+            let index = devices.len();
+            devices.push(Device {
+                index,
+                profile,
+                zone,
+                mac,
+                ip,
+                hostname,
+                firmware: rng.pick(&p.firmware).clone(),
+                ae_title,
+                role,
+                ttl: os.ttl,
+                ident: rng.u32() as u16,
+                next_port: 49_152 + rng.below(15_000) as u16,
+                boot_ns,
+                leased_at: None,
+            });
+            index
+        };
+        for s in &model.hospital.service {
+            let i = new_device(
+                model.profile_index(&s.profile),
+                dc,
+                s.ip,
+                Some(s.role.clone()),
+                Some(s.hostname.clone()),
+                rng,
+                &mut devices,
+                start_ns,
+            );
+            devices[i].leased_at = Some(start_ns);
+            services.push((s.role.clone(), i));
+        }
+        let (base, _) = model.subnets[dc];
+        let router = new_device(
+            model.profile_index(&model.hospital.router_profile),
+            dc,
+            gateway(base),
+            Some("router".into()),
+            None,
+            rng,
+            &mut devices,
+            start_ns,
+        );
+        devices[router].leased_at = Some(start_ns);
+
+        // Populations: every (zone, profile, share), largest remainder so the total is exact.
+        let slots: Vec<(usize, usize, u32)> = model
+            .hospital
+            .population
+            .iter()
+            .flat_map(|p| {
+                let z = model
+                    .hospital
+                    .zone
+                    .iter()
+                    .position(|z| z.name == p.zone)
+                    .unwrap_or_default();
+                p.profiles
+                    .iter()
+                    .map(move |s| (z, model.profile_index(&s.profile), s.share))
+            })
+            .collect();
+        let want = count.saturating_sub(devices.len());
+        let total: u64 = slots.iter().map(|s| u64::from(s.2)).sum::<u64>().max(1);
+        let mut counts: Vec<usize> = slots
+            .iter()
+            .map(|s| (want as u64 * u64::from(s.2) / total) as usize)
+            .collect();
+        let mut rest = want - counts.iter().sum::<usize>();
+        let mut i = 0;
+        while rest > 0 && !counts.is_empty() {
+            let n = counts.len();
+            counts[i % n] += 1;
+            rest -= 1;
+            i += 1;
+        }
+        let mut next_host: Vec<u32> = vec![10; model.hospital.zone.len()];
+        for ((zone, profile, _), n) in slots.iter().zip(counts) {
+            for _ in 0..n {
+                let (base, len) = model.subnets[*zone];
+                let size = 1u32 << (32 - len);
+                let host = next_host[*zone];
+                if host + 1 >= size {
+                    continue; // the zone's plan is full: the device is not placed
+                }
+                next_host[*zone] += 1;
+                let ip = Ipv4Addr::from(u32::from(base) + host);
+                // Devices come up over the first five minutes.
+                let boot = start_ns + rng.below(300_000_000_000) as i64;
+                new_device(*profile, *zone, ip, None, None, rng, &mut devices, boot);
+            }
+        }
+        Self {
+            devices,
+            router,
+            services,
+        }
+    }
+
+    /// The device serving `role`.
+    pub fn service(&self, role: &str) -> Option<usize> {
+        self.services
+            .iter()
+            .find(|(r, _)| r == role)
+            .map(|(_, i)| *i)
+    }
+}
+
+/// A zone's gateway: the first address of its subnet.
+pub fn gateway(base: Ipv4Addr) -> Ipv4Addr {
+    Ipv4Addr::from(u32::from(base) + 1)
+}
+
+/// Expands `{n4}` (four digits), `{h6}` (the MAC's last six hex digits) and `{role}`.
+fn expand(pattern: &str, ordinal: u32, mac: &MacAddr, role: Option<&str>) -> String {
+    let m = mac.0;
+    pattern
+        .replace("{n4}", &format!("{:04}", ordinal % 10_000))
+        .replace("{h6}", &format!("{:02X}{:02X}{:02X}", m[3], m[4], m[5]))
+        .replace("{role}", role.unwrap_or("host"))
+}
