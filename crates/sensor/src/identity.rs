@@ -157,7 +157,13 @@ fn dhcp(out: &mut IdentityOut<'_>, net: &Net<'_>, datagram: &Datagram<'_>) {
     out.stats.dhcp += 1;
     let obs = DhcpObservation {
         ts: net.ts,
-        vlan: net.vlan(),
+        // A relayed message (giaddr set, RFC 1542 §4) crosses the relay's VLAN, not the
+        // client's: the frame's VLAN says nothing about where the client is.
+        vlan: if packet.giaddr().is_unspecified() {
+            net.vlan()
+        } else {
+            None
+        },
         client_mac: packet.client_hardware_addr(),
         is_request: packet.op() == wire::dhcpv4::Op::REQUEST,
         message_type: id.message_type,
