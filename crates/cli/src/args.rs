@@ -77,45 +77,12 @@ fn parse_duration(s: &str) -> Result<u64, String> {
 
 /// Unix seconds from `YYYY-MM-DDTHH:MM:SSZ`.
 fn parse_start(s: &str) -> Result<i64, String> {
-    let bad = || format!("{s:?} is not a UTC time like 2026-01-05T08:00:00Z");
-    let b = s.as_bytes();
-    if b.len() != 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-        || b[19] != b'Z'
-    {
-        return Err(bad());
-    }
-    let num = |r: std::ops::Range<usize>| s[r].parse::<i64>().map_err(|_| bad());
-    let (y, mo, d, h, mi, se) = (
-        num(0..4)?,
-        num(5..7)?,
-        num(8..10)?,
-        num(11..13)?,
-        num(14..16)?,
-        num(17..19)?,
-    );
-    if !(1970..=2200).contains(&y)
-        || !(1..=12).contains(&mo)
-        || !(1..=31).contains(&d)
-        || h > 23
-        || mi > 59
-        || se > 59
-    {
-        return Err(bad());
-    }
-    // Days from civil (Howard Hinnant's algorithm).
-    let y2 = if mo <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Ok(days * 86_400 + h * 3600 + mi * 60 + se)
+    model::Timestamp::parse_rfc3339_seconds(s)
+        .map(model::Timestamp::secs)
+        .filter(|secs| (0..=7_258_118_399).contains(secs))
+        .ok_or_else(|| {
+            format!("{s:?} is not a UTC time from 1970 to 2199 like 2026-01-05T08:00:00Z")
+        })
 }
 
 /// Output format of `analyze`.

@@ -23,7 +23,7 @@ pub fn run(args: &SimArgs) -> Result<ExitCode> {
         let b = indicatif::ProgressBar::new(config.duration_ns.max(1) as u64);
         b.set_style(
             indicatif::ProgressStyle::with_template(
-                "simulating {bar:40} {percent}% of simulated time, {msg}",
+                "simulating {bar:40} {percent}% of simulated time",
             )
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
@@ -43,7 +43,6 @@ pub fn run(args: &SimArgs) -> Result<ExitCode> {
     .with_context(|| format!("writing {}", args.out.display()))?;
     out.into_inner()
         .map_err(|e| e.into_error())
-        .and_then(|f| f.sync_all())
         .with_context(|| format!("writing {}", args.out.display()))?;
     if let Some(b) = bar {
         b.finish_and_clear();
@@ -55,6 +54,12 @@ pub fn run(args: &SimArgs) -> Result<ExitCode> {
         w.write_all(b"\n")?;
         w.flush()
             .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if summary.unplaced > 0 {
+        eprintln!(
+            "wardline sim: warning: {} devices did not fit their zones' address plans and were left out (crates/sim/data/hospital.toml)",
+            summary.unplaced
+        );
     }
     let secs = started.elapsed().as_secs_f64();
     eprintln!(

@@ -125,6 +125,38 @@ fn score(
     (recall, precision)
 }
 
+/// (device MAC, value) pairs per attribute.
+#[derive(Default)]
+struct Pairs(HashMap<&'static str, HashSet<(String, String)>>);
+
+impl Pairs {
+    fn add(&mut self, attr: &'static str, mac: &str, value: &str) {
+        self.0
+            .entry(attr)
+            .or_default()
+            .insert((mac.to_string(), value.to_string()));
+    }
+
+    fn get(&self, attr: &str) -> &HashSet<(String, String)> {
+        static EMPTY: std::sync::OnceLock<HashSet<(String, String)>> = std::sync::OnceLock::new();
+        self.0
+            .get(attr)
+            .unwrap_or_else(|| EMPTY.get_or_init(HashSet::new))
+    }
+}
+
+/// The AE titles and HL7 applications a report device states, as pairs for `mac`.
+fn app_facts(found: &mut Pairs, mac: &str, device: &Value) {
+    for fact in device["facts"].as_array().unwrap() {
+        let value = fact["value"].as_str().unwrap();
+        match fact["key"].as_str().unwrap() {
+            "dicom.calling_ae_title" | "dicom.called_ae_title" => found.add("ae_title", mac, value),
+            "hl7.sending_application" => found.add("hl7_app", mac, value),
+            _ => {}
+        }
+    }
+}
+
 #[test]
 fn analyze_recovers_what_the_wire_shows_of_the_truth() {
     let dir = tempfile::tempdir().unwrap();
@@ -142,99 +174,114 @@ fn analyze_recovers_what_the_wire_shows_of_the_truth() {
     );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
 
-    let mut t: HashMap<&str, HashSet<(String, String)>> = HashMap::new();
+    let mut truth_pairs = Pairs::default();
     for d in truth["devices"].as_array().unwrap() {
-        let mac = d["macs"][0].as_str().unwrap().to_string();
-        t.entry("mac")
-            .or_default()
-            .insert((mac.clone(), mac.clone()));
-        t.entry("vlan")
-            .or_default()
-            .insert((mac.clone(), d["vlan"].to_string()));
-        // The core router is every zone's gateway: on every VLAN.
-        if d["role"] == "router" {
-            for z in truth["zones"].as_array().unwrap() {
-                t.entry("vlan")
-                    .or_default()
-                    .insert((mac.clone(), z["vlan"].to_string()));
-                let base: std::net::Ipv4Addr = z["subnet"]
-                    .as_str()
-                    .unwrap()
-                    .split('/')
-                    .next()
-                    .unwrap()
-                    .parse()
-                    .unwrap();
-                let gateway = std::net::Ipv4Addr::from(u32::from(base) + 1);
-                t.entry("ip")
-                    .or_default()
-                    .insert((mac.clone(), gateway.to_string()));
-            }
-        }
+        let mac = d["macs"][0].as_str().unwrap();
+        let t = &mut truth_pairs;
+        t.add("mac", mac, mac);
+        t.add("vlan", mac, &d["vlan"].to_string());
         for ip in d["ips"].as_array().unwrap() {
-            t.entry("ip")
-                .or_default()
-                .insert((mac.clone(), ip["ip"].as_str().unwrap().to_string()));
+            t.add("ip", mac, ip["ip"].as_str().unwrap());
         }
         // A device names itself on the wire only in DHCP (option 12).
         if d["dhcp"].as_bool().unwrap() {
-            t.entry("hostname")
-                .or_default()
-                .insert((mac.clone(), d["hostname"].as_str().unwrap().to_lowercase()));
+            t.add(
+                "hostname",
+                mac,
+                &d["hostname"].as_str().unwrap().to_lowercase(),
+            );
+        }
+        // Randomised MACs carry no vendor.
+        if !d["random_mac"].as_bool().unwrap() {
+            // The IEEE registry spells one company differently across its OUIs
+            // (`Axis Communications AB`, `AXIS COMMUNICATIONS AB`): compared without case.
+            t.add("vendor", mac, &d["vendor"].as_str().unwrap().to_lowercase());
+        }
+        for v in d["ae_titles"].as_array().into_iter().flatten() {
+            t.add("ae_title", mac, v.as_str().unwrap());
+        }
+        for v in d["hl7_applications"].as_array().into_iter().flatten() {
+            t.add("hl7_app", mac, v.as_str().unwrap());
+        }
+        // The core router is every zone's gateway: on every VLAN, with every gateway address.
+        if d["role"] == "router" {
+            for z in truth["zones"].as_array().unwrap() {
+                t.add("vlan", mac, &z["vlan"].to_string());
+                let subnet = z["subnet"].as_str().unwrap();
+                let base: std::net::Ipv4Addr = subnet.split('/').next().unwrap().parse().unwrap();
+                let gateway = std::net::Ipv4Addr::from(u32::from(base) + 1);
+                t.add("ip", mac, &gateway.to_string());
+            }
         }
     }
-    let mut f: HashMap<&str, HashSet<(String, String)>> = HashMap::new();
-    for d in report["devices"].as_array().unwrap() {
+    // Which MAC holds each address (the devices seen with their own MAC).
+    let devices = report["devices"].as_array().unwrap();
+    let mut mac_of_ip: HashMap<&str, &str> = HashMap::new();
+    for d in devices {
+        if let Some(mac) = d["macs"]
+            .as_array()
+            .unwrap()
+            .first()
+            .and_then(Value::as_str)
+        {
+            for ip in d["ips"].as_array().unwrap() {
+                mac_of_ip.insert(ip["addr"].as_str().unwrap(), mac);
+            }
+        }
+    }
+    let mut found = Pairs::default();
+    for d in devices {
+        let f = &mut found;
         let Some(mac) = d["macs"]
             .as_array()
             .unwrap()
             .first()
             .and_then(Value::as_str)
         else {
-            continue; // an address seen only behind the router
+            // An address seen only behind the router (a server, from a client's VLAN): what
+            // it said in its protocols belongs to the device that holds the address. Its
+            // VLANs are the clients', so nothing else of it is scored.
+            let ips = d["ips"].as_array().unwrap();
+            let Some(mac) = ips
+                .iter()
+                .find_map(|ip| mac_of_ip.get(ip["addr"].as_str().unwrap()))
+            else {
+                continue;
+            };
+            app_facts(f, mac, d);
+            continue;
         };
-        let mac = mac.to_string();
-        f.entry("mac")
-            .or_default()
-            .insert((mac.clone(), mac.clone()));
+        f.add("mac", mac, mac);
         for v in d["vlans"].as_array().unwrap() {
-            f.entry("vlan")
-                .or_default()
-                .insert((mac.clone(), v.to_string()));
+            f.add("vlan", mac, &v.to_string());
         }
         for ip in d["ips"].as_array().unwrap() {
-            f.entry("ip")
-                .or_default()
-                .insert((mac.clone(), ip["addr"].as_str().unwrap().to_string()));
+            f.add("ip", mac, ip["addr"].as_str().unwrap());
         }
         for h in d["hostnames"].as_array().unwrap() {
             let name = h
                 .get("name")
                 .and_then(Value::as_str)
                 .or(h.as_str())
-                .unwrap_or_default();
-            f.entry("hostname")
-                .or_default()
-                .insert((mac.clone(), name.to_lowercase()));
+                .unwrap();
+            f.add("hostname", mac, &name.to_lowercase());
         }
+        if let Some(v) = d["vendor"]["value"].as_str() {
+            f.add("vendor", mac, &v.to_lowercase());
+        }
+        app_facts(f, mac, d);
     }
-    // Thresholds: the simulated wire shows every one of these, so anything lost is a defect —
-    // except what the schedule leaves unseen: a device that boots in the last seconds may not
-    // have finished DHCP (hence 0.97, not 1.0).
-    for (attr, min_recall, min_precision) in [
-        ("mac", 0.97, 0.99),
-        ("vlan", 0.97, 0.99),
-        ("ip", 0.97, 0.99),
-        ("hostname", 0.97, 0.99),
+    // Measured on this seed: every attribute at recall and precision 1.000 but the IP
+    // recall, 0.998: the router's own address in the datacenter only ever appears as the
+    // source of relayed DHCP, and a router's MAC is never bound to an address from IP
+    // headers alone (it forwards for many). 0.99 leaves room for that kind of case, not for
+    // a lost attribute class.
+    for attr in [
+        "mac", "vlan", "ip", "hostname", "vendor", "ae_title", "hl7_app",
     ] {
-        let empty = HashSet::new();
-        let (r, p) = score(
-            attr,
-            t.get(attr).unwrap_or(&empty),
-            f.get(attr).unwrap_or(&empty),
-        );
+        let (r, p) = score(attr, truth_pairs.get(attr), found.get(attr));
         assert!(
-            r >= min_recall && p >= min_precision,
+            r >= 0.99 && p >= 0.99,
             "{attr}: recall {r:.3} precision {p:.3}"
         );
     }

@@ -170,7 +170,8 @@ impl DhcpMessageType {
 pub struct DhcpObservation {
     /// When it was seen.
     pub ts: Timestamp,
-    /// VLAN of the frame (innermost tag).
+    /// The client's VLAN: the frame's (innermost tag) when the client itself sent the frame
+    /// (source MAC = chaddr); `None` for relayed or routed copies and servers' answers.
     pub vlan: Option<u16>,
     /// Client hardware address (chaddr), when htype is Ethernet.
     pub client_mac: Option<MacAddr>,

@@ -66,6 +66,42 @@ impl Timestamp {
     pub fn rfc3339(self, precision: TsPrecision) -> Rfc3339 {
         Rfc3339(self, precision)
     }
+
+    /// Reads a whole-second UTC time, `YYYY-MM-DDTHH:MM:SSZ` (what [`Self::rfc3339`] writes
+    /// with [`TsPrecision::Seconds`]); `None` for anything else or an impossible date.
+    pub fn parse_rfc3339_seconds(text: &str) -> Option<Self> {
+        let b = text.as_bytes();
+        let shape = b.len() == 20
+            && [4, 7].iter().all(|&i| b[i] == b'-')
+            && b[10] == b'T'
+            && [13, 16].iter().all(|&i| b[i] == b':')
+            && b[19] == b'Z';
+        if !shape {
+            return None;
+        }
+        let num = |from: usize, to: usize| -> Option<i64> {
+            let digits = &b[from..to];
+            digits.iter().all(u8::is_ascii_digit).then(|| {
+                digits
+                    .iter()
+                    .fold(0i64, |n, d| n * 10 + i64::from(d - b'0'))
+            })
+        };
+        let (y, m, d) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
+        let (hh, mm, ss) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
+        if !(1..=12).contains(&m) || d < 1 || hh > 23 || mm > 59 || ss > 59 {
+            return None;
+        }
+        let days = days_from_civil(y, m as u32, d as u32);
+        // An impossible day (Feb 30) comes back as another date.
+        if civil_from_days(days) != (y, m as u32, d as u32) {
+            return None;
+        }
+        Some(Self::from_parts(
+            days * 86_400 + hh * 3600 + mm * 60 + ss,
+            0,
+        ))
+    }
 }
 
 /// Display adapter returned by [`Timestamp::rfc3339`].
@@ -130,9 +166,47 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// Proleptic Gregorian (year, month, day) → days since 1970-01-01: the inverse of
+/// [`civil_from_days`] (Howard Hinnant's `days_from_civil`, same source).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from(if m > 2 { m - 3 } else { m + 9 });
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_what_it_formats_in_whole_seconds() {
+        for secs in [
+            0i64,
+            951_782_400,
+            1_767_600_000,
+            4_102_444_799,
+            7_258_118_399,
+        ] {
+            let t = Timestamp::from_parts(secs, 0);
+            let text = t.rfc3339(TsPrecision::Seconds).to_string();
+            assert_eq!(Timestamp::parse_rfc3339_seconds(&text), Some(t), "{text}");
+        }
+        for bad in [
+            "2026-02-30T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-01-01T24:00:00Z",
+            "2026-01-01 00:00:00Z",
+            "2026-01-01T00:00:00",
+            "2026-01-01T00:00:00.5Z",
+            "+026-01-01T00:00:00Z",
+        ] {
+            assert_eq!(Timestamp::parse_rfc3339_seconds(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn formats_epoch_and_precision() {

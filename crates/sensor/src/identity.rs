@@ -157,13 +157,12 @@ fn dhcp(out: &mut IdentityOut<'_>, net: &Net<'_>, datagram: &Datagram<'_>) {
     out.stats.dhcp += 1;
     let obs = DhcpObservation {
         ts: net.ts,
-        // A relayed message (giaddr set, RFC 1542 §4) crosses the relay's VLAN, not the
-        // client's: the frame's VLAN says nothing about where the client is.
-        vlan: if packet.giaddr().is_unspecified() {
-            net.vlan()
-        } else {
-            None
-        },
+        // Only a frame the client sent itself is on the client's VLAN: a relay's copy (RFC
+        // 1542 §4), a server's answer through a router, or a renewal seen on the server's
+        // side of the router (RFC 2131 §4.4.5) crosses another one.
+        vlan: net
+            .vlan()
+            .filter(|_| net.src_mac.is_some() && net.src_mac == packet.client_hardware_addr()),
         client_mac: packet.client_hardware_addr(),
         is_request: packet.op() == wire::dhcpv4::Op::REQUEST,
         message_type: id.message_type,

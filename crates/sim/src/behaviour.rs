@@ -102,6 +102,35 @@ impl Ctx<'_> {
             ident: self.rng.u32() as u16,
         }
     }
+
+    /// Opens a TCP connection at `ts` from device `client` (an ephemeral port) to `server`.
+    fn connect(
+        &mut self,
+        client: usize,
+        server: Peer,
+        port: u16,
+        ts: i64,
+        frames: &mut Frames,
+    ) -> Connection {
+        let client_port = self.world.devices[client].ephemeral_port();
+        let client = self.end_spec(client, client_port);
+        let (server, one_way) = match server {
+            Peer::Device(d) => (self.end_spec(d, port), LAN_ONE_WAY),
+            Peer::Internet(host) => (self.internet_spec(host, port), WAN_ONE_WAY),
+        };
+        let mut conn = Connection::new(client, server, ts, one_way);
+        conn.open(&self.net, frames);
+        conn
+    }
+}
+
+/// The server end of a connection.
+#[derive(Debug, Clone, Copy)]
+enum Peer {
+    /// A simulated device.
+    Device(usize),
+    /// A host on the internet.
+    Internet(Host),
 }
 
 /// How often a behaviour runs, ns, before jitter; human-driven ones slow down at night.
@@ -138,9 +167,10 @@ pub fn run(ctx: &mut Ctx<'_>, d: usize, behaviour: &str, ts: i64, frames: &mut F
     match behaviour {
         "arp" => arp_gateway(ctx, d, ts, frames),
         "dns" => {
-            let name = format!("{}.{}", "ntp01", ctx.model.hospital.domain);
             if let Some(s) = ctx.world.service("ntp") {
-                let ip = ctx.world.devices[s].ip;
+                let server = &ctx.world.devices[s];
+                let name = format!("{}.{}", server.hostname, ctx.model.hospital.domain);
+                let ip = server.ip;
                 resolve(ctx, d, ts, &name, ip, frames);
             }
         }
@@ -304,7 +334,10 @@ fn dhcp(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
     };
     let net = ctx.net;
     let mut t = ts;
+    // IP identifications from each sender's own counter.
     let mut ident = dev.ident;
+    let mut router_ident = ctx.world.devices[router].ident;
+    let mut server_ident = ctx.world.devices[server].ident;
     let step = |frames: &mut Frames,
                 t: i64,
                 src: &Host,
@@ -365,7 +398,7 @@ fn dhcp(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
                 &server_host,
                 (67, 67),
                 &relayed,
-                &mut 1,
+                &mut router_ident,
             );
             t += 2_000_000;
             let rp = message(
@@ -376,7 +409,15 @@ fn dhcp(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
                 gw,
                 server_opts.clone(),
             );
-            step(frames, t, &server_host, &router_dc, (67, 67), &rp, &mut 1);
+            step(
+                frames,
+                t,
+                &server_host,
+                &router_dc,
+                (67, 67),
+                &rp,
+                &mut server_ident,
+            );
             t += 300_000;
             step(
                 frames,
@@ -385,7 +426,7 @@ fn dhcp(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
                 &client_at(dev.ip),
                 (67, 68),
                 &rp,
-                &mut 1,
+                &mut router_ident,
             );
             t += 5_000_000;
         }
@@ -425,10 +466,12 @@ fn dhcp(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
             &client_at(dev.ip),
             (67, 68),
             &rp,
-            &mut 1,
+            &mut server_ident,
         );
     }
     ctx.world.devices[d].ident = ident;
+    ctx.world.devices[router].ident = router_ident;
+    ctx.world.devices[server].ident = server_ident;
 }
 
 /// A DNS query for `name` (type A) and its answer `ip` (RFC 1035), when the device resolves.
@@ -588,32 +631,25 @@ fn https_to_service(ctx: &mut Ctx<'_>, d: usize, ts: i64, role: &str, frames: &m
     );
     let server_ip = ctx.world.devices[server].ip;
     let t = resolve(ctx, d, ts, &name, server_ip, frames);
-    let port = ctx.world.devices[d].ephemeral_port();
-    let client = ctx.end_spec(d, port);
-    let srv = ctx.end_spec(server, 443);
-    let mut conn = Connection::new(client, srv, t, LAN_ONE_WAY);
-    tls_session(ctx, d, &mut conn, &name, frames);
+    tls_session(ctx, d, Peer::Device(server), t, &name, frames);
 }
 
 fn https_to_internet(ctx: &mut Ctx<'_>, d: usize, ts: i64, name: &str, frames: &mut Frames) {
     let host = ctx.internet_host(name);
     let t = resolve(ctx, d, ts, name, host.ip, frames);
-    let port = ctx.world.devices[d].ephemeral_port();
-    let client = ctx.end_spec(d, port);
-    let srv = ctx.internet_spec(host, 443);
-    let mut conn = Connection::new(client, srv, t, WAN_ONE_WAY);
-    tls_session(ctx, d, &mut conn, name, frames);
+    tls_session(ctx, d, Peer::Internet(host), t, name, frames);
 }
 
 /// A TLS session: ClientHello with the device's stack, ServerHello, the rest of the
 /// handshake and a request/response exchange as opaque encrypted records, then FIN.
-fn tls_session(ctx: &mut Ctx<'_>, d: usize, conn: &mut Connection, sni: &str, frames: &mut Frames) {
+fn tls_session(ctx: &mut Ctx<'_>, d: usize, server: Peer, ts: i64, sni: &str, frames: &mut Frames) {
     let p = &ctx.model.profiles.profile[ctx.world.devices[d].profile];
     let Some(stack) = p.tls.as_ref().map(|t| ctx.model.profiles.tls[t].clone()) else {
         return;
     };
     let net = ctx.net;
-    conn.open(&net, frames);
+    let mut conn = ctx.connect(d, server, 443, ts, frames);
+    let conn = &mut conn;
     let mut random = [0u8; 32];
     ctx.rng.fill(&mut random);
     let mut session_id = [0u8; 32];
@@ -741,12 +777,8 @@ fn http_to_internet(ctx: &mut Ctx<'_>, d: usize, ts: i64, name: &str, frames: &m
     };
     let host = ctx.internet_host(name);
     let t = resolve(ctx, d, ts, name, host.ip, frames);
-    let port = ctx.world.devices[d].ephemeral_port();
-    let client = ctx.end_spec(d, port);
-    let srv = ctx.internet_spec(host, 80);
-    let mut conn = Connection::new(client, srv, t, WAN_ONE_WAY);
     let net = ctx.net;
-    conn.open(&net, frames);
+    let mut conn = ctx.connect(d, Peer::Internet(host), 80, t, frames);
     let mut rq = Vec::new();
     http::request(
         "GET",
@@ -761,8 +793,11 @@ fn http_to_internet(ctx: &mut Ctx<'_>, d: usize, ts: i64, name: &str, frames: &m
         &mut rq,
     );
     conn.send(&net, frames, Dir::ToServer, &rq);
-    let mut body = vec![b'x'; 200 + ctx.rng.below(3_000) as usize];
-    body[0] = b'<';
+    // A page of some size; its text does not matter to anyone watching the wire.
+    let body = format!(
+        "<html><body>{}</body></html>",
+        "x".repeat(200 + ctx.rng.below(3_000) as usize)
+    );
     let mut rp = Vec::new();
     http::response(
         200,
@@ -772,7 +807,7 @@ fn http_to_internet(ctx: &mut Ctx<'_>, d: usize, ts: i64, name: &str, frames: &m
             ("Content-Type", "text/html"),
             ("Connection", "close"),
         ],
-        &body,
+        body.as_bytes(),
         &mut rp,
     );
     conn.now += 5_000_000;
@@ -789,12 +824,8 @@ fn http_banner_poll(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
     let Some(banner) = p.server_banner.clone() else {
         return;
     };
-    let port = ctx.world.devices[poller].ephemeral_port();
-    let client = ctx.end_spec(poller, port);
-    let srv = ctx.end_spec(d, 80);
-    let mut conn = Connection::new(client, srv, ts, LAN_ONE_WAY);
     let net = ctx.net;
-    conn.open(&net, frames);
+    let mut conn = ctx.connect(poller, Peer::Device(d), 80, ts, frames);
     let host = ctx.world.devices[d].ip.to_string();
     let mut rq = Vec::new();
     http::request(
@@ -849,11 +880,7 @@ fn hl7_oru(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
     };
     let net = ctx.net;
     if !ctx.hl7.contains_key(&d) {
-        let port = ctx.world.devices[d].ephemeral_port();
-        let client = ctx.end_spec(d, port);
-        let srv = ctx.end_spec(engine, 2575);
-        let mut conn = Connection::new(client, srv, ts, LAN_ONE_WAY);
-        conn.open(&net, frames);
+        let conn = ctx.connect(d, Peer::Device(engine), 2575, ts, frames);
         ctx.hl7.insert(d, conn);
     }
     let dev = ctx.world.devices[d].clone();
@@ -984,11 +1011,7 @@ fn dicom_store(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
         _ => ("1.2.3".into(), "PACS".into()),
     };
     let net = ctx.net;
-    let port = ctx.world.devices[d].ephemeral_port();
-    let client = ctx.end_spec(d, port);
-    let srv = ctx.end_spec(pacs, 104);
-    let mut conn = Connection::new(client, srv, ts, LAN_ONE_WAY);
-    conn.open(&net, frames);
+    let mut conn = ctx.connect(d, Peer::Device(pacs), 104, ts, frames);
     let rq_assoc = dicom::Associate {
         called: &called,
         calling: &calling,

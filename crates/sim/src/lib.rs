@@ -63,6 +63,8 @@ pub struct Summary {
     pub bytes: u64,
     /// Devices simulated.
     pub devices: usize,
+    /// Devices asked for that did not fit their zone's address plan.
+    pub unplaced: usize,
 }
 
 /// A pending behaviour run: time, tie-breaker, device, behaviour.
@@ -166,6 +168,7 @@ pub fn simulate<W: Write>(
         packets: writer.packets(),
         bytes: writer.bytes(),
         devices: ctx.world.devices.len(),
+        unplaced: ctx.world.unplaced,
     };
     let truth = Truth::new(config, model, &ctx.world);
     let out = writer.finish()?;

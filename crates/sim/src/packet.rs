@@ -64,49 +64,52 @@ impl Net {
         protocol: IpProtocol,
         transport: &[u8],
     ) {
-        let internet_hops = 12;
-        match (src.vlan, dst.vlan, src.mac, dst.mac) {
-            (Some(sv), Some(dv), Some(sm), Some(dm)) if sv == dv => {
-                let f = frame(
-                    sv, sm, dm, src.ip, dst.ip, src.ttl, ident, protocol, transport,
-                );
-                frames.list.push((ts, f));
-            }
+        const INTERNET_HOPS: u8 = 12;
+        // (VLAN, source MAC, destination MAC, TTL, delay) of the one copy the sensor sees.
+        let leg = match (src.vlan, dst.vlan, src.mac, dst.mac) {
+            (Some(sv), Some(dv), Some(sm), Some(dm)) if sv == dv => (sv, sm, dm, src.ttl, 0),
             (Some(sv), _, Some(sm), _) if view == Some(sv) || dst.vlan.is_none() => {
-                let f = frame(
-                    sv,
-                    sm,
-                    self.router_mac,
-                    src.ip,
-                    dst.ip,
-                    src.ttl,
-                    ident,
-                    protocol,
-                    transport,
-                );
-                frames.list.push((ts, f));
+                (sv, sm, self.router_mac, src.ttl, 0)
             }
             (sv, Some(dv), _, Some(dm)) => {
-                let ttl = if sv.is_some() {
-                    src.ttl.saturating_sub(1)
-                } else {
-                    src.ttl.saturating_sub(internet_hops)
-                };
-                let f = frame(
+                let hops = if sv.is_some() { 1 } else { INTERNET_HOPS };
+                (
                     dv,
                     self.router_mac,
                     dm,
-                    src.ip,
-                    dst.ip,
-                    ttl,
-                    ident,
-                    protocol,
-                    transport,
-                );
-                frames.list.push((ts + ROUTER_DELAY_NS, f));
+                    src.ttl.saturating_sub(hops),
+                    ROUTER_DELAY_NS,
+                )
             }
-            _ => {}
-        }
+            _ => return,
+        };
+        let (vlan_id, src_mac, dst_mac, ttl, delay) = leg;
+        let ip = ipv4::Repr {
+            dscp: 0,
+            ecn: 0,
+            ident,
+            reserved_flag: false,
+            dont_frag: true,
+            more_frags: false,
+            frag_offset: 0,
+            ttl,
+            protocol,
+            src_addr: src.ip,
+            dst_addr: dst.ip,
+            options: OptionBytes::default(),
+            payload_len: transport.len(),
+        };
+        let header = ip.buffer_len();
+        let mut buf = l2(
+            vlan_id,
+            src_mac,
+            dst_mac,
+            EtherType::IPV4,
+            header + transport.len(),
+        );
+        ip.emit(&mut ipv4::Packet::new_unchecked(&mut buf[L2_LEN..]));
+        buf[L2_LEN + header..L2_LEN + header + transport.len()].copy_from_slice(transport);
+        frames.list.push((ts + delay, buf));
     }
 
     /// A UDP datagram (checksum filled).
@@ -159,48 +162,6 @@ pub fn tcp_segment(src: Ipv4Addr, dst: Ipv4Addr, repr: &tcp::Repr, payload: &[u8
     let mut packet = tcp::Packet::new_unchecked(&mut buf[..]);
     repr.emit(&mut packet);
     packet.fill_checksum(&IpAddr::V4(src), &IpAddr::V4(dst));
-    buf
-}
-
-/// An Ethernet + 802.1Q + IPv4 frame around `transport`.
-#[allow(clippy::too_many_arguments)]
-fn frame(
-    vlan_id: u16,
-    src_mac: MacAddr,
-    dst_mac: MacAddr,
-    src: Ipv4Addr,
-    dst: Ipv4Addr,
-    ttl: u8,
-    ident: u16,
-    protocol: IpProtocol,
-    transport: &[u8],
-) -> Vec<u8> {
-    let ip = ipv4::Repr {
-        dscp: 0,
-        ecn: 0,
-        ident,
-        reserved_flag: false,
-        dont_frag: true,
-        more_frags: false,
-        frag_offset: 0,
-        ttl,
-        protocol,
-        src_addr: src,
-        dst_addr: dst,
-        options: OptionBytes::default(),
-        payload_len: transport.len(),
-    };
-    let mut buf = l2(
-        vlan_id,
-        src_mac,
-        dst_mac,
-        EtherType::IPV4,
-        ip.buffer_len() + transport.len(),
-    );
-    let at = L2_LEN;
-    ip.emit(&mut ipv4::Packet::new_unchecked(&mut buf[at..]));
-    let at = at + ip.buffer_len();
-    buf[at..at + transport.len()].copy_from_slice(transport);
     buf
 }
 

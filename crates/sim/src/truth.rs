@@ -126,7 +126,9 @@ impl Truth {
                 let p = &model.profiles.profile[d.profile];
                 let z = &model.hospital.zone[d.zone];
                 let m = d.mac.0;
-                let is_hl7 = p.behaviours.iter().any(|b| b == "hl7-oru");
+                // Senders name themselves in MSH-3; the engine does in its acknowledgements.
+                let is_hl7 = p.behaviours.iter().any(|b| b == "hl7-oru")
+                    || d.role.as_deref() == Some("hl7_engine");
                 TruthDevice {
                     id: d.index,
                     macs: vec![format!(

@@ -78,6 +78,8 @@ pub struct World {
     pub router: usize,
     /// Index of each core service by role.
     pub services: Vec<(String, usize)>,
+    /// Devices asked for but not placed: their zone's address plan was full.
+    pub unplaced: usize,
 }
 
 impl World {
@@ -195,13 +197,15 @@ impl World {
             i += 1;
         }
         let mut next_host: Vec<u32> = vec![10; model.hospital.zone.len()];
+        let mut unplaced = 0;
         for ((zone, profile, _), n) in slots.iter().zip(counts) {
             for _ in 0..n {
                 let (base, len) = model.subnets[*zone];
                 let size = 1u32 << (32 - len);
                 let host = next_host[*zone];
                 if host + 1 >= size {
-                    continue; // the zone's plan is full: the device is not placed
+                    unplaced += 1; // the zone's plan is full (its broadcast address is next)
+                    continue;
                 }
                 next_host[*zone] += 1;
                 let ip = Ipv4Addr::from(u32::from(base) + host);
@@ -214,6 +218,7 @@ impl World {
             devices,
             router,
             services,
+            unplaced,
         }
     }
 

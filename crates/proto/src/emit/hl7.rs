@@ -75,7 +75,7 @@ pub fn mllp(message: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(&[END_BLOCK, CR]);
 }
 
-/// An original-mode acknowledgement (ch. 2.9.2) of the message `acked` with control id
+/// An original-mode acknowledgement (ch. 2.9.2) of the message whose control id is
 /// `acked_control_id`: MSH with the applications swapped by the caller, then
 /// `MSA|AA|<control id>`.
 pub fn ack(header: &Header<'_>, acked_control_id: &str, out: &mut Vec<u8>) {
