@@ -183,7 +183,7 @@ fn analyze_input(
     Ok(run)
 }
 
-fn now() -> Timestamp {
+pub(crate) fn now() -> Timestamp {
     // SOURCE_DATE_EPOCH (reproducible-builds.org) pins the report time for golden tests.
     if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
@@ -198,6 +198,33 @@ fn now() -> Timestamp {
 }
 
 pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
+    let (report, failed) = analyze(args)?;
+    let stdout = io::stdout();
+    let format = args.format.unwrap_or(if stdout.is_terminal() {
+        Format::Table
+    } else {
+        Format::Json
+    });
+    let mut out = BufWriter::new(stdout.lock());
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        }
+        Format::Table => write_table(&mut out, &report)?,
+        Format::Csv => write_csv(&mut out, &report)?,
+    }
+    out.flush()?;
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Analyses the inputs (and merges them into `--db`), returning the report and whether an
+/// input failed part-way.
+pub fn analyze(args: &AnalyzeArgs) -> Result<(Report, bool)> {
     let flows = match &args.flows {
         Some(p) => Some(
             FlowWriter::new(BufWriter::new(
@@ -298,27 +325,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
             .map(|f| FindingReport::new(f, precision))
             .collect(),
     };
-    let stdout = io::stdout();
-    let format = args.format.unwrap_or(if stdout.is_terminal() {
-        Format::Table
-    } else {
-        Format::Json
-    });
-    let mut out = BufWriter::new(stdout.lock());
-    match format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &report)?;
-            writeln!(out)?;
-        }
-        Format::Table => write_table(&mut out, &report)?,
-        Format::Csv => write_csv(&mut out, &report)?,
-    }
-    out.flush()?;
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok((report, failed))
 }
 
 fn store_analysis(

@@ -18,6 +18,33 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Simulate a hospital network: a pcapng capture and the truth about its devices.
     Sim(SimArgs),
+    /// Simulate a small hospital, analyse it into a fresh database and show what a security
+    /// team looks at first. Needs nothing outside the repository.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Devices in the simulated hospital.
+    #[arg(long, default_value_t = 300, value_name = "N")]
+    pub devices: usize,
+
+    /// Simulated time: a number with s, m, h or d.
+    #[arg(long, default_value = "10m", value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: u64,
+
+    /// Seed of the simulation.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Folder for the capture, truth, report and database (created; must not exist yet)
+    /// [default: a new folder under the system's temporary directory].
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@
 
 mod analyze;
 mod args;
+mod demo;
 mod events;
 mod output;
 mod report;
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         args::Command::Analyze(a) => analyze::run(&a),
         args::Command::Sim(a) => sim::run(&a),
+        args::Command::Demo(a) => demo::run(&a),
     };
     match result {
         Ok(code) => code,

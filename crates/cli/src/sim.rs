@@ -11,6 +11,13 @@ use crate::args::SimArgs;
 /// Runs `wardline sim`.
 pub fn run(args: &SimArgs) -> Result<ExitCode> {
     let model = sim::data::Model::embedded()?;
+    write(args, &model)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Simulates `model` as `args` say, writing the capture and the truth; says what it wrote on
+/// standard error.
+pub fn write(args: &SimArgs, model: &sim::data::Model) -> Result<sim::Summary> {
     let config = sim::SimConfig {
         devices: args.devices,
         duration_ns: args.duration as i64 * 1_000_000_000,
@@ -32,7 +39,7 @@ pub fn run(args: &SimArgs) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let (summary, truth, out) = sim::simulate(
         &config,
-        &model,
+        model,
         BufWriter::with_capacity(1 << 20, file),
         |done, _| {
             if let Some(b) = &bar {
@@ -71,5 +78,5 @@ pub fn run(args: &SimArgs) -> Result<ExitCode> {
         secs,
         summary.packets as f64 / secs.max(1e-9)
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(summary)
 }

@@ -300,3 +300,63 @@ fn analyze_recovers_what_the_wire_shows_of_the_truth() {
     });
     assert!(!mrn, "an invented medical record number reached the report");
 }
+
+#[test]
+fn demo_runs_from_an_empty_folder_and_shows_devices_and_findings() {
+    // From a folder with nothing around it (no ../shared): everything the demo needs is in
+    // the binary.
+    let cwd = tempfile::tempdir().unwrap();
+    let dir = cwd.path().join("demo");
+    let out = Command::new(env!("CARGO_BIN_EXE_wardline"))
+        .current_dir(cwd.path())
+        .env_remove("WARDLINE_DB_KEY")
+        .args([
+            "demo",
+            "--no-progress",
+            "--devices",
+            "150",
+            "--duration",
+            "6m",
+            "--dir",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for part in [
+        "Devices by zone",
+        "icu",
+        "radiology",
+        "guest",
+        "Findings",
+        "cleartext_phi",
+        "Files",
+    ] {
+        assert!(stdout.contains(part), "no {part:?} in:\n{stdout}");
+    }
+    for file in [
+        "hospital.pcapng",
+        "truth.json",
+        "report.json",
+        "wardline.db",
+        "wardline.db.key",
+    ] {
+        assert!(dir.join(file).is_file(), "no {file} in {}", dir.display());
+    }
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
+    assert!(report["devices"].as_array().unwrap().len() >= 140);
+    // A second demo into the same folder is refused rather than merged into its store.
+    let again = Command::new(env!("CARGO_BIN_EXE_wardline"))
+        .args(["demo", "--no-progress", "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+}

@@ -735,9 +735,15 @@ fn tls_session(ctx: &mut Ctx<'_>, d: usize, server: Peer, ts: i64, sni: &str, fr
         conn.send(&net, frames, Dir::ToClient, &s1);
         let mut c2 = Vec::new();
         let mut cke = Vec::new();
-        let mut point = vec![4u8];
-        point.extend(opaque(64, &mut ctx.rng));
-        tls::client_key_exchange(&point, &mut cke);
+        if tls::is_dhe_suite(cipher) {
+            // An uncompressed P-256 point.
+            let mut point = vec![4u8];
+            point.extend(opaque(64, &mut ctx.rng));
+            tls::client_key_exchange(&point, &mut cke);
+        } else {
+            // The premaster secret encrypted to a 2048-bit RSA key.
+            tls::client_key_exchange_rsa(&opaque(256, &mut ctx.rng), &mut cke);
+        }
         tls::records(tls::HANDSHAKE, legacy, &cke, &mut c2);
         tls::change_cipher_spec(legacy, &mut c2);
         tls::records(tls::HANDSHAKE, legacy, &opaque(40, &mut ctx.rng), &mut c2); // Finished

@@ -201,6 +201,23 @@ pub fn client_key_exchange(point: &[u8], out: &mut Vec<u8>) {
     handshake(16, &b, out);
 }
 
+/// ClientKeyExchange (type 16) for RSA key exchange: the encrypted premaster secret with a
+/// 16-bit length (RFC 5246 §7.4.7.1).
+pub fn client_key_exchange_rsa(encrypted_premaster: &[u8], out: &mut Vec<u8>) {
+    let mut b = Vec::with_capacity(encrypted_premaster.len() + 2);
+    vec16(encrypted_premaster, &mut b);
+    handshake(16, &b, out);
+}
+
+/// Whether a TLS 1.2-or-older cipher suite uses (EC)DHE key exchange (its ClientKeyExchange
+/// carries a public value) rather than RSA (an encrypted premaster secret): the ECDHE suites
+/// of RFC 8422 / RFC 5289 (0xC0xx) and ChaCha20 (RFC 7905, 0xCCA8–0xCCAA), and the DHE
+/// suites this module's callers use (0x0033, 0x0039, 0x0067, 0x006B, 0x009E, 0x009F).
+pub fn is_dhe_suite(suite: u16) -> bool {
+    matches!(suite >> 8, 0xc0 | 0xcc)
+        || matches!(suite, 0x0033 | 0x0039 | 0x0067 | 0x006b | 0x009e | 0x009f)
+}
+
 /// Wraps `body` in records of `content_type`, at most 2^14 bytes each (RFC 8446 §5.1).
 pub fn records(content_type: u8, version: u16, body: &[u8], out: &mut Vec<u8>) {
     for chunk in body.chunks(1 << 14) {

@@ -1,0 +1,248 @@
+//! `wardline demo`: a small simulated hospital, analysed into a fresh database, and what a
+//! security team would look at first. Needs nothing outside the repository.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+
+use crate::args::{Cli, Command, DemoArgs, SimArgs};
+use crate::report::Report;
+
+/// The simulated capture starts here (a Monday morning).
+const START: i64 = 1_767_600_000; // 2026-01-05T08:00:00Z
+
+/// Runs `wardline demo`.
+pub fn run(args: &DemoArgs) -> Result<ExitCode> {
+    let dir = match &args.dir {
+        Some(d) => d.clone(),
+        None => std::env::temp_dir().join(format!(
+            "wardline-demo-{}-{}",
+            crate::analyze::now().secs(),
+            std::process::id()
+        )),
+    };
+    // A fresh folder: the demo's store must hold this simulation only.
+    if dir.exists() {
+        bail!(
+            "{} exists already: the demo writes into a new folder (give another --dir)",
+            dir.display()
+        );
+    }
+    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let capture = dir.join("hospital.pcapng");
+    let truth = dir.join("truth.json");
+    let report_path = dir.join("report.json");
+    let db = dir.join("wardline.db");
+
+    let model = sim::data::Model::embedded()?;
+    let sim_args = SimArgs {
+        devices: args.devices,
+        duration: args.duration,
+        seed: args.seed,
+        start: START,
+        out: capture.clone(),
+        truth: Some(truth.clone()),
+        no_progress: args.no_progress,
+    };
+    let summary = crate::sim::write(&sim_args, &model)?;
+
+    // `analyze` with its own defaults, into the fresh database.
+    let mut argv = vec![
+        "wardline".into(),
+        "analyze".into(),
+        capture.clone().into_os_string(),
+    ];
+    argv.extend(["--db".into(), db.clone().into_os_string()]);
+    if args.no_progress {
+        argv.push("--no-progress".into());
+    }
+    let Command::Analyze(analyze_args) = Cli::try_parse_from(argv)?.command else {
+        bail!("internal error: the demo's analyze command line did not parse as analyze");
+    };
+    let (report, _failed) = crate::analyze::analyze(&analyze_args)?;
+    let mut w = BufWriter::new(
+        File::create(&report_path)
+            .with_context(|| format!("creating {}", report_path.display()))?,
+    );
+    serde_json::to_writer_pretty(&mut w, &report)?;
+    writeln!(w)?;
+    w.flush()
+        .with_context(|| format!("writing {}", report_path.display()))?;
+
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    print_summary(&mut out, &model, &report, &summary, args)?;
+    print_files(&mut out, &dir, &[&capture, &truth, &report_path, &db])?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Devices by zone and vendor, then the findings.
+fn print_summary(
+    out: &mut impl Write,
+    model: &sim::data::Model,
+    report: &Report,
+    summary: &sim::Summary,
+    args: &DemoArgs,
+) -> io::Result<()> {
+    let hospital = &model.hospital;
+    writeln!(
+        out,
+        "{}: {} devices simulated for {} min ({} packets); wardline found {} devices and {} findings.",
+        hospital.name,
+        summary.devices,
+        args.duration / 60,
+        summary.packets,
+        report.devices.len(),
+        report.findings.len()
+    )?;
+    writeln!(out)?;
+    writeln!(out, "Devices by zone (VLAN) and vendor")?;
+    let zone_of = |vlan: u16| hospital.zone.iter().find(|z| z.vlan == vlan);
+    // Devices seen with their own MAC, in their zone; the router is on every VLAN.
+    let mut by_zone: BTreeMap<u16, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut behind_router = 0;
+    let mut routers = 0;
+    for d in &report.devices {
+        if d.macs.is_empty() {
+            behind_router += 1;
+            continue;
+        }
+        if d.roles.iter().any(|r| r == "router") {
+            routers += 1;
+            continue;
+        }
+        let vendor = d
+            .vendor
+            .as_ref()
+            .map(|v| v.value.clone())
+            .unwrap_or_else(|| {
+                if d.mac_randomized {
+                    "(randomised MAC)".into()
+                } else {
+                    "(unknown)".into()
+                }
+            });
+        // The IEEE registry spells some companies differently across their OUIs: counted
+        // together, shown as first seen.
+        for vlan in &d.vlans {
+            let vendors = by_zone.entry(*vlan).or_default();
+            let key = vendors
+                .keys()
+                .find(|k| k.eq_ignore_ascii_case(&vendor))
+                .cloned()
+                .unwrap_or_else(|| vendor.clone());
+            *vendors.entry(key).or_default() += 1;
+        }
+    }
+    for (vlan, vendors) in &by_zone {
+        let (name, kind) =
+            zone_of(*vlan).map_or(("?", "?"), |z| (z.name.as_str(), z.kind.as_str()));
+        let total: usize = vendors.values().sum();
+        let mut top: Vec<(&String, &usize)> = vendors.iter().collect();
+        top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let list = top
+            .iter()
+            .take(3)
+            .map(|(v, n)| format!("{n} {}", short(v, 34)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let more = if top.len() > 3 {
+            format!(", +{} more vendors", top.len() - 3)
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "  {name:<11} {kind:<9} VLAN {vlan:<4} {total:>4} devices: {list}{more}"
+        )?;
+    }
+    writeln!(
+        out,
+        "  plus {routers} router(s) on every VLAN, and {behind_router} addresses seen only behind a router (servers reached from other zones)"
+    )?;
+    writeln!(out)?;
+
+    writeln!(out, "Findings")?;
+    if report.findings.is_empty() {
+        writeln!(out, "  none")?;
+    }
+    let mut by_kind: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for f in &report.findings {
+        *by_kind.entry((f.severity, f.kind)).or_default() += 1;
+    }
+    for ((severity, kind), n) in &by_kind {
+        writeln!(out, "  {n:>4} × {kind} ({severity})")?;
+    }
+    let name_of = |id: &str| {
+        report
+            .devices
+            .iter()
+            .find(|d| d.id == id)
+            .and_then(|d| {
+                d.hostnames
+                    .first()
+                    .map(|h| h.name.clone())
+                    .or_else(|| d.ips.first().map(|i| i.addr.clone()))
+            })
+            .unwrap_or_else(|| id.to_string())
+    };
+    // Examples: two of each kind.
+    let mut shown: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut listed = 0;
+    for f in &report.findings {
+        let n = shown.entry(f.kind).or_default();
+        if *n < 2 {
+            *n += 1;
+            listed += 1;
+            writeln!(
+                out,
+                "  - [{}] {}: {}",
+                f.severity,
+                name_of(&f.device),
+                f.summary
+            )?;
+        }
+    }
+    if report.findings.len() > listed {
+        writeln!(
+            out,
+            "  … {} more in report.json",
+            report.findings.len() - listed
+        )?;
+    }
+    writeln!(out)
+}
+
+fn print_files(out: &mut impl Write, dir: &Path, files: &[&PathBuf]) -> io::Result<()> {
+    writeln!(out, "Files (in {})", dir.display())?;
+    for f in files {
+        let what = match f.file_name().and_then(|n| n.to_str()) {
+            Some("hospital.pcapng") => {
+                "the simulated capture (open it in Wireshark, or wardline analyze it)"
+            }
+            Some("truth.json") => "what every simulated device really is (docs/sim.md)",
+            Some("report.json") => "the analysis report (wardline.analysis/v1)",
+            Some("wardline.db") => {
+                "the encrypted store (key in wardline.db.key beside it, or WARDLINE_DB_KEY)"
+            }
+            _ => "",
+        };
+        writeln!(out, "  {}  {what}", f.display())?;
+    }
+    Ok(())
+}
+
+/// `s` cut to `max` characters with an ellipsis.
+fn short(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(max - 1).collect::<String>())
+    }
+}
