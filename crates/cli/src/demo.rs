@@ -49,7 +49,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         truth: Some(truth.clone()),
         no_progress: args.no_progress,
     };
-    let summary = crate::sim::write(&sim_args, &model)?;
+    let (summary, truth_data) = crate::sim::write(&sim_args, &model)?;
 
     // `analyze` with its own defaults, into the fresh database.
     let mut argv = vec![
@@ -76,7 +76,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
 
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    print_summary(&mut out, &model, &report, &summary, args)?;
+    print_summary(&mut out, &model, &truth_data, &report, &summary, args)?;
     print_files(&mut out, &dir, &[&capture, &truth, &report_path, &db])?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -86,6 +86,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
 fn print_summary(
     out: &mut impl Write,
     model: &sim::data::Model,
+    truth: &sim::truth::Truth,
     report: &Report,
     summary: &sim::Summary,
     args: &DemoArgs,
@@ -103,7 +104,7 @@ fn print_summary(
     )?;
     writeln!(out)?;
     writeln!(out, "Devices by zone (VLAN) and vendor")?;
-    let zone_of = |vlan: u16| hospital.zone.iter().find(|z| z.vlan == vlan);
+    let zone_of = |vlan: u16| truth.zones.iter().find(|z| z.vlan == vlan);
     // Devices seen with their own MAC, in their zone; the router is on every VLAN.
     let mut by_zone: BTreeMap<u16, BTreeMap<String, usize>> = BTreeMap::new();
     let mut behind_router = 0;

@@ -17,7 +17,10 @@ pub fn run(args: &SimArgs) -> Result<ExitCode> {
 
 /// Simulates `model` as `args` say, writing the capture and the truth; says what it wrote on
 /// standard error.
-pub fn write(args: &SimArgs, model: &sim::data::Model) -> Result<sim::Summary> {
+pub fn write(
+    args: &SimArgs,
+    model: &sim::data::Model,
+) -> Result<(sim::Summary, sim::truth::Truth)> {
     let config = sim::SimConfig {
         devices: args.devices,
         duration_ns: args.duration as i64 * 1_000_000_000,
@@ -78,5 +81,5 @@ pub fn write(args: &SimArgs, model: &sim::data::Model) -> Result<sim::Summary> {
         secs,
         summary.packets as f64 / secs.max(1e-9)
     );
-    Ok(summary)
+    Ok((summary, truth))
 }

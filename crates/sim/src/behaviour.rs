@@ -53,7 +53,7 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn vlan(&self, d: usize) -> u16 {
-        self.model.hospital.zone[self.world.devices[d].zone].vlan
+        self.world.zones[self.world.devices[d].zone].vlan
     }
 
     fn host(&self, d: usize) -> Host {
@@ -205,7 +205,7 @@ pub fn run(ctx: &mut Ctx<'_>, d: usize, behaviour: &str, ts: i64, frames: &mut F
 fn arp_gateway(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
     let vlan = ctx.vlan(d);
     let dev = &ctx.world.devices[d];
-    let (base, _) = ctx.model.subnets[dev.zone];
+    let base = ctx.world.zones[dev.zone].base;
     let gw = gateway(base);
     let router_mac = ctx.net.router_mac;
     let request = arp::Repr {
@@ -246,7 +246,10 @@ fn dhcp(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
     let vlan = ctx.vlan(d);
     let dev = ctx.world.devices[d].clone();
     let p = &ctx.model.profiles.profile[dev.profile];
-    let (base, len) = ctx.model.subnets[dev.zone];
+    let (base, len) = (
+        ctx.world.zones[dev.zone].base,
+        ctx.world.zones[dev.zone].prefix,
+    );
     let gw = gateway(base);
     let mask = Ipv4Addr::from(u32::MAX << (32 - len));
     let xid = ctx.rng.u32();
@@ -892,7 +895,7 @@ fn hl7_oru(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
     let dev = ctx.world.devices[d].clone();
     let p = &ctx.model.profiles.profile[dev.profile];
     let app = p.hl7_application.clone().unwrap_or_else(|| "DEVICE".into());
-    let zone = ctx.model.hospital.zone[dev.zone].name.to_uppercase();
+    let zone = ctx.world.zones[dev.zone].name.to_uppercase();
     let engine_app = ctx.model.profiles.profile[ctx.world.devices[engine].profile]
         .hl7_application
         .clone()
@@ -1076,7 +1079,9 @@ fn dicom_store(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
         dicom::element(
             0x0008,
             0x1040,
-            ctx.model.hospital.zone[dev.zone].department.as_bytes(),
+            ctx.model.hospital.zone[ctx.world.zones[dev.zone].model_zone]
+                .department
+                .as_bytes(),
             &mut ds,
         );
         dicom::element(0x0008, 0x1090, p.model.as_bytes(), &mut ds);

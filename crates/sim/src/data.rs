@@ -261,6 +261,22 @@ impl Model {
                     z.name
                 ));
             }
+            // Wings of a zone take VLAN + 100 and the next blocks of its /16 (world.rs).
+            if z.vlan == 0 || z.vlan >= 100 {
+                return bad(format!(
+                    "hospital.toml: zone {}: VLAN {} outside 1..99",
+                    z.name, z.vlan
+                ));
+            }
+            if subnets
+                .iter()
+                .any(|(a, _): &(Ipv4Addr, u8)| u32::from(*a) >> 16 == u32::from(addr) >> 16)
+            {
+                return bad(format!(
+                    "hospital.toml: zone {}: subnet shares its /16 with another zone",
+                    z.name
+                ));
+            }
             subnets.push((addr, len));
         }
         for s in &hospital.service {

@@ -105,16 +105,18 @@ impl Truth {
                 .rfc3339(model::TsPrecision::Micro)
                 .to_string()
         };
-        let zones = model
-            .hospital
-            .zone
+        let zones = world
+            .zones
             .iter()
-            .map(|z| TruthZone {
-                name: z.name.clone(),
-                kind: z.kind.clone(),
-                department: z.department.clone(),
-                vlan: z.vlan,
-                subnet: z.subnet.clone(),
+            .map(|w| {
+                let z = &model.hospital.zone[w.model_zone];
+                TruthZone {
+                    name: w.name.clone(),
+                    kind: z.kind.clone(),
+                    department: z.department.clone(),
+                    vlan: w.vlan,
+                    subnet: format!("{}/{}", w.base, w.prefix),
+                }
             })
             .collect();
         let end = config.start_ns + config.duration_ns;
@@ -124,7 +126,7 @@ impl Truth {
             .filter(|d| d.boot_ns < end)
             .map(|d| {
                 let p = &model.profiles.profile[d.profile];
-                let z = &model.hospital.zone[d.zone];
+                let z = &world.zones[d.zone];
                 let m = d.mac.0;
                 // Senders name themselves in MSH-3; the engine does in its acknowledgements.
                 let is_hl7 = p.behaviours.iter().any(|b| b == "hl7-oru")

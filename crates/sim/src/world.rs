@@ -17,7 +17,7 @@ pub struct Device {
     pub index: usize,
     /// Profile index.
     pub profile: usize,
-    /// Zone index.
+    /// Index in [`World::zones`].
     pub zone: usize,
     /// MAC address.
     pub mac: MacAddr,
@@ -78,14 +78,66 @@ pub struct World {
     pub router: usize,
     /// Index of each core service by role.
     pub services: Vec<(String, usize)>,
-    /// Devices asked for but not placed: their zone's address plan was full.
+    /// The zones in use: each model zone, then the wings added when one filled up.
+    pub zones: Vec<ZoneInstance>,
+    /// Devices asked for but not placed: every wing their zone may have was full.
     pub unplaced: usize,
+}
+
+/// One VLAN of the simulated hospital: a zone of the model, or a further wing of it (another
+/// floor or building of the same kind) once the first is full.
+#[derive(Debug, Clone)]
+pub struct ZoneInstance {
+    /// The model zone (`hospital.toml`) it is a wing of.
+    pub model_zone: usize,
+    /// Name: the model zone's, with `-2`, `-3`… for further wings.
+    pub name: String,
+    /// VLAN id: the model zone's + 100 per wing.
+    pub vlan: u16,
+    /// Subnet base: the model zone's, then the next blocks of the same size.
+    pub base: Ipv4Addr,
+    /// Prefix length.
+    pub prefix: u8,
+}
+
+impl ZoneInstance {
+    /// Wing `wing` (0 = the zone itself) of model zone `z`, if its VLAN id and addresses stay
+    /// in range (VLAN ≤ 4094, inside the zone's /16).
+    fn wing(model: &Model, z: usize, wing: u32) -> Option<Self> {
+        let zone = &model.hospital.zone[z];
+        let (base, prefix) = model.subnets[z];
+        let size = 1u32 << (32 - prefix);
+        let vlan = u32::from(zone.vlan) + 100 * wing;
+        let start = u32::from(base).checked_add(size.checked_mul(wing)?)?;
+        if vlan > 4094 || start >> 16 != u32::from(base) >> 16 {
+            return None;
+        }
+        Some(Self {
+            model_zone: z,
+            name: if wing == 0 {
+                zone.name.clone()
+            } else {
+                format!("{}-{}", zone.name, wing + 1)
+            },
+            vlan: vlan as u16,
+            base: Ipv4Addr::from(start),
+            prefix,
+        })
+    }
+
+    /// Hosts the block holds (network, gateway and broadcast excluded).
+    fn size(&self) -> u32 {
+        1u32 << (32 - self.prefix)
+    }
 }
 
 impl World {
     /// Places `count` devices (at least the core services and the router).
     pub fn build(model: &Model, count: usize, start_ns: i64, rng: &mut Rng) -> Self {
         let mut macs = HashSet::new();
+        let mut zones: Vec<ZoneInstance> = (0..model.hospital.zone.len())
+            .filter_map(|z| ZoneInstance::wing(model, z, 0))
+            .collect();
         let mut devices = Vec::new();
         let mut services = Vec::new();
         let dc = model.service_zone();
@@ -196,28 +248,39 @@ impl World {
             rest -= 1;
             i += 1;
         }
-        let mut next_host: Vec<u32> = vec![10; model.hospital.zone.len()];
+        // Per model zone: the wing being filled and its next host number.
+        let mut filling: Vec<(usize, u32)> =
+            (0..model.hospital.zone.len()).map(|z| (z, 10)).collect();
         let mut unplaced = 0;
         for ((zone, profile, _), n) in slots.iter().zip(counts) {
             for _ in 0..n {
-                let (base, len) = model.subnets[*zone];
-                let size = 1u32 << (32 - len);
-                let host = next_host[*zone];
-                if host + 1 >= size {
-                    unplaced += 1; // the zone's plan is full (its broadcast address is next)
-                    continue;
+                let (mut wing, mut host) = filling[*zone];
+                if host + 1 >= zones[wing].size() {
+                    // Full (the broadcast address is next): open the zone's next wing.
+                    let next = zones.iter().filter(|w| w.model_zone == *zone).count() as u32;
+                    match ZoneInstance::wing(model, *zone, next) {
+                        Some(w) => {
+                            zones.push(w);
+                            (wing, host) = (zones.len() - 1, 10);
+                        }
+                        None => {
+                            unplaced += 1;
+                            continue;
+                        }
+                    }
                 }
-                next_host[*zone] += 1;
-                let ip = Ipv4Addr::from(u32::from(base) + host);
+                filling[*zone] = (wing, host + 1);
+                let ip = Ipv4Addr::from(u32::from(zones[wing].base) + host);
                 // Devices come up over the first five minutes.
                 let boot = start_ns + rng.below(300_000_000_000) as i64;
-                new_device(*profile, *zone, ip, None, None, rng, &mut devices, boot);
+                new_device(*profile, wing, ip, None, None, rng, &mut devices, boot);
             }
         }
         Self {
             devices,
             router,
             services,
+            zones,
             unplaced,
         }
     }
