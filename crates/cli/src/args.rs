@@ -73,6 +73,12 @@ pub struct SimArgs {
     #[arg(long, value_name = "PATH")]
     pub truth: Option<PathBuf>,
 
+    /// Inject a labelled event (repeatable): KIND or KIND@OFFSET (`port_scan@30m`; default
+    /// half-way). Kinds: port_scan, new_external_destination, blocklisted_beacon,
+    /// cleartext_credentials, guest_to_clinical, firmware_downgrade, unknown_device.
+    #[arg(long, value_name = "KIND[@OFFSET]")]
+    pub inject: Vec<sim::inject::Injection>,
+
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,

@@ -47,6 +47,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         start: START,
         out: capture.clone(),
         truth: Some(truth.clone()),
+        inject: Vec::new(),
         no_progress: args.no_progress,
     };
     let (summary, truth_data) = crate::sim::write(&sim_args, &model)?;

@@ -26,6 +26,7 @@ pub fn write(
         duration_ns: args.duration as i64 * 1_000_000_000,
         seed: args.seed,
         start_ns: args.start * 1_000_000_000,
+        injections: args.inject.clone(),
     };
     let file =
         File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;

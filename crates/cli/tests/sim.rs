@@ -12,6 +12,17 @@ use std::process::Command;
 use serde_json::Value;
 
 fn sim(dir: &Path, seed: u64, devices: usize, duration: &str) -> (Vec<u8>, Value) {
+    sim_with(dir, seed, devices, duration, &[])
+}
+
+/// `wardline sim` with extra arguments (`--inject …`).
+fn sim_with(
+    dir: &Path,
+    seed: u64,
+    devices: usize,
+    duration: &str,
+    extra: &[&str],
+) -> (Vec<u8>, Value) {
     let pcap = dir.join(format!("h{seed}.pcapng"));
     let truth = dir.join(format!("t{seed}.json"));
     let out = Command::new(env!("CARGO_BIN_EXE_wardline"))
@@ -29,6 +40,7 @@ fn sim(dir: &Path, seed: u64, devices: usize, duration: &str) -> (Vec<u8>, Value
         .arg(&pcap)
         .arg("--truth")
         .arg(&truth)
+        .args(extra)
         .output()
         .unwrap();
     assert!(
@@ -47,8 +59,15 @@ fn the_same_seed_gives_the_same_capture_and_truth() {
     let b = dir.path().join("b");
     std::fs::create_dir_all(&a).unwrap();
     std::fs::create_dir_all(&b).unwrap();
-    let (pa, ta) = sim(&a, 7, 120, "5m");
-    let (pb, tb) = sim(&b, 7, 120, "5m");
+    let inject = [
+        "--inject",
+        "port_scan@2m",
+        "--inject",
+        "blocklisted_beacon@1m",
+    ];
+    let (pa, ta) = sim_with(&a, 7, 120, "5m", &inject);
+    let (pb, tb) = sim_with(&b, 7, 120, "5m", &inject);
+    assert_eq!(ta["events"].as_array().unwrap().len(), 2);
     assert!(pa.len() > 10_000);
     assert!(pa == pb, "same seed, different capture");
     assert_eq!(ta, tb);
@@ -160,7 +179,15 @@ fn app_facts(found: &mut Pairs, mac: &str, device: &Value) {
 #[test]
 fn analyze_recovers_what_the_wire_shows_of_the_truth() {
     let dir = tempfile::tempdir().unwrap();
-    let (_, truth) = sim(dir.path(), 11, 400, "15m");
+    // With two injected events whose traces the app layer sees: credentials in cleartext, and
+    // a device of no population.
+    let injected = [
+        "--inject",
+        "cleartext_credentials@9m",
+        "--inject",
+        "unknown_device@6m",
+    ];
+    let (_, truth) = sim_with(dir.path(), 11, 400, "15m", &injected);
     let pcap = dir.path().join("h11.pcapng");
     let out = Command::new(env!("CARGO_BIN_EXE_wardline"))
         .args(["analyze", "--format", "json", "--no-progress"])
@@ -285,6 +312,42 @@ fn analyze_recovers_what_the_wire_shows_of_the_truth() {
             "{attr}: recall {r:.3} precision {p:.3}"
         );
     }
+    // The injected sign-in is a cleartext_credentials finding on the device that sent it.
+    let events = truth["events"].as_array().unwrap();
+    let signin = events
+        .iter()
+        .find(|e| e["kind"] == "cleartext_credentials")
+        .unwrap();
+    let actor = &truth["devices"][signin["devices"][0].as_u64().unwrap() as usize];
+    assert_eq!(actor["id"], signin["devices"][0]);
+    let actor_mac = actor["macs"][0].as_str().unwrap();
+    let holder = |id: &str| {
+        devices
+            .iter()
+            .find(|d| d["id"] == id)
+            .and_then(|d| d["macs"][0].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let credential_findings: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "cleartext_credentials")
+        .map(|f| holder(f["device"].as_str().unwrap()))
+        .collect();
+    assert_eq!(credential_findings, vec![actor_mac.to_string()]);
+    // The unknown device is in the truth (so in the recall above), marked injected.
+    let unknown = events
+        .iter()
+        .find(|e| e["kind"] == "unknown_device")
+        .unwrap();
+    let pi = &truth["devices"][unknown["devices"][0].as_u64().unwrap() as usize];
+    assert_eq!(pi["injected"], true);
+    assert!(found.get("mac").contains(&(
+        pi["macs"][0].as_str().unwrap().into(),
+        pi["macs"][0].as_str().unwrap().into()
+    )));
     // Invented patients cross in cleartext HL7 and DICOM: findings, without their values.
     let kinds: Vec<&str> = report["findings"]
         .as_array()
@@ -294,6 +357,10 @@ fn analyze_recovers_what_the_wire_shows_of_the_truth() {
         .collect();
     assert!(kinds.contains(&"cleartext_phi"), "{kinds:?}");
     let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains("sim-invented-pw"),
+        "the injected password reached the report"
+    );
     // Invented record numbers are `SIM` + 7 digits (crates/sim/src/behaviour.rs).
     let mrn = text.match_indices("SIM").any(|(i, _)| {
         text[i + 3..].len() >= 7 && text[i + 3..i + 10].bytes().all(|b| b.is_ascii_digit())
@@ -359,4 +426,51 @@ fn demo_runs_from_an_empty_folder_and_shows_devices_and_findings() {
         .unwrap();
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+}
+
+#[test]
+fn every_injection_kind_is_recorded_with_its_devices() {
+    let dir = tempfile::tempdir().unwrap();
+    let kinds = [
+        "port_scan",
+        "new_external_destination",
+        "blocklisted_beacon",
+        "cleartext_credentials",
+        "guest_to_clinical",
+        "firmware_downgrade",
+        "unknown_device",
+    ];
+    let mut args = Vec::new();
+    for (i, k) in kinds.iter().enumerate() {
+        args.push("--inject".to_string());
+        args.push(format!("{k}@{}m", 5 + i));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (_, truth) = sim_with(dir.path(), 5, 300, "20m", &args);
+    let events = truth["events"].as_array().unwrap();
+    let got: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(got, kinds, "one event per injection, in time order");
+    let n = truth["devices"].as_array().unwrap().len() as u64;
+    for e in events {
+        let devices = e["devices"].as_array().unwrap();
+        assert!(!devices.is_empty(), "{e}: no device (skipped?)");
+        assert!(devices.iter().all(|d| d.as_u64().unwrap() < n), "{e}");
+        assert!(e["start"].as_str().unwrap() <= e["end"].as_str().unwrap());
+    }
+    let beacon = &events[2];
+    assert!(
+        beacon["details"]["beacons"].as_u64().unwrap() >= 10,
+        "{beacon}"
+    );
+    let downgrade = &events[5];
+    assert_ne!(downgrade["details"]["from"], downgrade["details"]["to"]);
+    // A bad kind is refused with the list of good ones.
+    let out = Command::new(env!("CARGO_BIN_EXE_wardline"))
+        .args(["sim", "--out"])
+        .arg(dir.path().join("x.pcapng"))
+        .args(["--inject", "port_scna"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("one of port_scan"));
 }

@@ -49,6 +49,8 @@ pub struct Ctx<'a> {
     pub hl7: HashMap<usize, Connection>,
     /// HL7 message counter (control ids).
     pub hl7_seq: u64,
+    /// Injected events so far, for the truth.
+    pub events: Vec<crate::truth::TruthEvent>,
 }
 
 impl Ctx<'_> {
@@ -56,11 +58,11 @@ impl Ctx<'_> {
         self.world.zones[self.world.devices[d].zone].vlan
     }
 
-    fn host(&self, d: usize) -> Host {
+    pub(crate) fn host(&self, d: usize) -> Host {
         self.world.devices[d].host(self.vlan(d))
     }
 
-    fn internet_host(&mut self, name: &str) -> Host {
+    pub(crate) fn internet_host(&mut self, name: &str) -> Host {
         // A stable TEST-NET-3 address per name (RFC 5737 203.0.113.0/24).
         let h = name
             .bytes()
@@ -104,7 +106,7 @@ impl Ctx<'_> {
     }
 
     /// Opens a TCP connection at `ts` from device `client` (an ephemeral port) to `server`.
-    fn connect(
+    pub(crate) fn connect(
         &mut self,
         client: usize,
         server: Peer,
@@ -126,7 +128,7 @@ impl Ctx<'_> {
 
 /// The server end of a connection.
 #[derive(Debug, Clone, Copy)]
-enum Peer {
+pub(crate) enum Peer {
     /// A simulated device.
     Device(usize),
     /// A host on the internet.
@@ -478,7 +480,7 @@ fn dhcp(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
 }
 
 /// A DNS query for `name` (type A) and its answer `ip` (RFC 1035), when the device resolves.
-fn resolve(
+pub(crate) fn resolve(
     ctx: &mut Ctx<'_>,
     d: usize,
     ts: i64,
@@ -637,7 +639,13 @@ fn https_to_service(ctx: &mut Ctx<'_>, d: usize, ts: i64, role: &str, frames: &m
     tls_session(ctx, d, Peer::Device(server), t, &name, frames);
 }
 
-fn https_to_internet(ctx: &mut Ctx<'_>, d: usize, ts: i64, name: &str, frames: &mut Frames) {
+pub(crate) fn https_to_internet(
+    ctx: &mut Ctx<'_>,
+    d: usize,
+    ts: i64,
+    name: &str,
+    frames: &mut Frames,
+) {
     let host = ctx.internet_host(name);
     let t = resolve(ctx, d, ts, name, host.ip, frames);
     tls_session(ctx, d, Peer::Internet(host), t, name, frames);
@@ -645,7 +653,14 @@ fn https_to_internet(ctx: &mut Ctx<'_>, d: usize, ts: i64, name: &str, frames: &
 
 /// A TLS session: ClientHello with the device's stack, ServerHello, the rest of the
 /// handshake and a request/response exchange as opaque encrypted records, then FIN.
-fn tls_session(ctx: &mut Ctx<'_>, d: usize, server: Peer, ts: i64, sni: &str, frames: &mut Frames) {
+pub(crate) fn tls_session(
+    ctx: &mut Ctx<'_>,
+    d: usize,
+    server: Peer,
+    ts: i64,
+    sni: &str,
+    frames: &mut Frames,
+) {
     let p = &ctx.model.profiles.profile[ctx.world.devices[d].profile];
     let Some(stack) = p.tls.as_ref().map(|t| ctx.model.profiles.tls[t].clone()) else {
         return;
@@ -825,14 +840,15 @@ fn http_to_internet(ctx: &mut Ctx<'_>, d: usize, ts: i64, name: &str, frames: &m
 }
 
 /// The monitoring host (the syslog server) fetches the device's web page: its banner shows.
-fn http_banner_poll(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
+pub(crate) fn http_banner_poll(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
     let Some(poller) = ctx.world.service("syslog") else {
         return;
     };
     let p = &ctx.model.profiles.profile[ctx.world.devices[d].profile];
-    let Some(banner) = p.server_banner.clone() else {
+    let Some(banner) = p.server_banner.as_ref() else {
         return;
     };
+    let banner = banner.replace("{firmware}", &ctx.world.devices[d].firmware);
     let net = ctx.net;
     let mut conn = ctx.connect(poller, Peer::Device(d), 80, ts, frames);
     let host = ctx.world.devices[d].ip.to_string();

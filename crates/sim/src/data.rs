@@ -174,9 +174,12 @@ pub struct Profile {
     /// HTTP User-Agent.
     #[serde(default)]
     pub user_agent: Option<String>,
-    /// HTTP Server header of its web server.
+    /// HTTP Server header of its web server (`{firmware}` is replaced by the device's).
     #[serde(default)]
     pub server_banner: Option<String>,
+    /// An older firmware it can be downgraded to (`--inject firmware_downgrade`).
+    #[serde(default)]
+    pub old_firmware: Option<String>,
     /// DICOM AE title pattern.
     #[serde(default)]
     pub ae_title: Option<String>,

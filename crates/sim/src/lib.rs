@@ -11,6 +11,7 @@
 
 pub mod behaviour;
 pub mod data;
+pub mod inject;
 pub mod packet;
 pub mod pcapng;
 pub mod rng;
@@ -52,6 +53,8 @@ pub struct SimConfig {
     pub seed: u64,
     /// Start of the capture, ns since the Unix epoch.
     pub start_ns: i64,
+    /// Labelled events to inject.
+    pub injections: Vec<inject::Injection>,
 }
 
 /// What was written.
@@ -72,6 +75,31 @@ type Task = Reverse<(i64, u64, usize, u16)>;
 /// A frame waiting to be written: time, tie-breaker, bytes.
 type Pending = Reverse<(i64, u64, Vec<u8>)>;
 
+/// Task ids from here on are injections (index in `SimConfig::injections` + this).
+const INJECTED: u16 = 1000;
+
+/// Schedules every behaviour of device `d` from its boot: DHCP and ARP at once, the rest at a
+/// random phase of their interval. A device without DHCP has its address from boot.
+fn schedule_device(ctx: &mut Ctx<'_>, d: usize, tasks: &mut BinaryHeap<Task>, seq: &mut u64) {
+    let boot = ctx.world.devices[d].boot_ns;
+    let p = &ctx.model.profiles.profile[ctx.world.devices[d].profile];
+    if p.static_ip || !p.behaviours.iter().any(|b| b == "dhcp") {
+        ctx.world.devices[d].leased_at = Some(boot);
+    }
+    for (idx, b) in data::BEHAVIOURS.iter().enumerate() {
+        if !p.behaviours.iter().any(|x| x == b) {
+            continue;
+        }
+        let first = match *b {
+            "dhcp" => boot,
+            "arp" => boot + 20_000_000,
+            _ => boot + 1_000_000_000 + ctx.rng.below(interval_ns(b, boot) as u64) as i64,
+        };
+        *seq += 1;
+        tasks.push(Reverse((first, *seq, d, idx as u16)));
+    }
+}
+
 /// Runs the simulation, writing pcapng to `out`; `progress(simulated ns, total ns)` is called
 /// every few thousand frames.
 pub fn simulate<W: Write>(
@@ -90,42 +118,21 @@ pub fn simulate<W: Write>(
         rng,
         hl7: HashMap::new(),
         hl7_seq: 0,
+        events: Vec::new(),
     };
     let end = config.start_ns + config.duration_ns;
     let mut writer = PcapngWriter::new(out, concat!("wardline sim ", env!("CARGO_PKG_VERSION")))?;
     let mut tasks: BinaryHeap<Task> = BinaryHeap::new();
     let mut seq = 0u64;
-    let behaviours_of = |ctx: &Ctx<'_>, d: usize| -> Vec<&'static str> {
-        let p = &ctx.model.profiles.profile[ctx.world.devices[d].profile];
-        data::BEHAVIOURS
-            .iter()
-            .copied()
-            .filter(|b| p.behaviours.iter().any(|x| x == b))
-            .collect()
-    };
     for d in 0..ctx.world.devices.len() {
-        let boot = ctx.world.devices[d].boot_ns;
-        let static_ip = {
-            let p = &ctx.model.profiles.profile[ctx.world.devices[d].profile];
-            p.static_ip || !p.behaviours.iter().any(|b| b == "dhcp")
-        };
-        if static_ip {
-            ctx.world.devices[d].leased_at = Some(boot);
-        }
-        for b in behaviours_of(&ctx, d) {
-            let idx = data::BEHAVIOURS
-                .iter()
-                .position(|x| *x == b)
-                .unwrap_or_default() as u16;
-            // DHCP and ARP at boot; the rest at a random phase of their interval.
-            let first = match b {
-                "dhcp" => boot,
-                "arp" => boot + 20_000_000,
-                _ => boot + 1_000_000_000 + ctx.rng.below(interval_ns(b, boot) as u64) as i64,
-            };
-            seq += 1;
-            tasks.push(Reverse((first, seq, d, idx)));
-        }
+        schedule_device(&mut ctx, d, &mut tasks, &mut seq);
+    }
+    // Injections: task ids from INJECTED on, in the order given.
+    let mut injected_event: Vec<Option<usize>> = vec![None; config.injections.len()];
+    for (i, inj) in config.injections.iter().enumerate() {
+        let at = config.start_ns + inj.offset_ns.unwrap_or(config.duration_ns / 2);
+        seq += 1;
+        tasks.push(Reverse((at, seq, usize::MAX, INJECTED + i as u16)));
     }
     let mut pending: BinaryHeap<Pending> = BinaryHeap::new();
     let mut frames = Frames::default();
@@ -140,19 +147,43 @@ pub fn simulate<W: Write>(
                 writer.write(t, &f)?;
             }
         }
-        let behaviour = data::BEHAVIOURS[idx as usize];
-        let ran = behaviour::run(&mut ctx, d, behaviour, ts, &mut frames);
+        let next = if idx >= INJECTED {
+            let i = usize::from(idx - INJECTED);
+            let before = ctx.events.len();
+            let outcome = inject::run(
+                &mut ctx,
+                config.injections[i].kind,
+                ts,
+                injected_event[i],
+                &mut frames,
+            );
+            if injected_event[i].is_none() && ctx.events.len() > before {
+                injected_event[i] = Some(before);
+            }
+            match outcome {
+                inject::Outcome::Done => None,
+                inject::Outcome::Again(at) => Some(at),
+                inject::Outcome::NewDevice(n) => {
+                    schedule_device(&mut ctx, n, &mut tasks, &mut seq);
+                    None
+                }
+            }
+        } else {
+            let behaviour = data::BEHAVIOURS[idx as usize];
+            if behaviour::run(&mut ctx, d, behaviour, ts, &mut frames) {
+                Some(ts + ctx.rng.jitter(interval_ns(behaviour, ts), 0.2))
+            } else {
+                Some(ts + 2_000_000_000) // no address yet: try again shortly
+            }
+        };
         for (t, f) in frames.list.drain(..) {
             seq += 1;
             pending.push(Reverse((t, seq, f)));
         }
-        let next = if ran {
-            ts + ctx.rng.jitter(interval_ns(behaviour, ts), 0.2)
-        } else {
-            ts + 2_000_000_000 // no address yet: try again shortly
-        };
-        seq += 1;
-        tasks.push(Reverse((next, seq, d, idx)));
+        if let Some(next) = next {
+            seq += 1;
+            tasks.push(Reverse((next, seq, d, idx)));
+        }
         if writer.packets() >= last_progress + 5_000 {
             last_progress = writer.packets();
             progress(ts - config.start_ns, config.duration_ns);
@@ -170,7 +201,8 @@ pub fn simulate<W: Write>(
         devices: ctx.world.devices.len(),
         unplaced: ctx.world.unplaced,
     };
-    let truth = Truth::new(config, model, &ctx.world);
+    let events = std::mem::take(&mut ctx.events);
+    let truth = Truth::new(config, model, &ctx.world, events);
     let out = writer.finish()?;
     Ok((summary, truth, out))
 }

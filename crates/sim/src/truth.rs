@@ -24,8 +24,30 @@ pub struct Truth {
     pub zones: Vec<TruthZone>,
     /// Devices.
     pub devices: Vec<TruthDevice>,
-    /// Injected events (none yet: `--inject` is not built).
-    pub events: Vec<serde_json::Value>,
+    /// Injected events (`--inject`), in the order they started.
+    pub events: Vec<TruthEvent>,
+}
+
+/// One injected event.
+#[derive(Debug, Clone, Serialize)]
+pub struct TruthEvent {
+    /// Its kind (`port_scan`, …: crate::inject::Kind).
+    pub kind: &'static str,
+    /// When it started, RFC 3339.
+    pub start: String,
+    /// When it ended (for beacons: the last one), RFC 3339.
+    pub end: String,
+    /// The devices involved, by `devices[].id` (the actor first).
+    pub devices: Vec<usize>,
+    /// What else identifies it (destination, ports, firmware from/to…).
+    pub details: serde_json::Map<String, serde_json::Value>,
+}
+
+/// RFC 3339 with microseconds.
+pub(crate) fn time(ns: i64) -> String {
+    model::Timestamp(ns)
+        .rfc3339(model::TsPrecision::Micro)
+        .to_string()
 }
 
 /// A zone.
@@ -86,6 +108,9 @@ pub struct TruthDevice {
     pub dhcp: bool,
     /// Behaviours it runs.
     pub behaviours: Vec<String>,
+    /// Brought in by an injected event, not by the populations.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub injected: bool,
 }
 
 /// An address held from `from` on.
@@ -98,13 +123,8 @@ pub struct TruthIp {
 }
 
 impl Truth {
-    /// The truth of a built world.
-    pub fn new(config: &SimConfig, model: &Model, world: &World) -> Self {
-        let time = |ns: i64| {
-            model::Timestamp(ns)
-                .rfc3339(model::TsPrecision::Micro)
-                .to_string()
-        };
+    /// The truth of a simulated world and the events injected into it.
+    pub fn new(config: &SimConfig, model: &Model, world: &World, events: Vec<TruthEvent>) -> Self {
         let zones = world
             .zones
             .iter()
@@ -165,6 +185,7 @@ impl Truth {
                     random_mac: p.random_mac,
                     dhcp: p.behaviours.iter().any(|b| b == "dhcp") && !p.static_ip,
                     behaviours: p.behaviours.clone(),
+                    injected: d.injected,
                 }
             })
             .collect();
@@ -176,7 +197,7 @@ impl Truth {
             hospital: model.hospital.name.clone(),
             zones,
             devices,
-            events: Vec::new(),
+            events,
         }
     }
 }

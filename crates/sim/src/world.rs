@@ -41,6 +41,8 @@ pub struct Device {
     pub boot_ns: i64,
     /// When its address was leased, ns (`None` until then).
     pub leased_at: Option<i64>,
+    /// Added by an injected event (`--inject unknown_device`), not by the populations.
+    pub injected: bool,
 }
 
 impl Device {
@@ -82,6 +84,10 @@ pub struct World {
     pub zones: Vec<ZoneInstance>,
     /// Devices asked for but not placed: every wing their zone may have was full.
     pub unplaced: usize,
+    /// MACs given out (each is unique).
+    macs: HashSet<[u8; 6]>,
+    /// Per model zone: the wing being filled and its next host number.
+    filling: Vec<(usize, u32)>,
 }
 
 /// One VLAN of the simulated hospital: a zone of the model, or a further wing of it (another
@@ -134,88 +140,46 @@ impl ZoneInstance {
 impl World {
     /// Places `count` devices (at least the core services and the router).
     pub fn build(model: &Model, count: usize, start_ns: i64, rng: &mut Rng) -> Self {
-        let mut macs = HashSet::new();
-        let mut zones: Vec<ZoneInstance> = (0..model.hospital.zone.len())
-            .filter_map(|z| ZoneInstance::wing(model, z, 0))
-            .collect();
-        let mut devices = Vec::new();
-        let mut services = Vec::new();
-        let dc = model.service_zone();
-        let mut ordinal = 0u32;
-        let mut new_device = |profile: usize,
-                              zone: usize,
-                              ip: Ipv4Addr,
-                              role: Option<String>,
-                              hostname: Option<String>,
-                              rng: &mut Rng,
-                              devices: &mut Vec<Device>,
-                              boot_ns: i64| {
-            let p = &model.profiles.profile[profile];
-            let mac = loop {
-                let mut m = [0u8; 6];
-                if p.random_mac {
-                    rng.fill(&mut m);
-                    m[0] = (m[0] & 0xfc) | 0x02; // locally administered, unicast
-                } else {
-                    let oui = u32::from_str_radix(rng.pick(p.oui.as_slice()).as_str(), 16)
-                        .unwrap_or_default();
-                    m[..3].copy_from_slice(&oui.to_be_bytes()[1..]);
-                    rng.fill(&mut m[3..]);
-                }
-                if macs.insert(m) {
-                    break MacAddr(m);
-                }
-            };
-            ordinal += 1;
-            let hostname =
-                hostname.unwrap_or_else(|| expand(&p.hostname, ordinal, &mac, role.as_deref()));
-            let ae_title = p.ae_title.as_ref().map(|a| expand(a, ordinal, &mac, None));
-            let os = &model.profiles.os[&p.os];
-            let index = devices.len();
-            devices.push(Device {
-                index,
-                profile,
-                zone,
-                mac,
-                ip,
-                hostname,
-                firmware: rng.pick(&p.firmware).clone(),
-                ae_title,
-                role,
-                ttl: os.ttl,
-                ident: rng.u32() as u16,
-                next_port: 49_152 + rng.below(15_000) as u16,
-                boot_ns,
-                leased_at: None,
-            });
-            index
+        let mut world = Self {
+            devices: Vec::new(),
+            router: 0,
+            services: Vec::new(),
+            zones: (0..model.hospital.zone.len())
+                .filter_map(|z| ZoneInstance::wing(model, z, 0))
+                .collect(),
+            unplaced: 0,
+            macs: HashSet::new(),
+            filling: (0..model.hospital.zone.len()).map(|z| (z, 10)).collect(),
         };
+        let dc = model.service_zone();
         for s in &model.hospital.service {
-            let i = new_device(
-                model.profile_index(&s.profile),
+            let profile = model.profile_index(&s.profile);
+            let i = world.add(
+                model,
+                rng,
+                profile,
                 dc,
                 s.ip,
                 Some(s.role.clone()),
                 Some(s.hostname.clone()),
-                rng,
-                &mut devices,
                 start_ns,
             );
-            devices[i].leased_at = Some(start_ns);
-            services.push((s.role.clone(), i));
+            world.devices[i].leased_at = Some(start_ns);
+            world.services.push((s.role.clone(), i));
         }
-        let (base, _) = model.subnets[dc];
-        let router = new_device(
-            model.profile_index(&model.hospital.router_profile),
+        let router_profile = model.profile_index(&model.hospital.router_profile);
+        let gw = gateway(world.zones[dc].base);
+        world.router = world.add(
+            model,
+            rng,
+            router_profile,
             dc,
-            gateway(base),
+            gw,
             Some("router".into()),
             None,
-            rng,
-            &mut devices,
             start_ns,
         );
-        devices[router].leased_at = Some(start_ns);
+        world.devices[world.router].leased_at = Some(start_ns);
 
         // Populations: every (zone, profile, share), largest remainder so the total is exact.
         let slots: Vec<(usize, usize, u32)> = model
@@ -234,7 +198,7 @@ impl World {
                     .map(move |s| (z, model.profile_index(&s.profile), s.share))
             })
             .collect();
-        let want = count.saturating_sub(devices.len());
+        let want = count.saturating_sub(world.devices.len());
         let total: u64 = slots.iter().map(|s| u64::from(s.2)).sum::<u64>().max(1);
         let mut counts: Vec<usize> = slots
             .iter()
@@ -248,41 +212,94 @@ impl World {
             rest -= 1;
             i += 1;
         }
-        // Per model zone: the wing being filled and its next host number.
-        let mut filling: Vec<(usize, u32)> =
-            (0..model.hospital.zone.len()).map(|z| (z, 10)).collect();
-        let mut unplaced = 0;
         for ((zone, profile, _), n) in slots.iter().zip(counts) {
             for _ in 0..n {
-                let (mut wing, mut host) = filling[*zone];
-                if host + 1 >= zones[wing].size() {
-                    // Full (the broadcast address is next): open the zone's next wing.
-                    let next = zones.iter().filter(|w| w.model_zone == *zone).count() as u32;
-                    match ZoneInstance::wing(model, *zone, next) {
-                        Some(w) => {
-                            zones.push(w);
-                            (wing, host) = (zones.len() - 1, 10);
-                        }
-                        None => {
-                            unplaced += 1;
-                            continue;
-                        }
-                    }
-                }
-                filling[*zone] = (wing, host + 1);
-                let ip = Ipv4Addr::from(u32::from(zones[wing].base) + host);
                 // Devices come up over the first five minutes.
                 let boot = start_ns + rng.below(300_000_000_000) as i64;
-                new_device(*profile, wing, ip, None, None, rng, &mut devices, boot);
+                if world.place(model, rng, *zone, *profile, boot).is_none() {
+                    world.unplaced += 1;
+                }
             }
         }
-        Self {
-            devices,
-            router,
-            services,
-            zones,
-            unplaced,
+        world
+    }
+
+    /// Adds a device of `profile` to model zone `zone` at the next free address (opening the
+    /// zone's next wing when the current one is full); `None` when every wing is full.
+    pub fn place(
+        &mut self,
+        model: &Model,
+        rng: &mut Rng,
+        zone: usize,
+        profile: usize,
+        boot_ns: i64,
+    ) -> Option<usize> {
+        let (mut wing, mut host) = self.filling[zone];
+        if host + 1 >= self.zones[wing].size() {
+            // Full (the broadcast address is next): open the zone's next wing.
+            let next = self.zones.iter().filter(|w| w.model_zone == zone).count() as u32;
+            self.zones.push(ZoneInstance::wing(model, zone, next)?);
+            (wing, host) = (self.zones.len() - 1, 10);
         }
+        self.filling[zone] = (wing, host + 1);
+        let ip = Ipv4Addr::from(u32::from(self.zones[wing].base) + host);
+        Some(self.add(model, rng, profile, wing, ip, None, None, boot_ns))
+    }
+
+    /// Adds one device: a fresh MAC (from the profile's OUIs, or random and locally
+    /// administered), its host name, AE title, firmware and stack.
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        model: &Model,
+        rng: &mut Rng,
+        profile: usize,
+        zone: usize,
+        ip: Ipv4Addr,
+        role: Option<String>,
+        hostname: Option<String>,
+        boot_ns: i64,
+    ) -> usize {
+        let p = &model.profiles.profile[profile];
+        let mac = loop {
+            let mut m = [0u8; 6];
+            if p.random_mac {
+                rng.fill(&mut m);
+                m[0] = (m[0] & 0xfc) | 0x02; // locally administered, unicast
+            } else {
+                let oui = u32::from_str_radix(rng.pick(p.oui.as_slice()).as_str(), 16)
+                    .unwrap_or_default();
+                m[..3].copy_from_slice(&oui.to_be_bytes()[1..]);
+                rng.fill(&mut m[3..]);
+            }
+            if self.macs.insert(m) {
+                break MacAddr(m);
+            }
+        };
+        let index = self.devices.len();
+        let ordinal = index as u32 + 1;
+        let hostname =
+            hostname.unwrap_or_else(|| expand(&p.hostname, ordinal, &mac, role.as_deref()));
+        let ae_title = p.ae_title.as_ref().map(|a| expand(a, ordinal, &mac, None));
+        let os = &model.profiles.os[&p.os];
+        self.devices.push(Device {
+            index,
+            profile,
+            zone,
+            mac,
+            ip,
+            hostname,
+            firmware: rng.pick(&p.firmware).clone(),
+            ae_title,
+            role,
+            ttl: os.ttl,
+            ident: rng.u32() as u16,
+            next_port: 49_152 + rng.below(15_000) as u16,
+            boot_ns,
+            leased_at: None,
+            injected: false,
+        });
+        index
     }
 
     /// The device serving `role`.

@@ -47,3 +47,27 @@ fn fields(headers: &[(&str, &str)], body: &[u8], with_length: bool, out: &mut Ve
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(body);
 }
+
+/// The value of an `Authorization` header for HTTP Basic (RFC 7617 §2): `Basic ` and the
+/// base64 (RFC 4648 §4, padded) of `user:password`.
+pub fn basic_authorization(user: &str, password: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let plain = format!("{user}:{password}");
+    let mut out = String::from("Basic ");
+    for chunk in plain.as_bytes().chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}

@@ -230,3 +230,32 @@ fn dicom_c_store_association_is_read_back() {
     assert_eq!(exposures(&obs).len(), 1, "{obs:?}");
     assert!(!format!("{obs:?}").contains("TESTPERSON"));
 }
+
+#[test]
+fn basic_authorization_is_base64_of_user_colon_password() {
+    // RFC 7617 §2's example, and RFC 4648 §10 vectors for each padding length.
+    assert_eq!(
+        http::basic_authorization("Aladdin", "open sesame"),
+        "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+    );
+    assert_eq!(http::basic_authorization("f", "o"), "Basic Zjpv");
+    assert_eq!(http::basic_authorization("fo", "ob"), "Basic Zm86b2I=");
+}
+
+#[test]
+fn http_basic_credentials_are_an_exposure_without_the_secret() {
+    let mut rq = Vec::new();
+    let auth = http::basic_authorization("admin", "invented-pass");
+    http::request(
+        "GET",
+        "/hp/device/SignIn",
+        &[("Host", "10.60.0.20"), ("Authorization", &auth)],
+        b"",
+        &mut rq,
+    );
+    let mut rp = Vec::new();
+    http::response(200, "OK", &[("Server", "HP HTTP Server")], b"ok", &mut rp);
+    let (_, obs, _) = run_session(ctx_tcp(80), &[(Side::Client, &rq), (Side::Server, &rp)]);
+    assert_eq!(exposures(&obs).len(), 1, "{obs:?}");
+    assert!(!format!("{obs:?}").contains("invented-pass"));
+}
