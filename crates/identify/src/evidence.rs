@@ -177,31 +177,32 @@ impl AppEvidence {
         }
     }
 
-    /// Takes everything `other` holds (the device's endpoints merge into it).
-    pub(crate) fn merge(&mut self, other: &AppEvidence) {
-        for (k, n) in &other.facts {
-            *self.facts.entry(k.clone()).or_default() += n;
+    /// Takes everything `other` holds (the device's endpoints merge into it), by move: the
+    /// endpoint's evidence is not needed after it joined its device.
+    pub(crate) fn merge(&mut self, other: AppEvidence) {
+        for (k, n) in other.facts {
+            *self.facts.entry(k).or_default() += n;
         }
-        self.software.extend(other.software.iter().cloned());
-        for (k, o) in &other.exposures {
-            match self.exposures.get_mut(k) {
+        self.software.extend(other.software);
+        for (k, o) in other.exposures {
+            match self.exposures.get_mut(&k) {
                 Some(acc) => {
                     acc.offer_peer(o.first_seen, o.peer);
                     acc.first_seen = acc.first_seen.min(o.first_seen);
                     acc.last_seen = acc.last_seen.max(o.last_seen);
                     acc.count += o.count;
-                    acc.fields.extend(o.fields.iter().cloned());
+                    acc.fields.extend(o.fields);
                     acc.user_present = match (acc.user_present, o.user_present) {
                         (None, x) | (x, None) => x,
                         (Some(a), Some(b)) => Some(a | b),
                     };
-                    acc.flows.extend(o.flows.iter().copied());
+                    acc.flows.extend(o.flows);
                     while acc.flows.len() > MAX_FLOWS_CITED {
                         acc.flows.pop_last();
                     }
                 }
                 None => {
-                    self.exposures.insert(k.clone(), o.clone());
+                    self.exposures.insert(k, o);
                 }
             }
         }
@@ -404,10 +405,10 @@ mod tests {
         first.observe(&early, &mut EvidenceStats::default());
         second.observe(&early_too, &mut EvidenceStats::default());
         let mut merged = [AppEvidence::default(), AppEvidence::default()];
-        merged[0].merge(&first);
-        merged[0].merge(&second);
-        merged[1].merge(&second);
-        merged[1].merge(&first);
+        merged[0].merge(first.clone());
+        merged[0].merge(second.clone());
+        merged[1].merge(second);
+        merged[1].merge(first);
         for m in &merged {
             let findings = m.findings(&DeviceId("ip-10.0.0.1".into()));
             assert_eq!(findings[0].evidence["peer"], expected);

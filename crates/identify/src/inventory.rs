@@ -575,56 +575,63 @@ impl Inventory {
         self.apply_folded_flows();
         let routers = self.find_routers();
         self.stats.routers = routers.len() as u64;
+        // What the endpoints below need of the MAC states once those are moved into the
+        // builders: the addresses each router MAC is itself bound to.
+        let router_bound: HashSet<(MacAddr, IpAddr)> = routers
+            .iter()
+            .filter_map(|mac| self.macs.get(mac).map(|s| (mac, s)))
+            .flat_map(|(mac, s)| s.bound.keys().map(move |ip| (*mac, *ip)))
+            .collect();
         let mut builders: BTreeMap<DeviceId, Builder> = BTreeMap::new();
 
-        // MAC devices first: their bound addresses decide who holds which IP.
-        for (mac, state) in &self.macs {
-            let b = builders.entry(DeviceId::from_mac(*mac)).or_default();
-            b.macs.insert(*mac);
+        // MAC devices first: their bound addresses decide who holds which IP. Each state is
+        // moved into its builder, so the inventory's memory goes down as the devices' goes up.
+        for (mac, state) in std::mem::take(&mut self.macs) {
+            let b = builders.entry(DeviceId::from_mac(mac)).or_default();
+            b.macs.insert(mac);
             b.absorb_mac(state);
         }
         let mut remote = HashSet::new();
-        for ((mac, ip), e) in &self.endpoints {
+        for ((mac, ip), e) in std::mem::take(&mut self.endpoints) {
             let id = match mac {
-                Some(mac) if !routers.contains(mac) => {
-                    let id = DeviceId::from_mac(*mac);
+                Some(mac) if !routers.contains(&mac) => {
+                    let id = DeviceId::from_mac(mac);
                     let b = builders.entry(id.clone()).or_default();
-                    b.macs.insert(*mac);
-                    b.ip(*ip, e.first_seen.unwrap_or_default(), e.last_seen);
+                    b.macs.insert(mac);
+                    b.ip(ip, e.first_seen.unwrap_or_default(), e.last_seen);
                     id
                 }
                 Some(mac) => {
                     // Behind a router: the router MAC carried it. Its traffic is the router's
                     // link-layer traffic; the address is a device only if it is local.
-                    let state = self.macs.get(mac);
-                    let rid = DeviceId::from_mac(*mac);
+                    let rid = DeviceId::from_mac(mac);
                     let rb = builders.entry(rid).or_default();
-                    rb.macs.insert(*mac);
+                    rb.macs.insert(mac);
                     rb.roles.insert("router".into());
-                    rb.traffic(e, false);
-                    if state.is_some_and(|s| s.bound.contains_key(ip)) {
-                        rb.ip(*ip, e.first_seen.unwrap_or_default(), e.last_seen);
-                        rb.services(e, &self.config);
-                        rb.dns_queries.extend(e.dns_queries.iter().cloned());
-                        rb.app.merge(&e.app);
+                    rb.traffic(&e, false);
+                    if router_bound.contains(&(mac, ip)) {
+                        rb.ip(ip, e.first_seen.unwrap_or_default(), e.last_seen);
+                        rb.services(&e, &self.config);
+                        rb.dns_queries.extend(e.dns_queries);
+                        rb.app.merge(e.app);
                         continue;
                     }
-                    if !ip_is_local(ip) {
-                        remote.insert(*ip);
+                    if !ip_is_local(&ip) {
+                        remote.insert(ip);
                         continue;
                     }
-                    DeviceId::from_ip(*ip)
+                    DeviceId::from_ip(ip)
                 }
-                None => DeviceId::from_ip(*ip),
+                None => DeviceId::from_ip(ip),
             };
             let b = builders.entry(id).or_default();
             if mac.is_none() || mac.is_some_and(|m| routers.contains(&m)) {
-                b.ip(*ip, e.first_seen.unwrap_or_default(), e.last_seen);
+                b.ip(ip, e.first_seen.unwrap_or_default(), e.last_seen);
             }
-            b.traffic(e, true);
-            b.services(e, &self.config);
-            b.dns_queries.extend(e.dns_queries.iter().cloned());
-            b.app.merge(&e.app);
+            b.traffic(&e, true);
+            b.services(&e, &self.config);
+            b.dns_queries.extend(e.dns_queries);
+            b.app.merge(e.app);
         }
         self.stats.remote_endpoints = remote.len() as u64;
 
@@ -637,9 +644,9 @@ impl Inventory {
                 holder.entry(*ip).or_insert_with(|| id.clone());
             }
         }
-        for (ip, names) in &self.names {
-            if let Some(b) = holder.get(ip).and_then(|id| builders.get_mut(id)) {
-                b.hostnames.extend(names.iter().cloned());
+        for (ip, names) in std::mem::take(&mut self.names) {
+            if let Some(b) = holder.get(&ip).and_then(|id| builders.get_mut(id)) {
+                b.hostnames.extend(names);
             }
         }
 
@@ -782,24 +789,24 @@ impl Builder {
         self.roles.extend(o.roles);
         self.dns_queries.extend(o.dns_queries);
         self.apps.merge(&o.apps);
-        self.app.merge(&o.app);
+        self.app.merge(o.app);
     }
 
-    fn absorb_mac(&mut self, s: &MacState) {
+    fn absorb_mac(&mut self, s: MacState) {
         if let Some(first) = s.first_seen {
             self.seen(first, s.last_seen);
         }
         self.packets += s.link_packets;
         self.bytes += s.link_bytes;
-        self.vlans.extend(s.vlans.iter().copied());
-        for (ip, (first, last)) in &s.bound {
-            self.ip(*ip, *first, *last);
+        self.vlans.extend(s.vlans);
+        for (ip, (first, last)) in s.bound {
+            self.ip(ip, first, last);
         }
-        self.hostnames.extend(s.hostnames.iter().cloned());
-        if let Some(d) = &s.dhcp {
-            self.dhcp_fingerprint(d.clone());
+        self.hostnames.extend(s.hostnames);
+        if let Some(d) = s.dhcp {
+            self.dhcp_fingerprint(d);
         }
-        self.app.merge(&s.app);
+        self.app.merge(s.app);
     }
 
     fn traffic(&mut self, e: &EndpointState, counts: bool) {
