@@ -290,7 +290,11 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<(Report, bool)> {
         }
     }
     let stats = pipeline.sensor.stats();
-    let (devices, findings, inventory_stats) = pipeline.sinks.inventory.finish_with_findings();
+    // The flow table and parser state are done with: freed before the inventory builds its
+    // devices, the moment memory peaks.
+    let Pipeline { sensor, sinks } = pipeline;
+    drop(sensor);
+    let (devices, findings, inventory_stats) = sinks.inventory.finish_with_findings();
 
     if let Some(db) = &args.db {
         store_analysis(db, &devices, &findings, &runs)?;

@@ -16,8 +16,10 @@
 //!
 //! Every collection is bounded by a field of [`InventoryConfig`] with a counter when hit.
 
+use std::collections::BTreeMap;
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, BTreeSet};
+
+use crate::flat::{FlatMap, FlatSet};
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::net::IpAddr;
@@ -111,7 +113,7 @@ type ServiceKey = (Transport, u16, bool);
 /// choice follows neither the order the flows ended in nor the order endpoints merge in.
 #[derive(Debug, Default)]
 struct AppVotes {
-    flows: BTreeMap<(ServiceKey, &'static str), u64>,
+    flows: FlatMap<(ServiceKey, &'static str), u64>,
 }
 
 impl AppVotes {
@@ -199,13 +201,13 @@ struct EndpointState {
     last_seen: Timestamp,
     packets: u64,
     bytes: u64,
-    vlans: BTreeSet<u16>,
+    vlans: FlatSet<u16>,
     /// (transport, server port, role is server) → distinct peers.
     services: HashMap<(Transport, u16, bool), PeerSet>,
     /// The service added last: the one a full map gives up for a new one while it has at
     /// most one peer (see [`Self::evict_newest_single_peer_service`]).
     newest_service: Option<(Transport, u16, bool)>,
-    dns_queries: BTreeSet<String>,
+    dns_queries: FlatSet<String>,
     /// Application protocols recognised per service (from the flow records), with flows.
     apps: AppVotes,
     /// What application protocols said about this endpoint.
@@ -250,10 +252,10 @@ struct MacState {
     /// Non-IP frames sent (ARP, LLDP, …).
     link_packets: u64,
     link_bytes: u64,
-    vlans: BTreeSet<u16>,
+    vlans: FlatSet<u16>,
     /// Addresses bound by ARP / ND / DHCP, with first and last time.
-    bound: BTreeMap<IpAddr, (Timestamp, Timestamp)>,
-    hostnames: BTreeSet<Hostname>,
+    bound: FlatMap<IpAddr, (Timestamp, Timestamp)>,
+    hostnames: FlatSet<Hostname>,
     /// The latest client fingerprint by capture time, with that time.
     dhcp: Option<(Timestamp, DhcpFingerprint)>,
     /// What link-layer announcements (LLDP, CDP) said about the MAC.
@@ -281,7 +283,7 @@ pub struct Inventory {
     endpoints: HashMap<(Option<MacAddr>, IpAddr), EndpointState>,
     macs: HashMap<MacAddr, MacState>,
     /// Address → names it answered to.
-    names: HashMap<IpAddr, BTreeSet<Hostname>>,
+    names: HashMap<IpAddr, FlatSet<Hostname>>,
     names_len: usize,
     /// Flow records not yet applied to the endpoints.
     fold: FlowFold,
@@ -573,6 +575,8 @@ impl Inventory {
     /// lists the ids of its own.
     pub fn finish_with_findings(mut self) -> (Vec<Device>, Vec<Finding>, InventoryStats) {
         self.apply_folded_flows();
+        // Its table (kept for reuse while flows come in) is not needed any more.
+        self.fold = Default::default();
         let routers = self.find_routers();
         self.stats.routers = routers.len() as u64;
         // What the endpoints below need of the MAC states once those are moved into the
@@ -731,19 +735,19 @@ fn rekey_randomized(builders: BTreeMap<DeviceId, Builder>) -> BTreeMap<DeviceId,
 /// Accumulates one device before it is frozen into a [`Device`].
 #[derive(Debug, Default)]
 struct Builder {
-    macs: BTreeSet<MacAddr>,
-    ips: BTreeMap<IpAddr, (Timestamp, Timestamp)>,
-    hostnames: BTreeSet<Hostname>,
-    vlans: BTreeSet<u16>,
+    macs: FlatSet<MacAddr>,
+    ips: FlatMap<IpAddr, (Timestamp, Timestamp)>,
+    hostnames: FlatSet<Hostname>,
+    vlans: FlatSet<u16>,
     first_seen: Option<Timestamp>,
     last_seen: Timestamp,
     packets: u64,
     bytes: u64,
     /// The latest DHCP client fingerprint by capture time (see [`MacState::dhcp`]).
     dhcp: Option<(Timestamp, DhcpFingerprint)>,
-    services: BTreeMap<(Transport, u16, bool), usize>,
-    roles: BTreeSet<String>,
-    dns_queries: BTreeSet<String>,
+    services: FlatMap<(Transport, u16, bool), usize>,
+    roles: FlatSet<String>,
+    dns_queries: FlatSet<String>,
     apps: AppVotes,
     app: AppEvidence,
 }
