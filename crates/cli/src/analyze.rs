@@ -17,7 +17,7 @@ use store::Store;
 use crate::args::{AnalyzeArgs, Format};
 use crate::events::EventWriter;
 use crate::output::{FlowWriter, write_csv, write_table};
-use crate::report::{DeviceReport, FindingReport, InputReport, Report, SCHEMA, StatsReport, ts};
+use crate::report::{Devices, FindingReport, InputReport, Report, SCHEMA, StatsReport, ts};
 
 /// Observations are handed from the sensor to the inventory in batches of this many frames:
 /// often enough to keep the buffer small, rarely enough to cost nothing per packet.
@@ -319,13 +319,12 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<(Report, bool)> {
         generated_at: ts(now(), TsPrecision::Seconds),
         wardline_version: env!("CARGO_PKG_VERSION"),
         stats: StatsReport::new(&stats, &inventory_stats, devices.len() as u64),
-        // Each device and finding is dropped as soon as its report entry is built: at 100,000
-        // devices the two forms side by side would double the peak memory.
-        devices: devices
-            .into_iter()
-            .map(|d| DeviceReport::new(&d, precision))
-            .collect(),
+        devices: Devices {
+            list: devices,
+            precision,
+        },
         inputs,
+        // Each finding is dropped as soon as its report entry is built.
         findings: findings
             .into_iter()
             .map(|f| FindingReport::new(&f, precision))

@@ -110,7 +110,7 @@ fn print_summary(
     let mut by_zone: BTreeMap<u16, BTreeMap<String, usize>> = BTreeMap::new();
     let mut behind_router = 0;
     let mut routers = 0;
-    for d in &report.devices {
+    for d in &report.devices.list {
         if d.macs.is_empty() {
             behind_router += 1;
             continue;
@@ -184,13 +184,14 @@ fn print_summary(
     let name_of = |id: &str| {
         report
             .devices
+            .list
             .iter()
-            .find(|d| d.id == id)
+            .find(|d| d.id.0 == id)
             .and_then(|d| {
                 d.hostnames
                     .first()
                     .map(|h| h.name.clone())
-                    .or_else(|| d.ips.first().map(|i| i.addr.clone()))
+                    .or_else(|| d.ips.first().map(|i| i.addr.to_string()))
             })
             .unwrap_or_else(|| id.to_string())
     };

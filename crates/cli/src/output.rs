@@ -47,7 +47,7 @@ pub fn write_csv(out: &mut impl Write, report: &Report) -> io::Result<()> {
         ]
         .map(String::from),
     )?;
-    for d in &report.devices {
+    for d in report.devices.iter() {
         csv_row(
             out,
             &[
@@ -59,7 +59,7 @@ pub fn write_csv(out: &mut impl Write, report: &Report) -> io::Result<()> {
                     .map(|i| i.addr.as_str())
                     .collect::<Vec<_>>()
                     .join(";"),
-                hostnames(d).join(";"),
+                hostnames(&d).join(";"),
                 d.vlans
                     .iter()
                     .map(u16::to_string)
@@ -133,7 +133,7 @@ pub fn write_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 d.id.clone(),
                 truncate(d.vendor.as_ref().map_or("", |v| v.value.as_str()), 28),
                 cell(&ips, 1),
-                truncate(&cell(&hostnames(d), 1), 32),
+                truncate(&cell(&hostnames(&d), 1), 32),
                 cell(&vlans, 2),
                 d.roles.join(","),
                 d.packets.to_string(),

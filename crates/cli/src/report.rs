@@ -1,5 +1,6 @@
 //! The `wardline.analysis/v1` report (DESIGN §5). Table and CSV are views of this object.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use identify::InventoryStats;
@@ -17,8 +18,35 @@ pub struct Report {
     pub wardline_version: &'static str,
     pub inputs: Vec<InputReport>,
     pub stats: StatsReport,
-    pub devices: Vec<DeviceReport>,
+    pub devices: Devices,
     pub findings: Vec<FindingReport>,
+}
+
+/// The devices of a report, each turned into its report form only while it is written: at
+/// 100,000 devices a second, converted copy of the list would be the largest thing in memory.
+#[derive(Debug)]
+pub struct Devices {
+    pub list: Vec<Device>,
+    pub precision: TsPrecision,
+}
+
+impl Devices {
+    /// Each device in its report form, in order.
+    pub fn iter(&self) -> impl Iterator<Item = DeviceReport> + '_ {
+        self.list
+            .iter()
+            .map(|d| DeviceReport::new(d, self.precision))
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+}
+
+impl Serialize for Devices {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -209,9 +237,9 @@ pub struct SoftwareReport {
 /// the keys).
 #[derive(Debug, Serialize)]
 pub struct FactReport {
-    pub key: String,
+    pub key: Cow<'static, str>,
     pub value: String,
-    pub source: String,
+    pub source: Cow<'static, str>,
     pub count: u64,
 }
 

@@ -225,9 +225,9 @@ impl AppEvidence {
             })
             .take(MAX_FACTS)
             .map(|((key, value, source), count)| DeviceFact {
-                key: (*key).into(),
+                key: std::borrow::Cow::Borrowed(*key),
                 value: value.clone(),
-                source: (*source).into(),
+                source: std::borrow::Cow::Borrowed(*source),
                 count: *count,
             })
             .collect()

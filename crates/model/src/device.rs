@@ -1,5 +1,6 @@
 //! The device inventory: what the brain half builds from observations and the store keeps.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -163,12 +164,14 @@ pub struct DeviceSoftware {
 /// evidence identification reasons over.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DeviceFact {
-    /// Stable key from the facts vocabulary (ARCHITECTURE.md).
-    pub key: String,
+    /// Stable key from the facts vocabulary (ARCHITECTURE.md). Borrowed from the parsers'
+    /// vocabulary when the inventory builds it (no allocation per fact and device), owned
+    /// when read back from a store.
+    pub key: Cow<'static, str>,
     /// Value.
     pub value: String,
-    /// Protocol that said it.
-    pub source: String,
+    /// Protocol that said it (borrowed or owned, like `key`).
+    pub source: Cow<'static, str>,
     /// Times it was observed in this analysis. A fact the same endpoint repeats while it is
     /// still in the sensor's recent-facts filter (the last 65,536 facts) is observed once, so
     /// this counts sightings after a gap, not messages: at least 1, and the same for the same

@@ -288,9 +288,9 @@ fn load_lists(conn: &Connection, row: DeviceRow) -> rusqlite::Result<Device> {
         .query_map([pk], |r| {
             let count: i64 = r.get(3)?;
             Ok(DeviceFact {
-                key: r.get(0)?,
+                key: r.get::<_, String>(0)?.into(),
                 value: r.get(1)?,
-                source: r.get(2)?,
+                source: r.get::<_, String>(2)?.into(),
                 count: u64::try_from(count).unwrap_or(0),
             })
         })?
