@@ -79,6 +79,11 @@ pub struct SimArgs {
     #[arg(long, value_name = "KIND[@OFFSET]")]
     pub inject: Vec<sim::inject::Injection>,
 
+    /// Target packets per simulated second: devices talk more or less often to reach it
+    /// (averaged over each simulated minute; within 1/100 to 100 times the profiles' pace).
+    #[arg(long, value_name = "PACKETS", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
@@ -105,6 +110,16 @@ fn parse_duration(s: &str) -> Result<u64, String> {
         Some(0) | None => Err(format!("{s:?}: must be between 1 s and 10 years")),
         Some(v) if v > 10 * 365 * 86_400 => Err(format!("{s:?}: must be between 1 s and 10 years")),
         Some(v) => Ok(v),
+    }
+}
+
+/// A positive, finite packets-per-second figure.
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err(format!(
+            "{s:?} is not a positive number of packets per second"
+        )),
     }
 }
 

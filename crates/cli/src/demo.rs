@@ -48,6 +48,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         out: capture.clone(),
         truth: Some(truth.clone()),
         inject: Vec::new(),
+        rate: None,
         no_progress: args.no_progress,
     };
     let (summary, truth_data) = crate::sim::write(&sim_args, &model)?;

@@ -27,6 +27,7 @@ pub fn write(
         seed: args.seed,
         start_ns: args.start * 1_000_000_000,
         injections: args.inject.clone(),
+        rate: args.rate,
     };
     let file =
         File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
@@ -74,9 +75,10 @@ pub fn write(
     }
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
-        "wardline sim: {} devices, {} packets ({:.1} MB) in {}, {:.2} s ({:.0} packets/s)",
+        "wardline sim: {} devices, {} packets ({:.0} per simulated second, {:.1} MB) in {}, {:.2} s ({:.0} packets/s)",
         summary.devices,
         summary.packets,
+        summary.packets as f64 / args.duration.max(1) as f64,
         summary.bytes as f64 / 1e6,
         args.out.display(),
         secs,

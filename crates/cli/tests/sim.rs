@@ -474,3 +474,39 @@ fn every_injection_kind_is_recorded_with_its_devices() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("one of port_scan"));
 }
+
+#[test]
+fn rate_steers_the_packets_per_simulated_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = |extra: &[&str]| {
+        let (pcap, _) = sim_with(dir.path(), 9, 200, "30m", extra);
+        // pcapng Enhanced Packet Blocks: type 6, then the block length.
+        let mut at = 0;
+        let mut n = 0u64;
+        while at + 8 <= pcap.len() {
+            let t = u32::from_le_bytes(pcap[at..at + 4].try_into().unwrap());
+            let len = u32::from_le_bytes(pcap[at + 4..at + 8].try_into().unwrap()) as usize;
+            n += u64::from(t == 6);
+            at += len.max(12);
+        }
+        n as f64 / 1800.0
+    };
+    let natural = count(&[]);
+    let slow = count(&["--rate", &format!("{}", natural / 2.0)]);
+    let fast = count(&["--rate", &format!("{}", natural * 4.0)]);
+    eprintln!(
+        "natural {natural:.1}/s, asked {:.1} got {slow:.1}, asked {:.1} got {fast:.1}",
+        natural / 2.0,
+        natural * 4.0
+    );
+    // The first minute runs at the profiles' pace and each later one moves at most 2x, so the
+    // average over 30 minutes lands near, not on, the target.
+    assert!(
+        slow < natural * 0.75 && slow > natural * 0.35,
+        "slow {slow} natural {natural}"
+    );
+    assert!(
+        fast > natural * 2.5 && fast < natural * 4.6,
+        "fast {fast} natural {natural}"
+    );
+}

@@ -55,6 +55,61 @@ pub struct SimConfig {
     pub start_ns: i64,
     /// Labelled events to inject.
     pub injections: Vec<inject::Injection>,
+    /// Target packets per simulated second (`--rate`): reached by making every device talk
+    /// more or less often (see [`Pace`]); `None`: as often as the profiles say.
+    pub rate: Option<f64>,
+}
+
+/// How much more often than their profiles say devices talk, steered toward a target rate:
+/// every simulated minute the multiplier of every behaviour's interval (DHCP renewals
+/// excepted: a lease is a lease) moves by the ratio of the packets the minute had to the
+/// target, at most a factor 2 a minute and within 1/100..100 overall. Deterministic: it
+/// depends only on what the simulation itself produced.
+#[derive(Debug, Clone)]
+struct Pace {
+    target: Option<f64>,
+    /// Interval multiplier (1: as the profiles say).
+    factor: f64,
+    window_start: i64,
+    window_packets: u64,
+}
+
+impl Pace {
+    const WINDOW_NS: i64 = 60_000_000_000;
+
+    fn new(target: Option<f64>, start: i64) -> Self {
+        Self {
+            target,
+            factor: 1.0,
+            window_start: start,
+            window_packets: 0,
+        }
+    }
+
+    /// Counts `packets` built at `ts`; at the end of each window, adjusts the factor.
+    fn count(&mut self, ts: i64, packets: usize) {
+        let Some(target) = self.target else { return };
+        self.window_packets += packets as u64;
+        if ts - self.window_start >= Self::WINDOW_NS {
+            let seconds = (ts - self.window_start) as f64 / 1e9;
+            let observed = self.window_packets as f64 / seconds;
+            // More packets than wanted: longer intervals.
+            let step = (observed / target.max(1e-9)).clamp(0.5, 2.0);
+            self.factor = (self.factor * step).clamp(0.01, 100.0);
+            self.window_start = ts;
+            self.window_packets = 0;
+        }
+    }
+
+    /// The interval of `behaviour` at `ts`, paced.
+    fn interval(&self, behaviour: &str, ts: i64) -> i64 {
+        let base = interval_ns(behaviour, ts);
+        if behaviour == "dhcp" {
+            base
+        } else {
+            ((base as f64 * self.factor) as i64).max(1_000_000)
+        }
+    }
 }
 
 /// What was written.
@@ -137,6 +192,7 @@ pub fn simulate<W: Write>(
     let mut pending: BinaryHeap<Pending> = BinaryHeap::new();
     let mut frames = Frames::default();
     let mut last_progress = 0u64;
+    let mut pace = Pace::new(config.rate, config.start_ns);
     while let Some(Reverse((ts, _, d, idx))) = tasks.pop() {
         if ts >= end {
             break;
@@ -171,11 +227,12 @@ pub fn simulate<W: Write>(
         } else {
             let behaviour = data::BEHAVIOURS[idx as usize];
             if behaviour::run(&mut ctx, d, behaviour, ts, &mut frames) {
-                Some(ts + ctx.rng.jitter(interval_ns(behaviour, ts), 0.2))
+                Some(ts + ctx.rng.jitter(pace.interval(behaviour, ts), 0.2))
             } else {
                 Some(ts + 2_000_000_000) // no address yet: try again shortly
             }
         };
+        pace.count(ts, frames.list.len());
         for (t, f) in frames.list.drain(..) {
             seq += 1;
             pending.push(Reverse((t, seq, f)));
