@@ -5,9 +5,14 @@
 //! Each emitter appends to a `Vec<u8>` and follows the standard it cites field by field. They
 //! write well-formed messages only: the parsers' tests keep building the malformed ones by hand.
 
+pub mod bacnet;
 pub mod dicom;
 pub mod hl7;
 pub mod http;
+pub mod lldp;
+pub mod modbus;
+pub mod snmp;
+pub mod ssdp;
 pub mod tls;
 
 #[cfg(test)]
