@@ -641,8 +641,16 @@ impl Inventory {
 
         let mut builders = rekey_randomized(builders);
 
-        // Names answered for an address go to the device holding it.
+        // Names answered for an address go to the device holding it: first a device whose MAC
+        // is bound to it (ARP, ND, DHCP), then the first (by id) that used it — an address
+        // seen only behind a router is the same device seen from another segment, and a MAC
+        // that merely carried the address may be a router for it.
         let mut holder: HashMap<IpAddr, DeviceId> = HashMap::new();
+        for (id, b) in &builders {
+            for ip in b.bound.iter() {
+                holder.entry(*ip).or_insert_with(|| id.clone());
+            }
+        }
         for (id, b) in &builders {
             for ip in b.ips.keys() {
                 holder.entry(*ip).or_insert_with(|| id.clone());
@@ -737,6 +745,8 @@ fn rekey_randomized(builders: BTreeMap<DeviceId, Builder>) -> BTreeMap<DeviceId,
 struct Builder {
     macs: FlatSet<MacAddr>,
     ips: FlatMap<IpAddr, (Timestamp, Timestamp)>,
+    /// The addresses its MACs are bound to (ARP, ND, DHCP): a subset of `ips`.
+    bound: FlatSet<IpAddr>,
     hostnames: FlatSet<Hostname>,
     vlans: FlatSet<u16>,
     first_seen: Option<Timestamp>,
@@ -774,6 +784,7 @@ impl Builder {
 
     fn merge(&mut self, o: Builder) {
         self.macs.extend(o.macs);
+        self.bound.extend(o.bound);
         for (ip, (first, last)) in o.ips {
             self.ip(ip, first, last);
         }
@@ -804,6 +815,7 @@ impl Builder {
         self.bytes += s.link_bytes;
         self.vlans.extend(s.vlans);
         for (ip, (first, last)) in s.bound {
+            self.bound.insert(ip);
             self.ip(ip, first, last);
         }
         self.hostnames.extend(s.hostnames);
@@ -1413,6 +1425,44 @@ mod tests {
         let (devices, _) = inv.finish();
         assert_eq!(devices[0].hostnames[0].name, "printer.local");
         assert_eq!(devices[0].hostnames[0].source, HostnameSource::Mdns);
+    }
+
+    #[test]
+    fn a_name_goes_to_the_mac_bound_to_the_address_not_to_one_that_carried_it() {
+        // 10.0.0.5 is bound to HOST by ARP; GW (too few addresses to count as a router)
+        // carried packets to 10.0.0.5 from another segment, and sorts first by id.
+        let mut inv = Inventory::new(InventoryConfig::default());
+        inv.observe(&Observation::Binding {
+            ts: Timestamp(1),
+            vlan: None,
+            mac: mac(HOST),
+            ip: ip("10.0.0.5"),
+            source: BindingSource::Arp,
+        });
+        inv.observe(&flow(SERVER, "10.0.1.9", GW, "10.0.0.5", 443));
+        inv.observe(&Observation::Name(NameObservation::Answer {
+            ts: Timestamp(2),
+            vlan: None,
+            responder: Endpoint {
+                mac: Some(mac(SERVER)),
+                ip: Some(ip("10.0.1.53")),
+                port: 53,
+            },
+            name: "pumpsrv.hospital.example".into(),
+            ip: ip("10.0.0.5"),
+            source: NameSource::Dns,
+        }));
+        let (devices, _) = inv.finish();
+        let named: Vec<&str> = devices
+            .iter()
+            .filter(|d| {
+                d.hostnames
+                    .iter()
+                    .any(|h| h.name == "pumpsrv.hospital.example")
+            })
+            .map(|d| d.id.0.as_str())
+            .collect();
+        assert_eq!(named, ["mac-001b6f0a0b0c"]);
     }
 
     #[test]
