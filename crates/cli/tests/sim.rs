@@ -117,7 +117,7 @@ fn tshark_finds_no_malformed_packet_nor_any_warning() {
         .unwrap();
     let phs = String::from_utf8_lossy(&phs.stdout);
     for proto in [
-        "vlan", "arp", "dhcp", "dns", "ntp", "syslog", "tls", "http", "hl7", "dicom",
+        "vlan", "arp", "dhcp", "dns", "mdns", "ntp", "syslog", "tls", "http", "hl7", "dicom",
     ] {
         assert!(
             phs.lines()
@@ -217,6 +217,16 @@ fn analyze_recovers_what_the_wire_shows_of_the_truth() {
                 mac,
                 &d["hostname"].as_str().unwrap().to_lowercase(),
             );
+        }
+        // …and, when it announces a service over mDNS, as `<hostname>.local` in its A record.
+        if d["behaviours"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b == "mdns")
+        {
+            let local = format!("{}.local", d["hostname"].as_str().unwrap().to_lowercase());
+            t.add("hostname", mac, &local);
         }
         // Randomised MACs carry no vendor.
         if !d["random_mac"].as_bool().unwrap() {

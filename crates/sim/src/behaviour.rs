@@ -153,6 +153,7 @@ pub fn interval_ns(behaviour: &str, ts: i64) -> i64 {
         "hl7-oru" => 60,
         "dicom-store" => human(600),
         "http-server-banner" => 1800,
+        "mdns" => 1200,
         _ => 3600,
     }
 }
@@ -197,6 +198,7 @@ pub fn run(ctx: &mut Ctx<'_>, d: usize, behaviour: &str, ts: i64, frames: &mut F
         "hl7-oru" => hl7_oru(ctx, d, ts, frames),
         "dicom-store" => dicom_store(ctx, d, ts, frames),
         "http-server-banner" => http_banner_poll(ctx, d, ts, frames),
+        "mdns" => mdns_announce(ctx, d, ts, frames),
         _ => {}
     }
     true
@@ -622,6 +624,91 @@ fn syslog(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
         (port, 514),
         msg.as_bytes(),
     );
+}
+
+/// An unsolicited mDNS response announcing the device's DNS-SD service (RFC 6762 §8.3,
+/// RFC 6763 §4–§6): PTR from the service type to the instance, SRV and TXT of the instance,
+/// A of the host, to 224.0.0.251:5353 (TTL 255, §11).
+fn mdns_announce(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
+    let dev = &ctx.world.devices[d];
+    let p = &ctx.model.profiles.profile[dev.profile];
+    let Some(svc) = &p.mdns else {
+        return;
+    };
+    let m = dev.mac.0;
+    let fill = |s: &str| {
+        s.replace("{model}", &p.model)
+            .replace("{firmware}", &dev.firmware)
+            .replace("{hostname}", &dev.hostname)
+            .replace("{h6}", &format!("{:02X}{:02X}{:02X}", m[3], m[4], m[5]))
+    };
+    let service = format!("{}.local", svc.service);
+    let instance = format!("{}.{service}", fill(&svc.instance));
+    let host = format!("{}.local", dev.hostname);
+    let record =
+        |name: &str, rtype: u16, cache_flush: bool, ttl: u32, rdata: Vec<u8>| dns::RecordRepr {
+            name: name.to_string(),
+            rtype: dns::RecordType(rtype),
+            class: dns::Class::IN,
+            cache_flush,
+            ttl,
+            rdata,
+        };
+    let mut srv = Vec::new();
+    srv.extend_from_slice(&[0, 0, 0, 0]); // priority 0, weight 0 (RFC 2782)
+    srv.extend_from_slice(&svc.port.to_be_bytes());
+    srv.extend(dns_name(&host));
+    let mut txt = Vec::new();
+    for t in &svc.txt {
+        let t = fill(t);
+        let t = &t.as_bytes()[..t.len().min(255)];
+        txt.push(t.len() as u8);
+        txt.extend_from_slice(t);
+    }
+    let answer = dns::Repr {
+        id: 0,
+        flags: 0x8400, // QR, AA (RFC 6762 §18.2, §18.4)
+        answers: vec![
+            record(&service, 12, false, 4500, dns_name(&instance)), // PTR
+            record(&instance, 33, true, 120, srv),                  // SRV
+            record(&instance, 16, true, 4500, txt),                 // TXT
+            record(&host, 1, true, 120, dev.ip.octets().to_vec()),  // A
+        ],
+        ..dns::Repr::default()
+    };
+    let mut bytes = vec![0u8; answer.buffer_len()];
+    answer.emit(&mut dns::Packet::new_unchecked(&mut bytes[..]));
+    let src = ctx.host(d);
+    let group = Host {
+        mac: Some(MacAddr([0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb])),
+        ip: Ipv4Addr::new(224, 0, 0, 251),
+        vlan: src.vlan,
+        ttl: 255,
+    };
+    let src = Host { ttl: 255, ..src };
+    let ident = ctx.world.devices[d].take_ident();
+    ctx.net.udp(
+        frames,
+        ts,
+        &src,
+        &group,
+        src.vlan,
+        ident,
+        (5353, 5353),
+        &bytes,
+    );
+}
+
+/// A domain name as uncompressed labels (RFC 1035 §3.1), each cut to 63 bytes.
+fn dns_name(name: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(name.len() + 2);
+    for label in name.trim_end_matches('.').split('.') {
+        let label = &label.as_bytes()[..label.len().min(63)];
+        out.push(label.len() as u8);
+        out.extend_from_slice(label);
+    }
+    out.push(0);
+    out
 }
 
 // ------------------------------------------------------------------------------ TLS, HTTP

@@ -192,8 +192,27 @@ pub struct Profile {
     /// The vendor cloud host name it reaches.
     #[serde(default)]
     pub vendor_cloud: Option<String>,
+    /// The DNS-SD service it announces over mDNS (behaviour `mdns`).
+    #[serde(default)]
+    pub mdns: Option<MdnsService>,
     /// Sources of the facts above.
     pub sources: Vec<String>,
+}
+
+/// A DNS-SD service (RFC 6763) a device announces over mDNS (RFC 6762). In `instance` and
+/// `txt`, `{model}`, `{firmware}`, `{hostname}` and `{h6}` (the MAC's last six hex digits)
+/// are replaced by the device's.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MdnsService {
+    /// Service type, e.g. `_ipp._tcp`.
+    pub service: String,
+    /// Instance name pattern.
+    pub instance: String,
+    /// Port in the SRV record.
+    pub port: u16,
+    /// TXT record strings (`key=value`).
+    pub txt: Vec<String>,
 }
 
 /// Everything loaded and cross-checked.
@@ -221,6 +240,7 @@ pub const BEHAVIOURS: &[&str] = &[
     "hl7-oru",
     "dicom-store",
     "http-server-banner",
+    "mdns",
 ];
 
 impl Model {

@@ -133,8 +133,8 @@ type Pending = Reverse<(i64, u64, Vec<u8>)>;
 /// Task ids from here on are injections (index in `SimConfig::injections` + this).
 const INJECTED: u16 = 1000;
 
-/// Schedules every behaviour of device `d` from its boot: DHCP and ARP at once, the rest at a
-/// random phase of their interval. A device without DHCP has its address from boot.
+/// Schedules every behaviour of device `d` from its boot: DHCP and ARP at once, the mDNS
+/// announcement two seconds later, the rest at a random phase of their interval. A device without DHCP has its address from boot.
 fn schedule_device(ctx: &mut Ctx<'_>, d: usize, tasks: &mut BinaryHeap<Task>, seq: &mut u64) {
     let boot = ctx.world.devices[d].boot_ns;
     let p = &ctx.model.profiles.profile[ctx.world.devices[d].profile];
@@ -148,6 +148,8 @@ fn schedule_device(ctx: &mut Ctx<'_>, d: usize, tasks: &mut BinaryHeap<Task>, se
         let first = match *b {
             "dhcp" => boot,
             "arp" => boot + 20_000_000,
+            // Announced at start-up, after the address (RFC 6762 §8.3).
+            "mdns" => boot + 2_000_000_000,
             _ => boot + 1_000_000_000 + ctx.rng.below(interval_ns(b, boot) as u64) as i64,
         };
         *seq += 1;
