@@ -62,6 +62,20 @@ impl Ctx<'_> {
         self.world.devices[d].host(self.vlan(d))
     }
 
+    /// The VLAN the capture sees a conversation between devices `a` (which started it) and
+    /// `b` on: the sensor watches the access side, so the end outside the datacenter; of two
+    /// such ends, the one that started it.
+    pub(crate) fn view(&self, a: usize, b: usize) -> u16 {
+        let in_dc = |d: usize| {
+            self.world.zones[self.world.devices[d].zone].model_zone == self.model.service_zone()
+        };
+        if in_dc(a) && !in_dc(b) {
+            self.vlan(b)
+        } else {
+            self.vlan(a)
+        }
+    }
+
     pub(crate) fn internet_host(&mut self, name: &str) -> Host {
         // A stable TEST-NET-3 address per name (RFC 5737 203.0.113.0/24).
         let h = name
@@ -114,6 +128,11 @@ impl Ctx<'_> {
         ts: i64,
         frames: &mut Frames,
     ) -> Connection {
+        let client_device = client;
+        let server_device = match server {
+            Peer::Device(d) => Some(d),
+            Peer::Internet(_) => None,
+        };
         let client_port = self.world.devices[client].ephemeral_port();
         let client = self.end_spec(client, client_port);
         let (server, one_way) = match server {
@@ -121,6 +140,10 @@ impl Ctx<'_> {
             Peer::Internet(host) => (self.internet_spec(host, port), WAN_ONE_WAY),
         };
         let mut conn = Connection::new(client, server, ts, one_way);
+        conn.view = match server_device {
+            Some(s) => Some(self.view(client_device, s)),
+            None => conn.view,
+        };
         conn.open(&self.net, frames);
         conn
     }
@@ -154,6 +177,14 @@ pub fn interval_ns(behaviour: &str, ts: i64) -> i64 {
         "dicom-store" => human(600),
         "http-server-banner" => 1800,
         "mdns" => 1200,
+        // NMS polling every 5 min; LLDP's msgTxInterval default 30 s (802.1AB §9.2.5.7);
+        // BACnet I-Am every 10 min; Modbus polls every minute; SSDP alive every 30 min
+        // (half the 1800 s max-age, UDA 2.0 §1.2.2).
+        "snmp" => 300,
+        "lldp" => 30,
+        "bacnet" => 600,
+        "modbus-server" => 60,
+        "ssdp" => 900,
         _ => 3600,
     }
 }
@@ -199,6 +230,11 @@ pub fn run(ctx: &mut Ctx<'_>, d: usize, behaviour: &str, ts: i64, frames: &mut F
         "dicom-store" => dicom_store(ctx, d, ts, frames),
         "http-server-banner" => http_banner_poll(ctx, d, ts, frames),
         "mdns" => mdns_announce(ctx, d, ts, frames),
+        "snmp" => snmp_poll(ctx, d, ts, frames),
+        "lldp" => lldp_announce(ctx, d, ts, frames),
+        "bacnet" => bacnet_i_am(ctx, d, ts, frames),
+        "modbus-server" => modbus_poll(ctx, d, ts, frames),
+        "ssdp" => ssdp_alive(ctx, d, ts, frames),
         _ => {}
     }
     true
@@ -696,6 +732,254 @@ fn mdns_announce(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
         ident,
         (5353, 5353),
         &bytes,
+    );
+}
+
+/// `{model}`, `{firmware}` and `{hostname}` of device `d` in `pattern`.
+fn fill(ctx: &Ctx<'_>, d: usize, pattern: &str) -> String {
+    let dev = &ctx.world.devices[d];
+    let p = &ctx.model.profiles.profile[dev.profile];
+    pattern
+        .replace("{model}", &p.model)
+        .replace("{firmware}", &dev.firmware)
+        .replace("{hostname}", &dev.hostname)
+}
+
+/// The monitoring host reads the device's `system` group (sysDescr, sysObjectID, sysName)
+/// with SNMPv2c, community `public` as so many networks still have it (RFC 3416 GetRequest
+/// and Response over UDP 161).
+fn snmp_poll(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
+    use proto::emit::snmp;
+    let Some(nms) = ctx.world.service("syslog") else {
+        return;
+    };
+    let p = &ctx.model.profiles.profile[ctx.world.devices[d].profile];
+    let Some(agent) = p.snmp.clone() else { return };
+    let descr = fill(ctx, d, &agent.sys_descr);
+    let name = ctx.world.devices[d].hostname.clone();
+    let request_id = ctx.rng.u32() as i32 & 0x7fff_ffff;
+    let oids: [&[u32]; 3] = [
+        snmp::oid::SYS_DESCR,
+        snmp::oid::SYS_OBJECT_ID,
+        snmp::oid::SYS_NAME,
+    ];
+    let mut rq = Vec::new();
+    snmp::get_request("public", request_id, &oids, &mut rq);
+    let mut rp = Vec::new();
+    snmp::get_response(
+        "public",
+        request_id,
+        &[
+            (
+                snmp::oid::SYS_DESCR,
+                snmp::Value::OctetString(descr.as_bytes()),
+            ),
+            (
+                snmp::oid::SYS_OBJECT_ID,
+                snmp::Value::ObjectIdentifier(&agent.sys_object_id),
+            ),
+            (
+                snmp::oid::SYS_NAME,
+                snmp::Value::OctetString(name.as_bytes()),
+            ),
+        ],
+        &mut rp,
+    );
+    let view = Some(ctx.view(nms, d));
+    let (n, a) = (ctx.host(nms), ctx.host(d));
+    let port = ctx.world.devices[nms].ephemeral_port();
+    let ident = ctx.world.devices[nms].take_ident();
+    ctx.net
+        .udp(frames, ts, &n, &a, view, ident, (port, snmp::PORT), &rq);
+    let ident = ctx.world.devices[d].take_ident();
+    ctx.net.udp(
+        frames,
+        ts + 3_000_000,
+        &a,
+        &n,
+        view,
+        ident,
+        (snmp::PORT, port),
+        &rp,
+    );
+}
+
+/// An LLDPDU (IEEE 802.1AB §8) from the device on each VLAN it is on (the router: all).
+fn lldp_announce(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
+    use proto::emit::lldp;
+    let p = &ctx.model.profiles.profile[ctx.world.devices[d].profile];
+    let Some(agent) = p.lldp.clone() else { return };
+    let dev = ctx.world.devices[d].clone();
+    let description = fill(ctx, d, &agent.system_description);
+    let vlans: Vec<u16> = if d == ctx.world.router {
+        ctx.world.zones.iter().map(|z| z.vlan).collect()
+    } else {
+        vec![ctx.vlan(d)]
+    };
+    let (dst, ethertype) = lldp::link_destination();
+    for (i, vlan) in vlans.into_iter().enumerate() {
+        let port = if d == ctx.world.router {
+            format!("Vlan{vlan}")
+        } else {
+            "eth0".to_string()
+        };
+        let mut pdu = Vec::new();
+        lldp::Lldpdu {
+            chassis_mac: dev.mac.0,
+            port_id: lldp::PortId::InterfaceName(&port),
+            ttl: 120,
+            port_description: None,
+            system_name: Some(&dev.hostname),
+            system_description: Some(&description),
+            capabilities: Some((agent.capabilities, agent.capabilities)),
+            management_address: Some(lldp::ManagementAddress {
+                address: dev.ip,
+                if_index: 1,
+            }),
+        }
+        .emit(&mut pdu);
+        let frame = crate::packet::link_frame(vlan, dev.mac, MacAddr(dst), ethertype, &pdu);
+        frames.list.push((ts + i as i64 * 1_000_000, frame));
+    }
+}
+
+/// A BACnet device announces itself: I-Am broadcast on its subnet (ASHRAE 135 §16.10,
+/// Annex J.4.5: Original-Broadcast-NPDU to UDP 47808).
+fn bacnet_i_am(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
+    use proto::emit::bacnet;
+    let p = &ctx.model.profiles.profile[ctx.world.devices[d].profile];
+    let Some(vendor_id) = p.bacnet_vendor_id else {
+        return;
+    };
+    let mut apdu = Vec::new();
+    bacnet::IAm {
+        device_instance: 10_000 + d as u32 % 4_000_000,
+        max_apdu: 1476,
+        segmentation: bacnet::segmentation::BOTH,
+        vendor_id,
+    }
+    .emit(&mut apdu);
+    let mut payload = Vec::new();
+    bacnet::datagram(
+        bacnet::function::ORIGINAL_BROADCAST_NPDU,
+        &apdu,
+        &mut payload,
+    );
+    let zone = &ctx.world.zones[ctx.world.devices[d].zone];
+    let directed = Ipv4Addr::from(u32::from(zone.base) | (u32::MAX >> zone.prefix));
+    let src = ctx.host(d);
+    let all = Host {
+        mac: Some(MacAddr([0xff; 6])),
+        ip: directed,
+        vlan: src.vlan,
+        ttl: 64,
+    };
+    let ident = ctx.world.devices[d].take_ident();
+    ctx.net.udp(
+        frames,
+        ts,
+        &src,
+        &all,
+        src.vlan,
+        ident,
+        (bacnet::PORT, bacnet::PORT),
+        &payload,
+    );
+}
+
+/// A building controller in the meter's zone polls it over Modbus/TCP (Modbus Messaging on
+/// TCP/IP v1.0b): its device identification (function 43/14) and a block of holding
+/// registers (function 3) on one connection.
+fn modbus_poll(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
+    use proto::emit::modbus;
+    let dev = ctx.world.devices[d].clone();
+    let p = &ctx.model.profiles.profile[dev.profile];
+    let Some(identity) = p.modbus.clone() else {
+        return;
+    };
+    let Some(master) = ctx
+        .world
+        .devices
+        .iter()
+        .find(|m| {
+            m.zone == dev.zone
+                && ctx.model.profiles.profile[m.profile].category == "building_controller"
+        })
+        .map(|m| m.index)
+    else {
+        return;
+    };
+    let net = ctx.net;
+    let mut conn = ctx.connect(master, Peer::Device(d), modbus::PORT, ts, frames);
+    let tid = ctx.rng.u32() as u16;
+    let mut rq = Vec::new();
+    modbus::read_device_id_request(tid, 1, modbus::read_code::BASIC, 0, &mut rq);
+    conn.send(&net, frames, Dir::ToServer, &rq);
+    let mut rp = Vec::new();
+    modbus::BasicIdentification {
+        vendor_name: &identity.vendor_name,
+        product_code: &identity.product_code,
+        revision: &dev.firmware,
+    }
+    .emit_response(tid, 1, &mut rp);
+    conn.send(&net, frames, Dir::ToClient, &rp);
+    let mut rq = Vec::new();
+    modbus::read_holding_registers_request(tid.wrapping_add(1), 1, 3000, 8, &mut rq);
+    conn.send(&net, frames, Dir::ToServer, &rq);
+    let values: Vec<u16> = (0..8).map(|_| ctx.rng.u32() as u16 & 0x0fff).collect();
+    let mut rp = Vec::new();
+    modbus::read_holding_registers_response(tid.wrapping_add(1), 1, &values, &mut rp);
+    conn.send(&net, frames, Dir::ToClient, &rp);
+    conn.close(&net, frames, Dir::ToServer);
+}
+
+/// A UPnP device's ssdp:alive for its root device (UDA 2.0 §1.2.2) to 239.255.255.250:1900,
+/// IP TTL 2 as the architecture recommends.
+fn ssdp_alive(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
+    use proto::emit::ssdp;
+    let dev = ctx.world.devices[d].clone();
+    let p = &ctx.model.profiles.profile[dev.profile];
+    let Some(server) = p.ssdp_server.clone() else {
+        return;
+    };
+    let server = fill(ctx, d, &server);
+    let m = dev.mac.0;
+    let uuid = format!(
+        "uuid:Upnp-BasicDevice-1_0-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+        m[0], m[1], m[2], m[3], m[4], m[5]
+    );
+    let location = format!("http://{}:49152/rootdesc1.xml", dev.ip);
+    let device = ssdp::Device {
+        uuid: &uuid,
+        location: &location,
+        server: &server,
+        max_age: 1800,
+        boot_id: 1,
+        config_id: 1,
+    };
+    let mut msg = Vec::new();
+    device.notify_alive("upnp:rootdevice", &mut msg);
+    let src = Host {
+        ttl: 2,
+        ..ctx.host(d)
+    };
+    let group = Host {
+        mac: Some(MacAddr([0x01, 0x00, 0x5e, 0x7f, 0xff, 0xfa])),
+        ip: ssdp::MULTICAST,
+        vlan: src.vlan,
+        ttl: 2,
+    };
+    let ident = ctx.world.devices[d].take_ident();
+    let port = ctx.world.devices[d].ephemeral_port();
+    ctx.net.udp(
+        frames,
+        ts,
+        &src,
+        &group,
+        src.vlan,
+        ident,
+        (port, ssdp::PORT),
+        &msg,
     );
 }
 

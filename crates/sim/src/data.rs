@@ -195,6 +195,22 @@ pub struct Profile {
     /// The DNS-SD service it announces over mDNS (behaviour `mdns`).
     #[serde(default)]
     pub mdns: Option<MdnsService>,
+    /// What its SNMP agent answers for the `system` group (behaviour `snmp`).
+    #[serde(default)]
+    pub snmp: Option<SnmpAgent>,
+    /// LLDP: its system description and capabilities (behaviour `lldp`).
+    #[serde(default)]
+    pub lldp: Option<LldpAgent>,
+    /// BACnet device: ASHRAE vendor identifier (behaviour `bacnet`).
+    #[serde(default)]
+    pub bacnet_vendor_id: Option<u16>,
+    /// Modbus device identification: vendor, product code (behaviour `modbus-server`; the
+    /// revision is the firmware).
+    #[serde(default)]
+    pub modbus: Option<ModbusIdentity>,
+    /// SSDP SERVER header (behaviour `ssdp`; `{firmware}` etc. replaced).
+    #[serde(default)]
+    pub ssdp_server: Option<String>,
     /// Sources of the facts above.
     pub sources: Vec<String>,
 }
@@ -213,6 +229,38 @@ pub struct MdnsService {
     pub port: u16,
     /// TXT record strings (`key=value`).
     pub txt: Vec<String>,
+}
+
+/// An SNMP agent's `system` group (RFC 3418); `{firmware}`, `{hostname}`, `{model}` are
+/// replaced in `sys_descr`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnmpAgent {
+    /// sysDescr.0.
+    pub sys_descr: String,
+    /// sysObjectID.0.
+    pub sys_object_id: Vec<u32>,
+}
+
+/// What a device says in its LLDPDUs (IEEE 802.1AB §8.5); `{firmware}`, `{hostname}` and
+/// `{model}` are replaced in `system_description`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LldpAgent {
+    /// System Description TLV.
+    pub system_description: String,
+    /// System Capabilities (bits of §8.5.8.1: 0x04 bridge, 0x10 router, 0x20 telephone…).
+    pub capabilities: u16,
+}
+
+/// A Modbus device identification (Modbus Application Protocol §6.21, basic objects).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModbusIdentity {
+    /// VendorName (object 0x00).
+    pub vendor_name: String,
+    /// ProductCode (object 0x01).
+    pub product_code: String,
 }
 
 /// Everything loaded and cross-checked.
@@ -241,6 +289,11 @@ pub const BEHAVIOURS: &[&str] = &[
     "dicom-store",
     "http-server-banner",
     "mdns",
+    "snmp",
+    "lldp",
+    "bacnet",
+    "modbus-server",
+    "ssdp",
 ];
 
 impl Model {

@@ -165,6 +165,19 @@ pub fn tcp_segment(src: Ipv4Addr, dst: Ipv4Addr, repr: &tcp::Repr, payload: &[u8
     buf
 }
 
+/// A frame of another EtherType (LLDP…) on `vlan_id`, padded to the minimum frame size.
+pub fn link_frame(
+    vlan_id: u16,
+    src: MacAddr,
+    dst: MacAddr,
+    ethertype: u16,
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut buf = l2(vlan_id, src, dst, EtherType(ethertype), payload.len());
+    buf[L2_LEN..L2_LEN + payload.len()].copy_from_slice(payload);
+    buf
+}
+
 /// An ARP frame (request broadcast or reply unicast) on `vlan_id`.
 pub fn arp_frame(vlan_id: u16, dst_mac: MacAddr, repr: &arp::Repr) -> Vec<u8> {
     let mut buf = l2(

@@ -63,6 +63,8 @@ pub struct Connection {
     pub one_way_ns: i64,
     /// Whether the FIN exchange has happened.
     pub closed: bool,
+    /// The VLAN the capture sees this connection on (see [`Net::ip`]).
+    pub view: Option<u16>,
 }
 
 /// Who sends.
@@ -94,6 +96,7 @@ pub struct EndSpec {
 impl Connection {
     /// A connection about to open at `now`.
     pub fn new(client: EndSpec, server: EndSpec, now: i64, one_way_ns: i64) -> Self {
+        let view = client.host.vlan.or(server.host.vlan);
         let end = |s: EndSpec| End {
             host: s.host,
             port: s.port,
@@ -108,6 +111,7 @@ impl Connection {
             now,
             one_way_ns: one_way_ns.max(20_000),
             closed: false,
+            view,
         }
     }
 
@@ -234,7 +238,7 @@ impl Connection {
         };
         let seg = tcp_segment(from.host.ip, to.host.ip, &repr, payload);
         let (src, dst, ident) = (from.host, to.host, from.ident);
-        let view = self.client.host.vlan.or(self.server.host.vlan);
+        let view = self.view;
         net.ip(
             frames,
             self.now,
