@@ -118,7 +118,7 @@ fn tshark_finds_no_malformed_packet_nor_any_warning() {
     let phs = String::from_utf8_lossy(&phs.stdout);
     for proto in [
         "vlan", "arp", "dhcp", "dns", "mdns", "ntp", "syslog", "tls", "http", "hl7", "dicom",
-        "lldp", "snmp", "ssdp", "bacnet", "modbus",
+        "lldp", "snmp", "ssdp", "bacnet", "modbus", "icmpv6",
     ] {
         assert!(
             phs.lines()

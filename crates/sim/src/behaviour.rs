@@ -174,6 +174,11 @@ pub fn interval_ns(behaviour: &str, ts: i64) -> i64 {
         "https-ehr" => human(180),
         "web-browse" => human(240),
         "hl7-oru" => 60,
+        "hl7-adt" => 300,
+        // A phone leaves and comes back about every 45 min (shift, ward round, a visit).
+        "roam" => 2700,
+        // Router Solicitation at start-up, then again after a while (RFC 4861 §6.3.7).
+        "nd" => 3600,
         "dicom-store" => human(600),
         "http-server-banner" => 1800,
         "mdns" => 1200,
@@ -227,6 +232,9 @@ pub fn run(ctx: &mut Ctx<'_>, d: usize, behaviour: &str, ts: i64, frames: &mut F
             }
         }
         "hl7-oru" => hl7_oru(ctx, d, ts, frames),
+        "hl7-adt" => hl7_adt(ctx, d, ts, frames),
+        "roam" => roam(ctx, d, ts, frames),
+        "nd" => router_solicitation(ctx, d, ts, frames),
         "dicom-store" => dicom_store(ctx, d, ts, frames),
         "http-server-banner" => http_banner_poll(ctx, d, ts, frames),
         "mdns" => mdns_announce(ctx, d, ts, frames),
@@ -515,6 +523,82 @@ fn dhcp(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
     ctx.world.devices[d].ident = ident;
     ctx.world.devices[router].ident = router_ident;
     ctx.world.devices[server].ident = server_ident;
+}
+
+/// A Router Solicitation from the device's link-local address to all routers, with its
+/// Source Link-Layer Address option (RFC 4861 §4.1, §6.3.7), as IPv6 stacks send when the
+/// link comes up. (The hospital routes IPv4 only: no router answers.)
+fn router_solicitation(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
+    use wire::icmpv6;
+    let dev = &ctx.world.devices[d];
+    let mut option = [0u8; 8];
+    icmpv6::NdOption::SourceLinkLayerAddr(dev.mac).emit(&mut option);
+    let message = icmpv6::Repr {
+        msg_type: icmpv6::Message::ROUTER_SOLICIT,
+        code: 0,
+        rest_of_header: 0,
+        data: &option,
+    };
+    let all_routers = std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 2);
+    // 33:33 + the low 32 bits of the group (RFC 2464 §7).
+    let group_mac = MacAddr([0x33, 0x33, 0, 0, 0, 2]);
+    let frame = crate::packet::icmpv6_frame(
+        ctx.vlan(d),
+        (dev.mac, group_mac),
+        (dev.link_local(), all_routers),
+        &message,
+    );
+    frames.list.push((ts, frame));
+}
+
+/// A phone leaves the network and comes back 30 s later with another address: DHCPRELEASE
+/// of the old lease (RFC 2131 §4.4.6, unicast to the server), then DISCOVER … ACK for the
+/// address the pool gives it now. The truth keeps both addresses with their times.
+fn roam(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
+    let Some(server) = ctx.world.service("dhcp") else {
+        return;
+    };
+    let Some(new_ip) = ctx.world.renumber(d) else {
+        return;
+    };
+    let dev = ctx.world.devices[d].clone();
+    let server_ip = ctx.world.devices[server].ip;
+    let mut client_id = vec![1u8];
+    client_id.extend_from_slice(&dev.mac.0);
+    let release = dhcpv4::Repr {
+        op: dhcpv4::Op::REQUEST,
+        hops: 0,
+        xid: ctx.rng.u32(),
+        secs: 0,
+        flags: 0,
+        ciaddr: dev.ip,
+        yiaddr: Ipv4Addr::UNSPECIFIED,
+        siaddr: Ipv4Addr::UNSPECIFIED,
+        giaddr: Ipv4Addr::UNSPECIFIED,
+        chaddr: Some(dev.mac),
+        server_name: Vec::new(),
+        boot_file: Vec::new(),
+        message_type: Some(DhcpMessageType::RELEASE),
+        options: vec![
+            (dhcpv4::OptionCode(54), server_ip.octets().to_vec()),
+            (dhcpv4::OptionCode(61), client_id),
+        ],
+        dropped_options: 0,
+    };
+    let mut bytes = vec![0u8; release.buffer_len()];
+    release.emit(&mut dhcpv4::Packet::new_unchecked(&mut bytes[..]));
+    let (c, s) = (ctx.host(d), ctx.host(server));
+    let ident = ctx.world.devices[d].take_ident();
+    ctx.net
+        .udp(frames, ts, &c, &s, c.vlan, ident, (68, 67), &bytes);
+    // Gone: its kept-open connections are gone with it.
+    ctx.hl7.remove(&d);
+    let held_since = dev.leased_at.unwrap_or(dev.boot_ns);
+    let device = &mut ctx.world.devices[d];
+    device.past_ips.push((dev.ip, held_since));
+    device.ip = new_ip;
+    device.leased_at = None;
+    dhcp(ctx, d, ts + 30_000_000_000, frames);
 }
 
 /// A DNS query for `name` (type A) and its answer `ip` (RFC 1035), when the device resolves.
@@ -1271,22 +1355,49 @@ fn invented_patient(rng: &mut Rng) -> (String, String) {
 /// HL7 ORU^R01 with vital signs over MLLP to the interface engine, on one kept-open
 /// connection per device; the engine acknowledges each message (HL7 v2.6 ch. 7).
 fn hl7_oru(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
-    let Some(engine) = ctx.world.service("hl7_engine") else {
+    hl7_send(ctx, d, "hl7_engine", Hl7Event::Observation, ts, frames);
+}
+
+/// The interface engine forwards an admission, ADT^A01, to the central monitoring server,
+/// which acknowledges it (HL7 v2.6 ch. 3.3.1).
+fn hl7_adt(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
+    hl7_send(ctx, d, "monitor_server", Hl7Event::Admission, ts, frames);
+}
+
+/// What an HL7 message carries.
+#[derive(Debug, Clone, Copy)]
+enum Hl7Event {
+    /// ORU^R01: PID, OBR, two OBX of vital signs.
+    Observation,
+    /// ADT^A01: EVN, PID, PV1 with a bed in a ward.
+    Admission,
+}
+
+/// One HL7 message from device `d` to the service `to` over MLLP on a kept-open connection
+/// per sender, and the original-mode acknowledgement (HL7 v2.6 ch. 2.9.2). Patients are
+/// invented.
+fn hl7_send(ctx: &mut Ctx<'_>, d: usize, to: &str, event: Hl7Event, ts: i64, frames: &mut Frames) {
+    let Some(receiver) = ctx.world.service(to) else {
         return;
     };
     let net = ctx.net;
     if !ctx.hl7.contains_key(&d) {
-        let conn = ctx.connect(d, Peer::Device(engine), 2575, ts, frames);
+        let conn = ctx.connect(d, Peer::Device(receiver), 2575, ts, frames);
         ctx.hl7.insert(d, conn);
     }
     let dev = ctx.world.devices[d].clone();
-    let p = &ctx.model.profiles.profile[dev.profile];
-    let app = p.hl7_application.clone().unwrap_or_else(|| "DEVICE".into());
-    let zone = ctx.world.zones[dev.zone].name.to_uppercase();
-    let engine_app = ctx.model.profiles.profile[ctx.world.devices[engine].profile]
-        .hl7_application
-        .clone()
-        .unwrap_or_else(|| "ENGINE".into());
+    let application = |i: usize| {
+        ctx.model.profiles.profile[ctx.world.devices[i].profile]
+            .hl7_application
+            .clone()
+            .unwrap_or_else(|| "HL7".into())
+    };
+    let (app, receiver_app) = (application(d), application(receiver));
+    let facility = if dev.role.is_some() {
+        "SGH".to_string()
+    } else {
+        ctx.world.zones[dev.zone].name.to_uppercase()
+    };
     ctx.hl7_seq += 1;
     let control = format!(
         "{}{:08}",
@@ -1295,65 +1406,53 @@ fn hl7_oru(ctx: &mut Ctx<'_>, d: usize, ts: i64, frames: &mut Frames) {
     );
     let stamp = hl7_time(ts);
     let (patient, mrn) = invented_patient(&mut ctx.rng);
+    let (message_type, ack_type) = match event {
+        Hl7Event::Observation => ("ORU^R01^ORU_R01", "ACK^R01^ACK"),
+        Hl7Event::Admission => ("ADT^A01^ADT_A01", "ACK^A01^ACK"),
+    };
     let header = hl7::Header {
         sending_application: &app,
-        sending_facility: &zone,
-        receiving_application: &engine_app,
+        sending_facility: &facility,
+        receiving_application: &receiver_app,
         receiving_facility: "SGH",
         timestamp: &stamp,
-        message_type: "ORU^R01^ORU_R01",
+        message_type,
         control_id: &control,
         version: "2.6",
     };
     let mut msg = Vec::new();
     header.emit(&mut msg);
     let pid3 = format!("{mrn}^^^SGH^MR");
-    hl7::segment(&mut msg, &["PID", "1", "", &pid3, "", &patient]);
-    hl7::segment(&mut msg, &["OBR", "1", "", "", "VITALS^Vital signs^L"]);
-    let hr = (60 + ctx.rng.below(50)).to_string();
-    let spo2 = (92 + ctx.rng.below(8)).to_string();
-    hl7::segment(
-        &mut msg,
-        &[
-            "OBX",
-            "1",
-            "NM",
-            "8867-4^Heart rate^LN",
-            "",
-            &hr,
-            "/min",
-            "",
-            "",
-            "",
-            "",
-            "F",
-        ],
-    );
-    hl7::segment(
-        &mut msg,
-        &[
-            "OBX",
-            "2",
-            "NM",
-            "59408-5^SpO2^LN",
-            "",
-            &spo2,
-            "%",
-            "",
-            "",
-            "",
-            "",
-            "F",
-        ],
-    );
+    match event {
+        Hl7Event::Observation => {
+            hl7::segment(&mut msg, &["PID", "1", "", &pid3, "", &patient]);
+            hl7::segment(&mut msg, &["OBR", "1", "", "", "VITALS^Vital signs^L"]);
+            let hr = (60 + ctx.rng.below(50)).to_string();
+            let spo2 = (92 + ctx.rng.below(8)).to_string();
+            let obx = |n: &str, code: &str, value: &str, unit: &str, msg: &mut Vec<u8>| {
+                hl7::segment(
+                    msg,
+                    &["OBX", n, "NM", code, "", value, unit, "", "", "", "", "F"],
+                );
+            };
+            obx("1", "8867-4^Heart rate^LN", &hr, "/min", &mut msg);
+            obx("2", "59408-5^SpO2^LN", &spo2, "%", &mut msg);
+        }
+        Hl7Event::Admission => {
+            hl7::segment(&mut msg, &["EVN", "A01", &stamp]);
+            hl7::segment(&mut msg, &["PID", "1", "", &pid3, "", &patient]);
+            let bed = format!("WARD^{}^{}", 100 + ctx.rng.below(300), 1 + ctx.rng.below(2));
+            hl7::segment(&mut msg, &["PV1", "1", "I", &bed]);
+        }
+    }
     let mut block = Vec::new();
     hl7::mllp(&msg, &mut block);
     let reply = hl7::Header {
-        sending_application: &engine_app,
+        sending_application: &receiver_app,
         sending_facility: "SGH",
         receiving_application: &app,
-        receiving_facility: &zone,
-        message_type: "ACK^R01^ACK",
+        receiving_facility: &facility,
+        message_type: ack_type,
         control_id: &format!("ACK{}", ctx.hl7_seq),
         ..header.clone()
     };

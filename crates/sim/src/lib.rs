@@ -148,6 +148,7 @@ fn schedule_device(ctx: &mut Ctx<'_>, d: usize, tasks: &mut BinaryHeap<Task>, se
         let first = match *b {
             "dhcp" => boot,
             "arp" => boot + 20_000_000,
+            "nd" => boot + 500_000_000,
             // Announced at start-up, after the address (RFC 6762 §8.3).
             "mdns" => boot + 2_000_000_000,
             _ => boot + 1_000_000_000 + ctx.rng.below(interval_ns(b, boot) as u64) as i64,

@@ -178,6 +178,40 @@ pub fn link_frame(
     buf
 }
 
+/// An ICMPv6 message in an IPv6 packet (hop limit 255, as Neighbor Discovery requires:
+/// RFC 4861 §6.1.1) on `vlan_id`, with its checksum.
+pub fn icmpv6_frame(
+    vlan_id: u16,
+    (src_mac, dst_mac): (MacAddr, MacAddr),
+    (src, dst): (std::net::Ipv6Addr, std::net::Ipv6Addr),
+    message: &wire::icmpv6::Repr<'_>,
+) -> Vec<u8> {
+    let ip = wire::ipv6::Repr {
+        traffic_class: 0,
+        flow_label: 0,
+        payload_len: message.buffer_len() as u16,
+        next_header: IpProtocol::ICMPV6,
+        hop_limit: 255,
+        src_addr: src,
+        dst_addr: dst,
+    };
+    let at = L2_LEN + ip.buffer_len();
+    let mut buf = l2(
+        vlan_id,
+        src_mac,
+        dst_mac,
+        EtherType::IPV6,
+        ip.buffer_len() + message.buffer_len(),
+    );
+    ip.emit(&mut wire::ipv6::Packet::new_unchecked(&mut buf[L2_LEN..at]));
+    message.emit(
+        &mut wire::icmpv6::Packet::new_unchecked(&mut buf[at..at + message.buffer_len()]),
+        src,
+        dst,
+    );
+    buf
+}
+
 /// An ARP frame (request broadcast or reply unicast) on `vlan_id`.
 pub fn arp_frame(vlan_id: u16, dst_mac: MacAddr, repr: &arp::Repr) -> Vec<u8> {
     let mut buf = l2(

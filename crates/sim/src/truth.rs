@@ -148,9 +148,10 @@ impl Truth {
                 let p = &model.profiles.profile[d.profile];
                 let z = &world.zones[d.zone];
                 let m = d.mac.0;
-                // Senders name themselves in MSH-3; the engine does in its acknowledgements.
-                let is_hl7 = p.behaviours.iter().any(|b| b == "hl7-oru")
-                    || d.role.as_deref() == Some("hl7_engine");
+                // Senders name themselves in MSH-3; the engine and the monitoring server do in
+                // their acknowledgements.
+                let is_hl7 = p.behaviours.iter().any(|b| b.starts_with("hl7-"))
+                    || matches!(d.role.as_deref(), Some("hl7_engine" | "monitor_server"));
                 TruthDevice {
                     id: d.index,
                     macs: vec![format!(
@@ -158,13 +159,26 @@ impl Truth {
                         m[0], m[1], m[2], m[3], m[4], m[5]
                     )],
                     ips: d
-                        .leased_at
-                        .filter(|t| *t < end)
-                        .map(|t| TruthIp {
-                            ip: d.ip.to_string(),
-                            from: time(t),
+                        .past_ips
+                        .iter()
+                        .map(|(ip, from)| (*ip, Some(*from)))
+                        .chain(std::iter::once((d.ip, d.leased_at)))
+                        .filter_map(|(ip, from)| {
+                            from.filter(|t| *t < end).map(|t| TruthIp {
+                                ip: ip.to_string(),
+                                from: time(t),
+                            })
                         })
-                        .into_iter()
+                        // IPv6 stacks use their link-local address from the start (the
+                        // Router Solicitation half a second after boot: lib.rs).
+                        .chain(
+                            (p.behaviours.iter().any(|b| b == "nd")
+                                && d.boot_ns + 500_000_000 < end)
+                                .then(|| TruthIp {
+                                    ip: d.link_local().to_string(),
+                                    from: time(d.boot_ns + 500_000_000),
+                                }),
+                        )
                         .collect(),
                     hostname: d.hostname.clone(),
                     vendor: p.vendor.clone(),

@@ -43,6 +43,8 @@ pub struct Device {
     pub leased_at: Option<i64>,
     /// Added by an injected event (`--inject unknown_device`), not by the populations.
     pub injected: bool,
+    /// Addresses it held before `ip`, with when it got each.
+    pub past_ips: Vec<(Ipv4Addr, i64)>,
 }
 
 impl Device {
@@ -54,6 +56,30 @@ impl Device {
             vlan: Some(vlan),
             ttl: self.ttl,
         }
+    }
+
+    /// Its IPv6 link-local address: fe80::/64 with the modified EUI-64 interface identifier
+    /// of its MAC (RFC 4291 §2.5.1, Appendix A).
+    pub fn link_local(&self) -> std::net::Ipv6Addr {
+        let m = self.mac.0;
+        std::net::Ipv6Addr::from([
+            0xfe,
+            0x80,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            m[0] ^ 0x02,
+            m[1],
+            m[2],
+            0xff,
+            0xfe,
+            m[3],
+            m[4],
+            m[5],
+        ])
     }
 
     /// Takes the next ephemeral port (49152–65535, RFC 6335 §6).
@@ -298,8 +324,23 @@ impl World {
             boot_ns,
             leased_at: None,
             injected: false,
+            past_ips: Vec::new(),
         });
         index
+    }
+
+    /// A fresh address for device `d` in its own wing (a device that left and came back gets
+    /// whatever the pool hands out next); `None` when its wing is not the one being filled or
+    /// is full.
+    pub fn renumber(&mut self, d: usize) -> Option<Ipv4Addr> {
+        let wing = self.devices[d].zone;
+        let zone = self.zones[wing].model_zone;
+        let (filling, host) = self.filling[zone];
+        if filling != wing || host + 1 >= self.zones[wing].size() {
+            return None;
+        }
+        self.filling[zone] = (wing, host + 1);
+        Some(Ipv4Addr::from(u32::from(self.zones[wing].base) + host))
     }
 
     /// The device serving `role`.
