@@ -130,6 +130,10 @@ type Task = Reverse<(i64, u64, usize, u16)>;
 /// A frame waiting to be written: time, tie-breaker, bytes.
 type Pending = Reverse<(i64, u64, Vec<u8>)>;
 
+/// An IPv6 stack solicits routers this long after its device boots (the truth dates the
+/// link-local address from then).
+pub(crate) const ND_AFTER_BOOT_NS: i64 = 500_000_000;
+
 /// Task ids from here on are injections (index in `SimConfig::injections` + this).
 const INJECTED: u16 = 1000;
 
@@ -148,7 +152,7 @@ fn schedule_device(ctx: &mut Ctx<'_>, d: usize, tasks: &mut BinaryHeap<Task>, se
         let first = match *b {
             "dhcp" => boot,
             "arp" => boot + 20_000_000,
-            "nd" => boot + 500_000_000,
+            "nd" => boot + ND_AFTER_BOOT_NS,
             // Announced at start-up, after the address (RFC 6762 §8.3).
             "mdns" => boot + 2_000_000_000,
             _ => boot + 1_000_000_000 + ctx.rng.below(interval_ns(b, boot) as u64) as i64,

@@ -169,14 +169,14 @@ impl Truth {
                                 from: time(t),
                             })
                         })
-                        // IPv6 stacks use their link-local address from the start (the
-                        // Router Solicitation half a second after boot: lib.rs).
+                        // IPv6 stacks use their link-local address from the start (their
+                        // first Router Solicitation, ND_AFTER_BOOT_NS after boot).
                         .chain(
                             (p.behaviours.iter().any(|b| b == "nd")
-                                && d.boot_ns + 500_000_000 < end)
+                                && d.boot_ns + crate::ND_AFTER_BOOT_NS < end)
                                 .then(|| TruthIp {
                                     ip: d.link_local().to_string(),
-                                    from: time(d.boot_ns + 500_000_000),
+                                    from: time(d.boot_ns + crate::ND_AFTER_BOOT_NS),
                                 }),
                         )
                         .collect(),
