@@ -7,7 +7,9 @@
 //! those parts ([`FindingId::from_parts`]), so the same input gives the same id in every run and
 //! every store.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+
+use crate::facts::{FactKinds, Facts};
 
 use litemap::LiteMap;
 
@@ -83,8 +85,8 @@ pub(crate) struct AppEvidence {
     // Sorted vectors, not B-trees: an endpoint holds a handful of each, and a B-tree's first
     // node has room for eleven (about 800 bytes for the facts alone), which at 100,000
     // devices was the largest part of the inventory's memory.
-    /// (key, value, protocol) → flows it was seen in.
-    facts: LiteMap<(&'static str, String, &'static str), u64>,
+    /// (key, protocol), value → messages it was stated in.
+    facts: Facts,
     software: LiteMap<DeviceSoftware, ()>,
     exposures: LiteMap<ExposureKey, ExposureAcc>,
 }
@@ -100,15 +102,23 @@ fn endpoint_text(e: &model::Endpoint) -> String {
 
 impl AppEvidence {
     /// Adds one observation about this endpoint.
-    pub(crate) fn observe(&mut self, obs: &AppObservation, stats: &mut EvidenceStats) {
+    pub(crate) fn observe(
+        &mut self,
+        obs: &AppObservation,
+        kinds: &mut FactKinds,
+        stats: &mut EvidenceStats,
+    ) {
         match &obs.kind {
             AppKind::Fact(f) => {
-                let key = (f.key, f.value.clone(), obs.protocol);
-                if let Some(n) = self.facts.get_mut(&key) {
-                    *n += 1;
-                } else if self.facts.len() < MAX_FACTS && self.values_of(f.key) < MAX_VALUES_PER_KEY
-                {
-                    self.facts.insert(key, 1);
+                let Some(kind) = kinds.kind(f.key, obs.protocol) else {
+                    stats.facts_untracked += 1;
+                    return;
+                };
+                if self.facts.count_again(kind, &f.value) {
+                    return;
+                }
+                if self.facts.len() < MAX_FACTS && self.facts.values_of(kind) < MAX_VALUES_PER_KEY {
+                    self.facts.add(kind, &f.value, 1);
                 } else {
                     stats.facts_untracked += 1;
                 }
@@ -130,13 +140,6 @@ impl AppEvidence {
             AppKind::Exposure(e) => self.exposure(obs, e, stats),
             AppKind::Anomaly(_) => {}
         }
-    }
-
-    fn values_of(&self, key: &'static str) -> usize {
-        let (Ok(start) | Err(start)) = self.facts.find_index(&(key, String::new(), ""));
-        (start..self.facts.len())
-            .map_while(|i| self.facts.get_indexed(i).filter(|((k, _, _), _)| *k == key))
-            .count()
     }
 
     fn exposure(&mut self, obs: &AppObservation, e: &Exposure, stats: &mut EvidenceStats) {
@@ -185,9 +188,7 @@ impl AppEvidence {
     /// Takes everything `other` holds (the device's endpoints merge into it), by move: the
     /// endpoint's evidence is not needed after it joined its device.
     pub(crate) fn merge(&mut self, other: AppEvidence) {
-        for (k, n) in other.facts {
-            *self.facts.entry(k).or_default() += n;
-        }
+        self.facts.merge(other.facts);
         self.software.extend(other.software);
         for (k, o) in other.exposures {
             match self.exposures.get_mut(&k) {
@@ -214,23 +215,9 @@ impl AppEvidence {
     }
 
     /// The device's facts, sorted by key then value (bounded).
-    pub(crate) fn facts(&self) -> Vec<DeviceFact> {
-        let mut per_key: BTreeMap<&str, usize> = BTreeMap::new();
+    pub(crate) fn facts(&self, kinds: &FactKinds) -> Vec<DeviceFact> {
         self.facts
-            .iter()
-            .filter(|((key, _, _), _)| {
-                let n = per_key.entry(key).or_default();
-                *n += 1;
-                *n <= MAX_VALUES_PER_KEY
-            })
-            .take(MAX_FACTS)
-            .map(|((key, value, source), count)| DeviceFact {
-                key: std::borrow::Cow::Borrowed(*key),
-                value: value.clone(),
-                source: std::borrow::Cow::Borrowed(*source),
-                count: *count,
-            })
-            .collect()
+            .to_device_facts(kinds, MAX_VALUES_PER_KEY, MAX_FACTS)
     }
 
     /// The device's software (bounded).
@@ -388,8 +375,9 @@ mod tests {
 
     fn finding_peer(observations: &[&AppObservation]) -> Value {
         let mut evidence = AppEvidence::default();
+        let mut kinds = FactKinds::default();
         for obs in observations {
-            evidence.observe(obs, &mut EvidenceStats::default());
+            evidence.observe(obs, &mut kinds, &mut EvidenceStats::default());
         }
         let findings = evidence.findings(&DeviceId("ip-10.0.0.1".into()));
         assert_eq!(findings.len(), 1);
@@ -406,9 +394,10 @@ mod tests {
         assert_eq!(finding_peer(&[&early, &early_too, &late]), expected);
 
         let (mut first, mut second) = (AppEvidence::default(), AppEvidence::default());
-        first.observe(&late, &mut EvidenceStats::default());
-        first.observe(&early, &mut EvidenceStats::default());
-        second.observe(&early_too, &mut EvidenceStats::default());
+        let mut kinds = FactKinds::default();
+        first.observe(&late, &mut kinds, &mut EvidenceStats::default());
+        first.observe(&early, &mut kinds, &mut EvidenceStats::default());
+        second.observe(&early_too, &mut kinds, &mut EvidenceStats::default());
         let mut merged = [AppEvidence::default(), AppEvidence::default()];
         merged[0].merge(first.clone());
         merged[0].merge(second.clone());

@@ -19,6 +19,7 @@
 use std::collections::BTreeMap;
 use std::collections::hash_map::Entry;
 
+use crate::facts::FactKinds;
 use crate::flat::{FlatMap, FlatSet};
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
@@ -285,6 +286,8 @@ pub struct Inventory {
     /// Address → names it answered to.
     names: HashMap<IpAddr, FlatSet<Hostname>>,
     names_len: usize,
+    /// The (key, protocol) pairs the endpoints' facts are filed under.
+    fact_kinds: FactKinds,
     /// Flow records not yet applied to the endpoints.
     fold: FlowFold,
 }
@@ -446,20 +449,22 @@ impl Inventory {
         let mac = me.mac.filter(MacAddr::is_station);
         let ip = me.ip.filter(is_unicast);
         let mut stats = std::mem::take(&mut self.stats.evidence);
+        let mut kinds = std::mem::take(&mut self.fact_kinds);
         match (mac, ip) {
             (Some(mac), None) => {
                 if let Some(m) = self.mac(mac) {
-                    m.app.observe(obs, &mut stats);
+                    m.app.observe(obs, &mut kinds, &mut stats);
                 }
             }
             (mac, Some(ip)) if me.mac.is_none() || mac.is_some() => {
                 if let Some(e) = self.endpoint(mac, ip) {
                     e.seen(obs.ts, obs.ts);
-                    e.app.observe(obs, &mut stats);
+                    e.app.observe(obs, &mut kinds, &mut stats);
                 }
             }
             _ => {}
         }
+        self.fact_kinds = kinds;
         self.stats.evidence = stats;
     }
 
@@ -667,7 +672,7 @@ impl Inventory {
             .into_iter()
             .take(self.config.max_devices)
             .map(|(id, b)| {
-                let (device, mut found) = b.build(id, &self.config);
+                let (device, mut found) = b.build(id, &self.config, &self.fact_kinds);
                 findings.append(&mut found);
                 device
             })
@@ -845,7 +850,12 @@ impl Builder {
         self.apps.merge(&e.apps);
     }
 
-    fn build(mut self, id: DeviceId, config: &InventoryConfig) -> (Device, Vec<Finding>) {
+    fn build(
+        mut self,
+        id: DeviceId,
+        config: &InventoryConfig,
+        kinds: &FactKinds,
+    ) -> (Device, Vec<Finding>) {
         let apps = self.apps.winners();
         for (&(_, _, is_server), &app) in &apps {
             if let Some(role) = app_role(app, is_server) {
@@ -910,7 +920,7 @@ impl Builder {
         let findings = self.app.findings(&id);
         let device = Device {
             findings: findings.iter().map(|f| f.id.clone()).collect(),
-            facts: self.app.facts(),
+            facts: self.app.facts(kinds),
             software: self.app.software(),
             id,
             macs: self.macs.into_iter().collect(),

@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 mod evidence;
+mod facts;
 mod flat;
 mod fold;
 mod inventory;
