@@ -225,6 +225,8 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
 /// Analyses the inputs (and merges them into `--db`), returning the report and whether an
 /// input failed part-way.
 pub fn analyze(args: &AnalyzeArgs) -> Result<(Report, bool)> {
+    // Rule files are checked before any packet is read: a typo fails fast, naming the file.
+    let kb = identify::KnowledgeBase::load(&args.kb).context("loading the knowledge base")?;
     let flows = match &args.flows {
         Some(p) => Some(
             FlowWriter::new(BufWriter::new(
@@ -294,7 +296,10 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<(Report, bool)> {
     // devices, the moment memory peaks.
     let Pipeline { sensor, sinks } = pipeline;
     drop(sensor);
-    let (devices, findings, inventory_stats) = sinks.inventory.finish_with_findings();
+    let (mut devices, findings, inventory_stats) = sinks.inventory.finish_with_findings();
+    for device in &mut devices {
+        kb.classify(device);
+    }
 
     if let Some(db) = &args.db {
         store_analysis(db, &devices, &findings, &runs)?;

@@ -200,4 +200,9 @@ pub struct AnalyzeArgs {
     /// Most devices tracked in one analysis.
     #[arg(long, default_value_t = 1_000_000, value_name = "N")]
     pub max_devices: usize,
+
+    /// Also use the fingerprint rules in this file or folder (every *.toml below it),
+    /// beside the shipped kb/rules; repeatable (docs/kb.md).
+    #[arg(long = "kb", value_name = "DIR_OR_FILE")]
+    pub kb: Vec<PathBuf>,
 }

@@ -295,6 +295,8 @@ pub struct AttributeReport {
 
 #[derive(Debug, Serialize)]
 pub struct EvidenceReport {
+    /// The value this contribution speaks for (the attribute's own when it won).
+    pub value: String,
     pub source: String,
     pub detail: String,
     pub weight: f32,
@@ -325,6 +327,7 @@ fn attribute(a: &Attribute) -> AttributeReport {
             .evidence
             .iter()
             .map(|e| EvidenceReport {
+                value: e.value.clone(),
                 source: e.source.clone(),
                 detail: e.detail.clone(),
                 weight: e.weight,
@@ -366,11 +369,11 @@ impl DeviceReport {
             packets: d.packets,
             bytes: d.bytes,
             vendor: d.vendor.as_ref().map(attribute),
-            category: None,
-            model: None,
-            os: None,
-            firmware: None,
-            modality: None,
+            category: d.category.as_ref().map(attribute),
+            model: d.model.as_ref().map(attribute),
+            os: d.os.as_ref().map(attribute),
+            firmware: d.firmware.as_ref().map(attribute),
+            modality: d.modality.as_ref().map(attribute),
             dhcp: d.dhcp.as_ref().map(|f| DhcpReport {
                 vendor_class: f.vendor_class.clone(),
                 param_request_list: f.param_request_list.clone(),

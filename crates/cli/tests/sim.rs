@@ -190,6 +190,8 @@ fn analyze_recovers_what_the_wire_shows_of_the_truth() {
     ];
     let (_, truth) = sim_with(dir.path(), 11, 400, "15m", &injected);
     let pcap = dir.path().join("h11.pcapng");
+    let kb = identify::KnowledgeBase::embedded().unwrap();
+    let vendors = kb.vendors();
     let out = Command::new(env!("CARGO_BIN_EXE_wardline"))
         .args(["analyze", "--format", "json", "--no-progress"])
         .arg(&pcap)
@@ -233,7 +235,9 @@ fn analyze_recovers_what_the_wire_shows_of_the_truth() {
         if !d["random_mac"].as_bool().unwrap() {
             // The IEEE registry spells one company differently across its OUIs
             // (`Axis Communications AB`, `AXIS COMMUNICATIONS AB`): compared without case.
-            t.add("vendor", mac, &d["vendor"].as_str().unwrap().to_lowercase());
+            // Vendors compare as the knowledge base does: aliases and legal-name spellings
+            // ("Becton, Dickinson and Company" is "BD") are one vendor.
+            t.add("vendor", mac, &vendors.key(d["vendor"].as_str().unwrap()));
         }
         for v in d["ae_titles"].as_array().into_iter().flatten() {
             t.add("ae_title", mac, v.as_str().unwrap());
@@ -305,7 +309,7 @@ fn analyze_recovers_what_the_wire_shows_of_the_truth() {
             f.add("hostname", mac, &name.to_lowercase());
         }
         if let Some(v) = d["vendor"]["value"].as_str() {
-            f.add("vendor", mac, &v.to_lowercase());
+            f.add("vendor", mac, &vendors.key(v));
         }
         app_facts(f, mac, d);
     }

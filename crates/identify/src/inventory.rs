@@ -945,6 +945,7 @@ impl Builder {
                 .into_iter()
                 .take(config.max_dns_queries_per_device)
                 .collect(),
+            ..Device::default()
         };
         (device, findings)
     }

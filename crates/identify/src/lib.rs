@@ -10,14 +10,18 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod combine;
 mod evidence;
 mod facts;
 mod flat;
 mod fold;
 mod inventory;
+mod kb;
 mod oui;
 mod oui_tsv;
 
+pub use combine::{Contribution, HYSTERESIS, combine, plain_key};
 pub use evidence::EvidenceStats;
 pub use inventory::{Inventory, InventoryConfig, InventoryStats};
+pub use kb::{CATEGORIES, KbError, KnowledgeBase, MODALITIES, VendorAliases};
 pub use oui::{OuiParseError, OuiTable, PrefixDisplay, Registry, VendorMatch, vendor_attribute};

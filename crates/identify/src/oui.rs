@@ -217,6 +217,7 @@ pub fn vendor_attribute(mac: MacAddr) -> Option<Attribute> {
         value: found.organization.to_owned(),
         confidence: OUI_VENDOR_WEIGHT,
         evidence: vec![Evidence {
+            value: found.organization.to_owned(),
             source: "oui".into(),
             detail: format!(
                 "{} → {} (IEEE {})",
@@ -432,6 +433,7 @@ mod tests {
         assert_eq!(
             attribute.evidence,
             [Evidence {
+                value: "Becton, Dickinson and Company".into(),
                 source: "oui".into(),
                 detail: "9C:C8:AE → Becton, Dickinson and Company (IEEE MA-L)".into(),
                 weight: OUI_VENDOR_WEIGHT,

@@ -35,7 +35,9 @@ impl fmt::Display for DeviceId {
 /// One contribution to an attribute's value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evidence {
-    /// Where it came from (`oui`, `dhcp`, …).
+    /// The value it speaks for: the attribute's value when it won, another when it lost.
+    pub value: String,
+    /// Where it came from (`oui`, `kb:<rule file>/<rule id>`, `asset_list`, …).
     pub source: String,
     /// Human-readable detail (`00:1B:6F → Becton, Dickinson and Company`).
     pub detail: String,
@@ -179,6 +181,20 @@ pub struct DeviceFact {
     pub count: u64,
 }
 
+impl Device {
+    /// The derived attributes by their stable names (store columns, report fields).
+    pub fn attributes(&self) -> [(&'static str, Option<&Attribute>); 6] {
+        [
+            ("vendor", self.vendor.as_ref()),
+            ("category", self.category.as_ref()),
+            ("model", self.model.as_ref()),
+            ("os", self.os.as_ref()),
+            ("firmware", self.firmware.as_ref()),
+            ("modality", self.modality.as_ref()),
+        ]
+    }
+}
+
 /// One device of the inventory.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Device {
@@ -204,6 +220,16 @@ pub struct Device {
     pub bytes: u64,
     /// Manufacturer.
     pub vendor: Option<Attribute>,
+    /// What kind of device (DESIGN §4 taxonomy id: `infusion_pump`, `pacs`, …).
+    pub category: Option<Attribute>,
+    /// Product model.
+    pub model: Option<Attribute>,
+    /// Operating system.
+    pub os: Option<Attribute>,
+    /// Firmware or software version of the device as a whole.
+    pub firmware: Option<Attribute>,
+    /// DICOM modality (CT, MR, US, …) of an imaging device.
+    pub modality: Option<Attribute>,
     /// DHCP fingerprint.
     pub dhcp: Option<DhcpFingerprint>,
     /// Services used or offered.

@@ -97,17 +97,42 @@ fn pump() -> Device {
             confidence: 0.92,
             evidence: vec![
                 Evidence {
+                    value: "Becton, Dickinson and Company".into(),
                     source: "oui".into(),
                     detail: "00:1B:6F → Becton, Dickinson and Company".into(),
                     weight: 0.6,
                 },
                 Evidence {
+                    value: "BD".into(),
                     source: "dhcp".into(),
                     detail: "option 60 'BD Alaris'".into(),
                     weight: 0.32,
                 },
             ],
         }),
+        category: Some(Attribute {
+            value: "infusion_pump".into(),
+            confidence: 0.7,
+            evidence: vec![Evidence {
+                value: "infusion_pump".into(),
+                source: "kb:pumps/bd-alaris-vendor-class".into(),
+                detail: "dhcp.vendor_class = BD Alaris".into(),
+                weight: 0.7,
+            }],
+        }),
+        model: None,
+        os: None,
+        firmware: Some(Attribute {
+            value: "12.1.2".into(),
+            confidence: 0.5,
+            evidence: vec![Evidence {
+                value: "12.1.2".into(),
+                source: "kb:pumps/bd-firmware".into(),
+                detail: "http.server = Alaris/12.1.2".into(),
+                weight: 0.5,
+            }],
+        }),
+        modality: None,
         dhcp: Some(DhcpFingerprint {
             vendor_class: Some("BD Alaris".into()),
             param_request_list: Some(vec![1, 3, 6, 15]),
@@ -495,6 +520,7 @@ fn a_second_analysis_unions_sets_and_adds_counters() -> TestResult {
         value: "BD".into(),
         confidence: 0.5,
         evidence: vec![Evidence {
+            value: "BD".into(),
             source: "kb".into(),
             detail: "rule 12".into(),
             weight: 0.5,

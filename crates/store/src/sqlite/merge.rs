@@ -11,9 +11,6 @@ use super::sqlite_error;
 use crate::{AnalysisSource, MergeSummary, StoreError};
 use model::{Attribute, Device, DhcpFingerprint, Finding};
 
-/// Attribute name of [`Device::vendor`] in `device_attributes`.
-pub(crate) const VENDOR: &str = "vendor";
-
 /// SQLite integers are i64; counters beyond i64::MAX (never reached by a real capture) clamp.
 fn clamp_u64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
@@ -301,8 +298,10 @@ fn merge_one(
             stmt.execute(params![pk, f.key, f.value, f.source, clamp_u64(f.count)])?;
         }
     }
-    if let Some(vendor) = &d.vendor {
-        replace_attribute(tx, pk, VENDOR, vendor)?;
+    for (name, attr) in d.attributes() {
+        if let Some(attr) = attr {
+            replace_attribute(tx, pk, name, attr)?;
+        }
     }
     if let Some(dhcp) = &d.dhcp {
         replace_dhcp(tx, pk, dhcp)?;
@@ -327,8 +326,9 @@ fn replace_attribute(
     )?
     .execute(params![pk, name, attr.value, f64::from(attr.confidence)])?;
     let mut stmt = tx.prepare_cached(
-        "INSERT INTO device_attribute_evidence (device_pk, name, ordinal, source, detail, weight)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO device_attribute_evidence
+             (device_pk, name, ordinal, value, source, detail, weight)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for (ordinal, e) in attr.evidence.iter().enumerate() {
         let ordinal = i64::try_from(ordinal).unwrap_or(i64::MAX);
@@ -336,6 +336,7 @@ fn replace_attribute(
             pk,
             name,
             ordinal,
+            e.value,
             e.source,
             e.detail,
             f64::from(e.weight)

@@ -33,6 +33,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0002_app_layer.sql",
         sql: include_str!("../../migrations/sqlite/0002_app_layer.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_identification.sql",
+        sql: include_str!("../../migrations/sqlite/0003_identification.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

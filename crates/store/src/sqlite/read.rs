@@ -8,7 +8,6 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::merge::VENDOR;
 use super::sqlite_error;
 use crate::{DeviceQuery, DeviceSort, FindingQuery, Page, SortOrder, StoreError};
 use model::{
@@ -301,7 +300,12 @@ fn load_lists(conn: &Connection, row: DeviceRow) -> rusqlite::Result<Device> {
         .query_map([pk], |r| Ok(FindingId(r.get(0)?)))?
         .collect::<rusqlite::Result<_>>()?;
 
-    device.vendor = attribute(conn, pk, VENDOR)?;
+    device.vendor = attribute(conn, pk, "vendor")?;
+    device.category = attribute(conn, pk, "category")?;
+    device.model = attribute(conn, pk, "model")?;
+    device.os = attribute(conn, pk, "os")?;
+    device.firmware = attribute(conn, pk, "firmware")?;
+    device.modality = attribute(conn, pk, "modality")?;
 
     device.dhcp = conn
         .prepare_cached(
@@ -333,15 +337,16 @@ fn attribute(conn: &Connection, pk: i64, name: &str) -> rusqlite::Result<Option<
     };
     let evidence = conn
         .prepare_cached(
-            "SELECT source, detail, weight FROM device_attribute_evidence
+            "SELECT value, source, detail, weight FROM device_attribute_evidence
              WHERE device_pk = ?1 AND name = ?2 ORDER BY ordinal",
         )?
         .query_map(params![pk, name], |r| {
             Ok(Evidence {
-                source: r.get(0)?,
-                detail: r.get(1)?,
+                value: r.get(0)?,
+                source: r.get(1)?,
+                detail: r.get(2)?,
                 // Stored from an f32, so the narrowing is exact.
-                weight: r.get::<_, f64>(2)? as f32,
+                weight: r.get::<_, f64>(3)? as f32,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;

@@ -1,0 +1,207 @@
+//! Evidence combination (DESIGN §5): contributions to one attribute → its value, confidence and
+//! the whole evidence list, winners and losers.
+//!
+//! Contributions for the same value (compared by a normalised key: case, and for vendors the
+//! alias table) combine as independent signals, noisy-OR: `1 − Π(1 − wᵢ)`, so two weak rules
+//! agreeing count more than either, and no pile of weak ones reaches certainty. The value with
+//! the highest combined weight wins, ties to the lowest key; its confidence is that weight
+//! discounted by half the strongest rival's, so a contested value says so. Contributions are
+//! sorted before combining: the same evidence in any order gives bit-identical results.
+//!
+//! Across runs an attribute keeps its value unless the challenger's combined weight beats it
+//! by [`HYSTERESIS`] — evidence that merely ties or edges ahead does not flip it.
+
+use model::{Attribute, Evidence};
+
+/// How far a challenger must outweigh the value an attribute already holds to replace it.
+pub const HYSTERESIS: f32 = 0.1;
+
+/// One piece of evidence for one value of one attribute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contribution {
+    /// The value it speaks for.
+    pub value: String,
+    /// Where it came from (`oui`, `kb:<file>/<rule>`, `asset_list`, `user`).
+    pub source: String,
+    /// What was observed, and why it counts.
+    pub detail: String,
+    /// 0–1.
+    pub weight: f32,
+}
+
+impl From<Evidence> for Contribution {
+    fn from(e: Evidence) -> Self {
+        Self {
+            value: e.value,
+            source: e.source,
+            detail: e.detail,
+            weight: e.weight,
+        }
+    }
+}
+
+/// Combines `contributions` into an attribute; `key` normalises values that mean the same
+/// (case, aliases); `incumbent` is the value held before (an earlier run), kept unless beaten
+/// by [`HYSTERESIS`]. `None` when there is nothing to combine.
+pub fn combine(
+    mut contributions: Vec<Contribution>,
+    key: impl Fn(&str) -> String,
+    incumbent: Option<&str>,
+) -> Option<Attribute> {
+    contributions.retain(|c| c.weight > 0.0 && !c.value.trim().is_empty());
+    if contributions.is_empty() {
+        return None;
+    }
+    let mut keyed: Vec<(String, Contribution)> = contributions
+        .into_iter()
+        .map(|c| (key(&c.value), c))
+        .collect();
+    keyed.sort_by(|(ka, a), (kb, b)| {
+        ka.cmp(kb)
+            .then(b.weight.total_cmp(&a.weight))
+            .then_with(|| a.source.cmp(&b.source))
+            .then_with(|| a.detail.cmp(&b.detail))
+            .then_with(|| a.value.cmp(&b.value))
+    });
+    keyed.dedup_by(|(ka, a), (kb, b)| ka == kb && a.source == b.source && a.detail == b.detail);
+
+    // (key, combined weight, display value): the display is the value of the group's
+    // heaviest contribution (first after the sort).
+    let mut groups: Vec<(String, f32, String)> = Vec::new();
+    for (k, c) in &keyed {
+        match groups.last_mut() {
+            Some((gk, miss, _)) if gk == k => *miss *= 1.0 - c.weight.clamp(0.0, 1.0),
+            _ => groups.push((k.clone(), 1.0 - c.weight.clamp(0.0, 1.0), c.value.clone())),
+        }
+    }
+    for g in &mut groups {
+        g.1 = 1.0 - g.1;
+    }
+    let best = groups
+        .iter()
+        .enumerate()
+        .max_by(|(_, a), (_, b)| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+        .map(|(i, _)| i)?;
+    let mut winner = best;
+    if let Some(held) = incumbent.map(&key)
+        && let Some(i) = groups.iter().position(|g| g.0 == held)
+        && groups[best].1 < groups[i].1 + HYSTERESIS
+    {
+        winner = i;
+    }
+    let rival = groups
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != winner)
+        .map(|(_, g)| g.1)
+        .fold(0.0_f32, f32::max);
+    let (win_key, win_weight, win_value) = groups[winner].clone();
+    let confidence = round3((win_weight * (1.0 - rival / 2.0)).clamp(0.0, 1.0));
+
+    let score = |k: &str| groups.iter().find(|g| g.0 == k).map_or(0.0, |g| g.1);
+    keyed.sort_by(|(ka, a), (kb, b)| {
+        (kb == &win_key)
+            .cmp(&(ka == &win_key))
+            .then(score(kb).total_cmp(&score(ka)))
+            .then_with(|| ka.cmp(kb))
+            .then(b.weight.total_cmp(&a.weight))
+            .then_with(|| a.source.cmp(&b.source))
+            .then_with(|| a.detail.cmp(&b.detail))
+    });
+    Some(Attribute {
+        value: win_value,
+        confidence,
+        evidence: keyed
+            .into_iter()
+            .map(|(_, c)| Evidence {
+                value: c.value,
+                source: c.source,
+                detail: c.detail,
+                weight: c.weight,
+            })
+            .collect(),
+    })
+}
+
+fn round3(x: f32) -> f32 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// The comparison key of a plain attribute value: trimmed, lower case.
+pub fn plain_key(value: &str) -> String {
+    value.trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(value: &str, source: &str, weight: f32) -> Contribution {
+        Contribution {
+            value: value.into(),
+            source: source.into(),
+            detail: format!("{source} says {value}"),
+            weight,
+        }
+    }
+
+    #[test]
+    fn agreeing_evidence_adds_up_and_losers_are_kept() {
+        let a = combine(
+            vec![
+                c("infusion_pump", "kb:a", 0.5),
+                c("patient_monitor", "kb:b", 0.6),
+                c("Infusion_Pump", "kb:c", 0.5),
+            ],
+            plain_key,
+            None,
+        )
+        .unwrap();
+        // 1 − 0.5·0.5 = 0.75 beats 0.6; discounted by half the rival: 0.75 · 0.7.
+        assert_eq!(a.value, "infusion_pump");
+        assert_eq!(a.confidence, 0.525);
+        let values: Vec<&str> = a.evidence.iter().map(|e| e.value.as_str()).collect();
+        assert_eq!(
+            values,
+            ["infusion_pump", "Infusion_Pump", "patient_monitor"]
+        );
+    }
+
+    #[test]
+    fn any_order_gives_the_same_attribute() {
+        let all = vec![
+            c("CT", "kb:a", 0.3),
+            c("MR", "kb:b", 0.3),
+            c("CT", "kb:c", 0.2),
+            c("MR", "kb:d", 0.2),
+            c("US", "kb:e", 0.4),
+        ];
+        let first = combine(all.clone(), plain_key, None);
+        let mut rev = all.clone();
+        rev.reverse();
+        assert_eq!(combine(rev, plain_key, None), first);
+        let mut rotated = all;
+        rotated.rotate_left(2);
+        assert_eq!(combine(rotated, plain_key, None), first);
+        // CT and MR tie at 0.44, over US: the lowest key wins the tie.
+        assert_eq!(first.unwrap().value, "CT");
+    }
+
+    #[test]
+    fn an_incumbent_holds_until_clearly_outweighed() {
+        let held = vec![c("4.2", "kb:a", 0.5)];
+        let edge = vec![c("4.2", "kb:a", 0.5), c("4.3", "kb:b", 0.55)];
+        assert_eq!(combine(edge.clone(), plain_key, None).unwrap().value, "4.3");
+        assert_eq!(combine(edge, plain_key, Some("4.2")).unwrap().value, "4.2");
+        let clear = vec![c("4.2", "kb:a", 0.5), c("4.3", "kb:b", 0.7)];
+        assert_eq!(combine(clear, plain_key, Some("4.2")).unwrap().value, "4.3");
+        assert_eq!(combine(held, plain_key, Some("4.3")).unwrap().value, "4.2");
+    }
+
+    #[test]
+    fn nothing_to_combine_is_none() {
+        assert_eq!(combine(vec![], plain_key, None), None);
+        assert_eq!(combine(vec![c(" ", "kb:a", 0.9)], plain_key, None), None);
+        assert_eq!(combine(vec![c("x", "kb:a", 0.0)], plain_key, None), None);
+    }
+}

@@ -1,0 +1,777 @@
+//! The knowledge base: fingerprint rules and vendor aliases as reviewable TOML (`kb/rules/`,
+//! embedded at build time), plus any files a user adds with `--kb`.
+//!
+//! Classification evaluates every rule against a finished [`Device`]: for each field a rule
+//! can look at (OUI organisation, DHCP, host names, application facts, software, DNS names)
+//! one [`RegexSet`] holds every rule's pattern, so each of the device's values is matched once
+//! against all rules. A rule fires when all its conditions hold; what it sets becomes a
+//! [`Contribution`], and contributions combine into attributes ([`crate::combine`]).
+
+mod rule;
+mod vendor;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use model::{Attribute, Device};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+
+use crate::combine::{Contribution, combine, plain_key};
+pub(crate) use rule::{Field, Rule, RuleFile, ServiceCond};
+pub use vendor::VendorAliases;
+
+/// The rule files compiled into the binary: (path under the repository, text).
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/kb_rules.rs"));
+}
+
+/// The DESIGN §4 taxonomy: the only values `category` takes.
+pub const CATEGORIES: &[&str] = &[
+    "infusion_pump",
+    "ventilator",
+    "anesthesia_machine",
+    "dialysis_machine",
+    "patient_monitor",
+    "monitor_gateway",
+    "ecg",
+    "telemetry_transmitter",
+    "wearable_sensor",
+    "imaging_modality",
+    "pacs",
+    "imaging_workstation",
+    "lab_analyzer",
+    "poc_analyzer",
+    "lab_middleware",
+    "medication_cabinet",
+    "smart_bed",
+    "nurse_call",
+    "rtls",
+    "medical_other",
+    "ehr_server",
+    "interface_engine",
+    "medical_device_server",
+    "clinical_workstation",
+    "hvac_controller",
+    "building_controller",
+    "access_control",
+    "ip_camera",
+    "power_device",
+    "lighting_controller",
+    "workstation",
+    "server",
+    "printer",
+    "ip_phone",
+    "network_switch",
+    "router",
+    "firewall",
+    "wireless_ap",
+    "wireless_controller",
+    "storage",
+    "smart_plug",
+    "smart_hub",
+    "smart_speaker",
+    "iot_sensor",
+    "media_device",
+    "iot_other",
+    "mobile_phone",
+    "tablet",
+    "laptop",
+    "wearable",
+    "unknown",
+];
+
+/// DICOM modality defined terms (PS3.3 C.7.3.1.1.1) a `modality` value may take.
+pub const MODALITIES: &[&str] = &[
+    "CR",
+    "CT",
+    "MR",
+    "NM",
+    "US",
+    "OT",
+    "BI",
+    "DG",
+    "ES",
+    "LS",
+    "PT",
+    "RG",
+    "TG",
+    "XA",
+    "RF",
+    "RTIMAGE",
+    "RTDOSE",
+    "RTSTRUCT",
+    "RTPLAN",
+    "RTRECORD",
+    "HC",
+    "DX",
+    "MG",
+    "IO",
+    "PX",
+    "GM",
+    "SM",
+    "XC",
+    "PR",
+    "AU",
+    "ECG",
+    "EPS",
+    "HD",
+    "SR",
+    "IVUS",
+    "OP",
+    "SMR",
+    "OCT",
+    "OPT",
+    "OPM",
+    "OPV",
+    "OAM",
+    "OPR",
+    "KO",
+    "SEG",
+    "REG",
+    "BDUS",
+    "BMD",
+    "DOC",
+    "FID",
+    "PLAN",
+    "IOL",
+    "IVOCT",
+    "KER",
+    "LEN",
+    "RESP",
+    "SRF",
+    "VA",
+    "POS",
+    "M3D",
+    "CTPROTOCOL",
+];
+
+/// A rule file that did not load: which file, which rule, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KbError {
+    /// The file.
+    pub file: String,
+    /// The rule's id, when the problem is in one rule.
+    pub rule: Option<String>,
+    /// What is wrong (TOML errors carry their line and column).
+    pub message: String,
+}
+
+impl fmt::Display for KbError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.rule {
+            Some(r) => write!(f, "{}: rule {r:?}: {}", self.file, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for KbError {}
+
+/// Which rule, and which of its conditions, a pattern of a field's set is.
+type Owner = (usize, usize);
+
+/// Rules and aliases, ready to classify devices.
+#[derive(Debug)]
+pub struct KnowledgeBase {
+    rules: Vec<Rule>,
+    vendors: VendorAliases,
+    /// Per field: one set of every rule's pattern, and which (rule, condition) each is.
+    sets: BTreeMap<Field, (RegexSet, Vec<Owner>)>,
+    /// Rule files loaded, for `--kb` reporting.
+    files: Vec<String>,
+}
+
+impl KnowledgeBase {
+    /// The rules shipped in `kb/rules/`.
+    pub fn embedded() -> Result<Self, KbError> {
+        Self::load(&[])
+    }
+
+    /// The shipped rules plus every `.toml` file at `extra` (files, or folders searched
+    /// recursively in name order).
+    pub fn load(extra: &[PathBuf]) -> Result<Self, KbError> {
+        let mut texts: Vec<(String, String)> = embedded::FILES
+            .iter()
+            .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+            .collect();
+        for path in extra {
+            for file in toml_files(path)? {
+                let text = std::fs::read_to_string(&file).map_err(|e| KbError {
+                    file: file.display().to_string(),
+                    rule: None,
+                    message: e.to_string(),
+                })?;
+                texts.push((file.display().to_string(), text));
+            }
+        }
+        Self::from_texts(&texts)
+    }
+
+    /// Compiles rule files given as (name, text).
+    pub fn from_texts(texts: &[(String, String)]) -> Result<Self, KbError> {
+        let mut rules = Vec::new();
+        let mut vendors = VendorAliases::default();
+        let mut files = Vec::new();
+        for (name, text) in texts {
+            let parsed: RuleFile = toml::from_str(text).map_err(|e| KbError {
+                file: name.clone(),
+                rule: None,
+                message: e.to_string().trim_end().replace('\n', " "),
+            })?;
+            let stem = Path::new(name)
+                .file_stem()
+                .map_or_else(|| name.clone(), |s| s.to_string_lossy().into_owned());
+            for spec in parsed.rule {
+                let id = spec.id.clone();
+                let rule =
+                    rule::compile(spec, &stem, parsed.source.as_deref()).map_err(|message| {
+                        KbError {
+                            file: name.clone(),
+                            rule: Some(id),
+                            message,
+                        }
+                    })?;
+                rules.push(rule);
+            }
+            vendors.extend(parsed.vendor).map_err(|message| KbError {
+                file: name.clone(),
+                rule: None,
+                message,
+            })?;
+            files.push(name.clone());
+        }
+        let mut seen = std::collections::HashSet::new();
+        for r in &rules {
+            if !seen.insert(r.source.as_str()) {
+                return Err(KbError {
+                    file: r.source.clone(),
+                    rule: None,
+                    message: "two rules with this file name and id".into(),
+                });
+            }
+        }
+        let mut patterns: BTreeMap<Field, (Vec<String>, Vec<Owner>)> = BTreeMap::new();
+        for (ri, r) in rules.iter().enumerate() {
+            for (ci, (field, re)) in r.matches.iter().enumerate() {
+                let e = patterns.entry(field.clone()).or_default();
+                e.0.push(re.as_str().to_owned());
+                e.1.push((ri, ci));
+            }
+        }
+        let mut sets = BTreeMap::new();
+        for (field, (pats, owners)) in patterns {
+            let set = RegexSetBuilder::new(&pats)
+                .size_limit(64 << 20)
+                .build()
+                .map_err(|e| KbError {
+                    file: "kb".into(),
+                    rule: None,
+                    message: format!("patterns of {}: {e}", field.name()),
+                })?;
+            sets.insert(field, (set, owners));
+        }
+        Ok(Self {
+            rules,
+            vendors,
+            sets,
+            files,
+        })
+    }
+
+    /// Rules loaded.
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Files loaded, embedded first.
+    pub fn files(&self) -> &[String] {
+        &self.files
+    }
+
+    /// The vendor alias table.
+    pub fn vendors(&self) -> &VendorAliases {
+        &self.vendors
+    }
+
+    /// Sets the device's vendor, category, model, OS, firmware and modality from the rules
+    /// that fire on it, combined with the evidence it already carries (its OUI vendor).
+    pub fn classify(&self, device: &mut Device) {
+        let values = FieldValues::of(device);
+        let mut satisfied = vec![0u32; self.rules.len()];
+        for (field, (set, owners)) in &self.sets {
+            for v in values.get(field) {
+                for i in set.matches(v).iter() {
+                    let (ri, ci) = owners[i];
+                    satisfied[ri] |= 1 << ci;
+                }
+            }
+        }
+        let mut found: BTreeMap<&'static str, Vec<Contribution>> = BTreeMap::new();
+        for (ri, rule) in self.rules.iter().enumerate() {
+            let full = if rule.matches.len() >= 32 {
+                u32::MAX
+            } else {
+                (1u32 << rule.matches.len()) - 1
+            };
+            if satisfied[ri] != full || !rule.structural_holds(device) {
+                continue;
+            }
+            rule.contribute(&values, &mut found);
+        }
+        for (name, slot) in [
+            ("vendor", &mut device.vendor),
+            ("category", &mut device.category),
+            ("model", &mut device.model),
+            ("os", &mut device.os),
+            ("firmware", &mut device.firmware),
+            ("modality", &mut device.modality),
+        ] {
+            let mut contributions: Vec<Contribution> = slot
+                .take()
+                .map(|a| a.evidence.into_iter().map(Contribution::from).collect())
+                .unwrap_or_default();
+            contributions.extend(found.remove(name).unwrap_or_default());
+            *slot = self.combine(name, contributions);
+        }
+    }
+
+    fn combine(&self, name: &str, contributions: Vec<Contribution>) -> Option<Attribute> {
+        match name {
+            "vendor" => {
+                let canonical = contributions
+                    .into_iter()
+                    .map(|mut c| {
+                        c.value = self.vendors.canonical(&c.value);
+                        c
+                    })
+                    .collect();
+                combine(canonical, |v| self.vendors.key(v), None)
+            }
+            "modality" => combine(contributions, |v| v.trim().to_ascii_uppercase(), None),
+            _ => combine(contributions, plain_key, None),
+        }
+    }
+}
+
+/// A device's values per field, in its own (sorted) order.
+struct FieldValues<'d> {
+    oui: Vec<&'d str>,
+    vendor_class: Vec<&'d str>,
+    prl: Vec<String>,
+    hostnames: Vec<&'d str>,
+    facts: BTreeMap<&'d str, Vec<&'d str>>,
+    software: Vec<String>,
+    dns: Vec<&'d str>,
+}
+
+impl<'d> FieldValues<'d> {
+    fn of(d: &'d Device) -> Self {
+        let mut facts: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for f in &d.facts {
+            facts.entry(&f.key).or_default().push(&f.value);
+        }
+        Self {
+            oui: d
+                .vendor
+                .iter()
+                .flat_map(|a| &a.evidence)
+                .filter(|e| e.source == "oui")
+                .map(|e| e.value.as_str())
+                .collect(),
+            vendor_class: d
+                .dhcp
+                .iter()
+                .filter_map(|f| f.vendor_class.as_deref())
+                .collect(),
+            prl: d
+                .dhcp
+                .iter()
+                .filter_map(|f| f.param_request_list.as_ref())
+                .map(|l| l.iter().map(u8::to_string).collect::<Vec<_>>().join(","))
+                .collect(),
+            hostnames: d.hostnames.iter().map(|h| h.name.as_str()).collect(),
+            facts,
+            software: d
+                .software
+                .iter()
+                .map(|s| match &s.version {
+                    Some(v) => format!("{} {v}", s.product),
+                    None => s.product.clone(),
+                })
+                .collect(),
+            dns: d.dns_queries.iter().map(String::as_str).collect(),
+        }
+    }
+
+    fn get(&self, field: &Field) -> Vec<&str> {
+        match field {
+            Field::Oui => self.oui.clone(),
+            Field::VendorClass => self.vendor_class.clone(),
+            Field::DhcpPrl => self.prl.iter().map(String::as_str).collect(),
+            Field::Hostname => self.hostnames.clone(),
+            Field::Fact(k) => self.facts.get(k.as_str()).cloned().unwrap_or_default(),
+            Field::Software => self.software.iter().map(String::as_str).collect(),
+            Field::Dns => self.dns.clone(),
+        }
+    }
+}
+
+impl Rule {
+    fn structural_holds(&self, d: &Device) -> bool {
+        self.role
+            .as_ref()
+            .is_none_or(|r| d.roles.iter().any(|x| x == r))
+            && self
+                .serves
+                .as_ref()
+                .is_none_or(|c| service_holds(d, c, true))
+            && self
+                .uses
+                .as_ref()
+                .is_none_or(|c| service_holds(d, c, false))
+    }
+
+    /// Adds what the rule sets, with `$name` captures filled from the first value (in the
+    /// device's order) each condition matched.
+    fn contribute(
+        &self,
+        values: &FieldValues<'_>,
+        found: &mut BTreeMap<&'static str, Vec<Contribution>>,
+    ) {
+        let mut captures: BTreeMap<String, String> = BTreeMap::new();
+        let mut observed = Vec::new();
+        for (field, re) in &self.matches {
+            let vals = values.get(field);
+            let Some((v, caps)) = vals.iter().find_map(|v| re.captures(v).map(|c| (*v, c))) else {
+                return;
+            };
+            for name in re.capture_names().flatten() {
+                if let Some(m) = caps.name(name) {
+                    captures
+                        .entry(name.to_owned())
+                        .or_insert_with(|| m.as_str().trim().to_owned());
+                }
+            }
+            observed.push(format!("{} = {}", field.name(), clip(v)));
+        }
+        if let Some(r) = &self.role {
+            observed.push(format!("role {r}"));
+        }
+        for (what, c) in [("serves", &self.serves), ("uses", &self.uses)] {
+            if let Some(c) = c {
+                observed.push(format!("{what} {}", c.describe()));
+            }
+        }
+        let detail = if observed.is_empty() {
+            self.citation.clone()
+        } else {
+            format!("{} ({})", observed.join("; "), self.citation)
+        };
+        for (name, template, weight) in &self.sets {
+            let Some(value) = expand(template, &captures) else {
+                continue;
+            };
+            let valid = match *name {
+                "category" => CATEGORIES.contains(&value.as_str()),
+                "modality" => MODALITIES.contains(&value.to_ascii_uppercase().as_str()),
+                _ => true,
+            };
+            if !valid {
+                continue;
+            }
+            found.entry(name).or_default().push(Contribution {
+                value,
+                source: self.source.clone(),
+                detail: detail.clone(),
+                weight: *weight,
+            });
+        }
+    }
+}
+
+fn service_holds(d: &Device, c: &ServiceCond, server: bool) -> bool {
+    d.services.iter().any(|s| {
+        (s.role == "server") == server
+            && c.app.as_ref().is_none_or(|a| s.app.as_deref() == Some(a))
+            && c.port.is_none_or(|p| s.port == p)
+            && c.transport.as_ref().is_none_or(|t| s.transport == *t)
+            && s.peers >= c.min_peers
+    })
+}
+
+impl ServiceCond {
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(a) = &self.app {
+            parts.push(a.clone());
+        }
+        if let Some(t) = &self.transport {
+            parts.push(t.clone());
+        }
+        if let Some(p) = self.port {
+            parts.push(format!("port {p}"));
+        }
+        if self.min_peers > 1 {
+            parts.push(format!("to ≥ {} peers", self.min_peers));
+        }
+        parts.join(" ")
+    }
+}
+
+/// Fills `$name` / `${name}` from `captures`; `None` if one is missing or the result is empty.
+fn expand(template: &str, captures: &BTreeMap<String, String>) -> Option<String> {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let (name, tail) = if let Some(braced) = after.strip_prefix('{') {
+            let end = braced.find('}')?;
+            (&braced[..end], &braced[end + 1..])
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            (&after[..end], &after[end..])
+        };
+        out.push_str(captures.get(name)?);
+        rest = tail;
+    }
+    out.push_str(rest);
+    let out = out.trim().to_owned();
+    (!out.is_empty()).then_some(out)
+}
+
+/// An observed value as evidence detail: at most 80 characters.
+fn clip(v: &str) -> String {
+    if v.chars().count() <= 80 {
+        v.to_owned()
+    } else {
+        let mut s: String = v.chars().take(79).collect();
+        s.push('…');
+        s
+    }
+}
+
+fn toml_files(path: &Path) -> Result<Vec<PathBuf>, KbError> {
+    let err = |e: std::io::Error| KbError {
+        file: path.display().to_string(),
+        rule: None,
+        message: e.to_string(),
+    };
+    let meta = std::fs::metadata(path).map_err(err)?;
+    if meta.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(err)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            out.extend(toml_files(&p)?);
+        } else if p.extension().is_some_and(|x| x == "toml") {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+/// Builds a case-insensitive regex for a rule condition.
+/// The `(?i)` is written into the pattern, not set on the builder, because the per-field
+/// [`RegexSet`] is built from the pattern text.
+pub(crate) fn condition_regex(pattern: &str) -> Result<Regex, String> {
+    RegexBuilder::new(&format!("(?i){pattern}"))
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use model::{DeviceFact, DeviceId, DhcpFingerprint, Evidence, Service};
+
+    use super::*;
+
+    fn kb(text: &str) -> Result<KnowledgeBase, KbError> {
+        KnowledgeBase::from_texts(&[("test/rules.toml".into(), text.into())])
+    }
+
+    fn fact(key: &'static str, value: &str) -> DeviceFact {
+        DeviceFact {
+            key: Cow::Borrowed(key),
+            value: value.into(),
+            source: Cow::Borrowed("test"),
+            count: 1,
+        }
+    }
+
+    fn device() -> Device {
+        Device {
+            id: DeviceId("mac-001b6f0a0b0c".into()),
+            vendor: Some(Attribute {
+                value: "Becton, Dickinson and Company".into(),
+                confidence: 0.6,
+                evidence: vec![Evidence {
+                    value: "Becton, Dickinson and Company".into(),
+                    source: "oui".into(),
+                    detail: "00:1B:6F → Becton, Dickinson and Company (IEEE MA-L)".into(),
+                    weight: 0.6,
+                }],
+            }),
+            dhcp: Some(DhcpFingerprint {
+                vendor_class: Some("Alaris PCU".into()),
+                param_request_list: Some(vec![1, 3, 6, 15]),
+                ..DhcpFingerprint::default()
+            }),
+            facts: vec![
+                fact("http.server", "Acme-Pump/12.1.2 (build 44)"),
+                fact("tls.sni", "pumps.example.org"),
+            ],
+            services: vec![Service {
+                transport: "tcp".into(),
+                port: 104,
+                app: Some("dicom".into()),
+                role: "server".into(),
+                peers: 5,
+            }],
+            ..Device::default()
+        }
+    }
+
+    const RULES: &str = r#"
+source = "test citation"
+
+[[vendor]]
+name = "BD"
+aliases = ["Becton, Dickinson and Company"]
+source = "test"
+
+[[rule]]
+id = "pump-class"
+when.vendor_class = '^alaris'
+when.dhcp_prl = '^1,3,6,15$'
+category = "infusion_pump"
+vendor = "Becton Dickinson"
+weight = 0.7
+
+[[rule]]
+id = "pump-firmware"
+source = "own citation"
+when.fact."http.server" = 'Acme-Pump/(?P<version>[0-9.]+)'
+firmware = "$version"
+model = "Acme ${version}x"
+weight = 0.5
+weights.model = 0.2
+
+[[rule]]
+id = "pacs"
+when.serves = { app = "dicom", min_peers = 3 }
+category = "pacs"
+weight = 0.3
+
+[[rule]]
+id = "not-me"
+when.serves = { app = "dicom", min_peers = 6 }
+category = "imaging_modality"
+weight = 0.9
+"#;
+
+    #[test]
+    fn rules_fire_combine_and_explain() {
+        let kb = kb(RULES).unwrap();
+        let mut d = device();
+        kb.classify(&mut d);
+        let vendor = d.vendor.unwrap();
+        // The OUI's legal name and the rule's "Becton Dickinson" are one vendor: BD.
+        assert_eq!(vendor.value, "BD");
+        assert_eq!(vendor.evidence.len(), 2);
+        assert_eq!(vendor.confidence, 0.88);
+        let category = d.category.unwrap();
+        assert_eq!(category.value, "infusion_pump");
+        // The PACS role rule lost and is listed after the winner.
+        assert_eq!(category.evidence[1].value, "pacs");
+        assert_eq!(category.evidence[1].source, "kb:rules/pacs");
+        assert_eq!(category.confidence, 0.595);
+        assert!(
+            category.evidence[0]
+                .detail
+                .contains("dhcp.vendor_class = Alaris PCU"),
+            "{}",
+            category.evidence[0].detail
+        );
+        let firmware = d.firmware.unwrap();
+        assert_eq!(firmware.value, "12.1.2");
+        assert!(firmware.evidence[0].detail.ends_with("(own citation)"));
+        let model = d.model.unwrap();
+        assert_eq!(
+            (model.value.as_str(), model.confidence),
+            ("Acme 12.1.2x", 0.2)
+        );
+        assert_eq!(d.os, None);
+        assert_eq!(d.modality, None);
+    }
+
+    #[test]
+    fn classification_is_repeatable() {
+        let kb = kb(RULES).unwrap();
+        let mut once = device();
+        kb.classify(&mut once);
+        let mut twice = once.clone();
+        kb.classify(&mut twice);
+        assert_eq!(once, twice);
+    }
+
+    #[test]
+    fn bad_rules_name_their_file_and_rule() {
+        let cases = [
+            (
+                "[[rule]]\nid = \"x\"\nweight = 0.5\ncategory = \"pacs\"\nwhen.role = \"dicom_scp\"\n",
+                "no source",
+            ),
+            (
+                "source = \"s\"\n[[rule]]\nid = \"x\"\nweight = 0.5\ncategory = \"toaster\"\nwhen.role = \"r\"\n",
+                "not a valid category",
+            ),
+            (
+                "source = \"s\"\n[[rule]]\nid = \"x\"\nweight = 1.5\ncategory = \"pacs\"\nwhen.role = \"r\"\n",
+                "not in (0, 1]",
+            ),
+            (
+                "source = \"s\"\n[[rule]]\nid = \"x\"\nweight = 0.5\ncategory = \"pacs\"\n",
+                "no conditions",
+            ),
+            (
+                "source = \"s\"\n[[rule]]\nid = \"x\"\nweight = 0.5\nwhen.hostname = \"(\"\ncategory = \"pacs\"\n",
+                "when.hostname",
+            ),
+            (
+                "source = \"s\"\n[[rule]]\nid = \"x\"\nweight = 0.5\nwhen.hostname = \"a\"\nmodel = \"$m\"\n",
+                "no condition captures",
+            ),
+        ];
+        for (text, want) in cases {
+            let err = kb(text).unwrap_err();
+            assert_eq!(err.file, "test/rules.toml");
+            assert_eq!(err.rule.as_deref(), Some("x"), "{err}");
+            assert!(err.to_string().contains(want), "{err} should say {want}");
+        }
+        let err = kb("[[rule]\n").unwrap_err();
+        assert_eq!(err.rule, None);
+        assert!(err.to_string().starts_with("test/rules.toml: "), "{err}");
+        assert!(err.to_string().contains("line 1"), "{err}");
+        let err = kb("source = \"s\"\n[[rule]]\nid = \"x\"\nweight = 0.5\nwhen.hostname = \"a\"\nbogus = 1\ncategory = \"pacs\"\n").unwrap_err();
+        assert!(err.to_string().contains("bogus"), "{err}");
+    }
+
+    #[test]
+    fn the_shipped_rules_load() {
+        let kb = KnowledgeBase::embedded().unwrap();
+        assert!(kb.files().iter().all(|f| f.starts_with("kb/rules/")));
+    }
+}
