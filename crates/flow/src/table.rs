@@ -47,6 +47,8 @@ pub struct PacketInfo<'a> {
     pub src_mac: Option<MacAddr>,
     /// Captured frame length, counted in flow bytes.
     pub captured_len: u32,
+    /// IPv4 TTL or IPv6 hop limit (0 for frames without IP).
+    pub ttl: u8,
     /// TCP fields, for TCP packets.
     pub tcp: Option<TcpSegment<'a>>,
     /// A UDP datagram's payload, delivered to the sink as it is (empty for everything else,
@@ -195,6 +197,8 @@ struct Flow<A> {
     bytes: [u64; 2],
     /// TCP flags seen per direction (OR of all segments).
     tcp_flags: [u16; 2],
+    /// Highest TTL / hop limit seen per direction.
+    ttl: [u8; 2],
     streams: Option<Box<[HalfStream; 2]>>,
     /// The sink's per-flow state.
     app: A,
@@ -352,6 +356,7 @@ impl<A: FlowApp> FlowTable<A> {
         if flow.meta.macs[d].is_none() {
             flow.meta.macs[d] = pkt.src_mac;
         }
+        flow.ttl[d] = flow.ttl[d].max(pkt.ttl);
         let id = flow.meta.id;
         if pkt.ts.0.saturating_sub(flow.queued_at.0) >= REQUEUE_INTERVAL {
             flow.queued_at = pkt.ts;
@@ -470,6 +475,7 @@ impl<A: FlowApp> FlowTable<A> {
             packets: [0; 2],
             bytes: [0; 2],
             tcp_flags: [0; 2],
+            ttl: [0; 2],
             streams: None,
             app: A::default(),
             app_stopped: false,
@@ -680,6 +686,8 @@ fn observation<A: FlowApp>(flow: &Flow<A>, end: FlowEnd) -> FlowObservation {
         client_bytes: flow.bytes[c.index()],
         server_packets: flow.packets[s.index()],
         server_bytes: flow.bytes[s.index()],
+        client_ttl: flow.ttl[c.index()],
+        server_ttl: flow.ttl[s.index()],
         end,
     }
 }
@@ -706,6 +714,7 @@ mod tests {
             dir,
             src_mac: None,
             captured_len: 100,
+            ttl: 64,
             tcp: None,
             datagram: b"x",
         }
@@ -725,6 +734,7 @@ mod tests {
             dir,
             src_mac: None,
             captured_len: 60 + payload.len() as u32,
+            ttl: if fwd { 64 } else { 127 },
             tcp: Some(TcpSegment {
                 seq,
                 ack: 0,

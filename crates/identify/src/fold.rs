@@ -40,13 +40,16 @@ pub(crate) struct SideTotals {
     /// First and last seen of those records.
     pub first_seen: Timestamp,
     pub last_seen: Timestamp,
+    /// Highest TTL / hop limit its packets arrived with (0: none).
+    pub max_ttl: u8,
 }
 
 impl SideTotals {
-    fn add(&mut self, packets: u64, bytes: u64, first: Timestamp, last: Timestamp) {
+    fn add(&mut self, packets: u64, bytes: u64, first: Timestamp, last: Timestamp, ttl: u8) {
         if packets == 0 {
             return;
         }
+        self.max_ttl = self.max_ttl.max(ttl);
         if self.flows == 0 {
             self.first_seen = first;
             self.last_seen = last;
@@ -166,12 +169,14 @@ impl FlowFold {
             flow.client_bytes,
             flow.first_seen,
             flow.last_seen,
+            flow.client_ttl,
         );
         sides[1].add(
             flow.server_packets,
             flow.server_bytes,
             flow.first_seen,
             flow.last_seen,
+            flow.server_ttl,
         );
         conversations.len() >= CAPACITY
     }
@@ -216,6 +221,8 @@ mod tests {
             client_bytes: packets[0] * 100,
             server_packets: packets[1],
             server_bytes: packets[1] * 100,
+            client_ttl: 64,
+            server_ttl: 128,
             end: FlowEnd::Idle,
         }
     }

@@ -35,6 +35,9 @@ use crate::evidence::{AppEvidence, EvidenceStats};
 use crate::fold::{Conversation, FlowFold};
 use crate::oui::vendor_attribute;
 
+/// Router addresses (DHCP option 3) kept: one per subnet, so thousands at most.
+const MAX_GATEWAYS: usize = 4096;
+
 /// Limits of one analysis' inventory (CONVENTIONS §6).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InventoryConfig {
@@ -202,6 +205,9 @@ struct EndpointState {
     last_seen: Timestamp,
     packets: u64,
     bytes: u64,
+    /// Highest TTL / hop limit its packets arrived with (0: none seen): an initial value
+    /// (64, 128, 255) when it sent them onto the segment itself, lower when a router did.
+    max_ttl: u8,
     vlans: FlatSet<u16>,
     /// (transport, server port, role is server) → distinct peers.
     services: HashMap<(Transport, u16, bool), PeerSet>,
@@ -288,6 +294,8 @@ pub struct Inventory {
     names_len: usize,
     /// The (key, protocol) pairs the endpoints' facts are filed under.
     fact_kinds: FactKinds,
+    /// Addresses DHCP servers named as their clients' router (option 3).
+    gateways: HashSet<IpAddr>,
     /// Flow records not yet applied to the endpoints.
     fold: FlowFold,
 }
@@ -404,6 +412,11 @@ impl Inventory {
                     e.seen(totals.first_seen, totals.last_seen);
                     e.packets += totals.packets;
                     e.bytes += totals.bytes;
+                    // Only unicast traffic says how far a sender is: IGMP, OSPF, LLMNR and
+                    // SSDP go to groups at a TTL of 1–4 by design, from hosts next door.
+                    if peer.ip.as_ref().is_some_and(is_unicast) {
+                        e.max_ttl = e.max_ttl.max(totals.max_ttl);
+                    }
                     e.vlans.extend(flow.vlan);
                     if matches!(flow.transport, Transport::Ip(6 | 17 | 132)) {
                         let key = (flow.transport, flow.server.port, is_server);
@@ -469,6 +482,12 @@ impl Inventory {
     }
 
     fn dhcp(&mut self, dhcp: &DhcpObservation) {
+        if !dhcp.is_request
+            && let Some(router) = dhcp.router.filter(is_unicast)
+            && self.gateways.len() < MAX_GATEWAYS
+        {
+            self.gateways.insert(router);
+        }
         let Some(mac) = dhcp.client_mac.filter(MacAddr::is_station) else {
             return;
         };
@@ -682,21 +701,65 @@ impl Inventory {
         (devices, findings, self.stats)
     }
 
-    /// MACs that sourced more distinct addresses of one family than the threshold.
+    /// MACs that forward for other hosts. Any one of these signals makes a router:
+    ///
+    /// - it sourced more distinct addresses of one family, not its own, than the threshold
+    ///   (a busy gateway);
+    /// - a DHCP server named an address of its as the clients' router (option 3, RFC 2132
+    ///   §3.5): bound to it, or sent from at an initial TTL;
+    /// - it has an address of its own (bound to it by ARP, ND or DHCP, or sent from at an
+    ///   initial TTL) and carries another, not its own, whose packets arrived below an initial
+    ///   TTL: a router decrements the TTL of what it forwards (RFC 791 §3.2, RFC 1812
+    ///   §5.3.1; the hop limit, RFC 8200 §3), a host sends at its initial value (RFC 1700's
+    ///   64, Windows' 128, 255 for ND). One host behind it is enough.
     fn find_routers(&self) -> HashSet<MacAddr> {
-        let mut count: HashMap<(MacAddr, bool), usize> = HashMap::new();
-        for (mac, ip) in self.endpoints.keys() {
-            if let Some(mac) = mac {
-                let bound = self.macs.get(mac).is_some_and(|s| s.bound.contains_key(ip));
-                if !bound && !is_link_local(ip) {
-                    *count.entry((*mac, ip.is_ipv4())).or_default() += 1;
-                }
+        #[derive(Default)]
+        struct Seen {
+            unbound: [usize; 2],
+            own: bool,
+            forwarded: bool,
+            gateway: bool,
+        }
+        let mut per_mac: HashMap<MacAddr, Seen> = HashMap::new();
+        for ((mac, ip), e) in &self.endpoints {
+            let Some(mac) = mac else { continue };
+            if is_link_local(ip) {
+                continue;
+            }
+            let state = self.macs.get(mac);
+            let bound = state.is_some_and(|s| s.bound.contains_key(ip));
+            let hops = hops_travelled(e.max_ttl);
+            let seen = per_mac.entry(*mac).or_default();
+            if bound || hops == Some(0) {
+                seen.own = true;
+                seen.gateway |= self.gateways.contains(ip);
+            } else {
+                seen.forwarded |= hops.is_some_and(|h| h > 0);
+            }
+            if !bound {
+                // Counted whatever the TTL: routers' own protocols (VRRP, OSPF, RIP) are sent
+                // at an initial TTL from each router's address under one shared MAC.
+                seen.unbound[usize::from(ip.is_ipv4())] += 1;
             }
         }
-        count
+        // Addresses bound by ARP, ND or DHCP only (the MAC never sent IP from them in the
+        // capture) are its own too, and may be the gateway.
+        for (mac, state) in &self.macs {
+            if let Some(seen) = per_mac.get_mut(mac) {
+                seen.own |= state.bound.keys().any(|ip| !is_link_local(ip));
+                seen.gateway |= state.bound.keys().any(|ip| self.gateways.contains(ip));
+            } else if state.bound.keys().any(|ip| self.gateways.contains(ip)) {
+                per_mac.entry(*mac).or_default().gateway = true;
+            }
+        }
+        per_mac
             .into_iter()
-            .filter(|&(_, n)| n > self.config.router_threshold)
-            .map(|((mac, _), _)| mac)
+            .filter(|(_, s)| {
+                s.unbound.iter().any(|&n| n > self.config.router_threshold)
+                    || s.gateway
+                    || (s.own && s.forwarded)
+            })
+            .map(|(mac, _)| mac)
             .collect()
     }
 }
@@ -708,6 +771,19 @@ fn is_unicast(ip: &IpAddr) -> bool {
         }
         IpAddr::V6(v6) => !(v6.is_unspecified() || v6.is_multicast() || v6.is_loopback()),
     }
+}
+
+/// How many routers a packet crossed, from the TTL it arrived with: the distance below the
+/// nearest initial value at or above it (32, 64, 128, 255: what stacks start from). `None`
+/// when no IP packet was seen.
+fn hops_travelled(ttl: u8) -> Option<u8> {
+    if ttl == 0 {
+        return None;
+    }
+    [32u8, 64, 128, 255]
+        .into_iter()
+        .find(|&initial| initial >= ttl)
+        .map(|initial| initial - ttl)
 }
 
 fn is_link_local(ip: &IpAddr) -> bool {
@@ -1026,6 +1102,9 @@ mod tests {
             client_bytes: 300,
             server_packets: 2,
             server_bytes: 200,
+            // Unknown: the router tests below that need TTLs set them.
+            client_ttl: 0,
+            server_ttl: 0,
             end: FlowEnd::Idle,
         })
     }
@@ -1153,6 +1232,93 @@ mod tests {
         let pacs = &devices[0];
         assert_eq!(pacs.services[0].port, 104);
         assert_eq!(pacs.services[0].role, "server");
+    }
+
+    /// `flow`, with the TTLs each side's packets arrived with.
+    fn flow_ttl(cmac: &str, cip: &str, smac: &str, sip: &str, ttls: (u8, u8)) -> Observation {
+        let mut obs = flow(cmac, cip, smac, sip, 80);
+        if let Observation::Flow(f) = &mut obs {
+            (f.client_ttl, f.server_ttl) = ttls;
+        }
+        obs
+    }
+
+    fn arp(m: &str, addr: &str) -> Observation {
+        Observation::Binding {
+            ts: Timestamp(1),
+            vlan: None,
+            mac: mac(m),
+            ip: ip(addr),
+            source: BindingSource::Arp,
+        }
+    }
+
+    /// One or two hosts behind a router: their packets reach the segment one hop down
+    /// (TTL 63 from a Linux host, 127 from Windows) with the router's MAC, while the router
+    /// answers ARP for its own address. Each far host is a device; the router holds only
+    /// its own address.
+    #[test]
+    fn a_router_with_one_or_two_hosts_behind_it_is_found_by_ttl() {
+        for far in [&["10.2.0.2"][..], &["10.2.0.2", "10.2.0.3"]] {
+            let mut inv = Inventory::new(InventoryConfig::default());
+            inv.observe(&arp(GW, "10.1.0.1"));
+            inv.observe(&arp(HOST, "10.1.0.2"));
+            for (i, addr) in far.iter().enumerate() {
+                let ttl = if i == 0 { 63 } else { 127 };
+                inv.observe(&flow_ttl(GW, addr, HOST, "10.1.0.2", (ttl, 64)));
+            }
+            let (devices, stats) = inv.finish();
+            assert_eq!(stats.routers, 1, "{far:?}");
+            let ids: Vec<&str> = devices.iter().map(|d| d.id.0.as_str()).collect();
+            let mut want: Vec<String> = far.iter().map(|a| format!("ip-{a}")).collect();
+            want.extend(["mac-00000c07ac01".into(), "mac-001b6f0a0b0c".into()]);
+            assert_eq!(ids, want);
+            let router = devices
+                .iter()
+                .find(|d| d.id.0 == "mac-00000c07ac01")
+                .unwrap();
+            assert_eq!(router.roles, ["router"]);
+            let held: Vec<String> = router.ips.iter().map(|s| s.addr.to_string()).collect();
+            assert_eq!(held, ["10.1.0.1"]);
+        }
+    }
+
+    /// A host with a second address of its own (an alias, sent at its initial TTL) and a
+    /// host whose packets all come at one TTL are not routers.
+    #[test]
+    fn hosts_at_their_initial_ttl_are_not_routers() {
+        let mut inv = Inventory::new(InventoryConfig::default());
+        inv.observe(&arp(HOST, "10.1.0.2"));
+        inv.observe(&flow_ttl(HOST, "10.1.0.2", SERVER, "10.1.0.9", (64, 128)));
+        inv.observe(&flow_ttl(HOST, "10.1.0.3", SERVER, "10.1.0.9", (64, 128)));
+        // No own address seen, one forwarded-looking: not enough to call it a router.
+        inv.observe(&flow_ttl(GW, "10.1.0.7", SERVER, "10.1.0.9", (60, 128)));
+        let (devices, stats) = inv.finish();
+        assert_eq!(stats.routers, 0);
+        assert!(devices.iter().all(|d| d.roles.is_empty()));
+    }
+
+    /// A DHCP server naming an address as the clients' router makes the MAC that holds it
+    /// a router, before any host behind it speaks.
+    #[test]
+    fn the_dhcp_router_option_names_a_router() {
+        let mut inv = Inventory::new(InventoryConfig::default());
+        inv.observe(&Observation::Dhcp(Box::new(DhcpObservation {
+            ts: Timestamp(11),
+            client_mac: Some(mac(HOST)),
+            message_type: Some(DhcpMessageType::ACK),
+            your_ip: Some(ip("10.1.0.2")),
+            subnet_mask: Some(ip("255.255.255.0")),
+            router: Some(ip("10.1.0.1")),
+            ..DhcpObservation::default()
+        })));
+        inv.observe(&arp(GW, "10.1.0.1"));
+        inv.observe(&flow(GW, "10.1.0.1", HOST, "10.1.0.2", 53));
+        inv.observe(&flow(GW, "10.5.0.9", HOST, "10.1.0.2", 80));
+        let (devices, stats) = inv.finish();
+        assert_eq!(stats.routers, 1);
+        let ids: Vec<&str> = devices.iter().map(|d| d.id.0.as_str()).collect();
+        assert_eq!(ids, ["ip-10.5.0.9", "mac-00000c07ac01", "mac-001b6f0a0b0c"]);
     }
 
     /// A server seen on more ports than a device keeps: the busiest services are kept, the

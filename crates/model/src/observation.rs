@@ -137,6 +137,12 @@ pub struct FlowObservation {
     pub server_packets: u64,
     /// Captured bytes server → client.
     pub server_bytes: u64,
+    /// Highest IPv4 TTL / IPv6 hop limit the client's packets arrived with (0: none, or not
+    /// IP). A host sends with an initial value (64, 128, 255); one hop lower means a router
+    /// forwarded it onto the captured segment.
+    pub client_ttl: u8,
+    /// The same for the server's packets.
+    pub server_ttl: u8,
     /// Why the record was emitted.
     pub end: FlowEnd,
 }
@@ -199,6 +205,10 @@ pub struct DhcpObservation {
     pub client_id: Option<String>,
     /// Option 81 client FQDN (RFC 4702), domain name part.
     pub fqdn: Option<String>,
+    /// Option 1 subnet mask, in a server's answer.
+    pub subnet_mask: Option<IpAddr>,
+    /// Option 3, the client's first (preferred) router, in a server's answer.
+    pub router: Option<IpAddr>,
 }
 
 /// Which protocol produced a [`NameObservation`].

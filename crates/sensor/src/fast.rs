@@ -24,6 +24,7 @@ pub(crate) struct Ipv4<'a> {
     pub src: [u8; 4],
     pub dst: [u8; 4],
     pub protocol: IpProtocol,
+    pub ttl: u8,
     /// The IP payload: header options skipped, Ethernet padding cut at the total length.
     pub payload: &'a [u8],
 }
@@ -68,6 +69,7 @@ pub(crate) fn ethernet_ipv4(frame: &[u8]) -> Option<Ipv4<'_>> {
         src: [fixed[12], fixed[13], fixed[14], fixed[15]],
         dst: [fixed[16], fixed[17], fixed[18], fixed[19]],
         protocol: IpProtocol(fixed[9]),
+        ttl: fixed[8],
         payload: ip.get(header_len..total_len)?,
     })
 }
@@ -119,6 +121,7 @@ mod tests {
             src: ip.src_addr().octets(),
             dst: ip.dst_addr().octets(),
             protocol: ip.protocol(),
+            ttl: ip.ttl(),
             payload: ip.payload(),
         })
     }

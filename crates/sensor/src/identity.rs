@@ -185,6 +185,8 @@ fn dhcp(out: &mut IdentityOut<'_>, net: &Net<'_>, datagram: &Datagram<'_>) {
             }
             _ => None,
         },
+        subnet_mask: id.subnet_mask.map(IpAddr::V4),
+        router: id.router.map(IpAddr::V4),
     };
     out.emit(Observation::Dhcp(Box::new(obs)));
 }

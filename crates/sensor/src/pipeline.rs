@@ -213,6 +213,8 @@ pub(crate) struct Net<'a> {
     pub src: FlowAddr,
     pub dst: FlowAddr,
     pub captured_len: u32,
+    /// IPv4 TTL or IPv6 hop limit.
+    pub ttl: u8,
     /// Transport protocol and its bytes (the upper-layer header onward).
     pub protocol: IpProtocol,
     pub transport: &'a [u8],
@@ -455,6 +457,7 @@ impl Sensor {
             dir,
             src_mac: Some(src),
             captured_len,
+            ttl: 0,
             tcp: None,
             datagram: &[],
         };
@@ -487,6 +490,7 @@ impl Sensor {
             src: FlowAddr::v4(src.octets()),
             dst: FlowAddr::v4(dst.octets()),
             captured_len,
+            ttl: ip.ttl(),
             protocol,
             transport: ip.payload(),
             fragment,
@@ -511,6 +515,7 @@ impl Sensor {
             src: FlowAddr::v4(ip.src),
             dst: FlowAddr::v4(ip.dst),
             captured_len,
+            ttl: ip.ttl,
             protocol: ip.protocol,
             transport: ip.payload,
             fragment: Fragment::No,
@@ -557,6 +562,7 @@ impl Sensor {
             src: FlowAddr::v6(src.octets()),
             dst: FlowAddr::v6(dst.octets()),
             captured_len,
+            ttl: ip.hop_limit(),
             protocol: ext.upper_protocol,
             transport: payload.get(ext.upper_offset..).unwrap_or_default(),
             fragment,
@@ -689,6 +695,7 @@ impl Sensor {
             dir,
             src_mac: net.src_mac,
             captured_len: net.captured_len,
+            ttl: net.ttl,
             tcp,
             datagram,
         };

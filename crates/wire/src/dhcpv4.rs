@@ -399,6 +399,10 @@ impl<'a, T: AsRef<[u8]> + ?Sized> Packet<&'a T> {
                 OptionCode::HOSTNAME => first_non_empty(&mut id.hostname, value, 1),
                 OptionCode::REQUESTED_IP => first_ipv4(&mut id.requested_ip, value),
                 OptionCode::SERVER_ID => first_ipv4(&mut id.server_id, value),
+                OptionCode::SUBNET_MASK => first_ipv4(&mut id.subnet_mask, value),
+                OptionCode::ROUTER if value.len() % 4 == 0 => {
+                    first_ipv4(&mut id.router, value.get(..4).unwrap_or_default());
+                }
                 OptionCode::PARAMETER_REQUEST_LIST => {
                     first_non_empty(&mut id.param_request_list, value, 1);
                 }
@@ -641,6 +645,11 @@ pub struct Identity<'a> {
     pub client_id: Option<&'a [u8]>,
     /// Option 81 client FQDN (3 bytes or more).
     pub client_fqdn: Option<ClientFqdn<'a>>,
+    /// Option 1 subnet mask (exactly 4 bytes), from a server.
+    pub subnet_mask: Option<Ipv4Addr>,
+    /// Option 3, the first router listed (RFC 2132 §3.5: in order of preference; the value
+    /// a multiple of 4 bytes).
+    pub router: Option<Ipv4Addr>,
 }
 
 impl Identity<'_> {
