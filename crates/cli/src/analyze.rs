@@ -297,12 +297,41 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<(Report, bool)> {
     let Pipeline { sensor, sinks } = pipeline;
     drop(sensor);
     let (mut devices, findings, inventory_stats) = sinks.inventory.finish_with_findings();
-    for device in &mut devices {
-        kb.classify(device);
-    }
 
     if let Some(db) = &args.db {
-        store_analysis(db, &devices, &findings, &runs)?;
+        let (key, _origin) = store::Key::resolve(db)
+            .with_context(|| format!("opening the key for {}", db.display()))?;
+        let mut store = store::SqliteStore::open(db, &key)?;
+        // Each device weighs this run's evidence against what earlier runs concluded.
+        for device in &mut devices {
+            let before = store
+                .derived_attributes(&device.id.0)
+                .with_context(|| format!("reading {}", db.display()))?;
+            kb.classify_after(device, &before);
+        }
+        store_analysis(&mut store, db, &devices, &findings, &runs)?;
+        // Attributes a person set stay set: the report shows them as the store does.
+        for id in store
+            .overridden_devices()
+            .with_context(|| format!("reading {}", db.display()))?
+        {
+            if let (Ok(i), Some(stored)) = (
+                devices.binary_search_by(|d| d.id.0.as_str().cmp(&id)),
+                store.device(&id)?,
+            ) {
+                let d = &mut devices[i];
+                d.vendor = stored.vendor;
+                d.category = stored.category;
+                d.model = stored.model;
+                d.os = stored.os;
+                d.firmware = stored.firmware;
+                d.modality = stored.modality;
+            }
+        }
+    } else {
+        for device in &mut devices {
+            kb.classify(device);
+        }
     }
 
     let precision = runs
@@ -339,14 +368,12 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<(Report, bool)> {
 }
 
 fn store_analysis(
+    store: &mut store::SqliteStore,
     db: &Path,
     devices: &[model::Device],
     findings: &[model::Finding],
     runs: &[InputRun],
 ) -> Result<()> {
-    let (key, _origin) =
-        store::Key::resolve(db).with_context(|| format!("opening the key for {}", db.display()))?;
-    let mut store = store::SqliteStore::open(db, &key)?;
     let source = store::AnalysisSource {
         inputs: runs
             .iter()

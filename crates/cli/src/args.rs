@@ -21,6 +21,74 @@ pub enum Command {
     /// Simulate a small hospital, analyse it into a fresh database and show what a security
     /// team looks at first. Needs nothing outside the repository.
     Demo(DemoArgs),
+    /// The devices a database holds: list them, explain one, correct its attributes.
+    Devices(DevicesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DevicesArgs {
+    #[command(subcommand)]
+    pub command: DevicesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevicesCommand {
+    /// One page of devices, filtered and sorted in the database.
+    List {
+        /// The database (written by wardline analyze --db).
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// Output format (default: table on a terminal, JSON otherwise).
+        #[arg(long, short = 'f', value_enum)]
+        format: Option<Format>,
+        /// Only devices whose id, a MAC, an IP address or a host name contains this text.
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+        /// Sort column.
+        #[arg(long, value_enum, default_value_t = ListSort::Id)]
+        sort: ListSort,
+        /// Largest first.
+        #[arg(long)]
+        desc: bool,
+        /// Page size (at most 10,000).
+        #[arg(long, default_value_t = 100, value_name = "N")]
+        limit: u32,
+        /// Devices to skip before the page.
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        offset: u64,
+    },
+    /// One device: every attribute with each piece of evidence, its source and weight; its
+    /// addresses over time, services, software, facts and findings.
+    Show {
+        /// Device id (mac-…, ip-…), as devices list shows it.
+        id: String,
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// table (default on a terminal) or json.
+        #[arg(long, short = 'f', value_enum)]
+        format: Option<Format>,
+    },
+    /// Override attributes by hand (category=… model=… vendor=… os=… firmware=…
+    /// modality=…; NAME= removes the override). Overrides survive re-analysis and are shown
+    /// as set by hand.
+    Set {
+        /// Device id.
+        id: String,
+        /// NAME=VALUE pairs.
+        #[arg(required = true, value_name = "NAME=VALUE")]
+        assignments: Vec<String>,
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+    },
+}
+
+/// Sort column of `devices list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListSort {
+    /// The device id.
+    Id,
+    /// Time of the last packet.
+    LastSeen,
 }
 
 #[derive(Debug, Args)]

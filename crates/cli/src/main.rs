@@ -7,6 +7,7 @@
 mod analyze;
 mod args;
 mod demo;
+mod devices;
 mod events;
 mod output;
 mod report;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         args::Command::Analyze(a) => analyze::run(&a),
         args::Command::Sim(a) => sim::run(&a),
         args::Command::Demo(a) => demo::run(&a),
+        args::Command::Devices(a) => devices::run(&a),
     };
     match result {
         Ok(code) => code,

@@ -1,10 +1,11 @@
 //! Table and CSV views of the report, and the flow-record CSV.
 
+use std::borrow::Borrow;
 use std::io::{self, Write};
 
 use model::{FlowObservation, TsPrecision};
 
-use crate::report::{DeviceReport, Report, ts};
+use crate::report::{AttributeReport, DeviceReport, Report, ts};
 
 /// Quotes a CSV field when it needs it (RFC 4180 §2).
 fn csv_field(s: &str) -> String {
@@ -27,6 +28,26 @@ fn hostnames(d: &DeviceReport) -> Vec<String> {
 }
 
 pub fn write_csv(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    write_devices_csv_iter(out, report.devices.iter())
+}
+
+/// Devices as CSV, one row each (the `analyze` and `devices list` view).
+pub fn write_devices_csv(out: &mut impl Write, devices: &[DeviceReport]) -> io::Result<()> {
+    write_devices_csv_iter(out, devices.iter())
+}
+
+fn attr_value(a: Option<&AttributeReport>) -> String {
+    a.map(|v| v.value.clone()).unwrap_or_default()
+}
+
+fn attr_confidence(a: Option<&AttributeReport>) -> String {
+    a.map(|v| v.confidence.to_string()).unwrap_or_default()
+}
+
+fn write_devices_csv_iter<D: Borrow<DeviceReport>>(
+    out: &mut impl Write,
+    devices: impl Iterator<Item = D>,
+) -> io::Result<()> {
     csv_row(
         out,
         &[
@@ -44,10 +65,17 @@ pub fn write_csv(out: &mut impl Write, report: &Report) -> io::Result<()> {
             "bytes",
             "dhcp_vendor_class",
             "roles",
+            "category",
+            "category_confidence",
+            "model",
+            "os",
+            "firmware",
+            "modality",
         ]
         .map(String::from),
     )?;
-    for d in report.devices.iter() {
+    for d in devices {
+        let d = d.borrow();
         csv_row(
             out,
             &[
@@ -59,20 +87,14 @@ pub fn write_csv(out: &mut impl Write, report: &Report) -> io::Result<()> {
                     .map(|i| i.addr.as_str())
                     .collect::<Vec<_>>()
                     .join(";"),
-                hostnames(&d).join(";"),
+                hostnames(d).join(";"),
                 d.vlans
                     .iter()
                     .map(u16::to_string)
                     .collect::<Vec<_>>()
                     .join(";"),
-                d.vendor
-                    .as_ref()
-                    .map(|v| v.value.clone())
-                    .unwrap_or_default(),
-                d.vendor
-                    .as_ref()
-                    .map(|v| v.confidence.to_string())
-                    .unwrap_or_default(),
+                attr_value(d.vendor.as_ref()),
+                attr_confidence(d.vendor.as_ref()),
                 d.first_seen.clone(),
                 d.last_seen.clone(),
                 d.packets.to_string(),
@@ -82,6 +104,12 @@ pub fn write_csv(out: &mut impl Write, report: &Report) -> io::Result<()> {
                     .and_then(|x| x.vendor_class.clone())
                     .unwrap_or_default(),
                 d.roles.join(";"),
+                attr_value(d.category.as_ref()),
+                attr_confidence(d.category.as_ref()),
+                attr_value(d.model.as_ref()),
+                attr_value(d.os.as_ref()),
+                attr_value(d.firmware.as_ref()),
+                attr_value(d.modality.as_ref()),
             ],
         )?;
     }
@@ -113,58 +141,7 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 pub fn write_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    let header = [
-        "DEVICE",
-        "VENDOR",
-        "IP",
-        "HOSTNAME",
-        "VLAN",
-        "ROLES",
-        "PACKETS",
-        "LAST SEEN",
-    ];
-    let rows: Vec<[String; 8]> = report
-        .devices
-        .iter()
-        .map(|d| {
-            let ips: Vec<String> = d.ips.iter().map(|i| i.addr.clone()).collect();
-            let vlans: Vec<String> = d.vlans.iter().map(u16::to_string).collect();
-            [
-                d.id.clone(),
-                truncate(d.vendor.as_ref().map_or("", |v| v.value.as_str()), 28),
-                cell(&ips, 1),
-                truncate(&cell(&hostnames(&d), 1), 32),
-                cell(&vlans, 2),
-                d.roles.join(","),
-                d.packets.to_string(),
-                d.last_seen
-                    .get(..19)
-                    .unwrap_or(&d.last_seen)
-                    .replace('T', " "),
-            ]
-        })
-        .collect();
-    let mut widths = header.map(|h| h.chars().count());
-    for row in &rows {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cells: &[String]| {
-        let mut s = String::new();
-        for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
-            if i == 6 {
-                s.push_str(&format!("{c:>w$}  "));
-            } else {
-                s.push_str(&format!("{c:<w$}  "));
-            }
-        }
-        s.trim_end().to_owned()
-    };
-    writeln!(out, "{}", line(&header.map(String::from)))?;
-    for row in &rows {
-        writeln!(out, "{}", line(row))?;
-    }
+    write_devices_table_iter(out, report.devices.iter())?;
     let s = &report.stats;
     let malformed: u64 = s.malformed.values().sum();
     let unsupported: u64 = s.unsupported.values().sum();
@@ -186,6 +163,73 @@ pub fn write_table(out: &mut impl Write, report: &Report) -> io::Result<()> {
             "input error: {}",
             input.error.as_deref().unwrap_or_default()
         )?;
+    }
+    Ok(())
+}
+
+/// Devices as aligned columns (the `analyze` and `devices list` view).
+pub fn write_devices_table(out: &mut impl Write, devices: &[DeviceReport]) -> io::Result<()> {
+    write_devices_table_iter(out, devices.iter())
+}
+
+fn write_devices_table_iter<D: Borrow<DeviceReport>>(
+    out: &mut impl Write,
+    devices: impl Iterator<Item = D>,
+) -> io::Result<()> {
+    let header = [
+        "DEVICE",
+        "VENDOR",
+        "CATEGORY",
+        "IP",
+        "HOSTNAME",
+        "VLAN",
+        "ROLES",
+        "PACKETS",
+        "LAST SEEN",
+    ];
+    let rows: Vec<[String; 9]> = devices
+        .map(|d| {
+            let d = d.borrow();
+            let ips: Vec<String> = d.ips.iter().map(|i| i.addr.clone()).collect();
+            let vlans: Vec<String> = d.vlans.iter().map(u16::to_string).collect();
+            [
+                d.id.clone(),
+                truncate(d.vendor.as_ref().map_or("", |v| v.value.as_str()), 28),
+                d.category
+                    .as_ref()
+                    .map_or_else(String::new, |c| c.value.clone()),
+                cell(&ips, 1),
+                truncate(&cell(&hostnames(d), 1), 32),
+                cell(&vlans, 2),
+                d.roles.join(","),
+                d.packets.to_string(),
+                d.last_seen
+                    .get(..19)
+                    .unwrap_or(&d.last_seen)
+                    .replace('T', " "),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut s = String::new();
+        for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
+            if i == 7 {
+                s.push_str(&format!("{c:>w$}  "));
+            } else {
+                s.push_str(&format!("{c:<w$}  "));
+            }
+        }
+        s.trim_end().to_owned()
+    };
+    writeln!(out, "{}", line(&header.map(String::from)))?;
+    for row in &rows {
+        writeln!(out, "{}", line(row))?;
     }
     Ok(())
 }

@@ -63,7 +63,10 @@ pub fn combine(
             .then_with(|| a.detail.cmp(&b.detail))
             .then_with(|| a.value.cmp(&b.value))
     });
-    keyed.dedup_by(|(ka, a), (kb, b)| ka == kb && a.source == b.source && a.detail == b.detail);
+    // One contribution per (value, source): the same rule seen again — in another run, on
+    // another of the device's values — is the same evidence, not more of it. The heaviest
+    // (first after the sort) is kept.
+    keyed.dedup_by(|(ka, a), (kb, b)| ka == kb && a.source == b.source);
 
     // (key, combined weight, display value): the display is the value of the group's
     // heaviest contribution (first after the sort).

@@ -32,7 +32,7 @@ pub use key::{KEY_ENV, Key, KeyOrigin};
 pub use source::{AnalysisSource, CaptureInput};
 pub use sqlite::SqliteStore;
 
-use model::{Device, Finding, FindingKind};
+use model::{Attribute, Device, Finding, FindingKind};
 
 /// What a merge did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -199,6 +199,27 @@ pub trait Store {
 
     /// Number of devices stored.
     fn device_count(&self) -> Result<u64, StoreError>;
+
+    /// The attributes the analyses concluded for device `id` (without overrides), by name,
+    /// each with its evidence in stored order: what a new analysis weighs its evidence
+    /// against. Empty when the device is not stored.
+    fn derived_attributes(&self, id: &str) -> Result<Vec<(String, Attribute)>, StoreError>;
+
+    /// Ids of the devices with at least one attribute set by hand, sorted.
+    fn overridden_devices(&self) -> Result<Vec<String>, StoreError>;
+
+    /// Overrides attribute `name` (`vendor`, `category`, `model`, `os`, `firmware`,
+    /// `modality`) of device `id` with `value` set by a person at `at`; `None` removes the
+    /// override. An override survives every later merge; reading the device shows it as the
+    /// attribute's value with confidence 1 and an evidence entry of source `override` first,
+    /// then what the analyses found. False when no device has that id.
+    fn set_override(
+        &mut self,
+        id: &str,
+        name: &str,
+        value: Option<&str>,
+        at: model::Timestamp,
+    ) -> Result<bool, StoreError>;
 
     /// Schema version of the open database (the number of the last migration applied).
     fn schema_version(&self) -> Result<u32, StoreError>;

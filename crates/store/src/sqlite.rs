@@ -181,6 +181,34 @@ impl Store for SqliteStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
+    fn derived_attributes(&self, id: &str) -> Result<Vec<(String, model::Attribute)>, StoreError> {
+        read::derived_attributes(&self.conn, id)
+            .map_err(sqlite_error(&self.path, "reading attributes"))
+    }
+
+    fn overridden_devices(&self) -> Result<Vec<String>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT DISTINCT d.id FROM device_overrides o JOIN devices d ON d.pk = o.device_pk
+                 ORDER BY d.id",
+            )
+            .and_then(|mut s| {
+                s.query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<Vec<String>>>()
+            })
+            .map_err(sqlite_error(&self.path, "reading overrides"))
+    }
+
+    fn set_override(
+        &mut self,
+        id: &str,
+        name: &str,
+        value: Option<&str>,
+        at: model::Timestamp,
+    ) -> Result<bool, StoreError> {
+        merge::set_override(&mut self.conn, &self.path, id, name, value, at)
+    }
+
     fn schema_version(&self) -> Result<u32, StoreError> {
         migrate::user_version(&self.conn, &self.path)
     }

@@ -297,6 +297,14 @@ impl KnowledgeBase {
     /// Sets the device's vendor, category, model, OS, firmware and modality from the rules
     /// that fire on it, combined with the evidence it already carries (its OUI vendor).
     pub fn classify(&self, device: &mut Device) {
+        self.classify_after(device, &[]);
+    }
+
+    /// [`Self::classify`] for a device already stored with attributes `before` (by name,
+    /// from earlier analyses): their evidence counts with this analysis' evidence, and each
+    /// attribute keeps its value unless the new evidence outweighs it by
+    /// [`crate::HYSTERESIS`], so attributes do not flap from run to run.
+    pub fn classify_after(&self, device: &mut Device, before: &[(String, Attribute)]) {
         let values = FieldValues::of(device);
         let mut satisfied = vec![0u32; self.rules.len()];
         for (field, (set, owners)) in &self.sets {
@@ -332,11 +340,26 @@ impl KnowledgeBase {
                 .map(|a| a.evidence.into_iter().map(Contribution::from).collect())
                 .unwrap_or_default();
             contributions.extend(found.remove(name).unwrap_or_default());
-            *slot = self.combine(name, contributions);
+            let earlier = before.iter().find(|(n, _)| n == name).map(|(_, a)| a);
+            if let Some(a) = earlier {
+                contributions.extend(
+                    a.evidence
+                        .iter()
+                        .filter(|e| e.source != "override")
+                        .cloned()
+                        .map(Contribution::from),
+                );
+            }
+            *slot = self.combine(name, contributions, earlier.map(|a| a.value.as_str()));
         }
     }
 
-    fn combine(&self, name: &str, contributions: Vec<Contribution>) -> Option<Attribute> {
+    fn combine(
+        &self,
+        name: &str,
+        contributions: Vec<Contribution>,
+        incumbent: Option<&str>,
+    ) -> Option<Attribute> {
         match name {
             "vendor" => {
                 let canonical = contributions
@@ -346,10 +369,10 @@ impl KnowledgeBase {
                         c
                     })
                     .collect();
-                combine(canonical, |v| self.vendors.key(v), None)
+                combine(canonical, |v| self.vendors.key(v), incumbent)
             }
-            "modality" => combine(contributions, |v| v.trim().to_ascii_uppercase(), None),
-            _ => combine(contributions, plain_key, None),
+            "modality" => combine(contributions, |v| v.trim().to_ascii_uppercase(), incumbent),
+            _ => combine(contributions, plain_key, incumbent),
         }
     }
 }
@@ -725,6 +748,50 @@ weight = 0.9
         let mut twice = once.clone();
         kb.classify(&mut twice);
         assert_eq!(once, twice);
+    }
+
+    /// Between runs: what an earlier analysis concluded holds unless this run's evidence
+    /// clearly outweighs it, and the earlier evidence is not counted twice.
+    #[test]
+    fn an_earlier_runs_attribute_holds_against_a_slightly_heavier_rival() {
+        let kb = kb(RULES).unwrap();
+        let before = vec![(
+            "category".to_owned(),
+            Attribute {
+                value: "patient_monitor".into(),
+                confidence: 0.65,
+                evidence: vec![Evidence {
+                    value: "patient_monitor".into(),
+                    source: "kb:old/monitor".into(),
+                    detail: "an earlier run".into(),
+                    weight: 0.65,
+                }],
+            },
+        )];
+        // This run alone says infusion_pump at 0.7 (and pacs at 0.3): 0.7 < 0.65 + 0.1.
+        let mut d = device();
+        kb.classify_after(&mut d, &before);
+        let category = d.category.unwrap();
+        assert_eq!(category.value, "patient_monitor");
+        assert!(category.evidence.iter().any(|e| e.value == "infusion_pump"));
+        // Weaker earlier evidence gives way.
+        let mut weak = before.clone();
+        weak[0].1.evidence[0].weight = 0.5;
+        let mut d = device();
+        kb.classify_after(&mut d, &weak);
+        assert_eq!(d.category.unwrap().value, "infusion_pump");
+        // The same run merged again does not grow its own confidence.
+        let mut once = device();
+        kb.classify(&mut once);
+        let stored: Vec<(String, Attribute)> = once
+            .attributes()
+            .into_iter()
+            .filter_map(|(n, a)| a.map(|a| (n.to_owned(), a.clone())))
+            .collect();
+        let mut again = device();
+        kb.classify_after(&mut again, &stored);
+        assert_eq!(again.category, once.category);
+        assert_eq!(again.vendor, once.vendor);
     }
 
     #[test]

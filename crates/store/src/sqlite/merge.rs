@@ -439,3 +439,53 @@ fn merge_finding(
     .execute(params![pk, input_pk, clamp_u64(f.count)])?;
     Ok(())
 }
+
+/// The attribute names an override may set (the report's attribute fields).
+const OVERRIDABLE: [&str; 6] = ["vendor", "category", "model", "os", "firmware", "modality"];
+
+/// Sets or removes a person's override of attribute `name` of device `id` (see
+/// [`crate::Store::set_override`]).
+pub(crate) fn set_override(
+    conn: &mut rusqlite::Connection,
+    path: &Path,
+    id: &str,
+    name: &str,
+    value: Option<&str>,
+    at: model::Timestamp,
+) -> Result<bool, StoreError> {
+    if !OVERRIDABLE.contains(&name) {
+        return Err(StoreError::InvalidInput {
+            path: path.to_path_buf(),
+            problem: format!(
+                "{name:?} is not an attribute that can be set (one of {})",
+                OVERRIDABLE.join(", ")
+            ),
+        });
+    }
+    let action = || format!("setting {name} of device {id:?}");
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sqlite_error(path, action()))?;
+    let pk: Option<i64> = tx
+        .prepare_cached("SELECT pk FROM devices WHERE id = ?1")
+        .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+        .map_err(sqlite_error(path, action()))?;
+    let Some(pk) = pk else {
+        return Ok(false);
+    };
+    let result = match value {
+        Some(v) => tx.execute(
+            "INSERT INTO device_overrides (device_pk, name, value, set_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (device_pk, name) DO UPDATE SET value = excluded.value,
+                 set_at = excluded.set_at",
+            params![pk, name, v, at.0],
+        ),
+        None => tx.execute(
+            "DELETE FROM device_overrides WHERE device_pk = ?1 AND name = ?2",
+            params![pk, name],
+        ),
+    };
+    result.map_err(sqlite_error(path, action()))?;
+    tx.commit().map_err(sqlite_error(path, action()))?;
+    Ok(true)
+}

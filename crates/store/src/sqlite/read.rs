@@ -325,7 +325,42 @@ fn load_lists(conn: &Connection, row: DeviceRow) -> rusqlite::Result<Device> {
     Ok(device)
 }
 
+/// The attribute as the analyses left it, with a person's override (if any) on top: the
+/// override's value at confidence 1, its evidence (source `override`) first, then the
+/// analyses' evidence.
 fn attribute(conn: &Connection, pk: i64, name: &str) -> rusqlite::Result<Option<Attribute>> {
+    let derived = derived_attribute(conn, pk, name)?;
+    let manual: Option<(String, i64)> = conn
+        .prepare_cached(
+            "SELECT value, set_at FROM device_overrides WHERE device_pk = ?1 AND name = ?2",
+        )?
+        .query_row(params![pk, name], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((value, set_at)) = manual else {
+        return Ok(derived);
+    };
+    let mut evidence = vec![Evidence {
+        value: value.clone(),
+        source: "override".into(),
+        detail: format!(
+            "set by hand (wardline devices set) at {}",
+            model::Timestamp(set_at).rfc3339(model::TsPrecision::Seconds)
+        ),
+        weight: 1.0,
+    }];
+    evidence.extend(derived.map(|a| a.evidence).unwrap_or_default());
+    Ok(Some(Attribute {
+        value,
+        confidence: 1.0,
+        evidence,
+    }))
+}
+
+fn derived_attribute(
+    conn: &Connection,
+    pk: i64,
+    name: &str,
+) -> rusqlite::Result<Option<Attribute>> {
     let head: Option<(String, f64)> = conn
         .prepare_cached(
             "SELECT value, confidence FROM device_attributes WHERE device_pk = ?1 AND name = ?2",
@@ -415,4 +450,50 @@ pub(crate) fn findings(
         offset: query.offset,
         limit,
     })
+}
+
+/// Every derived attribute of device `id` with its evidence, in one query.
+pub(crate) fn derived_attributes(
+    conn: &Connection,
+    id: &str,
+) -> rusqlite::Result<Vec<(String, Attribute)>> {
+    let mut out: Vec<(String, Attribute)> = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.name, a.value, a.confidence, e.value, e.source, e.detail, e.weight
+         FROM devices d
+         JOIN device_attributes a ON a.device_pk = d.pk
+         LEFT JOIN device_attribute_evidence e
+             ON e.device_pk = a.device_pk AND e.name = a.name
+         WHERE d.id = ?1
+         ORDER BY a.name, e.ordinal",
+    )?;
+    let mut rows = stmt.query([id])?;
+    while let Some(r) = rows.next()? {
+        let name: String = r.get(0)?;
+        if out.last().is_none_or(|(n, _)| *n != name) {
+            out.push((
+                name.clone(),
+                Attribute {
+                    value: r.get(1)?,
+                    confidence: r.get::<_, f64>(2)? as f32,
+                    evidence: Vec::new(),
+                },
+            ));
+        }
+        if let (Some(value), Some(source), Some(detail), Some(weight)) = (
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, Option<String>>(4)?,
+            r.get::<_, Option<String>>(5)?,
+            r.get::<_, Option<f64>>(6)?,
+        ) && let Some((_, a)) = out.last_mut()
+        {
+            a.evidence.push(Evidence {
+                value,
+                source,
+                detail,
+                weight: weight as f32,
+            });
+        }
+    }
+    Ok(out)
 }
