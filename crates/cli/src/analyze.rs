@@ -227,6 +227,15 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
 pub fn analyze(args: &AnalyzeArgs) -> Result<(Report, bool)> {
     // Rule files are checked before any packet is read: a typo fails fast, naming the file.
     let kb = identify::KnowledgeBase::load(&args.kb).context("loading the knowledge base")?;
+    analyze_with(args, Some(&kb))
+}
+
+/// [`analyze`] with a knowledge base already loaded, or none: devices as the wire showed
+/// them, unclassified (what `kb learn` reads its features from).
+pub fn analyze_with(
+    args: &AnalyzeArgs,
+    kb: Option<&identify::KnowledgeBase>,
+) -> Result<(Report, bool)> {
     let flows = match &args.flows {
         Some(p) => Some(
             FlowWriter::new(BufWriter::new(
@@ -307,7 +316,9 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<(Report, bool)> {
             let before = store
                 .derived_attributes(&device.id.0)
                 .with_context(|| format!("reading {}", db.display()))?;
-            kb.classify_after(device, &before);
+            if let Some(kb) = kb {
+                kb.classify_after(device, &before);
+            }
         }
         store_analysis(&mut store, db, &devices, &findings, &runs)?;
         // Attributes a person set stay set: the report shows them as the store does.
@@ -330,7 +341,9 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<(Report, bool)> {
         }
     } else {
         for device in &mut devices {
-            kb.classify(device);
+            if let Some(kb) = kb {
+                kb.classify(device);
+            }
         }
     }
 

@@ -23,6 +23,58 @@ pub enum Command {
     Demo(DemoArgs),
     /// The devices a database holds: list them, explain one, correct its attributes.
     Devices(DevicesArgs),
+    /// Fingerprints learned from labelled captures: learn them, or cross-validate them.
+    Kb(KbArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KbArgs {
+    #[command(subcommand)]
+    pub command: KbCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KbCommand {
+    /// Learn fingerprints from DIR: each top-level subfolder is a label (MODEL or
+    /// CATEGORY:VENDOR:MODEL), each capture below it one sample. Use the file with
+    /// analyze --kb FILE.
+    Learn {
+        /// The labelled folder tree.
+        dir: PathBuf,
+        /// Where to write the fingerprints (TOML).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Leave out every feature derived from link-layer addresses (the OUI included).
+        #[arg(long)]
+        no_mac: bool,
+        /// Keep numbered twin folders (EdimaxCam1, EdimaxCam2) as separate labels.
+        #[arg(long)]
+        no_merge_twins: bool,
+        /// Never show progress.
+        #[arg(long)]
+        no_progress: bool,
+    },
+    /// Stratified K-fold cross-validation over DIR: per-label precision and recall, the
+    /// confusions and the overall accuracy.
+    Evaluate {
+        /// The labelled folder tree.
+        dir: PathBuf,
+        /// Number of folds.
+        #[arg(long, default_value_t = 10, value_name = "K")]
+        folds: usize,
+        /// Leave out every feature derived from link-layer addresses (the OUI included).
+        #[arg(long)]
+        no_mac: bool,
+        /// Keep numbered twin folders (EdimaxCam1, EdimaxCam2) as separate labels.
+        #[arg(long)]
+        no_merge_twins: bool,
+        /// json (default) or table.
+        #[arg(long, short = 'f', value_enum)]
+        format: Option<Format>,
+        /// Never show progress.
+        #[arg(long)]
+        no_progress: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ mod args;
 mod demo;
 mod devices;
 mod events;
+mod kb;
 mod output;
 mod report;
 mod sim;
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
         args::Command::Sim(a) => sim::run(&a),
         args::Command::Demo(a) => demo::run(&a),
         args::Command::Devices(a) => devices::run(&a),
+        args::Command::Kb(a) => kb::run(&a),
     };
     match result {
         Ok(code) => code,

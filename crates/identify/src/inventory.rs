@@ -604,12 +604,17 @@ impl Inventory {
         let routers = self.find_routers();
         self.stats.routers = routers.len() as u64;
         // What the endpoints below need of the MAC states once those are moved into the
-        // builders: the addresses each router MAC is itself bound to.
-        let router_bound: HashSet<(MacAddr, IpAddr)> = routers
+        // builders: each router's own addresses — bound to it by ARP, ND or DHCP, or sent
+        // from at an initial TTL (not forwarded).
+        let mut router_bound: HashSet<(MacAddr, IpAddr)> = routers
             .iter()
             .filter_map(|mac| self.macs.get(mac).map(|s| (mac, s)))
             .flat_map(|(mac, s)| s.bound.keys().map(move |ip| (*mac, *ip)))
             .collect();
+        router_bound.extend(self.endpoints.iter().filter_map(|((mac, ip), e)| {
+            let mac = (*mac)?;
+            (routers.contains(&mac) && hops_travelled(e.max_ttl) == Some(0)).then_some((mac, *ip))
+        }));
         let mut builders: BTreeMap<DeviceId, Builder> = BTreeMap::new();
 
         // MAC devices first: their bound addresses decide who holds which IP. Each state is

@@ -17,6 +17,7 @@ mod flat;
 mod fold;
 mod inventory;
 mod kb;
+pub mod learn;
 mod oui;
 mod oui_tsv;
 

@@ -180,7 +180,12 @@ pub struct KnowledgeBase {
     sets: BTreeMap<Field, (RegexSet, Vec<Owner>)>,
     /// Rule files loaded, for `--kb` reporting.
     files: Vec<String>,
+    /// Fingerprints learned by `wardline kb learn`, with the file stem they came from.
+    learned: Vec<(String, crate::learn::Fingerprints)>,
 }
+
+/// Lowest similarity at which a learned fingerprint counts as evidence.
+const MIN_LEARNED_SIMILARITY: f32 = 0.35;
 
 impl KnowledgeBase {
     /// The rules shipped in `kb/rules/`.
@@ -213,15 +218,27 @@ impl KnowledgeBase {
         let mut rules = Vec::new();
         let mut vendors = VendorAliases::default();
         let mut files = Vec::new();
+        let mut learned = Vec::new();
         for (name, text) in texts {
+            let stem = Path::new(name)
+                .file_stem()
+                .map_or_else(|| name.clone(), |s| s.to_string_lossy().into_owned());
+            if toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("fingerprint")) {
+                let model: crate::learn::Fingerprints =
+                    toml::from_str(text).map_err(|e| KbError {
+                        file: name.clone(),
+                        rule: None,
+                        message: e.to_string().trim_end().replace('\n', " "),
+                    })?;
+                learned.push((stem, model));
+                files.push(name.clone());
+                continue;
+            }
             let parsed: RuleFile = toml::from_str(text).map_err(|e| KbError {
                 file: name.clone(),
                 rule: None,
                 message: e.to_string().trim_end().replace('\n', " "),
             })?;
-            let stem = Path::new(name)
-                .file_stem()
-                .map_or_else(|| name.clone(), |s| s.to_string_lossy().into_owned());
             for spec in parsed.rule {
                 let id = spec.id.clone();
                 let rule =
@@ -276,6 +293,7 @@ impl KnowledgeBase {
             vendors,
             sets,
             files,
+            learned,
         })
     }
 
@@ -326,6 +344,9 @@ impl KnowledgeBase {
                 continue;
             }
             rule.contribute(&values, &mut found);
+        }
+        for (stem, model) in &self.learned {
+            learned_contributions(stem, model, device, &mut found);
         }
         for (name, slot) in [
             ("vendor", &mut device.vendor),
@@ -510,6 +531,53 @@ impl Rule {
                 weight: *weight,
             });
         }
+    }
+}
+
+/// What a learned fingerprint says of `device`: its label's model (and category and vendor
+/// when the label names them), weighted by the similarity less half the runner-up's, so a
+/// close call counts little.
+fn learned_contributions(
+    stem: &str,
+    model: &crate::learn::Fingerprints,
+    device: &Device,
+    found: &mut BTreeMap<&'static str, Vec<Contribution>>,
+) {
+    let tokens = crate::learn::tokens(device, model.no_mac);
+    let Some(m) = model.best(&tokens) else {
+        return;
+    };
+    if m.score < MIN_LEARNED_SIMILARITY {
+        return;
+    }
+    let runner = m.runner_up.map_or(0.0, |(_, s)| s);
+    let weight = (0.9 * (m.score - runner / 2.0)).clamp(0.05, 0.9);
+    let label = &m.fingerprint.label;
+    let detail = format!(
+        "learned fingerprint {:?}: similarity {:.2}{} from {} sample(s); shares {}",
+        label.name,
+        m.score,
+        m.runner_up
+            .map(|(l, s)| format!(" (next {l:?} {s:.2})"))
+            .unwrap_or_default(),
+        m.fingerprint.samples,
+        m.shared.join(", ")
+    );
+    let source = format!("kb:{stem}/learned:{}", label.name);
+    let mut add = |name: &'static str, value: &str, w: f32| {
+        found.entry(name).or_default().push(Contribution {
+            value: value.to_owned(),
+            source: source.clone(),
+            detail: detail.clone(),
+            weight: w,
+        });
+    };
+    add("model", &label.model, weight);
+    if let Some(c) = &label.category {
+        add("category", c, weight * 0.8);
+    }
+    if let Some(v) = &label.vendor {
+        add("vendor", v, weight * 0.8);
     }
 }
 
