@@ -36,7 +36,8 @@ fn evaluate(extra: &[&str]) -> Value {
 
 /// Folder → the labelled device's MAC, from the corpus README's table.
 fn labelled_macs() -> BTreeMap<String, String> {
-    let readme = std::fs::read_to_string(corpus().join("iot-sentinel/README.md")).unwrap();
+    let readme = std::fs::read_to_string(corpus().join("iot-sentinel/README.md"))
+        .expect("the iot-sentinel README");
     readme
         .lines()
         .filter_map(|l| {
