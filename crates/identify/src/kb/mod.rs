@@ -10,12 +10,13 @@
 mod rule;
 mod vendor;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use model::{Attribute, Device};
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::bytes::{Regex, RegexBuilder};
+use regex_automata::{Input, MatchKind, PatternSet, meta, util::syntax};
 
 use crate::combine::{Contribution, combine, plain_key};
 pub(crate) use rule::{Field, Rule, RuleFile, ServiceCond};
@@ -177,7 +178,7 @@ pub struct KnowledgeBase {
     rules: Vec<Rule>,
     vendors: VendorAliases,
     /// Per field: one set of every rule's pattern, and which (rule, condition) each is.
-    sets: BTreeMap<Field, (RegexSet, Vec<Owner>)>,
+    sets: BTreeMap<Field, (meta::Regex, Vec<Owner>)>,
     /// Rule files loaded, for `--kb` reporting.
     files: Vec<String>,
     /// Fingerprints learned by `wardline kb learn`, with the file stem they came from.
@@ -223,7 +224,11 @@ impl KnowledgeBase {
             let stem = Path::new(name)
                 .file_stem()
                 .map_or_else(|| name.clone(), |s| s.to_string_lossy().into_owned());
-            if toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("fingerprint")) {
+            // Learned files hold `[[fingerprint]]` tables (a quick look before the parse that
+            // decides: the shipped rule files are parsed once).
+            if text.contains("fingerprint")
+                && toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("fingerprint"))
+            {
                 let model: crate::learn::Fingerprints =
                     toml::from_str(text).map_err(|e| KbError {
                         file: name.clone(),
@@ -278,9 +283,18 @@ impl KnowledgeBase {
         }
         let mut sets = BTreeMap::new();
         for (field, (pats, owners)) in patterns {
-            let set = RegexSetBuilder::new(&pats)
-                .size_limit(64 << 20)
-                .build()
+            // Every pattern's matches, not the leftmost one's; no literal prefilter: the set
+            // runs once per device value at the end of an analysis, and building a prefilter
+            // over hundreds of patterns cost more than all the matching it would save.
+            let set = meta::Builder::new()
+                .configure(
+                    meta::Config::new()
+                        .match_kind(MatchKind::All)
+                        .auto_prefilter(false)
+                        .nfa_size_limit(Some(64 << 20)),
+                )
+                .syntax(syntax::Config::new().unicode(false).utf8(false))
+                .build_many(&pats)
                 .map_err(|e| KbError {
                     file: "kb".into(),
                     rule: None,
@@ -325,11 +339,18 @@ impl KnowledgeBase {
     pub fn classify_after(&self, device: &mut Device, before: &[(String, Attribute)]) {
         let values = FieldValues::of(device);
         let mut satisfied = vec![0u32; self.rules.len()];
+        // The first value (in the device's order) each (rule, condition) matched: what the
+        // evidence cites, and where a rule's captures are read from.
+        let mut first: HashMap<Owner, &str> = HashMap::new();
         for (field, (set, owners)) in &self.sets {
+            let mut matched = PatternSet::new(set.pattern_len());
             for v in values.get(field) {
-                for i in set.matches(v).iter() {
-                    let (ri, ci) = owners[i];
+                matched.clear();
+                set.which_overlapping_matches(&Input::new(v.as_bytes()), &mut matched);
+                for i in matched.iter() {
+                    let (ri, ci) = owners[i.as_usize()];
                     satisfied[ri] |= 1 << ci;
+                    first.entry((ri, ci)).or_insert(v);
                 }
             }
         }
@@ -343,7 +364,7 @@ impl KnowledgeBase {
             if satisfied[ri] != full || !rule.structural_holds(device) {
                 continue;
             }
-            rule.contribute(&values, &mut found);
+            rule.contribute(ri, &first, &mut found);
         }
         for (stem, model) in &self.learned {
             learned_contributions(stem, model, device, &mut found);
@@ -480,21 +501,21 @@ impl Rule {
     /// device's order) each condition matched.
     fn contribute(
         &self,
-        values: &FieldValues<'_>,
+        index: usize,
+        first: &HashMap<Owner, &str>,
         found: &mut BTreeMap<&'static str, Vec<Contribution>>,
     ) {
         let mut captures: BTreeMap<String, String> = BTreeMap::new();
         let mut observed = Vec::new();
-        for (field, re) in &self.matches {
-            let vals = values.get(field);
-            let Some((v, caps)) = vals.iter().find_map(|v| re.captures(v).map(|c| (*v, c))) else {
+        let templated = self.sets.iter().any(|(_, t, _)| t.contains('$'));
+        for (ci, (field, re)) in self.matches.iter().enumerate() {
+            let Some(v) = first.get(&(index, ci)).copied() else {
                 return;
             };
-            for name in re.capture_names().flatten() {
-                if let Some(m) = caps.name(name) {
-                    captures
-                        .entry(name.to_owned())
-                        .or_insert_with(|| m.as_str().trim().to_owned());
+            // A rule's own regex is compiled only when its values use what it captures.
+            if templated && !re.names().is_empty() {
+                for (name, text) in re.captures(v).unwrap_or_default() {
+                    captures.entry(name).or_insert(text);
                 }
             }
             observed.push(format!("{} = {}", field.name(), clip(v)));
@@ -671,14 +692,96 @@ fn toml_files(path: &Path) -> Result<Vec<PathBuf>, KbError> {
     Ok(out)
 }
 
-/// Builds a case-insensitive regex for a rule condition.
-/// The `(?i)` is written into the pattern, not set on the builder, because the per-field
-/// [`RegexSet`] is built from the pattern text.
-pub(crate) fn condition_regex(pattern: &str) -> Result<Regex, String> {
-    RegexBuilder::new(&format!("(?i){pattern}"))
-        .size_limit(1 << 20)
-        .build()
-        .map_err(|e| e.to_string())
+/// A rule condition's pattern: checked and its group names read at load; compiled only when
+/// its rule fires and its captures are needed. Compiling every rule's own regex at start-up
+/// took a third of the instructions of a short capture's analysis.
+///
+/// Patterns are case-insensitive and ASCII (Unicode classes off): the strings they match are
+/// protocol fields, and ASCII-only automata are a fraction of the size to build and run. The
+/// `(?i-u)` is written into the pattern text, from which the per-field [`RegexSet`] is built.
+#[derive(Debug)]
+pub(crate) struct Condition {
+    pattern: String,
+    names: Vec<String>,
+    compiled: std::sync::OnceLock<Option<Regex>>,
+}
+
+impl Condition {
+    pub(crate) fn new(pattern: &str) -> Result<Self, String> {
+        let pattern = format!("(?i-u){pattern}");
+        let hir = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .nest_limit(64)
+            .build()
+            .parse(&pattern)
+            .map_err(|e| e.to_string())?;
+        let mut names = Vec::new();
+        collect_names(&hir, &mut names);
+        Ok(Self {
+            pattern,
+            names,
+            compiled: std::sync::OnceLock::new(),
+        })
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.pattern
+    }
+
+    /// Named groups, in pattern order.
+    pub(crate) fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    fn regex(&self) -> Option<&Regex> {
+        self.compiled
+            .get_or_init(|| {
+                RegexBuilder::new(&self.pattern)
+                    .unicode(false)
+                    .size_limit(1 << 20)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    /// The named groups captured in `value`, if it matches.
+    fn captures(&self, value: &str) -> Option<Vec<(String, String)>> {
+        let caps = self.regex()?.captures(value.as_bytes())?;
+        Some(
+            self.names
+                .iter()
+                .filter_map(|n| {
+                    caps.name(n).map(|m| {
+                        (
+                            n.clone(),
+                            String::from_utf8_lossy(m.as_bytes()).trim().to_owned(),
+                        )
+                    })
+                })
+                .collect(),
+        )
+    }
+}
+
+fn collect_names(hir: &regex_syntax::hir::Hir, out: &mut Vec<String>) {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(c) => {
+            if let Some(n) = &c.name {
+                out.push(n.to_string());
+            }
+            collect_names(&c.sub, out);
+        }
+        HirKind::Repetition(r) => collect_names(&r.sub, out),
+        HirKind::Concat(hs) | HirKind::Alternation(hs) => {
+            for h in hs {
+                collect_names(h, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,6 @@
 
 use std::collections::BTreeMap;
 
-use regex::Regex;
 use serde::Deserialize;
 
 /// A rule file.
@@ -132,7 +131,7 @@ pub(crate) struct Rule {
     pub source: String,
     /// The citation.
     pub citation: String,
-    pub matches: Vec<(Field, Regex)>,
+    pub matches: Vec<(Field, super::Condition)>,
     pub role: Option<String>,
     pub serves: Option<ServiceCond>,
     pub uses: Option<ServiceCond>,
@@ -216,7 +215,7 @@ pub(crate) fn compile(
     {
         let Some(pattern) = pattern else { continue };
         let re =
-            super::condition_regex(&pattern).map_err(|e| format!("when.{}: {e}", field.name()))?;
+            super::Condition::new(&pattern).map_err(|e| format!("when.{}: {e}", field.name()))?;
         matches.push((field, re));
     }
     if matches.len() > 31 {
@@ -229,7 +228,7 @@ pub(crate) fn compile(
         for needed in template_names(template) {
             if !matches
                 .iter()
-                .any(|(_, re)| re.capture_names().flatten().any(|n| n == needed))
+                .any(|(_, re)| re.names().iter().any(|n| n == needed))
             {
                 return Err(format!(
                     "{name} uses ${needed}, which no condition captures"
