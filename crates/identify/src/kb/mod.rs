@@ -183,6 +183,8 @@ pub struct KnowledgeBase {
     files: Vec<String>,
     /// Fingerprints learned by `wardline kb learn`, with the file stem they came from.
     learned: Vec<(String, crate::learn::Fingerprints)>,
+    /// Patterns in the largest set: one match buffer serves every set.
+    widest_set: usize,
 }
 
 /// Lowest similarity at which a learned fingerprint counts as evidence.
@@ -302,12 +304,18 @@ impl KnowledgeBase {
                 })?;
             sets.insert(field, (set, owners));
         }
+        let widest_set = sets
+            .values()
+            .map(|(s, _)| s.pattern_len())
+            .max()
+            .unwrap_or(0);
         Ok(Self {
             rules,
             vendors,
             sets,
             files,
             learned,
+            widest_set,
         })
     }
 
@@ -337,14 +345,15 @@ impl KnowledgeBase {
     /// attribute keeps its value unless the new evidence outweighs it by
     /// [`crate::HYSTERESIS`], so attributes do not flap from run to run.
     pub fn classify_after(&self, device: &mut Device, before: &[(String, Attribute)]) {
-        let values = FieldValues::of(device);
+        let derived = DerivedText::of(device);
+        let values = FieldValues::of(device, &derived);
         let mut satisfied = vec![0u32; self.rules.len()];
         // The first value (in the device's order) each (rule, condition) matched: what the
         // evidence cites, and where a rule's captures are read from.
         let mut first: HashMap<Owner, &str> = HashMap::new();
+        let mut matched = PatternSet::new(self.widest_set);
         for (field, (set, owners)) in &self.sets {
-            let mut matched = PatternSet::new(set.pattern_len());
-            for v in values.get(field) {
+            for &v in values.get(field) {
                 matched.clear();
                 set.which_overlapping_matches(&Input::new(v.as_bytes()), &mut matched);
                 for i in matched.iter() {
@@ -419,19 +428,47 @@ impl KnowledgeBase {
     }
 }
 
+/// The field values that are not stored as text on the device (the option 55 list,
+/// software as `product version`), built once per device.
+struct DerivedText {
+    prl: Vec<String>,
+    software: Vec<String>,
+}
+
+impl DerivedText {
+    fn of(d: &Device) -> Self {
+        Self {
+            prl: d
+                .dhcp
+                .iter()
+                .filter_map(|f| f.param_request_list.as_ref())
+                .map(|l| l.iter().map(u8::to_string).collect::<Vec<_>>().join(","))
+                .collect(),
+            software: d
+                .software
+                .iter()
+                .map(|s| match &s.version {
+                    Some(v) => format!("{} {v}", s.product),
+                    None => s.product.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// A device's values per field, in its own (sorted) order.
 struct FieldValues<'d> {
     oui: Vec<&'d str>,
     vendor_class: Vec<&'d str>,
-    prl: Vec<String>,
+    prl: Vec<&'d str>,
     hostnames: Vec<&'d str>,
     facts: BTreeMap<&'d str, Vec<&'d str>>,
-    software: Vec<String>,
+    software: Vec<&'d str>,
     dns: Vec<&'d str>,
 }
 
 impl<'d> FieldValues<'d> {
-    fn of(d: &'d Device) -> Self {
+    fn of(d: &'d Device, derived: &'d DerivedText) -> Self {
         let mut facts: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for f in &d.facts {
             facts.entry(&f.key).or_default().push(&f.value);
@@ -449,35 +486,23 @@ impl<'d> FieldValues<'d> {
                 .iter()
                 .filter_map(|f| f.vendor_class.as_deref())
                 .collect(),
-            prl: d
-                .dhcp
-                .iter()
-                .filter_map(|f| f.param_request_list.as_ref())
-                .map(|l| l.iter().map(u8::to_string).collect::<Vec<_>>().join(","))
-                .collect(),
+            prl: derived.prl.iter().map(String::as_str).collect(),
             hostnames: d.hostnames.iter().map(|h| h.name.as_str()).collect(),
             facts,
-            software: d
-                .software
-                .iter()
-                .map(|s| match &s.version {
-                    Some(v) => format!("{} {v}", s.product),
-                    None => s.product.clone(),
-                })
-                .collect(),
+            software: derived.software.iter().map(String::as_str).collect(),
             dns: d.dns_queries.iter().map(String::as_str).collect(),
         }
     }
 
-    fn get(&self, field: &Field) -> Vec<&str> {
+    fn get(&self, field: &Field) -> &[&'d str] {
         match field {
-            Field::Oui => self.oui.clone(),
-            Field::VendorClass => self.vendor_class.clone(),
-            Field::DhcpPrl => self.prl.iter().map(String::as_str).collect(),
-            Field::Hostname => self.hostnames.clone(),
-            Field::Fact(k) => self.facts.get(k.as_str()).cloned().unwrap_or_default(),
-            Field::Software => self.software.iter().map(String::as_str).collect(),
-            Field::Dns => self.dns.clone(),
+            Field::Oui => &self.oui,
+            Field::VendorClass => &self.vendor_class,
+            Field::DhcpPrl => &self.prl,
+            Field::Hostname => &self.hostnames,
+            Field::Fact(k) => self.facts.get(k.as_str()).map_or(&[], Vec::as_slice),
+            Field::Software => &self.software,
+            Field::Dns => &self.dns,
         }
     }
 }
