@@ -305,6 +305,8 @@ pub fn analyze_with(
     // devices, the moment memory peaks.
     let Pipeline { sensor, sinks } = pipeline;
     drop(sensor);
+    // Packets are done: what forming the devices frees goes back to the system at once.
+    crate::allocator::purge_promptly();
     let (mut devices, findings, inventory_stats) = sinks.inventory.finish_with_findings();
 
     if let Some(db) = &args.db {

@@ -129,7 +129,11 @@ pub fn run(args: &DevicesArgs) -> Result<ExitCode> {
                     )?;
                     writeln!(out)?;
                 }
-                Format::Table => write_show(&mut out, &report, &findings)?,
+                Format::Table => {
+                    // Rule citations live in the knowledge base, not in every device's evidence.
+                    let kb = identify::KnowledgeBase::embedded().ok();
+                    write_show(&mut out, &report, &findings, kb.as_ref())?;
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -224,6 +228,7 @@ fn write_show(
     out: &mut impl Write,
     d: &DeviceReport,
     findings: &[FindingReport],
+    kb: Option<&identify::KnowledgeBase>,
 ) -> io::Result<()> {
     writeln!(out, "{}", d.id)?;
     writeln!(out, "  MACs:       {}", d.macs.join(", "))?;
@@ -257,7 +262,7 @@ fn write_show(
         ("firmware", &d.firmware),
         ("modality", &d.modality),
     ] {
-        write_attribute(out, name, attr.as_ref())?;
+        write_attribute(out, name, attr.as_ref(), kb)?;
     }
     writeln!(out)?;
     writeln!(out, "Addresses over time")?;
@@ -316,6 +321,7 @@ fn write_attribute(
     out: &mut impl Write,
     name: &str,
     attr: Option<&AttributeReport>,
+    kb: Option<&identify::KnowledgeBase>,
 ) -> io::Result<()> {
     let Some(a) = attr else {
         return writeln!(out, "  {name:<9} unknown");
@@ -339,6 +345,9 @@ fn write_attribute(
             "    {mark} {:<24} {:.2}  {:<28} {}",
             e.value, e.weight, e.source, e.detail
         )?;
+        if let Some(c) = kb.and_then(|k| k.citation(&e.source)) {
+            writeln!(out, "        source: {c}")?;
+        }
     }
     Ok(())
 }

@@ -110,7 +110,7 @@ fn pump() -> Device {
                 },
             ],
         }),
-        category: Some(Attribute {
+        category: Some(Box::new(Attribute {
             value: "infusion_pump".into(),
             confidence: 0.7,
             evidence: vec![Evidence {
@@ -119,10 +119,10 @@ fn pump() -> Device {
                 detail: "dhcp.vendor_class = BD Alaris".into(),
                 weight: 0.7,
             }],
-        }),
+        })),
         model: None,
         os: None,
-        firmware: Some(Attribute {
+        firmware: Some(Box::new(Attribute {
             value: "12.1.2".into(),
             confidence: 0.5,
             evidence: vec![Evidence {
@@ -131,7 +131,7 @@ fn pump() -> Device {
                 detail: "http.server = Alaris/12.1.2".into(),
                 weight: 0.5,
             }],
-        }),
+        })),
         modality: None,
         dhcp: Some(DhcpFingerprint {
             vendor_class: Some("BD Alaris".into()),

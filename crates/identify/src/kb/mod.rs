@@ -319,6 +319,14 @@ impl KnowledgeBase {
         })
     }
 
+    /// The citation of the rule an evidence `source` (`kb:<file>/<rule id>`) names.
+    pub fn citation(&self, source: &str) -> Option<&str> {
+        self.rules
+            .iter()
+            .find(|r| r.source == source)
+            .map(|r| r.citation.as_str())
+    }
+
     /// Rules loaded.
     pub fn rule_count(&self) -> usize {
         self.rules.len()
@@ -378,14 +386,17 @@ impl KnowledgeBase {
         for (stem, model) in &self.learned {
             learned_contributions(stem, model, device, &mut found);
         }
-        for (name, slot) in [
-            ("vendor", &mut device.vendor),
-            ("category", &mut device.category),
-            ("model", &mut device.model),
-            ("os", &mut device.os),
-            ("firmware", &mut device.firmware),
-            ("modality", &mut device.modality),
-        ] {
+        let vendor = device.vendor.take().map(Box::new);
+        let mut slots = [
+            ("vendor", vendor),
+            ("category", device.category.take()),
+            ("model", device.model.take()),
+            ("os", device.os.take()),
+            ("firmware", device.firmware.take()),
+            ("modality", device.modality.take()),
+        ];
+        for (name, slot) in &mut slots {
+            let name: &'static str = name;
             let mut contributions: Vec<Contribution> = slot
                 .take()
                 .map(|a| a.evidence.into_iter().map(Contribution::from).collect())
@@ -401,8 +412,17 @@ impl KnowledgeBase {
                         .map(Contribution::from),
                 );
             }
-            *slot = self.combine(name, contributions, earlier.map(|a| a.value.as_str()));
+            *slot = self
+                .combine(name, contributions, earlier.map(|a| a.value.as_str()))
+                .map(Box::new);
         }
+        let [vendor, category, model, os, firmware, modality] = slots.map(|(_, a)| a);
+        device.vendor = vendor.map(|a| *a);
+        device.category = category;
+        device.model = model;
+        device.os = os;
+        device.firmware = firmware;
+        device.modality = modality;
     }
 
     fn combine(
@@ -553,10 +573,12 @@ impl Rule {
                 observed.push(format!("{what} {}", c.describe()));
             }
         }
+        // What was observed; the rule's citation stays in the knowledge base, found by the
+        // evidence's source ([`KnowledgeBase::citation`]), not copied into every device.
         let detail = if observed.is_empty() {
-            self.citation.clone()
+            "rule matched".to_owned()
         } else {
-            format!("{} ({})", observed.join("; "), self.citation)
+            observed.join("; ")
         };
         for (name, template, weight) in &self.sets {
             let Some(value) = expand(template, &captures) else {
@@ -926,7 +948,18 @@ weight = 0.9
         );
         let firmware = d.firmware.unwrap();
         assert_eq!(firmware.value, "12.1.2");
-        assert!(firmware.evidence[0].detail.ends_with("(own citation)"));
+        assert_eq!(
+            firmware.evidence[0].detail,
+            "http.server = Acme-Pump/12.1.2 (build 44)"
+        );
+        assert_eq!(
+            kb.citation(&firmware.evidence[0].source),
+            Some("own citation")
+        );
+        assert_eq!(
+            kb.citation(&category.evidence[0].source),
+            Some("test citation")
+        );
         let model = d.model.unwrap();
         assert_eq!(
             (model.value.as_str(), model.confidence),

@@ -301,11 +301,11 @@ fn load_lists(conn: &Connection, row: DeviceRow) -> rusqlite::Result<Device> {
         .collect::<rusqlite::Result<_>>()?;
 
     device.vendor = attribute(conn, pk, "vendor")?;
-    device.category = attribute(conn, pk, "category")?;
-    device.model = attribute(conn, pk, "model")?;
-    device.os = attribute(conn, pk, "os")?;
-    device.firmware = attribute(conn, pk, "firmware")?;
-    device.modality = attribute(conn, pk, "modality")?;
+    device.category = attribute(conn, pk, "category")?.map(Box::new);
+    device.model = attribute(conn, pk, "model")?.map(Box::new);
+    device.os = attribute(conn, pk, "os")?.map(Box::new);
+    device.firmware = attribute(conn, pk, "firmware")?.map(Box::new);
+    device.modality = attribute(conn, pk, "modality")?.map(Box::new);
 
     device.dhcp = conn
         .prepare_cached(
