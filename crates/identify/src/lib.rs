@@ -20,9 +20,11 @@ mod kb;
 pub mod learn;
 mod oui;
 mod oui_tsv;
+mod version;
 
 pub use combine::{Contribution, HYSTERESIS, combine, plain_key};
 pub use evidence::EvidenceStats;
 pub use inventory::{Inventory, InventoryConfig, InventoryStats};
 pub use kb::{CATEGORIES, KbError, KnowledgeBase, MODALITIES, VendorAliases};
 pub use oui::{OuiParseError, OuiTable, PrefixDisplay, Registry, VendorMatch, vendor_attribute};
+pub use version::compare_versions;
