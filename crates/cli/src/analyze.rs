@@ -200,11 +200,7 @@ pub(crate) fn now() -> Timestamp {
 pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     let (report, failed) = analyze(args)?;
     let stdout = io::stdout();
-    let format = args.format.unwrap_or(if stdout.is_terminal() {
-        Format::Table
-    } else {
-        Format::Json
-    });
+    let format = args.format.unwrap_or_else(Format::for_stdout);
     let mut out = BufWriter::new(stdout.lock());
     match format {
         Format::Json => {

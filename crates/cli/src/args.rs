@@ -264,6 +264,17 @@ pub enum Format {
     Csv,
 }
 
+impl Format {
+    /// The default: a table for a person at a terminal, JSON for a pipe or a file.
+    pub fn for_stdout() -> Self {
+        if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            Self::Table
+        } else {
+            Self::Json
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
     /// Capture files (pcap or pcapng; any mix of link types).

@@ -46,7 +46,7 @@ pub fn run(args: &DevicesArgs) -> Result<ExitCode> {
                 .map(|d| DeviceReport::new(d, TsPrecision::Micro))
                 .collect();
             let mut out = io::stdout().lock();
-            match format.unwrap_or_else(default_format) {
+            match format.unwrap_or_else(Format::for_stdout) {
                 Format::Json => {
                     #[derive(Serialize)]
                     struct ListReport<'a> {
@@ -113,7 +113,7 @@ pub fn run(args: &DevicesArgs) -> Result<ExitCode> {
                 .map(|f| FindingReport::new(f, TsPrecision::Micro))
                 .collect();
             let mut out = io::stdout().lock();
-            match format.unwrap_or_else(default_format) {
+            match format.unwrap_or_else(Format::for_stdout) {
                 Format::Json | Format::Csv => {
                     #[derive(Serialize)]
                     struct ShowReport<'a> {
@@ -199,14 +199,6 @@ pub fn run(args: &DevicesArgs) -> Result<ExitCode> {
 }
 
 const ATTRIBUTES: [&str; 6] = ["vendor", "category", "model", "os", "firmware", "modality"];
-
-fn default_format() -> Format {
-    if io::IsTerminal::is_terminal(&io::stdout()) {
-        Format::Table
-    } else {
-        Format::Json
-    }
-}
 
 /// Opens a database that must already exist: reading commands never create one.
 fn open_existing(db: &Path) -> Result<SqliteStore> {

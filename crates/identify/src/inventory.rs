@@ -1585,13 +1585,7 @@ mod tests {
     #[test]
     fn mdns_answer_names_the_holder() {
         let mut inv = Inventory::new(InventoryConfig::default());
-        inv.observe(&Observation::Binding {
-            ts: Timestamp(1),
-            vlan: None,
-            mac: mac(HOST),
-            ip: ip("10.0.0.5"),
-            source: BindingSource::Arp,
-        });
+        inv.observe(&arp(HOST, "10.0.0.5"));
         inv.observe(&Observation::Name(NameObservation::Answer {
             ts: Timestamp(2),
             vlan: None,
@@ -1614,13 +1608,7 @@ mod tests {
         // 10.0.0.5 is bound to HOST by ARP; GW (too few addresses to count as a router)
         // carried packets to 10.0.0.5 from another segment, and sorts first by id.
         let mut inv = Inventory::new(InventoryConfig::default());
-        inv.observe(&Observation::Binding {
-            ts: Timestamp(1),
-            vlan: None,
-            mac: mac(HOST),
-            ip: ip("10.0.0.5"),
-            source: BindingSource::Arp,
-        });
+        inv.observe(&arp(HOST, "10.0.0.5"));
         inv.observe(&flow(SERVER, "10.0.1.9", GW, "10.0.0.5", 443));
         inv.observe(&Observation::Name(NameObservation::Answer {
             ts: Timestamp(2),
