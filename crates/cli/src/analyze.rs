@@ -303,22 +303,46 @@ pub fn analyze_with(
     drop(sensor);
     // Packets are done: what forming the devices frees goes back to the system at once.
     crate::allocator::purge_promptly();
-    let (mut devices, findings, inventory_stats) = sinks.inventory.finish_with_findings();
+    let (mut devices, mut findings, inventory_stats) = sinks.inventory.finish_with_findings();
 
     if let Some(db) = &args.db {
         let (key, _origin) = store::Key::resolve(db)
             .with_context(|| format!("opening the key for {}", db.display()))?;
         let mut store = store::SqliteStore::open(db, &key)?;
+        // The asset list's word on each listed device is evidence beside the wire's.
+        let reconciliation = crate::assets::reconcile(&store, db, &mut devices)?;
         // Each device weighs this run's evidence against what earlier runs concluded.
         for device in &mut devices {
-            let before = store
+            let mut before = store
                 .derived_attributes(&device.id.0)
                 .with_context(|| format!("reading {}", db.display()))?;
+            // The list as it is now speaks for it, not as an earlier run read it.
+            for (_, a) in &mut before {
+                a.evidence
+                    .retain(|e| e.source != identify::assets::ASSET_SOURCE);
+            }
             if let Some(kb) = kb {
                 kb.classify_after(device, &before);
             }
         }
+        if let Some(kb) = kb {
+            findings.extend(crate::assets::findings_after_classification(
+                &reconciliation,
+                kb,
+                &mut devices,
+            ));
+        }
         store_analysis(&mut store, db, &devices, &findings, &runs)?;
+        crate::assets::record(&mut store, db, &reconciliation)?;
+        if !reconciliation.assets.is_empty() {
+            eprintln!(
+                "wardline: {}: {} listed assets, {} seen, {} never seen",
+                db.display(),
+                reconciliation.assets.len(),
+                reconciliation.assets.len() as u64 - reconciliation.not_seen,
+                reconciliation.not_seen
+            );
+        }
         // Attributes a person set stay set: the report shows them as the store does.
         for id in store
             .overridden_devices()
@@ -344,6 +368,7 @@ pub fn analyze_with(
             }
         }
     }
+    let personal_devices = identify::assets::personal_devices(&devices);
 
     let precision = runs
         .iter()
@@ -364,6 +389,7 @@ pub fn analyze_with(
         generated_at: ts(now(), TsPrecision::Seconds),
         wardline_version: env!("CARGO_PKG_VERSION"),
         stats: StatsReport::new(&stats, &inventory_stats, devices.len() as u64),
+        personal_devices,
         devices: Devices {
             list: devices,
             precision,

@@ -25,6 +25,48 @@ pub enum Command {
     Devices(DevicesArgs),
     /// Fingerprints learned from labelled captures: learn them, or cross-validate them.
     Kb(KbArgs),
+    /// The hospital's asset list (a CMMS/CMDB export): import it, list what was and was not
+    /// seen.
+    Assets(AssetsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AssetsArgs {
+    #[command(subcommand)]
+    pub command: AssetsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AssetsCommand {
+    /// Import a CSV asset list (columns by header: asset tag, MAC, IP, hostname, serial,
+    /// manufacturer, model, firmware, type, department, location; common aliases accepted).
+    /// Rows are upserted by tag; bad rows are reported with their line and the rest kept
+    /// (exit 1 when any row was bad). Listed assets are matched to the devices seen (MAC,
+    /// then hostname, then IP); one never seen becomes a device `asset-<tag>`.
+    Import {
+        /// The CSV file (comma, semicolon or tab separated; UTF-8).
+        file: PathBuf,
+        /// The database (created if missing).
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// Replace the stored list: tags this file does not hold are removed.
+        #[arg(long)]
+        replace: bool,
+        /// json (default when piped) or table.
+        #[arg(long, short = 'f', value_enum)]
+        format: Option<Format>,
+    },
+    /// The stored asset list with the device each asset is and when it was last seen.
+    List {
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// Only assets never seen, or not seen for at least DAYS days.
+        #[arg(long, value_name = "DAYS")]
+        not_seen: Option<u32>,
+        /// table (default on a terminal), json or csv.
+        #[arg(long, short = 'f', value_enum)]
+        format: Option<Format>,
+    },
 }
 
 #[derive(Debug, Args)]

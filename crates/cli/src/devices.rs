@@ -201,7 +201,7 @@ pub fn run(args: &DevicesArgs) -> Result<ExitCode> {
 const ATTRIBUTES: [&str; 6] = ["vendor", "category", "model", "os", "firmware", "modality"];
 
 /// Opens a database that must already exist: reading commands never create one.
-fn open_existing(db: &Path) -> Result<SqliteStore> {
+pub(crate) fn open_existing(db: &Path) -> Result<SqliteStore> {
     if !db.exists() {
         bail!(
             "{}: no such database (create one with wardline analyze CAPTURE --db {})",

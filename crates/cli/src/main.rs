@@ -9,6 +9,7 @@
 mod allocator;
 mod analyze;
 mod args;
+mod assets;
 mod demo;
 mod devices;
 mod events;
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
         args::Command::Demo(a) => demo::run(&a),
         args::Command::Devices(a) => devices::run(&a),
         args::Command::Kb(a) => kb::run(&a),
+        args::Command::Assets(a) => assets::run(&a),
     };
     match result {
         Ok(code) => code,

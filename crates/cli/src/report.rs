@@ -18,6 +18,9 @@ pub struct Report {
     pub wardline_version: &'static str,
     pub inputs: Vec<InputReport>,
     pub stats: StatsReport,
+    /// Phones, tablets, laptops, wearables and randomised MACs per zone: counted here
+    /// rather than reported one by one.
+    pub personal_devices: identify::assets::PersonalDevices,
     pub devices: Devices,
     pub findings: Vec<FindingReport>,
 }

@@ -56,3 +56,35 @@ fn golden_linux_sll2() {
         "zeek/testing/btest/Traces/linux_dlt_sll2.pcap",
     );
 }
+
+// Identification goldens: captures where the kb names what a device is, so a rule or
+// combination change shows up as a reviewed snapshot diff.
+
+/// Cisco switches announcing themselves by CDP and LLDP: category, model, OS and firmware
+/// from the platform and software-version strings.
+#[test]
+fn golden_identification_cdp_lldp_switches() {
+    golden(
+        "identification_cdp_lldp_switches",
+        "tcpdump/tests/LLDP_and_CDP.pcap",
+    );
+}
+
+/// A Philips Hue bridge setting up (IoT Sentinel): smart hub from its SSDP/HTTP
+/// self-description, firmware from the bridge's own version string.
+#[test]
+fn golden_identification_hue_bridge() {
+    golden(
+        "identification_hue_bridge",
+        "iot-sentinel/HueBridge/Setup-A-1-STA.pcap",
+    );
+}
+
+/// BACnet/IP devices: the building-controller role from the protocol they serve.
+#[test]
+fn golden_identification_bacnet() {
+    golden(
+        "identification_bacnet",
+        "arkime/tests/pcap/bacnet-stack-services.pcap",
+    );
+}

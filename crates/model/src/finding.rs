@@ -47,14 +47,27 @@ pub enum FindingKind {
     /// A TLS service negotiated an obsolete protocol or presented a weak or invalid
     /// certificate.
     WeakTls,
+    /// A device on the wire that the hospital's asset list does not hold (personal devices
+    /// are counted apart, not reported one by one).
+    UnauthorizedDevice,
+    /// The asset list and the wire disagree about a device's vendor, model or firmware.
+    AssetMismatch,
+    /// A device runs firmware older than its vendor's minimum supported or latest release.
+    OutdatedFirmware,
+    /// A device (or its OS) is past its vendor's end of support.
+    EndOfSupport,
 }
 
 impl FindingKind {
     /// Every kind, for listings and parsing.
-    pub const ALL: [Self; 3] = [
+    pub const ALL: [Self; 7] = [
         Self::CleartextPhi,
         Self::CleartextCredentials,
         Self::WeakTls,
+        Self::UnauthorizedDevice,
+        Self::AssetMismatch,
+        Self::OutdatedFirmware,
+        Self::EndOfSupport,
     ];
 
     /// Stable name.
@@ -63,6 +76,10 @@ impl FindingKind {
             Self::CleartextPhi => "cleartext_phi",
             Self::CleartextCredentials => "cleartext_credentials",
             Self::WeakTls => "weak_tls",
+            Self::UnauthorizedDevice => "unauthorized_device",
+            Self::AssetMismatch => "asset_mismatch",
+            Self::OutdatedFirmware => "outdated_firmware",
+            Self::EndOfSupport => "end_of_support",
         }
     }
 

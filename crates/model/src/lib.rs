@@ -10,6 +10,7 @@
 
 mod address;
 mod app;
+mod asset;
 mod device;
 mod event;
 mod finding;
@@ -17,6 +18,7 @@ mod observation;
 mod time;
 
 pub use address::{MacAddr, ip_is_local};
+pub use asset::{Asset, AssetMatchReason, StoredAsset};
 pub use app::{AppKind, AppObservation, Exposure, ExposureKind, Fact, FlowRef, Side, Software};
 pub use device::{
     Attribute, Device, DeviceFact, DeviceId, DeviceSoftware, DhcpFingerprint, Evidence, Hostname,

@@ -50,6 +50,19 @@ pub struct MergeSummary {
     pub updated_findings: u64,
 }
 
+/// What an asset-list import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct AssetImportSummary {
+    /// Tags the store did not hold.
+    pub new: u64,
+    /// Tags it held with other values.
+    pub updated: u64,
+    /// Tags it held with the same values.
+    pub unchanged: u64,
+    /// Tags removed because the replacing list no longer holds them.
+    pub removed: u64,
+}
+
 /// Which findings to list: filtered, sorted by severity (most urgent first), then last seen
 /// (newest first), then id; one page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,6 +233,33 @@ pub trait Store {
         value: Option<&str>,
         at: model::Timestamp,
     ) -> Result<bool, StoreError>;
+
+    /// Imports asset-list rows (each with the `file:line` it came from), upserting by tag in
+    /// one transaction; with `replace`, tags the rows do not hold are removed (with their
+    /// placeholder devices). Importing the same rows again changes nothing but the time.
+    fn import_assets(
+        &mut self,
+        rows: &[(model::Asset, String)],
+        replace: bool,
+        at: model::Timestamp,
+    ) -> Result<AssetImportSummary, StoreError>;
+
+    /// The whole asset list, sorted by tag, each with the device it was last tied to and
+    /// when that device was last seen.
+    fn assets(&self) -> Result<Vec<model::StoredAsset>, StoreError>;
+
+    /// Every observed device (placeholders left out) with only what ties it to an asset:
+    /// id, MACs, IP sightings, host names and last seen; the other fields are empty.
+    fn device_identities(&self) -> Result<Vec<Device>, StoreError>;
+
+    /// Records which device each listed asset is (by tag; `None`: never seen), in one
+    /// transaction: placeholder devices of the given tags are dropped, and `placeholders`
+    /// (devices `asset-<tag>` built from the list) are written in their place.
+    fn record_asset_matches(
+        &mut self,
+        matches: &[(String, Option<(model::DeviceId, model::AssetMatchReason)>)],
+        placeholders: &[Device],
+    ) -> Result<(), StoreError>;
 
     /// Schema version of the open database (the number of the last migration applied).
     fn schema_version(&self) -> Result<u32, StoreError>;

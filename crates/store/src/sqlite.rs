@@ -1,5 +1,6 @@
 //! The embedded backend: one SQLCipher-encrypted SQLite file.
 
+mod assets;
 mod merge;
 mod migrate;
 mod read;
@@ -10,9 +11,10 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::{
-    AnalysisSource, DeviceQuery, FindingQuery, Key, MergeSummary, Page, Store, StoreError,
+    AnalysisSource, AssetImportSummary, DeviceQuery, FindingQuery, Key, MergeSummary, Page, Store,
+    StoreError,
 };
-use model::{Device, Finding};
+use model::{Asset, Device, Finding, StoredAsset};
 
 /// How long a statement waits for another process's write lock (`wardline serve` reading
 /// while `wardline analyze` merges) before failing with "database is locked".
@@ -207,6 +209,31 @@ impl Store for SqliteStore {
         at: model::Timestamp,
     ) -> Result<bool, StoreError> {
         merge::set_override(&mut self.conn, &self.path, id, name, value, at)
+    }
+
+    fn import_assets(
+        &mut self,
+        rows: &[(Asset, String)],
+        replace: bool,
+        at: model::Timestamp,
+    ) -> Result<AssetImportSummary, StoreError> {
+        assets::import(&mut self.conn, &self.path, rows, replace, at)
+    }
+
+    fn assets(&self) -> Result<Vec<StoredAsset>, StoreError> {
+        assets::assets(&self.conn, &self.path)
+    }
+
+    fn device_identities(&self) -> Result<Vec<Device>, StoreError> {
+        assets::device_identities(&self.conn, &self.path)
+    }
+
+    fn record_asset_matches(
+        &mut self,
+        matches: &[(String, Option<(model::DeviceId, model::AssetMatchReason)>)],
+        placeholders: &[Device],
+    ) -> Result<(), StoreError> {
+        assets::record_matches(&mut self.conn, &self.path, matches, placeholders)
     }
 
     fn schema_version(&self) -> Result<u32, StoreError> {

@@ -310,7 +310,7 @@ fn merge_one(
 }
 
 /// Latest non-null wins: value, confidence and the whole evidence list are replaced.
-fn replace_attribute(
+pub(crate) fn replace_attribute(
     tx: &Transaction<'_>,
     pk: i64,
     name: &str,

@@ -38,6 +38,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0003_identification.sql",
         sql: include_str!("../../migrations/sqlite/0003_identification.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_assets.sql",
+        sql: include_str!("../../migrations/sqlite/0004_assets.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
