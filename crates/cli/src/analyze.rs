@@ -223,15 +223,19 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
 pub fn analyze(args: &AnalyzeArgs) -> Result<(Report, bool)> {
     // Rule files are checked before any packet is read: a typo fails fast, naming the file.
     let kb = identify::KnowledgeBase::load(&args.kb).context("loading the knowledge base")?;
-    analyze_with(args, Some(&kb))
+    let baselines =
+        identify::Baselines::load(&args.kb).context("loading the firmware baselines")?;
+    analyze_with(args, Some((&kb, &baselines)))
 }
 
 /// [`analyze`] with a knowledge base already loaded, or none: devices as the wire showed
 /// them, unclassified (what `kb learn` reads its features from).
 pub fn analyze_with(
     args: &AnalyzeArgs,
-    kb: Option<&identify::KnowledgeBase>,
+    knowledge: Option<(&identify::KnowledgeBase, &identify::Baselines)>,
 ) -> Result<(Report, bool)> {
+    let kb = knowledge.map(|k| k.0);
+    let baselines = knowledge.map(|k| k.1);
     let flows = match &args.flows {
         Some(p) => Some(
             FlowWriter::new(BufWriter::new(
@@ -332,6 +336,19 @@ pub fn analyze_with(
                 &mut devices,
             ));
         }
+        if let Some(baselines) = baselines {
+            // Baselines judge what a person set by hand over what the wire suggested.
+            let mut overridden = std::collections::HashMap::new();
+            for id in store
+                .overridden_devices()
+                .with_context(|| format!("reading {}", db.display()))?
+            {
+                if let Some(d) = store.device(&id)? {
+                    overridden.insert(id, d);
+                }
+            }
+            findings.extend(baseline_findings(baselines, &mut devices, &overridden));
+        }
         store_analysis(&mut store, db, &devices, &findings, &runs)?;
         crate::assets::record(&mut store, db, &reconciliation)?;
         if !reconciliation.assets.is_empty() {
@@ -366,6 +383,13 @@ pub fn analyze_with(
             if let Some(kb) = kb {
                 kb.classify(device);
             }
+        }
+        if let Some(baselines) = baselines {
+            findings.extend(baseline_findings(
+                baselines,
+                &mut devices,
+                &std::collections::HashMap::new(),
+            ));
         }
     }
     let personal_devices = identify::assets::personal_devices(&devices);
@@ -402,6 +426,55 @@ pub fn analyze_with(
             .collect(),
     };
     Ok((report, failed))
+}
+
+/// `outdated_firmware` and `end_of_support` findings of every device against the baselines,
+/// as of the analysis time; `overridden` holds the stored form of devices a person corrected,
+/// whose set attributes count instead of the derived ones.
+fn baseline_findings(
+    baselines: &identify::Baselines,
+    devices: &mut [model::Device],
+    overridden: &std::collections::HashMap<String, model::Device>,
+) -> Vec<model::Finding> {
+    let today = now();
+    let mut out = Vec::new();
+    for d in devices.iter_mut() {
+        let found = match overridden.get(&d.id.0) {
+            Some(stored) => {
+                let mut view = d.clone();
+                let set = |a: &Option<Box<model::Attribute>>| {
+                    a.as_ref()
+                        .filter(|a| a.evidence.first().is_some_and(|e| e.source == "override"))
+                        .cloned()
+                };
+                if let Some(v) = stored
+                    .vendor
+                    .as_ref()
+                    .filter(|a| a.evidence.first().is_some_and(|e| e.source == "override"))
+                {
+                    view.vendor = Some(v.clone());
+                }
+                for (slot, stored) in [
+                    (&mut view.category, &stored.category),
+                    (&mut view.model, &stored.model),
+                    (&mut view.os, &stored.os),
+                    (&mut view.firmware, &stored.firmware),
+                    (&mut view.modality, &stored.modality),
+                ] {
+                    if let Some(a) = set(stored) {
+                        *slot = Some(a);
+                    }
+                }
+                baselines.findings(&view, today)
+            }
+            None => baselines.findings(d, today),
+        };
+        for f in found {
+            d.findings.push(f.id.clone());
+            out.push(f);
+        }
+    }
+    out
 }
 
 fn store_analysis(

@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 pub mod assets;
+mod baseline;
 mod combine;
 mod evidence;
 mod facts;
@@ -23,6 +24,7 @@ mod oui;
 mod oui_tsv;
 mod version;
 
+pub use baseline::Baselines;
 pub use combine::{Contribution, HYSTERESIS, combine, plain_key};
 pub use evidence::EvidenceStats;
 pub use inventory::{Inventory, InventoryConfig, InventoryStats};

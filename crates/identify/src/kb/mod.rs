@@ -713,7 +713,7 @@ fn clip(v: &str) -> String {
     }
 }
 
-fn toml_files(path: &Path) -> Result<Vec<PathBuf>, KbError> {
+pub(crate) fn toml_files(path: &Path) -> Result<Vec<PathBuf>, KbError> {
     let err = |e: std::io::Error| KbError {
         file: path.display().to_string(),
         rule: None,

@@ -30,6 +30,9 @@ pub(crate) struct RuleFile {
     /// Vendor names and their aliases.
     #[serde(default)]
     pub vendor: Vec<super::vendor::VendorSpec>,
+    /// Firmware baselines: read by `crate::baseline`, so one `--kb` file can hold both.
+    #[serde(default, rename = "baseline")]
+    pub _baseline: serde::de::IgnoredAny,
 }
 
 /// A rule as written.
