@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use identify::assets::{
     DeviceKeys, attach_asset_evidence, is_personal, match_assets, mismatch_finding,
-    parse_asset_csv, placeholder_device, unauthorized_finding,
+    parse_asset_csv, placeholder_device, tie_devices, unauthorized_finding,
 };
 use model::{Asset, AssetMatchReason, Device, DeviceId, Finding, TsPrecision};
 use serde::Serialize;
@@ -163,6 +163,8 @@ pub struct Reconciliation {
     pub matches: Vec<Option<(DeviceId, AssetMatchReason)>>,
     /// Devices standing for assets never seen.
     pub placeholders: Vec<Device>,
+    /// Every device that is a listed asset (by index into `assets`), and why.
+    pub ties: HashMap<DeviceId, (usize, AssetMatchReason)>,
     /// Listed assets tied to a device, by reason.
     pub matched_by: BTreeMap<&'static str, u64>,
     /// Listed assets tied to no device.
@@ -200,13 +202,14 @@ pub fn reconcile(store: &SqliteStore, db: &Path, devices: &mut [Device]) -> Resu
     let keys: Vec<DeviceKeys> = keys.into_values().collect();
     let matches = match_assets(&assets, &keys);
 
-    let by_device: HashMap<&DeviceId, (usize, AssetMatchReason)> = matches
-        .iter()
-        .enumerate()
-        .filter_map(|(i, m)| m.as_ref().map(|(d, r)| (d, (i, *r))))
+    // Every device that is a listed asset: the matched ones, and the same hosts seen
+    // through a router by address only.
+    outcome.ties = tie_devices(&matches, &keys)
+        .into_iter()
+        .map(|(di, ai, r)| (keys[di].id.clone(), (ai, r)))
         .collect();
     for d in devices.iter_mut() {
-        if let Some(&(ai, reason)) = by_device.get(&d.id) {
+        if let Some(&(ai, reason)) = outcome.ties.get(&d.id) {
             attach_asset_evidence(d, &assets[ai], reason);
         }
     }
@@ -251,12 +254,6 @@ pub fn findings_after_classification(
         return Vec::new();
     }
     let listed = outcome.assets.len();
-    let by_device: HashMap<&DeviceId, (&Asset, AssetMatchReason)> = outcome
-        .matches
-        .iter()
-        .zip(&outcome.assets)
-        .filter_map(|(m, a)| m.as_ref().map(|(d, r)| (d, (a, *r))))
-        .collect();
     let mut findings = Vec::new();
     for d in devices.iter_mut() {
         // Placeholders are the list itself; internet hosts (public addresses with no MAC)
@@ -266,8 +263,8 @@ pub fn findings_after_classification(
         {
             continue;
         }
-        let finding = match by_device.get(&d.id) {
-            Some((asset, reason)) => mismatch_finding(d, asset, *reason, kb.vendors()),
+        let finding = match outcome.ties.get(&d.id) {
+            Some(&(ai, reason)) => mismatch_finding(d, &outcome.assets[ai], reason, kb.vendors()),
             None if !is_personal(d) => Some(unauthorized_finding(d, listed)),
             None => None,
         };

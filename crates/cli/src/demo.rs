@@ -38,6 +38,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     let truth = dir.join("truth.json");
     let report_path = dir.join("report.json");
     let db = dir.join("wardline.db");
+    let assets_path = dir.join("assets.csv");
 
     let model = sim::data::Model::embedded()?;
     let sim_args = SimArgs {
@@ -47,11 +48,15 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         start: START,
         out: capture.clone(),
         truth: Some(truth.clone()),
-        inject: Vec::new(),
+        // Someone plugs a device of their own into the ICU network half-way through: the
+        // asset list does not know it.
+        inject: vec!["unknown_device".parse().map_err(anyhow::Error::msg)?],
         rate: None,
         no_progress: args.no_progress,
     };
     let (summary, truth_data) = crate::sim::write(&sim_args, &model)?;
+    write_asset_list(&assets_path, &truth_data)?;
+    let imported = import_asset_list(&assets_path, &db)?;
 
     // `analyze` with its own defaults, into the fresh database.
     let mut argv = vec![
@@ -79,7 +84,12 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     print_summary(&mut out, &model, &truth_data, &report, &summary, args)?;
-    print_files(&mut out, &dir, &[&capture, &truth, &report_path, &db])?;
+    print_assets(&mut out, &report, imported)?;
+    print_files(
+        &mut out,
+        &dir,
+        &[&capture, &truth, &assets_path, &report_path, &db],
+    )?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
@@ -223,6 +233,94 @@ fn print_summary(
     writeln!(out)
 }
 
+/// The hospital's asset list as its CMMS would export it: every device the hospital owns
+/// (the simulation's populations), not the phones people carry in, not the device injected.
+fn write_asset_list(path: &Path, truth: &sim::truth::Truth) -> Result<()> {
+    let personal = ["mobile_phone", "tablet", "laptop", "wearable"];
+    let mut w =
+        csv::Writer::from_path(path).with_context(|| format!("creating {}", path.display()))?;
+    w.write_record([
+        "Asset Tag",
+        "MAC Address",
+        "IP Address",
+        "Host Name",
+        "Manufacturer",
+        "Model",
+        "Software Version",
+        "Device Type",
+        "Department",
+    ])?;
+    for d in &truth.devices {
+        if d.injected || d.random_mac || personal.contains(&d.category.as_str()) {
+            continue;
+        }
+        w.write_record([
+            format!("BME-{:05}", d.id),
+            d.macs.first().cloned().unwrap_or_default(),
+            d.ips.first().map(|i| i.ip.clone()).unwrap_or_default(),
+            d.hostname.clone(),
+            d.vendor.clone(),
+            d.model.clone(),
+            d.firmware.clone(),
+            d.category.clone(),
+            d.zone.clone(),
+        ])?;
+    }
+    w.flush()
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// Imports the list into the demo's store, as `wardline assets import` does.
+fn import_asset_list(path: &Path, db: &Path) -> Result<u64> {
+    use store::Store;
+    let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let list = identify::assets::parse_asset_csv(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let (key, _origin) =
+        store::Key::resolve(db).with_context(|| format!("opening the key for {}", db.display()))?;
+    let mut store = store::SqliteStore::open(db, &key)?;
+    let rows: Vec<(model::Asset, String)> = list
+        .rows
+        .iter()
+        .map(|r| (r.asset.clone(), format!("{}:{}", path.display(), r.line)))
+        .collect();
+    let summary = store.import_assets(&rows, false, crate::analyze::now())?;
+    Ok(summary.new + summary.updated + summary.unchanged)
+}
+
+/// What the asset list and the wire say together.
+fn print_assets(out: &mut impl Write, report: &Report, listed: u64) -> io::Result<()> {
+    let count = |kind: &str| report.findings.iter().filter(|f| f.kind == kind).count();
+    writeln!(
+        out,
+        "Asset list (assets.csv, {listed} devices the hospital owns)"
+    )?;
+    writeln!(
+        out,
+        "  {} unauthorized device(s) seen but not listed, {} listed device(s) the wire describes otherwise",
+        count("unauthorized_device"),
+        count("asset_mismatch")
+    )?;
+    let p = &report.personal_devices;
+    let zones: Vec<String> = p
+        .zones
+        .iter()
+        .map(|z| format!("{} in {}", z.count, z.zone))
+        .collect();
+    writeln!(
+        out,
+        "  {} personal devices (phones, tablets, laptops, randomised MACs) counted, not flagged: {}",
+        p.total,
+        if zones.is_empty() {
+            "none".to_string()
+        } else {
+            zones.join(", ")
+        }
+    )?;
+    writeln!(out)
+}
+
 fn print_files(out: &mut impl Write, dir: &Path, files: &[&PathBuf]) -> io::Result<()> {
     writeln!(out, "Files (in {})", dir.display())?;
     for f in files {
@@ -231,6 +329,7 @@ fn print_files(out: &mut impl Write, dir: &Path, files: &[&PathBuf]) -> io::Resu
                 "the simulated capture (open it in Wireshark, or wardline analyze it)"
             }
             Some("truth.json") => "what every simulated device really is (docs/sim.md)",
+            Some("assets.csv") => "the hospital's asset list, imported into the store",
             Some("report.json") => "the analysis report (wardline.analysis/v1)",
             Some("wardline.db") => {
                 "the encrypted store (key in wardline.db.key beside it, or WARDLINE_DB_KEY)"

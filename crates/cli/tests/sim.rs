@@ -419,6 +419,9 @@ fn demo_runs_from_an_empty_folder_and_shows_devices_and_findings() {
         "guest",
         "Findings",
         "cleartext_phi",
+        "Asset list",
+        "unauthorized_device",
+        "personal devices",
         "Files",
     ] {
         assert!(stdout.contains(part), "no {part:?} in:\n{stdout}");
@@ -427,6 +430,7 @@ fn demo_runs_from_an_empty_folder_and_shows_devices_and_findings() {
         "hospital.pcapng",
         "truth.json",
         "report.json",
+        "assets.csv",
         "wardline.db",
         "wardline.db.key",
     ] {
@@ -435,6 +439,29 @@ fn demo_runs_from_an_empty_folder_and_shows_devices_and_findings() {
     let report: Value =
         serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
     assert!(report["devices"].as_array().unwrap().len() >= 140);
+    // The device plugged in half-way is not on the asset list: it, and nothing the hospital
+    // listed, is unauthorized.
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("truth.json")).unwrap()).unwrap();
+    let injected: Vec<String> = truth["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["injected"] == true)
+        .map(|d| format!("mac-{}", d["macs"][0].as_str().unwrap().replace(':', "")))
+        .collect();
+    assert_eq!(injected.len(), 1);
+    let unauthorized: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "unauthorized_device")
+        .map(|f| f["device"].as_str().unwrap())
+        .collect();
+    assert!(
+        unauthorized.contains(&injected[0].as_str()),
+        "{unauthorized:?}"
+    );
     // A second demo into the same folder is refused rather than merged into its store.
     let again = Command::new(env!("CARGO_BIN_EXE_wardline"))
         .args(["demo", "--no-progress", "--dir"])

@@ -163,6 +163,42 @@ pub fn match_assets(
     result
 }
 
+/// Extends `matches` (from [`match_assets`]) to the devices that are another view of a
+/// matched device: an `ip-…` device (a host seen only through a router) whose address a
+/// matched device holds is the same host seen from another segment, so it is the same
+/// asset (reason [`AssetMatchReason::Ip`]). Returns (device index, asset index, reason) for
+/// every device of `devices` that is a listed asset.
+pub fn tie_devices(
+    matches: &[Option<(DeviceId, AssetMatchReason)>],
+    devices: &[DeviceKeys],
+) -> Vec<(usize, usize, AssetMatchReason)> {
+    let mut asset_of: HashMap<&DeviceId, (usize, AssetMatchReason)> = HashMap::new();
+    for (ai, m) in matches.iter().enumerate() {
+        if let Some((d, r)) = m {
+            asset_of.insert(d, (ai, *r));
+        }
+    }
+    let mut by_ip: HashMap<IpAddr, usize> = HashMap::new();
+    for d in devices {
+        if let Some(&(ai, _)) = asset_of.get(&d.id) {
+            for (ip, _) in &d.ips {
+                by_ip.entry(*ip).or_insert(ai);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (di, d) in devices.iter().enumerate() {
+        if let Some(&(ai, r)) = asset_of.get(&d.id) {
+            out.push((di, ai, r));
+        } else if d.macs.is_empty()
+            && let Some(&ai) = d.ips.iter().find_map(|(ip, _)| by_ip.get(ip))
+        {
+            out.push((di, ai, AssetMatchReason::Ip));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,6 +265,23 @@ mod tests {
                 None,
                 None
             ]
+        );
+    }
+
+    #[test]
+    fn a_host_seen_through_a_router_is_the_asset_its_mac_device_is() {
+        let devices = [
+            device("mac-a", &[mac(1)], &[], &[("10.10.0.20", 5)]),
+            device("ip-10.10.0.20", &[], &[], &[("10.10.0.20", 6)]),
+            device("ip-10.10.0.99", &[], &[], &[("10.10.0.99", 6)]),
+        ];
+        let assets = [asset("A", &[mac(1)], None, &["10.10.0.20"])];
+        let matches = match_assets(&assets, &devices);
+        assert_eq!(matches[0].as_ref().unwrap().0.0, "mac-a");
+        let ties = tie_devices(&matches, &devices);
+        assert_eq!(
+            ties,
+            [(0, 0, AssetMatchReason::Mac), (1, 0, AssetMatchReason::Ip)]
         );
     }
 

@@ -8,7 +8,7 @@ pub mod matching;
 pub mod reconcile;
 
 pub use import::{AssetList, AssetRow, ListError, RowError, parse_asset_csv};
-pub use matching::{DeviceKeys, host_key, match_assets};
+pub use matching::{DeviceKeys, host_key, match_assets, tie_devices};
 pub use reconcile::{
     ASSET_SOURCE, ASSET_WEIGHT, PersonalDevices, PersonalZone, attach_asset_evidence, is_personal,
     mismatch_finding, personal_devices, placeholder_device, provisional_zone, unauthorized_finding,

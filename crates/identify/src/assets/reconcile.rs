@@ -324,7 +324,22 @@ fn agree(field: &str, wire: &str, listed: &str, vendors: &VendorAliases) -> bool
                     .collect()
             };
             let (w, l) = (squash(wire), squash(listed));
-            !w.is_empty() && !l.is_empty() && (w.contains(&l) || l.contains(&w))
+            if w.is_empty() || l.is_empty() {
+                return false;
+            }
+            if w.contains(&l) || l.contains(&w) {
+                return true;
+            }
+            // A model number is the part with digits: `PowerLogic PM5560` is the
+            // `METSEPM5560` a meter announces, `Alaris PC 8015` the `8015` a CMMS lists.
+            let numbers = |s: &str| -> Vec<String> {
+                s.split(|c: char| !c.is_ascii_alphanumeric())
+                    .filter(|t| t.len() >= 4 && t.chars().any(|c| c.is_ascii_digit()))
+                    .map(str::to_ascii_lowercase)
+                    .collect()
+            };
+            numbers(listed).iter().any(|n| w.contains(n.as_str()))
+                || numbers(wire).iter().any(|n| l.contains(n.as_str()))
         }
     }
 }
