@@ -992,3 +992,84 @@ fn merge_scale_small() -> TestResult {
 fn merge_scale_100k() -> TestResult {
     merge_many(100_000)
 }
+
+fn listed(tag: &str, mac_text: &str, model: &str) -> model::Asset {
+    model::Asset {
+        tag: tag.into(),
+        macs: vec![mac(mac_text)],
+        model: Some(model.into()),
+        ..model::Asset::default()
+    }
+}
+
+#[test]
+fn asset_list_upserts_replaces_and_keeps_placeholders_in_step() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = db_in(&dir);
+    let mut store = open(&path);
+    let at = Timestamp(1_800_000_000_000_000_000);
+    let rows = vec![
+        (
+            listed("A", "00:1b:6f:00:00:01", "8015"),
+            "l.csv:2".to_string(),
+        ),
+        (
+            listed("B", "00:1b:6f:00:00:02", "8015"),
+            "l.csv:3".to_string(),
+        ),
+    ];
+    let s = store.import_assets(&rows, false, at)?;
+    assert_eq!((s.new, s.updated, s.unchanged, s.removed), (2, 0, 0, 0));
+    // Again: nothing new; one changed row is an update.
+    let s = store.import_assets(&rows, false, at)?;
+    assert_eq!((s.new, s.unchanged), (0, 2));
+    let changed = vec![(
+        listed("B", "00:1b:6f:00:00:02", "8100"),
+        "l.csv:3".to_string(),
+    )];
+    let s = store.import_assets(&changed, false, at)?;
+    assert_eq!((s.updated, s.removed), (1, 0));
+    assert_eq!(
+        store.assets()?.len(),
+        2,
+        "without --replace nothing is removed"
+    );
+
+    // A is seen (the device exists), B never: B stands as a placeholder device.
+    store.merge_devices(&[pump()], &source("monday", 1))?;
+    let placeholder = Device {
+        id: DeviceId("asset-B".into()),
+        macs: vec![mac("00:1b:6f:00:00:02")],
+        ..Device::default()
+    };
+    store.record_asset_matches(
+        &[
+            ("A".into(), Some((pump().id, model::AssetMatchReason::Mac))),
+            ("B".into(), None),
+        ],
+        std::slice::from_ref(&placeholder),
+    )?;
+    let assets = store.assets()?;
+    assert_eq!(
+        assets[0].matched.as_ref().map(|m| m.0.clone()),
+        Some(pump().id)
+    );
+    assert_eq!(assets[0].last_seen, Some(pump().last_seen));
+    assert_eq!(assets[1].matched, None);
+    assert!(store.device("asset-B")?.is_some());
+    // Placeholders are not candidates for matching.
+    assert!(
+        store
+            .device_identities()?
+            .iter()
+            .all(|d| !d.id.0.starts_with("asset-"))
+    );
+
+    // Replacing with a list without B removes B and its placeholder.
+    let s = store.import_assets(&rows[..1], true, at)?;
+    assert_eq!(s.removed, 1);
+    assert_eq!(store.assets()?.len(), 1);
+    assert!(store.device("asset-B")?.is_none());
+    assert!(store.device(&pump().id.0)?.is_some());
+    Ok(())
+}
