@@ -232,7 +232,13 @@ fn write_show(
     writeln!(out, "  names:      {}", names.join(", "))?;
     let vlans: Vec<String> = d.vlans.iter().map(u16::to_string).collect();
     writeln!(out, "  VLANs:      {}", vlans.join(", "))?;
-    writeln!(out, "  seen:       {} – {}", d.first_seen, d.last_seen)?;
+    match (&d.first_seen, &d.last_seen) {
+        (Some(first), Some(last)) => writeln!(out, "  seen:       {first} – {last}")?,
+        _ => writeln!(
+            out,
+            "  seen:       never (a listed asset not seen on the wire)"
+        )?,
+    }
     writeln!(
         out,
         "  traffic:    {} packets, {} bytes",

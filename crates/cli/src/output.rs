@@ -95,8 +95,8 @@ fn write_devices_csv_iter<D: Borrow<DeviceReport>>(
                     .join(";"),
                 attr_value(d.vendor.as_ref()),
                 attr_confidence(d.vendor.as_ref()),
-                d.first_seen.clone(),
-                d.last_seen.clone(),
+                d.first_seen.clone().unwrap_or_default(),
+                d.last_seen.clone().unwrap_or_default(),
                 d.packets.to_string(),
                 d.bytes.to_string(),
                 d.dhcp
@@ -203,10 +203,10 @@ fn write_devices_table_iter<D: Borrow<DeviceReport>>(
                 cell(&vlans, 2),
                 d.roles.join(","),
                 d.packets.to_string(),
-                d.last_seen
-                    .get(..19)
-                    .unwrap_or(&d.last_seen)
-                    .replace('T', " "),
+                d.last_seen.as_deref().map_or_else(
+                    || "never".to_string(),
+                    |t| t.get(..19).unwrap_or(t).replace('T', " "),
+                ),
             ]
         })
         .collect();

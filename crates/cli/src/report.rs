@@ -207,8 +207,9 @@ pub struct DeviceReport {
     pub ips: Vec<IpReport>,
     pub hostnames: Vec<HostnameReport>,
     pub vlans: Vec<u16>,
-    pub first_seen: String,
-    pub last_seen: String,
+    /// `null` for a listed asset never seen on the wire (an `asset-<tag>` device).
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
     pub packets: u64,
     pub bytes: u64,
     pub vendor: Option<AttributeReport>,
@@ -343,6 +344,12 @@ pub fn ts(t: Timestamp, precision: TsPrecision) -> String {
     t.rfc3339(precision).to_string()
 }
 
+/// A device's first or last sighting; `None` for time zero, which only a device that was
+/// never seen (a listed asset's placeholder) has.
+fn seen(t: Timestamp, precision: TsPrecision) -> Option<String> {
+    (t.0 != 0).then(|| ts(t, precision))
+}
+
 impl DeviceReport {
     pub fn new(d: &Device, p: TsPrecision) -> Self {
         Self {
@@ -367,8 +374,8 @@ impl DeviceReport {
                 })
                 .collect(),
             vlans: d.vlans.clone(),
-            first_seen: ts(d.first_seen, p),
-            last_seen: ts(d.last_seen, p),
+            first_seen: seen(d.first_seen, p),
+            last_seen: seen(d.last_seen, p),
             packets: d.packets,
             bytes: d.bytes,
             vendor: d.vendor.as_ref().map(attribute),

@@ -281,6 +281,7 @@ fn asset_list_import_reconcile_and_findings() {
     assert_eq!(shown["model"]["value"], "Alaris 8015");
     assert_eq!(shown["model"]["evidence"][0]["source"], "asset_list");
     assert_eq!(shown["packets"], 0);
+    assert!(shown["last_seen"].is_null(), "never seen: {shown:#?}");
     let not_seen = json(&run(&[
         "assets",
         "list",
