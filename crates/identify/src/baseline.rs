@@ -62,13 +62,49 @@ struct BaselineSpec {
 /// The attributes a baseline may test.
 const WHEN_KEYS: &[&str] = &["vendor", "category", "model", "os"];
 
+/// A `when` pattern: checked at load (a typo fails the run before any packet), compiled on
+/// first use — most baselines never meet a device they could apply to, and compiling all of
+/// them would cost every run its start-up time.
+#[derive(Debug)]
+struct LazyRegex {
+    pattern: String,
+    compiled: std::sync::OnceLock<Regex>,
+}
+
+impl LazyRegex {
+    fn new(pattern: &str) -> Result<Self, String> {
+        regex_syntax::ParserBuilder::new()
+            .nest_limit(64)
+            .build()
+            .parse(pattern)
+            .map_err(|e| e.to_string())?;
+        Ok(Self {
+            pattern: pattern.to_string(),
+            compiled: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The compiled pattern; `None` only if it exceeds the regex size limit (then it
+    /// matches nothing, as a rule that cannot be evaluated should).
+    fn get(&self) -> Option<&Regex> {
+        if let Some(r) = self.compiled.get() {
+            return Some(r);
+        }
+        let r = regex::RegexBuilder::new(&self.pattern)
+            .size_limit(1 << 20)
+            .build()
+            .ok()?;
+        Some(self.compiled.get_or_init(|| r))
+    }
+}
+
 /// One baseline, compiled.
 #[derive(Debug)]
 struct Baseline {
     id: String,
     file: String,
     source: String,
-    when: Vec<(&'static str, Regex)>,
+    when: Vec<(&'static str, LazyRegex)>,
     minimum_supported: Option<String>,
     latest: Option<String>,
     latest_as_of: Option<String>,
@@ -211,9 +247,13 @@ impl Baseline {
             version: None,
             version_from: "firmware",
         };
-        for (name, re) in &self.when {
-            let attr = attribute(device, name).filter(|a| a.confidence >= MIN_CONFIDENCE)?;
-            let caps = re.captures(&attr.value)?;
+        // Every attribute present and sure enough before any pattern is compiled or run.
+        let mut attrs = Vec::with_capacity(self.when.len());
+        for (name, _) in &self.when {
+            attrs.push(attribute(device, name).filter(|a| a.confidence >= MIN_CONFIDENCE)?);
+        }
+        for ((name, re), attr) in self.when.iter().zip(attrs) {
+            let caps = re.get()?.captures(&attr.value)?;
             if let Some(v) = caps.name("version") {
                 m.version = Some(v.as_str().to_string());
                 m.version_from = name;
@@ -386,7 +426,7 @@ fn compile(file: &str, spec: &BaselineSpec) -> Result<Baseline, String> {
             .iter()
             .find(|k| *k == key)
             .ok_or_else(|| format!("when.{key}: only {} can be tested", WHEN_KEYS.join(", ")))?;
-        let re = Regex::new(pattern).map_err(|e| format!("when.{key}: {e}"))?;
+        let re = LazyRegex::new(pattern).map_err(|e| format!("when.{key}: {e}"))?;
         when.push((*name, re));
     }
     let end_of_support = match &spec.end_of_support {
