@@ -135,9 +135,40 @@ pub fn plain_key(value: &str) -> String {
     value.trim().to_lowercase()
 }
 
+/// The comparison key of a model name: letters and digits only, lower case, so the spellings
+/// of one model agree (`VVX 450` = `VVX450`, `WS-C3560-24TS` = `WS C3560 24TS`). Falls back
+/// to [`plain_key`] for a name with no letter or digit.
+pub fn model_key(value: &str) -> String {
+    let key: String = value
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    if key.is_empty() {
+        plain_key(value)
+    } else {
+        key
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spellings_of_one_model_combine() {
+        let a = combine(
+            vec![c("VVX 450", "asset_list", 0.9), c("VVX450", "kb:x", 0.8)],
+            model_key,
+            None,
+        )
+        .unwrap();
+        // One value, both pieces of evidence behind it, no rival.
+        assert_eq!(a.value, "VVX 450");
+        assert!((a.confidence - 0.98).abs() < 1e-6, "{}", a.confidence);
+        assert_eq!(model_key("WS-C3560-24TS"), model_key("ws c3560 24ts"));
+        assert_eq!(model_key("--"), "--");
+    }
 
     fn c(value: &str, source: &str, weight: f32) -> Contribution {
         Contribution {

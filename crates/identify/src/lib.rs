@@ -25,7 +25,7 @@ mod oui_tsv;
 mod version;
 
 pub use baseline::Baselines;
-pub use combine::{Contribution, HYSTERESIS, combine, plain_key};
+pub use combine::{Contribution, HYSTERESIS, combine, model_key, plain_key};
 pub use evidence::EvidenceStats;
 pub use inventory::{Inventory, InventoryConfig, InventoryStats};
 pub use kb::{CATEGORIES, KbError, KnowledgeBase, MODALITIES, VendorAliases};

@@ -9,7 +9,7 @@ use model::{
 };
 use serde_json::{Value, json};
 
-use crate::combine::{Contribution, combine, plain_key};
+use crate::combine::{Contribution, combine, model_key, plain_key};
 use crate::{VendorAliases, compare_versions};
 
 /// Source name of evidence taken from the asset list.
@@ -242,7 +242,13 @@ pub fn mismatch_finding(
         let source = wire
             .evidence
             .iter()
-            .find(|e| plain_key(&e.value) == plain_key(&wire.value))
+            .find(|e| {
+                if field == "model" {
+                    model_key(&e.value) == model_key(&wire.value)
+                } else {
+                    plain_key(&e.value) == plain_key(&wire.value)
+                }
+            })
             .map(|e| e.source.clone())
             .unwrap_or_default();
         fields.push(json!({
@@ -302,6 +308,8 @@ fn wire_only(field: &str, attr: &Attribute, vendors: &VendorAliases) -> Option<A
             })
             .collect();
         combine(canonical, |v| vendors.key(v), None)
+    } else if field == "model" {
+        combine(contributions, model_key, None)
     } else {
         combine(contributions, plain_key, None)
     }

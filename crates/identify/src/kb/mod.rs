@@ -18,7 +18,7 @@ use model::{Attribute, Device};
 use regex::bytes::{Regex, RegexBuilder};
 use regex_automata::{Input, MatchKind, PatternSet, meta, util::syntax};
 
-use crate::combine::{Contribution, combine, plain_key};
+use crate::combine::{Contribution, combine, model_key, plain_key};
 pub(crate) use rule::{Field, Rule, RuleFile, ServiceCond};
 pub use vendor::VendorAliases;
 
@@ -443,6 +443,7 @@ impl KnowledgeBase {
                 combine(canonical, |v| self.vendors.key(v), incumbent)
             }
             "modality" => combine(contributions, |v| v.trim().to_ascii_uppercase(), incumbent),
+            "model" => combine(contributions, model_key, incumbent),
             _ => combine(contributions, plain_key, incumbent),
         }
     }
