@@ -3,13 +3,16 @@
 //! identification): `wardline kb evaluate` with 10 stratified folds, with and without
 //! link-layer features, and `kb learn` + `analyze --kb` on a capture.
 //!
-//! Floors, from runs of this code: 0.933 overall with link-layer features and 0.931 without
-//! (the IoT Sentinel paper reports 0.815 without). Nearly all errors are between devices
-//! built on the same hardware and firmware (SmarterCoffee and iKettle2: both ESP8266
-//! boards that only ask DHCP and send a few packets; Edimax SP-1101W and SP-2101W), which the
-//! paper confuses too. The floors sit 0.02 below the measured values: the evaluation is
-//! deterministic, so a drop means the features or the centring changed, and small changes
-//! to either may move a few of 525 samples.
+//! Floors, from runs of this code: 0.950 overall with link-layer features and 0.950 without
+//! (the IoT Sentinel paper reports 0.815 without); before token weights by label and the
+//! margin refinement of the centroids, 0.933 and 0.931. What remains is between devices built
+//! on the same hardware and firmware: SmarterCoffee and iKettle2 (ESP8266 boards whose
+//! captures are the same DHCP, ARP and IGMP packets, token for token: 19 of their 38 captures
+//! can be right at best), Edimax SP-1101W and SP-2101W, and the D-Link door sensor, which is
+//! set up through the hub and so shows the hub's traffic. The paper confuses these too. The
+//! floors sit 0.02 below the measured values: the evaluation is deterministic, so a drop
+//! means the features, the weights or the centring changed, and small changes to any may
+//! move a few of 525 samples. The centring finds the labelled MAC in all 525 captures.
 
 mod common;
 
@@ -53,7 +56,7 @@ fn labelled_macs() -> BTreeMap<String, String> {
 fn iot_sentinel_cross_validation_with_and_without_link_layer_features() {
     let macs = labelled_macs();
     assert_eq!(macs.len(), 31, "the README's device table");
-    for (extra, floor) in [(&[][..], 0.91), (&["--no-mac"][..], 0.91)] {
+    for (extra, floor) in [(&[][..], 0.93), (&["--no-mac"][..], 0.93)] {
         let e = evaluate(extra);
         let accuracy = e["overall_accuracy"].as_f64().unwrap();
         let labels = e["labels"].as_object().unwrap();
@@ -93,7 +96,7 @@ fn iot_sentinel_cross_validation_with_and_without_link_layer_features() {
             samples.len()
         );
         assert!(
-            centred >= 515,
+            centred >= 523,
             "centred on the labelled MAC in only {centred} of 525"
         );
     }
