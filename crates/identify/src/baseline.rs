@@ -12,6 +12,7 @@ use regex::Regex;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::kb::pattern::Alt;
 use crate::{KbError, compare_versions};
 
 /// Baseline files compiled into the binary: (path under the repository, text).
@@ -64,10 +65,16 @@ const WHEN_KEYS: &[&str] = &["vendor", "category", "model", "os"];
 
 /// A `when` pattern: checked at load (a typo fails the run before any packet), compiled on
 /// first use — most baselines never meet a device they could apply to, and compiling all of
-/// them would cost every run its start-up time.
+/// them would cost every run its start-up time (66 patterns: about 60 M instructions).
 #[derive(Debug)]
 struct LazyRegex {
     pattern: String,
+    /// Literals one of which every match holds, compared ASCII case-blind (the rules'
+    /// pattern analysis, `kb::pattern`): a value holding none of them cannot match, and is
+    /// turned away without compiling or running the regex. Empty: no literal is known (a
+    /// pattern outside what that analysis reads, such as a non-ASCII letter), the regex
+    /// decides alone. Found on first use, like the regex.
+    needs_one_of: std::sync::OnceLock<Vec<Alt>>,
     compiled: std::sync::OnceLock<Regex>,
 }
 
@@ -80,8 +87,26 @@ impl LazyRegex {
             .map_err(|e| e.to_string())?;
         Ok(Self {
             pattern: pattern.to_string(),
+            needs_one_of: std::sync::OnceLock::new(),
             compiled: std::sync::OnceLock::new(),
         })
+    }
+
+    fn needs_one_of(&self) -> &[Alt] {
+        // The analysis reads the pattern ASCII case-insensitive: it accepts at least what the
+        // pattern as written accepts (whose `(?i)` folds Unicode too, so a value spelt with a
+        // Kelvin sign for a `k` would be turned away — vendor and OS names are ASCII).
+        self.needs_one_of.get_or_init(|| {
+            crate::kb::pattern::check(&self.pattern)
+                .map(|c| c.alts)
+                .unwrap_or_default()
+        })
+    }
+
+    /// False when `value` cannot match (it holds none of the needed literals).
+    fn may_match(&self, value: &str) -> bool {
+        let alts = self.needs_one_of();
+        alts.is_empty() || alts.iter().any(|alt| alt.holds(value.as_bytes()))
     }
 
     /// The compiled pattern; `None` only if it exceeds the regex size limit (then it
@@ -247,12 +272,17 @@ impl Baseline {
             version: None,
             version_from: "firmware",
         };
-        // Every attribute present and sure enough before any pattern is compiled or run.
-        let mut attrs = Vec::with_capacity(self.when.len());
-        for (name, _) in &self.when {
-            attrs.push(attribute(device, name).filter(|a| a.confidence >= MIN_CONFIDENCE)?);
+        // Every attribute present, sure enough and holding its pattern's literals before any
+        // pattern is compiled or run.
+        let mut attrs: [Option<&Attribute>; WHEN_KEYS.len()] = [None; WHEN_KEYS.len()];
+        for ((name, re), slot) in self.when.iter().zip(attrs.iter_mut()) {
+            let attr = attribute(device, name).filter(|a| a.confidence >= MIN_CONFIDENCE)?;
+            if !re.may_match(&attr.value) {
+                return None;
+            }
+            *slot = Some(attr);
         }
-        for ((name, re), attr) in self.when.iter().zip(attrs) {
+        for ((name, re), attr) in self.when.iter().zip(attrs.into_iter().flatten()) {
             let caps = re.get()?.captures(&attr.value)?;
             if let Some(v) = caps.name("version") {
                 m.version = Some(v.as_str().to_string());
@@ -629,5 +659,58 @@ minimum_supported = "14"
     fn the_shipped_baselines_load() {
         let b = Baselines::embedded().unwrap();
         assert!(b.len() >= 40, "{}", b.len());
+    }
+
+    /// The literal pre-check never turns away a value the pattern matches: every shipped
+    /// pattern against every vendor name and alias the knowledge base knows and OS strings,
+    /// each as written, upper- and lower-cased.
+    #[test]
+    fn the_literal_precheck_never_hides_a_match() {
+        let b = Baselines::embedded().unwrap();
+        let kb = crate::KnowledgeBase::embedded().unwrap();
+        let mut values: Vec<String> = kb
+            .vendors()
+            .entries()
+            .into_iter()
+            .flat_map(|(a, c, k)| [a.to_string(), c.to_string(), k.to_string()])
+            .collect();
+        for os in [
+            "Linux 6.1",
+            "Linux 6.12",
+            "Linux 4.19",
+            "Linux 5.4.0",
+            "Android 12",
+            "Android 5",
+            "VMware ESXi",
+            "Windows 10",
+            "Dräger",
+            "Mobotix AG",
+            "Tridium Inc",
+            "IOS XE 17.9",
+        ] {
+            values.push(os.to_string());
+        }
+        let cased: Vec<String> = values
+            .iter()
+            .flat_map(|v| [v.clone(), v.to_uppercase(), v.to_lowercase()])
+            .collect();
+        let (mut checked, mut prefiltered, mut matched) = (0, 0, 0);
+        for baseline in &b.entries {
+            for (_, re) in &baseline.when {
+                checked += 1;
+                if !re.needs_one_of().is_empty() {
+                    prefiltered += 1;
+                }
+                let full = re.get().unwrap();
+                for v in &cased {
+                    if full.is_match(v) {
+                        matched += 1;
+                        assert!(re.may_match(v), "{} turned away {v:?}", re.pattern);
+                    }
+                }
+            }
+        }
+        assert!(prefiltered * 10 >= checked * 9, "{prefiltered}/{checked}");
+        assert!(matched >= 30, "{matched}");
     }
 }

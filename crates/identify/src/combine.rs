@@ -44,18 +44,53 @@ impl From<Evidence> for Contribution {
 /// (case, aliases); `incumbent` is the value held before (an earlier run), kept unless beaten
 /// by [`HYSTERESIS`]. `None` when there is nothing to combine.
 pub fn combine(
-    mut contributions: Vec<Contribution>,
+    contributions: Vec<Contribution>,
     key: impl Fn(&str) -> String,
     incumbent: Option<&str>,
 ) -> Option<Attribute> {
-    contributions.retain(|c| c.weight > 0.0 && !c.value.trim().is_empty());
-    if contributions.is_empty() {
-        return None;
-    }
-    let mut keyed: Vec<(String, Contribution)> = contributions
+    let keyed: Vec<(String, Contribution)> = contributions
         .into_iter()
+        .filter(counts)
         .map(|c| (key(&c.value), c))
         .collect();
+    if keyed.is_empty() {
+        return None;
+    }
+    combine_keyed(keyed, incumbent.map(key))
+}
+
+/// Whether a contribution takes part: a weight, and a value that is not blank.
+fn counts(c: &Contribution) -> bool {
+    c.weight > 0.0 && !c.value.trim().is_empty()
+}
+
+/// [`combine`] for contributions already paired with their keys (`incumbent_key` the held
+/// value's), for callers that get a value's key along with the value itself.
+pub(crate) fn combine_keyed(
+    mut keyed: Vec<(String, Contribution)>,
+    incumbent_key: Option<String>,
+) -> Option<Attribute> {
+    keyed.retain(|(_, c)| counts(c));
+    if keyed.len() == 1 {
+        // One value, no rival (the common case: a device's OUI vendor alone): what the
+        // general path computes, without its bookkeeping.
+        let (_, c) = keyed.pop()?;
+        let combined = 1.0 - (1.0 - c.weight.clamp(0.0, 1.0));
+        return Some(Attribute {
+            value: c.value.clone(),
+            // Discounted by half of no rival: times one.
+            confidence: round3(combined.clamp(0.0, 1.0)),
+            evidence: vec![Evidence {
+                value: c.value,
+                source: c.source,
+                detail: c.detail,
+                weight: c.weight,
+            }],
+        });
+    }
+    if keyed.is_empty() {
+        return None;
+    }
     keyed.sort_by(|(ka, a), (kb, b)| {
         ka.cmp(kb)
             .then(b.weight.total_cmp(&a.weight))
@@ -68,26 +103,29 @@ pub fn combine(
     // (first after the sort) is kept.
     keyed.dedup_by(|(ka, a), (kb, b)| ka == kb && a.source == b.source);
 
-    // (key, combined weight, display value): the display is the value of the group's
-    // heaviest contribution (first after the sort).
-    let mut groups: Vec<(String, f32, String)> = Vec::new();
-    for (k, c) in &keyed {
+    // (first contribution, combined weight) per key, in key order: the display value is that
+    // of the group's heaviest contribution (its first after the sort).
+    let mut groups: Vec<(usize, f32)> = Vec::new();
+    for (i, (k, c)) in keyed.iter().enumerate() {
         match groups.last_mut() {
-            Some((gk, miss, _)) if gk == k => *miss *= 1.0 - c.weight.clamp(0.0, 1.0),
-            _ => groups.push((k.clone(), 1.0 - c.weight.clamp(0.0, 1.0), c.value.clone())),
+            Some((first, miss)) if keyed[*first].0 == *k => {
+                *miss *= 1.0 - c.weight.clamp(0.0, 1.0);
+            }
+            _ => groups.push((i, 1.0 - c.weight.clamp(0.0, 1.0))),
         }
     }
     for g in &mut groups {
         g.1 = 1.0 - g.1;
     }
+    let key_of = |g: &(usize, f32)| keyed[g.0].0.as_str();
     let best = groups
         .iter()
         .enumerate()
-        .max_by(|(_, a), (_, b)| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+        .max_by(|(_, a), (_, b)| a.1.total_cmp(&b.1).then_with(|| key_of(b).cmp(key_of(a))))
         .map(|(i, _)| i)?;
     let mut winner = best;
-    if let Some(held) = incumbent.map(&key)
-        && let Some(i) = groups.iter().position(|g| g.0 == held)
+    if let Some(held) = incumbent_key
+        && let Some(i) = groups.iter().position(|g| key_of(g) == held)
         && groups[best].1 < groups[i].1 + HYSTERESIS
     {
         winner = i;
@@ -98,14 +136,23 @@ pub fn combine(
         .filter(|&(i, _)| i != winner)
         .map(|(_, g)| g.1)
         .fold(0.0_f32, f32::max);
-    let (win_key, win_weight, win_value) = groups[winner].clone();
+    let (win_first, win_weight) = groups[winner];
+    let win_value = keyed[win_first].1.value.clone();
     let confidence = round3((win_weight * (1.0 - rival / 2.0)).clamp(0.0, 1.0));
 
-    let score = |k: &str| groups.iter().find(|g| g.0 == k).map_or(0.0, |g| g.1);
-    keyed.sort_by(|(ka, a), (kb, b)| {
-        (kb == &win_key)
-            .cmp(&(ka == &win_key))
-            .then(score(kb).total_cmp(&score(ka)))
+    // The winner's evidence first, then the other values by weight: each contribution with
+    // its group's standing (is it the winner's, its combined weight).
+    let mut ranked: Vec<(bool, f32, String, Contribution)> = Vec::with_capacity(keyed.len());
+    let mut group = 0;
+    for (i, (k, c)) in keyed.into_iter().enumerate() {
+        if group + 1 < groups.len() && groups[group + 1].0 == i {
+            group += 1;
+        }
+        ranked.push((group == winner, groups[group].1, k, c));
+    }
+    ranked.sort_by(|(wa, sa, ka, a), (wb, sb, kb, b)| {
+        wb.cmp(wa)
+            .then(sb.total_cmp(sa))
             .then_with(|| ka.cmp(kb))
             .then(b.weight.total_cmp(&a.weight))
             .then_with(|| a.source.cmp(&b.source))
@@ -114,9 +161,9 @@ pub fn combine(
     Some(Attribute {
         value: win_value,
         confidence,
-        evidence: keyed
+        evidence: ranked
             .into_iter()
-            .map(|(_, c)| Evidence {
+            .map(|(_, _, _, c)| Evidence {
                 value: c.value,
                 source: c.source,
                 detail: c.detail,
@@ -237,5 +284,136 @@ mod tests {
         assert_eq!(combine(vec![], plain_key, None), None);
         assert_eq!(combine(vec![c(" ", "kb:a", 0.9)], plain_key, None), None);
         assert_eq!(combine(vec![c("x", "kb:a", 0.0)], plain_key, None), None);
+    }
+
+    /// The combination as first written (before the single-value path and group indices):
+    /// what `combine` must still give.
+    fn reference(
+        mut contributions: Vec<Contribution>,
+        key: impl Fn(&str) -> String,
+        incumbent: Option<&str>,
+    ) -> Option<Attribute> {
+        contributions.retain(|c| c.weight > 0.0 && !c.value.trim().is_empty());
+        if contributions.is_empty() {
+            return None;
+        }
+        let mut keyed: Vec<(String, Contribution)> = contributions
+            .into_iter()
+            .map(|c| (key(&c.value), c))
+            .collect();
+        keyed.sort_by(|(ka, a), (kb, b)| {
+            ka.cmp(kb)
+                .then(b.weight.total_cmp(&a.weight))
+                .then_with(|| a.source.cmp(&b.source))
+                .then_with(|| a.detail.cmp(&b.detail))
+                .then_with(|| a.value.cmp(&b.value))
+        });
+        keyed.dedup_by(|(ka, a), (kb, b)| ka == kb && a.source == b.source);
+        let mut groups: Vec<(String, f32, String)> = Vec::new();
+        for (k, c) in &keyed {
+            match groups.last_mut() {
+                Some((gk, miss, _)) if gk == k => *miss *= 1.0 - c.weight.clamp(0.0, 1.0),
+                _ => groups.push((k.clone(), 1.0 - c.weight.clamp(0.0, 1.0), c.value.clone())),
+            }
+        }
+        for g in &mut groups {
+            g.1 = 1.0 - g.1;
+        }
+        let best = groups
+            .iter()
+            .enumerate()
+            .max_by(|(_, a), (_, b)| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+            .map(|(i, _)| i)?;
+        let mut winner = best;
+        if let Some(held) = incumbent.map(&key)
+            && let Some(i) = groups.iter().position(|g| g.0 == held)
+            && groups[best].1 < groups[i].1 + HYSTERESIS
+        {
+            winner = i;
+        }
+        let rival = groups
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != winner)
+            .map(|(_, g)| g.1)
+            .fold(0.0_f32, f32::max);
+        let (win_key, win_weight, win_value) = groups[winner].clone();
+        let confidence = round3((win_weight * (1.0 - rival / 2.0)).clamp(0.0, 1.0));
+        let score = |k: &str| groups.iter().find(|g| g.0 == k).map_or(0.0, |g| g.1);
+        keyed.sort_by(|(ka, a), (kb, b)| {
+            (kb == &win_key)
+                .cmp(&(ka == &win_key))
+                .then(score(kb).total_cmp(&score(ka)))
+                .then_with(|| ka.cmp(kb))
+                .then(b.weight.total_cmp(&a.weight))
+                .then_with(|| a.source.cmp(&b.source))
+                .then_with(|| a.detail.cmp(&b.detail))
+        });
+        Some(Attribute {
+            value: win_value,
+            confidence,
+            evidence: keyed
+                .into_iter()
+                .map(|(_, c)| Evidence {
+                    value: c.value,
+                    source: c.source,
+                    detail: c.detail,
+                    weight: c.weight,
+                })
+                .collect(),
+        })
+    }
+
+    fn contribution() -> impl proptest::strategy::Strategy<Value = Contribution> {
+        use proptest::prelude::*;
+        (
+            prop_oneof![
+                Just("CT"),
+                Just("ct"),
+                Just(" Ct "),
+                Just("MR"),
+                Just(""),
+                Just("us")
+            ],
+            prop_oneof![Just("kb:a"), Just("kb:b"), Just("oui"), Just("kb:c")],
+            prop_oneof![Just("x"), Just("y")],
+            prop_oneof![
+                Just(0.0f32),
+                Just(0.1),
+                Just(0.25),
+                Just(0.5),
+                Just(0.6),
+                Just(0.9),
+                Just(1.0),
+                Just(1.5),
+                Just(-0.2),
+                0.0f32..1.0
+            ],
+        )
+            .prop_map(|(value, source, detail, weight)| Contribution {
+                value: value.into(),
+                source: source.into(),
+                detail: detail.into(),
+                weight,
+            })
+    }
+
+    proptest::proptest! {
+        /// Same attribute as the first implementation, to the bit, one contribution or many.
+        #[test]
+        fn combine_gives_what_it_gave(
+            contributions in proptest::collection::vec(contribution(), 0..6),
+            incumbent in proptest::option::of(proptest::prop_oneof![
+                proptest::strategy::Just("ct"), proptest::strategy::Just("MR"), proptest::strategy::Just("xx")
+            ]),
+        ) {
+            let key = |v: &str| v.trim().to_ascii_uppercase();
+            let new = combine(contributions.clone(), key, incumbent);
+            let old = reference(contributions, key, incumbent);
+            proptest::prop_assert_eq!(
+                new.as_ref().map(|a| (a.confidence.to_bits(), &a.value, &a.evidence)),
+                old.as_ref().map(|a| (a.confidence.to_bits(), &a.value, &a.evidence))
+            );
+        }
     }
 }

@@ -9,7 +9,6 @@
 //! allocation): the largest part of the inventory's memory at that scale.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 use compact_str::CompactString;
 use foldhash::HashMap;
@@ -137,11 +136,15 @@ impl Facts {
             })
             .collect();
         named.sort_unstable();
-        let mut per: BTreeMap<&str, usize> = BTreeMap::new();
+        // Sorted: each key's values are one run, counted as it goes.
+        let mut run: Option<(&str, usize)> = None;
         named
             .into_iter()
-            .filter(|(key, _, _, _)| {
-                let n = per.entry(key).or_default();
+            .filter(|&(key, _, _, _)| {
+                let n = match &mut run {
+                    Some((k, n)) if *k == key => n,
+                    _ => &mut run.insert((key, 0)).1,
+                };
                 *n += 1;
                 *n <= per_key
             })

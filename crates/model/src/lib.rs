@@ -18,8 +18,8 @@ mod observation;
 mod time;
 
 pub use address::{MacAddr, ip_is_local};
-pub use asset::{Asset, AssetMatchReason, StoredAsset};
 pub use app::{AppKind, AppObservation, Exposure, ExposureKind, Fact, FlowRef, Side, Software};
+pub use asset::{Asset, AssetMatchReason, StoredAsset};
 pub use device::{
     Attribute, Device, DeviceFact, DeviceId, DeviceSoftware, DhcpFingerprint, Evidence, Hostname,
     HostnameSource, IpSighting, Service,

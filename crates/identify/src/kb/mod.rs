@@ -1,28 +1,40 @@
-//! The knowledge base: fingerprint rules and vendor aliases as reviewable TOML (`kb/rules/`,
-//! embedded at build time), plus any files a user adds with `--kb`.
+//! The knowledge base: fingerprint rules and vendor aliases as reviewable TOML (`kb/rules/`),
+//! plus any files a user adds with `--kb`.
 //!
-//! Classification evaluates every rule against a finished [`Device`]: for each field a rule
-//! can look at (OUI organisation, DHCP, host names, application facts, software, DNS names)
-//! one [`RegexSet`] holds every rule's pattern, so each of the device's values is matched once
-//! against all rules. A rule fires when all its conditions hold; what it sets becomes a
+//! The shipped files are compiled into the binary as data (`shipped.rs`, generated from them
+//! and checked against them by `the_shipped_rules_are_compiled_in`), so start-up parses
+//! nothing; files given at run time are parsed and checked at load.
+//!
+//! Classification evaluates every rule against a finished [`Device`]. A rule condition is a
+//! pattern on one field (OUI organisation, DHCP, host names, application facts, software, DNS
+//! names); most are literals (`^ALARIS MEDICAL SYSTEMS`, `^(534|705)$`) and are compared as
+//! such, the others run their own regex on the values their literals let through
+//! ([`index`]). A rule fires when all its conditions hold; what it sets becomes a
 //! [`Contribution`], and contributions combine into attributes ([`crate::combine`]).
 
+mod index;
+pub(crate) mod pattern;
+#[cfg(test)]
+mod render;
 mod rule;
+#[rustfmt::skip]
+mod shipped;
 mod vendor;
 
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use model::{Attribute, Device};
-use regex::bytes::{Regex, RegexBuilder};
-use regex_automata::{Input, MatchKind, PatternSet, meta, util::syntax};
 
-use crate::combine::{Contribution, combine, model_key, plain_key};
-pub(crate) use rule::{Field, Rule, RuleFile, ServiceCond};
+use crate::combine::{Contribution, combine, combine_keyed, model_key, plain_key};
+use index::{DerivedText, Index, Matches};
+pub(crate) use rule::{Rule, RuleFile, ServiceCond};
 pub use vendor::VendorAliases;
 
-/// The rule files compiled into the binary: (path under the repository, text).
+/// The rule files compiled into the binary: (path under the repository, text), and a digest
+/// of them that tells whether `shipped.rs` was generated from these very files.
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/kb_rules.rs"));
 }
@@ -169,26 +181,158 @@ impl fmt::Display for KbError {
 
 impl std::error::Error for KbError {}
 
-/// Which rule, and which of its conditions, a pattern of a field's set is.
-type Owner = (usize, usize);
-
 /// Rules and aliases, ready to classify devices.
 #[derive(Debug)]
 pub struct KnowledgeBase {
-    rules: Vec<Rule>,
+    rules: Cow<'static, [Rule]>,
     vendors: VendorAliases,
-    /// Per field: one set of every rule's pattern, and which (rule, condition) each is.
-    sets: BTreeMap<Field, (meta::Regex, Vec<Owner>)>,
+    /// The rules' conditions by field, and their regexes once built.
+    index: Index,
     /// Rule files loaded, for `--kb` reporting.
     files: Vec<String>,
     /// Fingerprints learned by `wardline kb learn`, with the file stem they came from.
     learned: Vec<(String, crate::learn::Fingerprints)>,
-    /// Patterns in the largest set: one match buffer serves every set.
-    widest_set: usize,
 }
 
 /// Lowest similarity at which a learned fingerprint counts as evidence.
 const MIN_LEARNED_SIMILARITY: f32 = 0.35;
+
+/// A knowledge base being put together: the shipped rules, then files read at run time.
+struct Loader {
+    rules: Cow<'static, [Rule]>,
+    vendors: VendorAliases,
+    files: Vec<String>,
+    learned: Vec<(String, crate::learn::Fingerprints)>,
+    /// Rules from here on were parsed at run time: checked whole at load.
+    parsed_from: usize,
+    /// (first rule, file) of each file parsed at run time.
+    parsed_files: Vec<(usize, String)>,
+}
+
+impl Loader {
+    fn empty() -> Self {
+        Self {
+            rules: Cow::Borrowed(&[]),
+            vendors: VendorAliases::default(),
+            files: Vec::new(),
+            learned: Vec::new(),
+            parsed_from: 0,
+            parsed_files: Vec::new(),
+        }
+    }
+
+    /// The shipped rules: the compiled-in data, or, if `kb/rules/` changed since `shipped.rs`
+    /// was generated (a test says so until it is regenerated), the files parsed as any other.
+    fn shipped() -> Result<Self, KbError> {
+        if shipped::DIGEST != embedded::DIGEST {
+            let mut loader = Self::empty();
+            for (name, text) in embedded::FILES {
+                loader.add(name, text)?;
+            }
+            return Ok(loader);
+        }
+        Ok(Self {
+            rules: Cow::Borrowed(shipped::RULES),
+            vendors: VendorAliases::shipped(shipped::VENDORS),
+            files: shipped::FILES.iter().map(|f| (*f).to_owned()).collect(),
+            learned: Vec::new(),
+            parsed_from: shipped::RULES.len(),
+            parsed_files: Vec::new(),
+        })
+    }
+
+    /// Adds one rule (or learned fingerprints) file.
+    fn add(&mut self, name: &str, text: &str) -> Result<(), KbError> {
+        let stem = Path::new(name)
+            .file_stem()
+            .map_or_else(|| name.to_owned(), |s| s.to_string_lossy().into_owned());
+        // Learned files hold `[[fingerprint]]` tables (a quick look before the parse that
+        // decides: rule files are parsed once).
+        if text.contains("fingerprint")
+            && toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("fingerprint"))
+        {
+            let model: crate::learn::Fingerprints = toml::from_str(text).map_err(|e| KbError {
+                file: name.to_owned(),
+                rule: None,
+                message: e.to_string().trim_end().replace('\n', " "),
+            })?;
+            self.learned.push((stem, model));
+            self.files.push(name.to_owned());
+            return Ok(());
+        }
+        let parsed: RuleFile = toml::from_str(text).map_err(|e| KbError {
+            file: name.to_owned(),
+            rule: None,
+            message: e.to_string().trim_end().replace('\n', " "),
+        })?;
+        self.parsed_files.push((self.rules.len(), name.to_owned()));
+        for spec in parsed.rule {
+            let id = spec.id.clone();
+            let rule = rule::compile(spec, &stem, parsed.source.as_deref()).map_err(|message| {
+                KbError {
+                    file: name.to_owned(),
+                    rule: Some(id),
+                    message,
+                }
+            })?;
+            self.rules.to_mut().push(rule);
+        }
+        self.vendors
+            .extend(parsed.vendor)
+            .map_err(|message| KbError {
+                file: name.to_owned(),
+                rule: None,
+                message,
+            })?;
+        self.files.push(name.to_owned());
+        Ok(())
+    }
+
+    fn finish(self) -> Result<KnowledgeBase, KbError> {
+        let rules = self.rules;
+        if self.parsed_from < rules.len() {
+            let mut seen = HashSet::new();
+            for r in rules.iter() {
+                if !seen.insert(r.source.as_ref()) {
+                    return Err(KbError {
+                        file: r.source.to_string(),
+                        rule: None,
+                        message: "two rules with this file name and id".into(),
+                    });
+                }
+            }
+        }
+        let index = Index::new(&rules);
+        // Files read at run time fail here if a pattern is too large to build; the shipped
+        // ones build theirs at first use (every one is built by a test).
+        index
+            .build_all(&rules, self.parsed_from)
+            .map_err(|(ri, message)| {
+                let file = self
+                    .parsed_files
+                    .iter()
+                    .rev()
+                    .find(|(first, _)| *first <= ri)
+                    .map_or_else(|| "kb".to_owned(), |(_, f)| f.clone());
+                let id = rules[ri]
+                    .source
+                    .split_once('/')
+                    .map_or_else(|| rules[ri].source.to_string(), |(_, id)| id.to_owned());
+                KbError {
+                    file,
+                    rule: Some(id),
+                    message,
+                }
+            })?;
+        Ok(KnowledgeBase {
+            rules,
+            vendors: self.vendors,
+            index,
+            files: self.files,
+            learned: self.learned,
+        })
+    }
+}
 
 impl KnowledgeBase {
     /// The rules shipped in `kb/rules/`.
@@ -199,10 +343,7 @@ impl KnowledgeBase {
     /// The shipped rules plus every `.toml` file at `extra` (files, or folders searched
     /// recursively in name order).
     pub fn load(extra: &[PathBuf]) -> Result<Self, KbError> {
-        let mut texts: Vec<(String, String)> = embedded::FILES
-            .iter()
-            .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
-            .collect();
+        let mut loader = Loader::shipped()?;
         for path in extra {
             for file in toml_files(path)? {
                 let text = std::fs::read_to_string(&file).map_err(|e| KbError {
@@ -210,113 +351,19 @@ impl KnowledgeBase {
                     rule: None,
                     message: e.to_string(),
                 })?;
-                texts.push((file.display().to_string(), text));
+                loader.add(&file.display().to_string(), &text)?;
             }
         }
-        Self::from_texts(&texts)
+        loader.finish()
     }
 
     /// Compiles rule files given as (name, text).
     pub fn from_texts(texts: &[(String, String)]) -> Result<Self, KbError> {
-        let mut rules = Vec::new();
-        let mut vendors = VendorAliases::default();
-        let mut files = Vec::new();
-        let mut learned = Vec::new();
+        let mut loader = Loader::empty();
         for (name, text) in texts {
-            let stem = Path::new(name)
-                .file_stem()
-                .map_or_else(|| name.clone(), |s| s.to_string_lossy().into_owned());
-            // Learned files hold `[[fingerprint]]` tables (a quick look before the parse that
-            // decides: the shipped rule files are parsed once).
-            if text.contains("fingerprint")
-                && toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("fingerprint"))
-            {
-                let model: crate::learn::Fingerprints =
-                    toml::from_str(text).map_err(|e| KbError {
-                        file: name.clone(),
-                        rule: None,
-                        message: e.to_string().trim_end().replace('\n', " "),
-                    })?;
-                learned.push((stem, model));
-                files.push(name.clone());
-                continue;
-            }
-            let parsed: RuleFile = toml::from_str(text).map_err(|e| KbError {
-                file: name.clone(),
-                rule: None,
-                message: e.to_string().trim_end().replace('\n', " "),
-            })?;
-            for spec in parsed.rule {
-                let id = spec.id.clone();
-                let rule =
-                    rule::compile(spec, &stem, parsed.source.as_deref()).map_err(|message| {
-                        KbError {
-                            file: name.clone(),
-                            rule: Some(id),
-                            message,
-                        }
-                    })?;
-                rules.push(rule);
-            }
-            vendors.extend(parsed.vendor).map_err(|message| KbError {
-                file: name.clone(),
-                rule: None,
-                message,
-            })?;
-            files.push(name.clone());
+            loader.add(name, text)?;
         }
-        let mut seen = std::collections::HashSet::new();
-        for r in &rules {
-            if !seen.insert(r.source.as_str()) {
-                return Err(KbError {
-                    file: r.source.clone(),
-                    rule: None,
-                    message: "two rules with this file name and id".into(),
-                });
-            }
-        }
-        let mut patterns: BTreeMap<Field, (Vec<String>, Vec<Owner>)> = BTreeMap::new();
-        for (ri, r) in rules.iter().enumerate() {
-            for (ci, (field, re)) in r.matches.iter().enumerate() {
-                let e = patterns.entry(field.clone()).or_default();
-                e.0.push(re.as_str().to_owned());
-                e.1.push((ri, ci));
-            }
-        }
-        let mut sets = BTreeMap::new();
-        for (field, (pats, owners)) in patterns {
-            // Every pattern's matches, not the leftmost one's; no literal prefilter: the set
-            // runs once per device value at the end of an analysis, and building a prefilter
-            // over hundreds of patterns cost more than all the matching it would save.
-            let set = meta::Builder::new()
-                .configure(
-                    meta::Config::new()
-                        .match_kind(MatchKind::All)
-                        .auto_prefilter(false)
-                        .nfa_size_limit(Some(64 << 20)),
-                )
-                .syntax(syntax::Config::new().unicode(false).utf8(false))
-                .build_many(&pats)
-                .map_err(|e| KbError {
-                    file: "kb".into(),
-                    rule: None,
-                    message: format!("patterns of {}: {e}", field.name()),
-                })?;
-            sets.insert(field, (set, owners));
-        }
-        let widest_set = sets
-            .values()
-            .map(|(s, _)| s.pattern_len())
-            .max()
-            .unwrap_or(0);
-        Ok(Self {
-            rules,
-            vendors,
-            sets,
-            files,
-            learned,
-            widest_set,
-        })
+        loader.finish()
     }
 
     /// The citation of the rule an evidence `source` (`kb:<file>/<rule id>`) names.
@@ -324,7 +371,7 @@ impl KnowledgeBase {
         self.rules
             .iter()
             .find(|r| r.source == source)
-            .map(|r| r.citation.as_str())
+            .map(|r| r.citation.as_ref())
     }
 
     /// Rules loaded.
@@ -353,38 +400,31 @@ impl KnowledgeBase {
     /// attribute keeps its value unless the new evidence outweighs it by
     /// [`crate::HYSTERESIS`], so attributes do not flap from run to run.
     pub fn classify_after(&self, device: &mut Device, before: &[(String, Attribute)]) {
-        let derived = DerivedText::of(device);
-        let values = FieldValues::of(device, &derived);
-        let mut satisfied = vec![0u32; self.rules.len()];
-        // The first value (in the device's order) each (rule, condition) matched: what the
-        // evidence cites, and where a rule's captures are read from.
-        let mut first: HashMap<Owner, &str> = HashMap::new();
-        let mut matched = PatternSet::new(self.widest_set);
-        for (field, (set, owners)) in &self.sets {
-            for &v in values.get(field) {
-                matched.clear();
-                set.which_overlapping_matches(&Input::new(v.as_bytes()), &mut matched);
-                for i in matched.iter() {
-                    let (ri, ci) = owners[i.as_usize()];
-                    satisfied[ri] |= 1 << ci;
-                    first.entry((ri, ci)).or_insert(v);
+        // What each attribute gets from the rules, in [`rule::ATTRIBUTES`] order.
+        let mut found: [Vec<Contribution>; 6] = Default::default();
+        {
+            let device: &Device = device;
+            let mut derived = DerivedText::default();
+            let matches = self.index.matches(&self.rules, device, &mut derived);
+            let structural = self.index.structural_candidates(device);
+            // Only rules a value touched can fire, and those without a regex condition whose
+            // role or service the device shows.
+            for ri in in_order(&matches.touched, &structural) {
+                let ri = ri as usize;
+                let rule = &self.rules[ri];
+                let full = if rule.matches.len() >= 32 {
+                    u32::MAX
+                } else {
+                    (1u32 << rule.matches.len()) - 1
+                };
+                if matches.satisfied(ri) != full || !rule.structural_holds(device) {
+                    continue;
                 }
+                self.contribute(ri, &matches, &mut found);
             }
-        }
-        let mut found: BTreeMap<&'static str, Vec<Contribution>> = BTreeMap::new();
-        for (ri, rule) in self.rules.iter().enumerate() {
-            let full = if rule.matches.len() >= 32 {
-                u32::MAX
-            } else {
-                (1u32 << rule.matches.len()) - 1
-            };
-            if satisfied[ri] != full || !rule.structural_holds(device) {
-                continue;
+            for (stem, model) in &self.learned {
+                learned_contributions(stem, model, device, &mut found);
             }
-            rule.contribute(ri, &first, &mut found);
-        }
-        for (stem, model) in &self.learned {
-            learned_contributions(stem, model, device, &mut found);
         }
         let vendor = device.vendor.take().map(Box::new);
         let mut slots = [
@@ -395,14 +435,18 @@ impl KnowledgeBase {
             ("firmware", device.firmware.take()),
             ("modality", device.modality.take()),
         ];
-        for (name, slot) in &mut slots {
+        for ((name, slot), new) in slots.iter_mut().zip(&mut found) {
             let name: &'static str = name;
+            let earlier = before.iter().find(|(n, _)| n == name).map(|(_, a)| a);
+            if slot.is_none() && new.is_empty() && earlier.is_none() {
+                // Nothing to combine: the attribute stays unset.
+                continue;
+            }
             let mut contributions: Vec<Contribution> = slot
                 .take()
                 .map(|a| a.evidence.into_iter().map(Contribution::from).collect())
                 .unwrap_or_default();
-            contributions.extend(found.remove(name).unwrap_or_default());
-            let earlier = before.iter().find(|(n, _)| n == name).map(|(_, a)| a);
+            contributions.append(new);
             if let Some(a) = earlier {
                 contributions.extend(
                     a.evidence
@@ -433,99 +477,108 @@ impl KnowledgeBase {
     ) -> Option<Attribute> {
         match name {
             "vendor" => {
-                let canonical = contributions
+                // Each value as its canonical name, keyed by that name's normal form.
+                let keyed = contributions
                     .into_iter()
                     .map(|mut c| {
-                        c.value = self.vendors.canonical(&c.value);
-                        c
+                        let (canonical, key) = self.vendors.canonical_and_key(&c.value);
+                        c.value = canonical;
+                        (key, c)
                     })
                     .collect();
-                combine(canonical, |v| self.vendors.key(v), incumbent)
+                combine_keyed(keyed, incumbent.map(|v| self.vendors.key(v)))
             }
             "modality" => combine(contributions, |v| v.trim().to_ascii_uppercase(), incumbent),
             "model" => combine(contributions, model_key, incumbent),
             _ => combine(contributions, plain_key, incumbent),
         }
     }
-}
 
-/// The field values that are not stored as text on the device (the option 55 list,
-/// software as `product version`), built once per device.
-struct DerivedText {
-    prl: Vec<String>,
-    software: Vec<String>,
-}
-
-impl DerivedText {
-    fn of(d: &Device) -> Self {
-        Self {
-            prl: d
-                .dhcp
-                .iter()
-                .filter_map(|f| f.param_request_list.as_ref())
-                .map(|l| l.iter().map(u8::to_string).collect::<Vec<_>>().join(","))
-                .collect(),
-            software: d
-                .software
-                .iter()
-                .map(|s| match &s.version {
-                    Some(v) => format!("{} {v}", s.product),
-                    None => s.product.clone(),
-                })
-                .collect(),
+    /// Adds what rule `index` sets, with `$name` captures filled from the first value (in the
+    /// device's order) each condition matched.
+    fn contribute(&self, index: usize, m: &Matches<'_>, found: &mut [Vec<Contribution>; 6]) {
+        let rule = &self.rules[index];
+        let mut captures: BTreeMap<String, String> = BTreeMap::new();
+        let mut observed = Vec::new();
+        let templated = rule.sets.iter().any(|(_, t, _)| t.contains('$'));
+        for (ci, c) in rule.matches.iter().enumerate() {
+            let Some(v) = m.first(index, ci) else {
+                return;
+            };
+            // A condition's capturing regex is built only when its rule's values use it.
+            if templated && !c.names.is_empty() {
+                for (name, text) in self.index.captures(index, ci, c, v).unwrap_or_default() {
+                    captures.entry(name).or_insert(text);
+                }
+            }
+            observed.push(format!("{} = {}", c.field.name(), clip(v)));
+        }
+        if let Some(r) = &rule.role {
+            observed.push(format!("role {r}"));
+        }
+        for (what, c) in [("serves", &rule.serves), ("uses", &rule.uses)] {
+            if let Some(c) = c {
+                observed.push(format!("{what} {}", c.describe()));
+            }
+        }
+        // What was observed; the rule's citation stays in the knowledge base, found by the
+        // evidence's source ([`KnowledgeBase::citation`]), not copied into every device.
+        let detail = if observed.is_empty() {
+            "rule matched".to_owned()
+        } else {
+            observed.join("; ")
+        };
+        for (name, template, weight) in rule.sets.iter() {
+            let Some(value) = expand(template, &captures) else {
+                continue;
+            };
+            let valid = match *name {
+                "category" => CATEGORIES.contains(&value.as_str()),
+                "modality" => MODALITIES.contains(&value.to_ascii_uppercase().as_str()),
+                _ => true,
+            };
+            if !valid {
+                continue;
+            }
+            if let Some(slot) = attribute_slot(found, name) {
+                slot.push(Contribution {
+                    value,
+                    source: rule.source.to_string(),
+                    detail: detail.clone(),
+                    weight: *weight,
+                });
+            }
         }
     }
 }
 
-/// A device's values per field, in its own (sorted) order.
-struct FieldValues<'d> {
-    oui: Vec<&'d str>,
-    vendor_class: Vec<&'d str>,
-    prl: Vec<&'d str>,
-    hostnames: Vec<&'d str>,
-    facts: BTreeMap<&'d str, Vec<&'d str>>,
-    software: Vec<&'d str>,
-    dns: Vec<&'d str>,
+/// The contributions to attribute `name` (one of [`rule::ATTRIBUTES`]).
+fn attribute_slot<'f>(
+    found: &'f mut [Vec<Contribution>; 6],
+    name: &str,
+) -> Option<&'f mut Vec<Contribution>> {
+    let i = rule::ATTRIBUTES.iter().position(|a| *a == name)?;
+    found.get_mut(i)
 }
 
-impl<'d> FieldValues<'d> {
-    fn of(d: &'d Device, derived: &'d DerivedText) -> Self {
-        let mut facts: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for f in &d.facts {
-            facts.entry(&f.key).or_default().push(&f.value);
+/// The numbers of two sorted lists, merged in order.
+fn in_order<'a>(a: &'a [u32], b: &'a [u32]) -> impl Iterator<Item = u32> + 'a {
+    let (mut i, mut j) = (0, 0);
+    std::iter::from_fn(move || match (a.get(i), b.get(j)) {
+        (Some(&x), Some(&y)) if x <= y => {
+            i += 1;
+            Some(x)
         }
-        Self {
-            oui: d
-                .vendor
-                .iter()
-                .flat_map(|a| &a.evidence)
-                .filter(|e| e.source == "oui")
-                .map(|e| e.value.as_str())
-                .collect(),
-            vendor_class: d
-                .dhcp
-                .iter()
-                .filter_map(|f| f.vendor_class.as_deref())
-                .collect(),
-            prl: derived.prl.iter().map(String::as_str).collect(),
-            hostnames: d.hostnames.iter().map(|h| h.name.as_str()).collect(),
-            facts,
-            software: derived.software.iter().map(String::as_str).collect(),
-            dns: d.dns_queries.iter().map(String::as_str).collect(),
+        (_, Some(&y)) => {
+            j += 1;
+            Some(y)
         }
-    }
-
-    fn get(&self, field: &Field) -> &[&'d str] {
-        match field {
-            Field::Oui => &self.oui,
-            Field::VendorClass => &self.vendor_class,
-            Field::DhcpPrl => &self.prl,
-            Field::Hostname => &self.hostnames,
-            Field::Fact(k) => self.facts.get(k.as_str()).map_or(&[], Vec::as_slice),
-            Field::Software => &self.software,
-            Field::Dns => &self.dns,
+        (Some(&x), None) => {
+            i += 1;
+            Some(x)
         }
-    }
+        (None, None) => None,
+    })
 }
 
 impl Rule {
@@ -542,65 +595,6 @@ impl Rule {
                 .as_ref()
                 .is_none_or(|c| service_holds(d, c, false))
     }
-
-    /// Adds what the rule sets, with `$name` captures filled from the first value (in the
-    /// device's order) each condition matched.
-    fn contribute(
-        &self,
-        index: usize,
-        first: &HashMap<Owner, &str>,
-        found: &mut BTreeMap<&'static str, Vec<Contribution>>,
-    ) {
-        let mut captures: BTreeMap<String, String> = BTreeMap::new();
-        let mut observed = Vec::new();
-        let templated = self.sets.iter().any(|(_, t, _)| t.contains('$'));
-        for (ci, (field, re)) in self.matches.iter().enumerate() {
-            let Some(v) = first.get(&(index, ci)).copied() else {
-                return;
-            };
-            // A rule's own regex is compiled only when its values use what it captures.
-            if templated && !re.names().is_empty() {
-                for (name, text) in re.captures(v).unwrap_or_default() {
-                    captures.entry(name).or_insert(text);
-                }
-            }
-            observed.push(format!("{} = {}", field.name(), clip(v)));
-        }
-        if let Some(r) = &self.role {
-            observed.push(format!("role {r}"));
-        }
-        for (what, c) in [("serves", &self.serves), ("uses", &self.uses)] {
-            if let Some(c) = c {
-                observed.push(format!("{what} {}", c.describe()));
-            }
-        }
-        // What was observed; the rule's citation stays in the knowledge base, found by the
-        // evidence's source ([`KnowledgeBase::citation`]), not copied into every device.
-        let detail = if observed.is_empty() {
-            "rule matched".to_owned()
-        } else {
-            observed.join("; ")
-        };
-        for (name, template, weight) in &self.sets {
-            let Some(value) = expand(template, &captures) else {
-                continue;
-            };
-            let valid = match *name {
-                "category" => CATEGORIES.contains(&value.as_str()),
-                "modality" => MODALITIES.contains(&value.to_ascii_uppercase().as_str()),
-                _ => true,
-            };
-            if !valid {
-                continue;
-            }
-            found.entry(name).or_default().push(Contribution {
-                value,
-                source: self.source.clone(),
-                detail: detail.clone(),
-                weight: *weight,
-            });
-        }
-    }
 }
 
 /// What a learned fingerprint says of `device`: its label's model (and category and vendor
@@ -610,7 +604,7 @@ fn learned_contributions(
     stem: &str,
     model: &crate::learn::Fingerprints,
     device: &Device,
-    found: &mut BTreeMap<&'static str, Vec<Contribution>>,
+    found: &mut [Vec<Contribution>; 6],
 ) {
     let tokens = crate::learn::tokens(device, model.no_mac);
     let Some(m) = model.best(&tokens) else {
@@ -634,12 +628,14 @@ fn learned_contributions(
     );
     let source = format!("kb:{stem}/learned:{}", label.name);
     let mut add = |name: &'static str, value: &str, w: f32| {
-        found.entry(name).or_default().push(Contribution {
-            value: value.to_owned(),
-            source: source.clone(),
-            detail: detail.clone(),
-            weight: w,
-        });
+        if let Some(slot) = attribute_slot(found, name) {
+            slot.push(Contribution {
+                value: value.to_owned(),
+                source: source.clone(),
+                detail: detail.clone(),
+                weight: w,
+            });
+        }
     };
     add("model", &label.model, weight);
     if let Some(c) = &label.category {
@@ -653,7 +649,9 @@ fn learned_contributions(
 fn service_holds(d: &Device, c: &ServiceCond, server: bool) -> bool {
     d.services.iter().any(|s| {
         (s.role == "server") == server
-            && c.app.as_ref().is_none_or(|a| s.app.as_deref() == Some(a))
+            && c.app
+                .as_ref()
+                .is_none_or(|a| s.app.as_deref() == Some(a.as_ref()))
             && c.port.is_none_or(|p| s.port == p)
             && c.transport.as_ref().is_none_or(|t| s.transport == *t)
             && s.peers >= c.min_peers
@@ -664,10 +662,10 @@ impl ServiceCond {
     fn describe(&self) -> String {
         let mut parts = Vec::new();
         if let Some(a) = &self.app {
-            parts.push(a.clone());
+            parts.push(a.to_string());
         }
         if let Some(t) = &self.transport {
-            parts.push(t.clone());
+            parts.push(t.to_string());
         }
         if let Some(p) = self.port {
             parts.push(format!("port {p}"));
@@ -738,98 +736,6 @@ pub(crate) fn toml_files(path: &Path) -> Result<Vec<PathBuf>, KbError> {
         }
     }
     Ok(out)
-}
-
-/// A rule condition's pattern: checked and its group names read at load; compiled only when
-/// its rule fires and its captures are needed. Compiling every rule's own regex at start-up
-/// took a third of the instructions of a short capture's analysis.
-///
-/// Patterns are case-insensitive and ASCII (Unicode classes off): the strings they match are
-/// protocol fields, and ASCII-only automata are a fraction of the size to build and run. The
-/// `(?i-u)` is written into the pattern text, from which the per-field [`RegexSet`] is built.
-#[derive(Debug)]
-pub(crate) struct Condition {
-    pattern: String,
-    names: Vec<String>,
-    compiled: std::sync::OnceLock<Option<Regex>>,
-}
-
-impl Condition {
-    pub(crate) fn new(pattern: &str) -> Result<Self, String> {
-        let pattern = format!("(?i-u){pattern}");
-        let hir = regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .nest_limit(64)
-            .build()
-            .parse(&pattern)
-            .map_err(|e| e.to_string())?;
-        let mut names = Vec::new();
-        collect_names(&hir, &mut names);
-        Ok(Self {
-            pattern,
-            names,
-            compiled: std::sync::OnceLock::new(),
-        })
-    }
-
-    pub(crate) fn as_str(&self) -> &str {
-        &self.pattern
-    }
-
-    /// Named groups, in pattern order.
-    pub(crate) fn names(&self) -> &[String] {
-        &self.names
-    }
-
-    fn regex(&self) -> Option<&Regex> {
-        self.compiled
-            .get_or_init(|| {
-                RegexBuilder::new(&self.pattern)
-                    .unicode(false)
-                    .size_limit(1 << 20)
-                    .build()
-                    .ok()
-            })
-            .as_ref()
-    }
-
-    /// The named groups captured in `value`, if it matches.
-    fn captures(&self, value: &str) -> Option<Vec<(String, String)>> {
-        let caps = self.regex()?.captures(value.as_bytes())?;
-        Some(
-            self.names
-                .iter()
-                .filter_map(|n| {
-                    caps.name(n).map(|m| {
-                        (
-                            n.clone(),
-                            String::from_utf8_lossy(m.as_bytes()).trim().to_owned(),
-                        )
-                    })
-                })
-                .collect(),
-        )
-    }
-}
-
-fn collect_names(hir: &regex_syntax::hir::Hir, out: &mut Vec<String>) {
-    use regex_syntax::hir::HirKind;
-    match hir.kind() {
-        HirKind::Capture(c) => {
-            if let Some(n) = &c.name {
-                out.push(n.to_string());
-            }
-            collect_names(&c.sub, out);
-        }
-        HirKind::Repetition(r) => collect_names(&r.sub, out),
-        HirKind::Concat(hs) | HirKind::Alternation(hs) => {
-            for h in hs {
-                collect_names(h, out);
-            }
-        }
-        _ => {}
-    }
 }
 
 #[cfg(test)]
@@ -1064,6 +970,47 @@ weight = 0.9
         assert!(err.to_string().contains("line 1"), "{err}");
         let err = kb("source = \"s\"\n[[rule]]\nid = \"x\"\nweight = 0.5\nwhen.hostname = \"a\"\nbogus = 1\ncategory = \"pacs\"\n").unwrap_err();
         assert!(err.to_string().contains("bogus"), "{err}");
+    }
+
+    /// `shipped.rs` is what compiling `kb/rules/*.toml` as they are gives; with
+    /// `WARDLINE_BLESS` set, a stale one is rewritten (run the test again to check it).
+    #[test]
+    fn the_shipped_rules_are_compiled_in() {
+        let mut loader = Loader::empty();
+        for (name, text) in embedded::FILES {
+            loader.add(name, text).unwrap();
+        }
+        assert!(
+            loader.learned.is_empty(),
+            "learned fingerprints are not compiled in: keep them out of kb/rules"
+        );
+        let files = loader.files.clone();
+        let rules = loader.rules.clone().into_owned();
+        let vendors = loader.vendors.clone();
+        // Checks the rules whole, building every regex.
+        loader.finish().unwrap();
+        let source = render::render(embedded::DIGEST, &files, &rules, &vendors.entries()).unwrap();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/kb/shipped.rs");
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        if current != source {
+            if std::env::var_os("WARDLINE_BLESS").is_some() {
+                std::fs::write(&path, source).unwrap();
+                return;
+            }
+            panic!(
+                "src/kb/shipped.rs was not generated from kb/rules/*.toml as they are: \
+                 WARDLINE_BLESS=1 cargo test -p identify the_shipped_rules_are_compiled_in"
+            );
+        }
+        assert_eq!(shipped::DIGEST, embedded::DIGEST);
+        assert_eq!(shipped::FILES, files);
+        assert_eq!(shipped::RULES, rules);
+        assert_eq!(shipped::VENDORS, vendors.entries());
+        let kb = KnowledgeBase::embedded().unwrap();
+        assert!(
+            matches!(kb.rules, Cow::Borrowed(_)),
+            "not the compiled-in rules"
+        );
     }
 
     #[test]

@@ -15,9 +15,12 @@
 //! match anywhere unless anchored. Named groups (`(?P<model>…)`) captured by any condition can
 //! be used in the rule's values as `$model` or `${model}`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+
+use super::pattern::Alt;
 
 /// A rule file.
 #[derive(Debug, Deserialize)]
@@ -87,12 +90,12 @@ pub(crate) struct When {
 
 /// A service condition: the application protocol or port (or both), and how many distinct
 /// peers at least.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ServiceCond {
-    pub app: Option<String>,
+    pub app: Option<Text>,
     pub port: Option<u16>,
-    pub transport: Option<String>,
+    pub transport: Option<Text>,
     #[serde(default = "one")]
     pub min_peers: u32,
 }
@@ -101,6 +104,10 @@ fn one() -> u32 {
     1
 }
 
+/// Text of a compiled rule: borrowed from the rules compiled into the binary
+/// (`shipped.rs`), owned when read from a file at run time.
+pub(crate) type Text = Cow<'static, str>;
+
 /// A field a regex condition looks at.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Field {
@@ -108,38 +115,66 @@ pub(crate) enum Field {
     VendorClass,
     DhcpPrl,
     Hostname,
-    Fact(String),
+    Fact(Text),
     Software,
     Dns,
 }
 
 impl Field {
-    pub(crate) fn name(&self) -> String {
+    pub(crate) fn name(&self) -> &str {
         match self {
-            Self::Oui => "oui".into(),
-            Self::VendorClass => "dhcp.vendor_class".into(),
-            Self::DhcpPrl => "dhcp.param_request_list".into(),
-            Self::Hostname => "hostname".into(),
-            Self::Fact(k) => k.clone(),
-            Self::Software => "software".into(),
-            Self::Dns => "dns_query".into(),
+            Self::Oui => "oui",
+            Self::VendorClass => "dhcp.vendor_class",
+            Self::DhcpPrl => "dhcp.param_request_list",
+            Self::Hostname => "hostname",
+            Self::Fact(k) => k,
+            Self::Software => "software",
+            Self::Dns => "dns_query",
         }
     }
 }
 
-/// A compiled rule.
-#[derive(Debug)]
+/// A compiled rule: plain data, so the shipped rules are compiled into the binary as
+/// statics (`shipped.rs`) and start-up parses nothing.
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Rule {
     /// `kb:<file stem>/<id>`.
-    pub source: String,
+    pub source: Text,
     /// The citation.
-    pub citation: String,
-    pub matches: Vec<(Field, super::Condition)>,
-    pub role: Option<String>,
+    pub citation: Text,
+    pub matches: Cow<'static, [Condition]>,
+    pub role: Option<Text>,
     pub serves: Option<ServiceCond>,
     pub uses: Option<ServiceCond>,
     /// (attribute name, value template, weight).
-    pub sets: Vec<(&'static str, String, f32)>,
+    pub sets: Cow<'static, [(&'static str, Text, f32)]>,
+}
+
+/// A regex condition on one field, with its shape ([`super::pattern`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Condition {
+    pub field: Field,
+    /// The pattern with [`super::pattern::FLAGS`] in front: what its regexes are built from.
+    pub pattern: Text,
+    /// Named groups, in pattern order.
+    pub names: Cow<'static, [Text]>,
+    /// `alts` are the pattern: no regex is needed to match it.
+    pub literal: bool,
+    /// The pattern's literals, or literals every match of it holds (empty: none).
+    pub alts: Cow<'static, [Alt]>,
+}
+
+impl Condition {
+    pub(crate) fn new(field: Field, pattern: &str) -> Result<Self, String> {
+        let checked = super::pattern::check(pattern)?;
+        Ok(Self {
+            field,
+            pattern: Cow::Owned(checked.pattern),
+            names: checked.names.into_iter().map(Cow::Owned).collect(),
+            literal: checked.literal,
+            alts: Cow::Owned(checked.alts),
+        })
+    }
 }
 
 /// The attribute names a rule can set, in report order.
@@ -198,7 +233,7 @@ pub(crate) fn compile(
             }
         }
         let weight = spec.weights.get(name).copied().unwrap_or(spec.weight);
-        sets.push((name, value, weight));
+        sets.push((name, Cow::Owned(value), weight));
     }
     if sets.is_empty() {
         return Err("sets nothing: give vendor, category, model, os, firmware or modality".into());
@@ -214,12 +249,15 @@ pub(crate) fn compile(
         (Field::Dns, w.dns),
     ]
     .into_iter()
-    .chain(w.fact.into_iter().map(|(k, v)| (Field::Fact(k), Some(v))))
-    {
+    .chain(
+        w.fact
+            .into_iter()
+            .map(|(k, v)| (Field::Fact(Cow::Owned(k)), Some(v))),
+    ) {
         let Some(pattern) = pattern else { continue };
-        let re =
-            super::Condition::new(&pattern).map_err(|e| format!("when.{}: {e}", field.name()))?;
-        matches.push((field, re));
+        let name = field.name().to_owned();
+        let condition = Condition::new(field, &pattern).map_err(|e| format!("when.{name}: {e}"))?;
+        matches.push(condition);
     }
     if matches.len() > 31 {
         return Err("more than 31 conditions".into());
@@ -229,10 +267,7 @@ pub(crate) fn compile(
     }
     for (name, template, _) in &sets {
         for needed in template_names(template) {
-            if !matches
-                .iter()
-                .any(|(_, re)| re.names().iter().any(|n| n == needed))
-            {
+            if !matches.iter().any(|c| c.names.iter().any(|n| n == needed)) {
                 return Err(format!(
                     "{name} uses ${needed}, which no condition captures"
                 ));
@@ -240,13 +275,13 @@ pub(crate) fn compile(
         }
     }
     Ok(Rule {
-        source: format!("kb:{stem}/{}", spec.id),
-        citation,
-        matches,
-        role: w.role,
+        source: Cow::Owned(format!("kb:{stem}/{}", spec.id)),
+        citation: Cow::Owned(citation),
+        matches: Cow::Owned(matches),
+        role: w.role.map(Cow::Owned),
         serves: w.serves,
         uses: w.uses,
-        sets,
+        sets: Cow::Owned(sets),
     })
 }
 

@@ -12,9 +12,11 @@
 //! ("Inc.", "Co., Ltd.", "GmbH", …) dropped, so "Philips Medical Systems Inc" and "PHILIPS
 //! MEDICAL SYSTEMS" are one name even without an alias.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use serde::Deserialize;
+
+use super::rule::Text;
 
 /// A `[[vendor]]` table as written.
 #[derive(Debug, Deserialize)]
@@ -27,9 +29,11 @@ pub(crate) struct VendorSpec {
 }
 
 /// Normal form → canonical name.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct VendorAliases {
-    canonical: HashMap<String, String>,
+    /// An alias's normal form → (its canonical name, that name's normal form): borrowed from
+    /// the shipped table (`shipped.rs`), owned when read at run time.
+    canonical: HashMap<Text, (Text, Text)>,
 }
 
 /// Words dropped from the end of a company name before comparing.
@@ -65,6 +69,33 @@ const SUFFIXES: &[&str] = &[
 
 /// The normal form of a company name.
 pub fn normalize(name: &str) -> String {
+    if !name.is_ascii() {
+        return normalize_chars(name);
+    }
+    // ASCII: the same words, lower case, one space apart, without a vector of them.
+    let mut out = String::with_capacity(name.len());
+    let mut gap = false;
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() {
+            if gap && !out.is_empty() {
+                out.push(' ');
+            }
+            gap = false;
+            out.push(char::from(b.to_ascii_lowercase()));
+        } else {
+            gap = true;
+        }
+    }
+    while let Some(space) = out.rfind(' ')
+        && SUFFIXES.contains(&&out[space + 1..])
+    {
+        out.truncate(space);
+    }
+    out
+}
+
+/// [`normalize`] for any text: letters and digits of every script.
+fn normalize_chars(name: &str) -> String {
     let lowered: String = name
         .chars()
         .map(|c| {
@@ -83,6 +114,18 @@ pub fn normalize(name: &str) -> String {
 }
 
 impl VendorAliases {
+    /// The aliases compiled into the binary.
+    pub(crate) fn shipped(table: &'static [(&'static str, &'static str, &'static str)]) -> Self {
+        let mut canonical = HashMap::with_capacity_and_hasher(table.len(), Default::default());
+        for &(alias, name, key) in table {
+            canonical.insert(
+                Text::Borrowed(alias),
+                (Text::Borrowed(name), Text::Borrowed(key)),
+            );
+        }
+        Self { canonical }
+    }
+
     pub(crate) fn extend(&mut self, specs: Vec<VendorSpec>) -> Result<(), String> {
         for spec in specs {
             let name = spec.name.trim().to_owned();
@@ -92,36 +135,73 @@ impl VendorAliases {
             if spec.source.as_deref().is_none_or(|s| s.trim().is_empty()) {
                 return Err(format!("vendor {name:?}: no source"));
             }
+            let name_key = normalize(&name);
             for alias in std::iter::once(&name).chain(&spec.aliases) {
                 let key = normalize(alias);
-                if let Some(other) = self.canonical.get(&key)
-                    && *other != name
-                {
-                    return Err(format!(
-                        "vendor {name:?}: alias {alias:?} already names {other:?}"
-                    ));
+                match self.lookup(&key) {
+                    Some((other, _)) if other != name => {
+                        return Err(format!(
+                            "vendor {name:?}: alias {alias:?} already names {other:?}"
+                        ));
+                    }
+                    Some(_) => {}
+                    None => {
+                        self.canonical.insert(
+                            Text::Owned(key),
+                            (Text::Owned(name.clone()), Text::Owned(name_key.clone())),
+                        );
+                    }
                 }
-                self.canonical.insert(key, name.clone());
             }
         }
         Ok(())
     }
 
+    /// (canonical name, its normal form) for a normal form.
+    fn lookup(&self, normal: &str) -> Option<(&str, &str)> {
+        self.canonical
+            .get(normal)
+            .map(|(name, key)| (name.as_ref(), key.as_ref()))
+    }
+
     /// The canonical name for `name`, or `name` itself if the table does not know it.
     pub fn canonical(&self, name: &str) -> String {
-        self.canonical
-            .get(&normalize(name))
-            .cloned()
-            .unwrap_or_else(|| name.trim().to_owned())
+        match self.lookup(&normalize(name)) {
+            Some((canonical, _)) => canonical.to_owned(),
+            None => name.trim().to_owned(),
+        }
     }
 
     /// The comparison key: the canonical name's normal form.
     pub fn key(&self, name: &str) -> String {
         let n = normalize(name);
-        match self.canonical.get(&n) {
-            Some(c) => normalize(c),
+        match self.lookup(&n) {
+            Some((_, key)) => key.to_owned(),
             None => n,
         }
+    }
+
+    /// [`Self::canonical`] and the [`Self::key`] of that canonical name, normalising once.
+    pub(crate) fn canonical_and_key(&self, name: &str) -> (String, String) {
+        let n = normalize(name);
+        match self.lookup(&n) {
+            Some((canonical, key)) => (canonical.to_owned(), key.to_owned()),
+            // Unknown: the name, trimmed, whose normal form is this one.
+            None => (name.trim().to_owned(), n),
+        }
+    }
+
+    /// Every alias as (normal form, canonical name, its normal form), sorted: what
+    /// `shipped.rs` is generated from.
+    #[cfg(test)]
+    pub(crate) fn entries(&self) -> Vec<(&str, &str, &str)> {
+        let mut out: Vec<(&str, &str, &str)> = self
+            .canonical
+            .iter()
+            .map(|(k, (n, nk))| (k.as_ref(), n.as_ref(), nk.as_ref()))
+            .collect();
+        out.sort_unstable();
+        out
     }
 }
 
@@ -169,5 +249,13 @@ mod tests {
         assert_eq!(v.canonical("Acme Medical"), "Acme Medical");
         let err = v.extend(vec![spec("Other", &["CareFusion"])]).unwrap_err();
         assert!(err.contains("already names"), "{err}");
+    }
+
+    proptest::proptest! {
+        /// The ASCII path finds the words the general one does.
+        #[test]
+        fn ascii_names_normalize_as_any_text(name in "[ -~]{0,40}") {
+            proptest::prop_assert_eq!(normalize(&name), normalize_chars(&name));
+        }
     }
 }
