@@ -16,15 +16,16 @@
 //!   past the length the file had when it was opened, and bytes appended after that are not
 //!   read. A capture still being written is read through a pipe or with mapping off.
 //!
-//! Mapping is off by default because it did not make `wardline analyze` faster on the
-//! benchmark captures (`bench/out/capture-1x.pcap`, 1.1 GB, 3.2 M packets, in the page
-//! cache; medians of 9–15 interleaved runs, 2-core VM, Linux 6.18): mapping saves the
-//! kernel's copy (system time 0.15 → 0.11 s) but pays per 4 KiB page to map, unmap and
-//! TLB-miss, which the parser then sees as user time (0.45 → 0.48 s): 0.60 s wall either
-//! way, and a bare read (`examples/capinfo`) is slower, 0.15 → 0.18 s. Only when the page
-//! cache holds the file in large folios (as after a fresh read from disk) does it win:
-//! 0.55 → 0.50 s, and 0.11 → 0.10 s for the bare read. Peak RSS grows by one window (24 →
-//! 82 MiB with [`CaptureLimits::MAP_WINDOW`], the same on a 4.4 GB capture).
+//! Mapping is off by default here (a library should not risk `SIGBUS` for its callers);
+//! `wardline analyze` turns it on with [`CaptureLimits::MAP_WINDOW`] (and off with
+//! `--no-mmap`). Each window is mapped with `MAP_POPULATE`: its page-table entries are made
+//! in one call instead of one fault per page, which is what made mapping pay. On the
+//! benchmark capture (`bench/out/capture-1x.pcap`, 1.1 GB, 3.2 M packets, in the page cache,
+//! 9 interleaved runs each, 2-core VM, 2026-12-07): read(2) 0.482–0.496 s wall, 8 MiB
+//! populated windows 0.473 s (system time 0.17 → 0.12 s; 3–4% per pair), peak RSS 43.6 →
+//! 42.9 MiB; 64 MiB windows ran as fast but held 98 MiB, 2 MiB ones 2% slower. Unpopulated
+//! windows (measured in an earlier session) paid per 4 KiB page to fault, map and unmap what
+//! the copy had cost, and ran no faster than read(2).
 //! - **Errors say where.** A [`CaptureError`] names the input, the byte offset of the record
 //!   or block at fault and what happened. Every complete frame before a fault is delivered
 //!   first; a file cut in the middle of a record ends with a truncation error, one cut at a
@@ -143,11 +144,10 @@ pub struct CaptureLimits {
 }
 
 impl CaptureLimits {
-    /// The mapped window to use when turning mapping on: 64 MiB. Measured on a 1.1 GB
-    /// capture: 16 MiB and up run as fast (4 MiB spends more system time on mapping calls
-    /// when the page cache holds large folios), 64 MiB needs a quarter of the system time of
-    /// 16 MiB there, and 256 MiB gains nothing more while adding 190 MiB to the peak RSS.
-    pub const MAP_WINDOW: usize = 64 * 1024 * 1024;
+    /// The mapped window to use when turning mapping on: 8 MiB, populated when mapped (see
+    /// the crate docs). Measured on a 1.1 GB capture in the page cache: as fast as 64 MiB
+    /// without its 55 MiB of extra resident pages, 2% faster than 2 MiB.
+    pub const MAP_WINDOW: usize = 8 * 1024 * 1024;
 }
 
 impl Default for CaptureLimits {

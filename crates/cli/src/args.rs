@@ -346,6 +346,12 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub no_app_layer: bool,
 
+    /// Read capture files with read(2) instead of mapping them: for a capture that is still
+    /// being written or may be truncated while it is read (a mapped file that shrinks kills
+    /// the process with SIGBUS). Mapping is about 4% faster.
+    #[arg(long)]
+    pub no_mmap: bool,
+
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,

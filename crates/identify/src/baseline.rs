@@ -211,15 +211,16 @@ impl Baselines {
     /// one `end_of_support` per baseline whose date has passed.
     pub fn findings(&self, device: &Device, today: Timestamp) -> Vec<Finding> {
         let mut out = Vec::new();
+        let attributes = device.attributes();
         for b in &self.entries {
-            let Some(matched) = b.matches(device) else {
+            let Some(matched) = b.matches(&attributes) else {
                 continue;
             };
             let version = match &matched.version {
                 Some(v) => Some((
                     v.clone(),
                     matched.version_from,
-                    attribute(device, matched.version_from),
+                    attribute(&attributes, matched.version_from),
                 )),
                 None => device
                     .firmware
@@ -257,16 +258,18 @@ struct Matched {
     version_from: &'static str,
 }
 
-fn attribute<'a>(device: &'a Device, name: &str) -> Option<&'a Attribute> {
-    device
-        .attributes()
-        .into_iter()
+/// A device's identity attributes by name ([`Device::attributes`]), listed once per device.
+type Attributes<'a> = [(&'static str, Option<&'a Attribute>); 6];
+
+fn attribute<'a>(attributes: &Attributes<'a>, name: &str) -> Option<&'a Attribute> {
+    attributes
+        .iter()
         .find(|(n, _)| *n == name)
-        .and_then(|(_, a)| a)
+        .and_then(|(_, a)| *a)
 }
 
 impl Baseline {
-    fn matches(&self, device: &Device) -> Option<Matched> {
+    fn matches(&self, attributes: &Attributes<'_>) -> Option<Matched> {
         let mut m = Matched {
             values: BTreeMap::new(),
             version: None,
@@ -276,7 +279,7 @@ impl Baseline {
         // pattern is compiled or run.
         let mut attrs: [Option<&Attribute>; WHEN_KEYS.len()] = [None; WHEN_KEYS.len()];
         for ((name, re), slot) in self.when.iter().zip(attrs.iter_mut()) {
-            let attr = attribute(device, name).filter(|a| a.confidence >= MIN_CONFIDENCE)?;
+            let attr = attribute(attributes, name).filter(|a| a.confidence >= MIN_CONFIDENCE)?;
             if !re.may_match(&attr.value) {
                 return None;
             }
