@@ -9,8 +9,10 @@
 //! `beta`, `preview`, `pre`, `rc`, in that order) sorts before the version ending there
 //! (`2.0-rc1` < `2.0`), any other word after it (`6.9.2 CU01` > `6.9.2`, `1.0.2k` > `1.0.2`),
 //! and a number after any word (`1.0.1` > `1.0.a`). This is a total order (property-tested).
-//! Dates written month/day/year do not order this way; a baseline or advisory that uses them
-//! says so.
+//! Dates order by day: year-month-day as written (`2024-08-30`, `20240830` as one number),
+//! and the US month/day/year that advisories use (`8/30/2024`) read as year, month, day, so
+//! `8/30/2024` = `2024-08-30` < `1/5/2025`. (Day/month/year, the European order, cannot be
+//! told from it by its digits alone and is not read as a date.)
 
 use std::cmp::Ordering;
 
@@ -23,6 +25,9 @@ enum Token<'a> {
 }
 
 fn tokens(v: &str) -> Vec<Token<'_>> {
+    if let Some(date) = us_date(v) {
+        return date;
+    }
     let mut out = Vec::new();
     let bytes = v.as_bytes();
     let mut i = 0;
@@ -44,6 +49,29 @@ fn tokens(v: &str) -> Vec<Token<'_>> {
         }
     }
     out
+}
+
+/// `M/D/YYYY` (the whole string, one or two digits for month and day, a valid month and day
+/// number) as the tokens of `YYYY.M.D`.
+fn us_date(v: &str) -> Option<Vec<Token<'_>>> {
+    let mut parts = v.trim().split('/');
+    let (m, d, y) = (parts.next()?, parts.next()?, parts.next()?);
+    let digits = |s: &str, lens: std::ops::RangeInclusive<usize>| {
+        lens.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    if parts.next().is_some() || !digits(m, 1..=2) || !digits(d, 1..=2) || !digits(y, 4..=4) {
+        return None;
+    }
+    let (month, day) = (m.parse::<u8>().ok()?, d.parse::<u8>().ok()?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    Some(
+        [y, m, d]
+            .into_iter()
+            .map(|s| Token::Number(s.trim_start_matches('0')))
+            .collect(),
+    )
 }
 
 const PRE_RELEASE: &[&str] = &["dev", "snapshot", "alpha", "beta", "preview", "pre", "rc"];
@@ -123,6 +151,9 @@ mod tests {
             ("v4.2", "v4.10"),
             ("R2", "R10"),
             ("1.0.a", "1.0.1"),
+            ("8/30/2024", "1/5/2025"),
+            ("12/31/2023", "1/1/2024"),
+            ("2024-08-30", "9/1/2024"),
         ];
         for (lo, hi) in ordered {
             assert_eq!(compare_versions(lo, hi), Ordering::Less, "{lo} < {hi}");
@@ -133,6 +164,8 @@ mod tests {
             ("007", "7"),
             ("V2.1", "v2.1"),
             ("1_0", "1.0"),
+            ("8/30/2024", "2024-08-30"),
+            ("08/30/2024", "2024.8.30"),
         ] {
             assert_eq!(compare_versions(x, y), Ordering::Equal, "{x} = {y}");
         }
@@ -177,6 +210,17 @@ mod tests {
                 v
             };
             prop_assert_eq!(compare_versions(&text(&a), &text(&b)), trim(&a).cmp(&trim(&b)));
+        }
+
+        #[test]
+        fn us_dates_order_by_day(
+            a in (2000u32..2040, 1u32..=12, 1u32..=28),
+            b in (2000u32..2040, 1u32..=12, 1u32..=28),
+        ) {
+            let us = |(y, m, d): (u32, u32, u32)| format!("{m}/{d}/{y}");
+            let iso = |(y, m, d): (u32, u32, u32)| format!("{y:04}-{m:02}-{d:02}");
+            prop_assert_eq!(compare_versions(&us(a), &us(b)), a.cmp(&b));
+            prop_assert_eq!(compare_versions(&us(a), &iso(b)), a.cmp(&b));
         }
     }
 }
