@@ -22,12 +22,11 @@ mod kb;
 pub mod learn;
 mod oui;
 mod oui_tsv;
-mod version;
 
 pub use baseline::Baselines;
 pub use combine::{Contribution, HYSTERESIS, combine, model_key, plain_key};
 pub use evidence::EvidenceStats;
 pub use inventory::{Inventory, InventoryConfig, InventoryStats};
 pub use kb::{CATEGORIES, KbError, KnowledgeBase, MODALITIES, VendorAliases};
+pub use model::compare_versions;
 pub use oui::{OuiParseError, OuiTable, PrefixDisplay, Registry, VendorMatch, vendor_attribute};
-pub use version::compare_versions;

@@ -16,6 +16,7 @@ mod event;
 mod finding;
 mod observation;
 mod time;
+mod version;
 
 pub use address::{MacAddr, ip_is_local};
 pub use app::{AppKind, AppObservation, Exposure, ExposureKind, Fact, FlowRef, Side, Software};
@@ -31,3 +32,4 @@ pub use observation::{
     NameObservation, NameSource, Observation, Transport,
 };
 pub use time::{Timestamp, TsPrecision};
+pub use version::compare_versions;

@@ -9,6 +9,7 @@
 //! `beta`, `preview`, `pre`, `rc`, in that order) sorts before the version ending there
 //! (`2.0-rc1` < `2.0`), any other word after it (`6.9.2 CU01` > `6.9.2`, `1.0.2k` > `1.0.2`),
 //! and a number after any word (`1.0.1` > `1.0.a`). This is a total order (property-tested).
+//! A `v` or `V` just before the first digit is dropped (`V4.2` = `4.2`).
 //! Dates order by day: year-month-day as written (`2024-08-30`, `20240830` as one number),
 //! and the US month/day/year that advisories use (`8/30/2024`) read as year, month, day, so
 //! `8/30/2024` = `2024-08-30` < `1/5/2025`. (Day/month/year, the European order, cannot be
@@ -28,6 +29,12 @@ fn tokens(v: &str) -> Vec<Token<'_>> {
     if let Some(date) = us_date(v) {
         return date;
     }
+    // `V4.2` is `4.2`: a `v` in front of the first digit only names what follows.
+    let v = v.trim_start();
+    let v = match v.as_bytes() {
+        [b'v' | b'V', d, ..] if d.is_ascii_digit() => &v[1..],
+        _ => v,
+    };
     let mut out = Vec::new();
     let bytes = v.as_bytes();
     let mut i = 0;
@@ -163,6 +170,8 @@ mod tests {
             ("1.0", "1.0.0"),
             ("007", "7"),
             ("V2.1", "v2.1"),
+            ("V4.2", "4.2"),
+            ("v10", "10.0"),
             ("1_0", "1.0"),
             ("8/30/2024", "2024-08-30"),
             ("08/30/2024", "2024.8.30"),

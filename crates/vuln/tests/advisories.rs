@@ -1,0 +1,190 @@
+//! Every real advisory in `../shared/advisories/` is read, and the vers-spec conformance
+//! suite there holds for the range reader.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use vuln::{ProductStatus, VersionRange, csaf};
+
+fn advisories() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/advisories");
+    root.canonicalize().unwrap_or_else(|_| {
+        panic!(
+            "the advisory files are missing at {}: these tests read ../shared/advisories beside the repo",
+            root.display()
+        )
+    })
+}
+
+fn json_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn load(path: &Path) -> Value {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn every_csaf_file_reads() {
+    let files = json_files(&advisories().join("csaf"));
+    assert!(files.len() >= 400, "{} CSAF files", files.len());
+    let (mut products, mut unread, mut with_fix_text, mut vulns) = (0, 0, 0, 0);
+    let mut ids = std::collections::HashSet::new();
+    for f in &files {
+        let doc = load(f);
+        assert!(csaf::is_csaf(&doc), "{}", f.display());
+        let a = csaf::read(&doc).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        assert!(
+            ids.insert(a.id.clone()),
+            "{}: duplicate id {}",
+            f.display(),
+            a.id
+        );
+        assert!(!a.products.is_empty(), "{}: no products", f.display());
+        for v in &a.vulnerabilities {
+            vulns += 1;
+            for (id, _) in &v.statuses {
+                assert!(
+                    a.product(id).is_some(),
+                    "{}: {} names product {id} that the tree does not have",
+                    f.display(),
+                    v.cve.as_deref().unwrap_or("?")
+                );
+            }
+            if v.remediations.iter().any(|r| !r.fixed_versions.is_empty()) {
+                with_fix_text += 1;
+            }
+        }
+        products += a.products.len();
+        unread += a.unread_ranges();
+    }
+    // What the reader cannot read is counted, and stays a small part.
+    eprintln!(
+        "{} files, {products} products, {unread} version texts not read, {vulns} vulnerabilities, {with_fix_text} with a fixed version in remediation text",
+        files.len()
+    );
+    assert!(unread * 20 < products, "{unread} of {products} not read");
+    assert!(with_fix_text * 3 > vulns, "{with_fix_text} of {vulns}");
+}
+
+#[test]
+fn the_bd_alaris_advisory_reads_as_published() {
+    let doc = load(&advisories().join("csaf/csaf_files/OT/white/2023/icsma-23-194-01.json"));
+    let a = csaf::read(&doc).unwrap();
+    assert_eq!(a.id, "ICSMA-23-194-01");
+    let pcu = a.product("CSAFPID-0001").unwrap();
+    assert_eq!(pcu.vendor, "Becton, Dickinson and Company (BD)");
+    assert!(pcu.name.contains("8015"), "{}", pcu.name);
+    assert_eq!(pcu.versions.contains("12.1.3"), Some(true));
+    assert_eq!(pcu.versions.contains("12.3.1"), Some(false));
+    let statuses: Vec<ProductStatus> = a
+        .vulnerabilities
+        .iter()
+        .flat_map(|v| v.statuses_of("CSAFPID-0001").collect::<Vec<_>>())
+        .collect();
+    assert!(statuses.iter().all(|s| s.is_affected()) && !statuses.is_empty());
+    // The fixed versions are only in the remediation text.
+    let fixes: Vec<&String> = a
+        .vulnerabilities
+        .iter()
+        .flat_map(|v| &v.remediations)
+        .flat_map(|r| &r.fixed_versions)
+        .collect();
+    assert!(fixes.iter().any(|f| *f == "12.3.1"), "{fixes:?}");
+}
+
+#[test]
+fn a_broken_document_is_refused_with_its_json_path() {
+    let doc: Value = serde_json::json!({
+        "document": {"csaf_version": "2.0", "title": "t", "tracking": {"id": "X-1"}},
+        "product_tree": {"branches": [{"category": "vendor", "name": "Acme", "product": {"product_id": "P1", "name": "Acme Pump"}}]},
+        "vulnerabilities": [{"cve": "CVE-2020-0001", "product_status": {"known_affected": ["P1", 7]}}]
+    });
+    let e = csaf::read(&doc).unwrap_err();
+    assert_eq!(e.path, "/vulnerabilities/0/product_status/known_affected/1");
+    let doc: Value =
+        serde_json::json!({"document": {"csaf_version": "2.0", "title": "t", "tracking": {}}});
+    assert_eq!(csaf::read(&doc).unwrap_err().path, "/document/tracking/id");
+}
+
+fn vers_tests(name: &str) -> Vec<Value> {
+    let v = load(&advisories().join("vers/tests").join(name));
+    v["tests"].as_array().expect("tests").clone()
+}
+
+#[test]
+fn vers_conformance_parse() {
+    let tests = vers_tests("vers_canonical_parse_test.json");
+    assert!(tests.len() >= 10);
+    for t in tests {
+        let input = t["input"].as_str().unwrap();
+        let got = VersionRange::parse_vers_canonical(input);
+        if t["expected_failure"].as_bool() == Some(true) {
+            let e = got.expect_err(input);
+            let want = t["expected_message"].as_str().unwrap_or_default();
+            assert_eq!(e, want, "{input}");
+        } else {
+            let (scheme, range) = got.unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!(scheme, t["expected_output"]["scheme"].as_str().unwrap());
+            let VersionRange::Constraints(cs) = range else {
+                panic!("{input}: {range:?}")
+            };
+            let want = t["expected_output"]["version_constraints"]
+                .as_array()
+                .unwrap();
+            assert_eq!(cs.len(), want.len(), "{input}");
+            for (c, w) in cs.iter().zip(want) {
+                assert_eq!(c.comparator.as_str(), w[0].as_str().unwrap(), "{input}");
+                assert_eq!(c.version, w[1].as_str().unwrap(), "{input}");
+            }
+        }
+    }
+}
+
+#[test]
+fn vers_conformance_containment_and_normal_form() {
+    let mut n = 0;
+    for name in [
+        "npm_range_containment_test.json",
+        "pypi_range_containment_test.json",
+    ] {
+        for t in vers_tests(name) {
+            let vers = t["input"]["vers"].as_str().unwrap();
+            let version = t["input"]["version"].as_str().unwrap();
+            let range = VersionRange::parse_text(vers);
+            assert_eq!(
+                range.contains(version),
+                t["expected_output"].as_bool(),
+                "{version} in {vers}"
+            );
+            n += 1;
+        }
+    }
+    // `validate`: the sorted form of a valid range.
+    for t in vers_tests("pypi_range_validate_test.json") {
+        let input = t["input"].as_str().unwrap();
+        let range = VersionRange::parse_text(input);
+        let scheme = input.split('/').next().unwrap();
+        assert_eq!(
+            format!("{scheme}/{range}"),
+            t["expected_output"].as_str().unwrap(),
+            "{input}"
+        );
+        n += 1;
+    }
+    assert!(n >= 29, "{n}");
+}
