@@ -28,6 +28,8 @@ pub enum Command {
     /// The hospital's asset list (a CMMS/CMDB export): import it, list what was and was not
     /// seen.
     Assets(AssetsArgs),
+    /// Advisories and the vulnerabilities they name: import CSAF files into a database.
+    Vulns(VulnsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -64,6 +66,31 @@ pub enum AssetsCommand {
         #[arg(long, value_name = "DAYS")]
         not_seen: Option<u32>,
         /// table (default on a terminal), json or csv.
+        #[arg(long, short = 'f', value_enum)]
+        format: Option<Format>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct VulnsArgs {
+    #[command(subcommand)]
+    pub command: VulnsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VulnsCommand {
+    /// Import advisories: CSAF 2.0 files, or folders searched for `.json` files. Upserts by
+    /// tracking id (importing the same files again changes nothing). A file that cannot be
+    /// read is reported with its JSON path and the others kept (exit 1 when any was refused);
+    /// files of other formats are listed as skipped.
+    Import {
+        /// Files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The database (created if missing).
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// json (default when piped) or table.
         #[arg(long, short = 'f', value_enum)]
         format: Option<Format>,
     },

@@ -60,9 +60,7 @@ struct RowErrorReport {
 fn import(file: &Path, db: &Path, replace: bool, format: Option<Format>) -> Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let list = parse_asset_csv(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    let (key, _origin) =
-        store::Key::resolve(db).with_context(|| format!("opening the key for {}", db.display()))?;
-    let mut store = SqliteStore::open(db, &key)?;
+    let mut store = crate::output::open_store(db)?;
     let rows: Vec<(Asset, String)> = list
         .rows
         .iter()
@@ -106,10 +104,7 @@ fn import(file: &Path, db: &Path, replace: bool, format: Option<Format>) -> Resu
     }
     let mut out = io::stdout().lock();
     match format.unwrap_or_else(Format::for_stdout) {
-        Format::Json | Format::Csv => {
-            serde_json::to_writer_pretty(&mut out, &report)?;
-            writeln!(out)?;
-        }
+        Format::Json | Format::Csv => crate::output::write_json(&mut out, &report)?,
         Format::Table => {
             writeln!(
                 out,

@@ -277,9 +277,7 @@ fn import_asset_list(path: &Path, db: &Path) -> Result<u64> {
     let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let list = identify::assets::parse_asset_csv(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let (key, _origin) =
-        store::Key::resolve(db).with_context(|| format!("opening the key for {}", db.display()))?;
-    let mut store = store::SqliteStore::open(db, &key)?;
+    let mut store = crate::output::open_store(db)?;
     let rows: Vec<(model::Asset, String)> = list
         .rows
         .iter()

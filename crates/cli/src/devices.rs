@@ -209,9 +209,7 @@ pub(crate) fn open_existing(db: &Path) -> Result<SqliteStore> {
             db.display()
         );
     }
-    let (key, _origin) =
-        store::Key::resolve(db).with_context(|| format!("opening the key for {}", db.display()))?;
-    Ok(SqliteStore::open(db, &key)?)
+    crate::output::open_store(db)
 }
 
 /// `devices show` for people: identity with every piece of evidence, then addresses,

@@ -17,6 +17,7 @@ mod kb;
 mod output;
 mod report;
 mod sim;
+mod vulns;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         args::Command::Devices(a) => devices::run(&a),
         args::Command::Kb(a) => kb::run(&a),
         args::Command::Assets(a) => assets::run(&a),
+        args::Command::Vulns(a) => vulns::run(&a),
     };
     match result {
         Ok(code) => code,

@@ -27,6 +27,21 @@ fn hostnames(d: &DeviceReport) -> Vec<String> {
     names
 }
 
+/// Opens (creating if missing) the encrypted store at `db` with its key (`WARDLINE_DB_KEY`
+/// or the key file beside it).
+pub fn open_store(db: &std::path::Path) -> anyhow::Result<store::SqliteStore> {
+    use anyhow::Context;
+    let (key, _origin) =
+        store::Key::resolve(db).with_context(|| format!("opening the key for {}", db.display()))?;
+    Ok(store::SqliteStore::open(db, &key)?)
+}
+
+/// A command's summary as pretty JSON and a newline.
+pub fn write_json(out: &mut impl Write, value: &impl serde::Serialize) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)
+}
+
 pub fn write_csv(out: &mut impl Write, report: &Report) -> io::Result<()> {
     write_devices_csv_iter(out, report.devices.iter())
 }

@@ -63,6 +63,37 @@ pub struct AssetImportSummary {
     pub removed: u64,
 }
 
+/// An advisory as the store keeps it: a few columns to find it by, and the body (the vuln
+/// crate's reading of it, as JSON) that the store does not interpret.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AdvisoryRecord {
+    /// Tracking id (`ICSMA-23-194-01`): the key an import upserts by.
+    pub id: String,
+    /// `csaf`, `cve`, `nvd`, ….
+    pub format: String,
+    /// The document's own revision, when it has one.
+    pub revision: Option<String>,
+    /// Its title.
+    pub title: String,
+    /// The file it was last imported from.
+    pub origin: String,
+    /// The CVE ids it names.
+    pub cves: Vec<String>,
+    /// The advisory as the vuln crate reads it.
+    pub body: serde_json::Value,
+}
+
+/// What an advisory import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct AdvisoryImportSummary {
+    /// Ids the store did not hold.
+    pub new: u64,
+    /// Ids it held with another body or revision.
+    pub updated: u64,
+    /// Ids it held exactly so.
+    pub unchanged: u64,
+}
+
 /// Which findings to list: filtered, sorted by severity (most urgent first), then last seen
 /// (newest first), then id; one page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -260,6 +291,16 @@ pub trait Store {
         matches: &[(String, Option<(model::DeviceId, model::AssetMatchReason)>)],
         placeholders: &[Device],
     ) -> Result<(), StoreError>;
+
+    /// Upserts advisories by id in one transaction; the same advisory again is unchanged.
+    fn import_advisories(
+        &mut self,
+        records: &[AdvisoryRecord],
+        at: model::Timestamp,
+    ) -> Result<AdvisoryImportSummary, StoreError>;
+
+    /// Every stored advisory, by id.
+    fn advisories(&self) -> Result<Vec<AdvisoryRecord>, StoreError>;
 
     /// Schema version of the open database (the number of the last migration applied).
     fn schema_version(&self) -> Result<u32, StoreError>;

@@ -1,5 +1,6 @@
 //! The embedded backend: one SQLCipher-encrypted SQLite file.
 
+mod advisories;
 mod assets;
 mod merge;
 mod migrate;
@@ -11,8 +12,8 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::{
-    AnalysisSource, AssetImportSummary, DeviceQuery, FindingQuery, Key, MergeSummary, Page, Store,
-    StoreError,
+    AdvisoryImportSummary, AdvisoryRecord, AnalysisSource, AssetImportSummary, DeviceQuery,
+    FindingQuery, Key, MergeSummary, Page, Store, StoreError,
 };
 use model::{Asset, Device, Finding, StoredAsset};
 
@@ -234,6 +235,18 @@ impl Store for SqliteStore {
         placeholders: &[Device],
     ) -> Result<(), StoreError> {
         assets::record_matches(&mut self.conn, &self.path, matches, placeholders)
+    }
+
+    fn import_advisories(
+        &mut self,
+        records: &[AdvisoryRecord],
+        at: model::Timestamp,
+    ) -> Result<AdvisoryImportSummary, StoreError> {
+        advisories::import(&mut self.conn, &self.path, records, at)
+    }
+
+    fn advisories(&self) -> Result<Vec<AdvisoryRecord>, StoreError> {
+        advisories::advisories(&self.conn, &self.path)
     }
 
     fn schema_version(&self) -> Result<u32, StoreError> {

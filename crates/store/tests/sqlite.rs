@@ -1073,3 +1073,38 @@ fn asset_list_upserts_replaces_and_keeps_placeholders_in_step() -> TestResult {
     assert!(store.device(&pump().id.0)?.is_some());
     Ok(())
 }
+
+#[test]
+fn advisories_upsert_by_id_and_read_back_with_their_cves() -> TestResult {
+    use store::AdvisoryRecord;
+    let dir = tempfile::tempdir()?;
+    let path = db_in(&dir);
+    let mut store = open(&path);
+    let record = |id: &str, body: serde_json::Value, cves: &[&str]| AdvisoryRecord {
+        id: id.into(),
+        format: "csaf".into(),
+        revision: Some("1".into()),
+        title: format!("{id} title"),
+        origin: format!("{id}.json"),
+        cves: cves.iter().map(|c| (*c).to_string()).collect(),
+        body,
+    };
+    let a = record(
+        "ICSMA-1",
+        serde_json::json!({"x": 1}),
+        &["CVE-2024-2", "CVE-2024-1"],
+    );
+    let b = record("ICSMA-2", serde_json::json!({"x": 2}), &[]);
+    let first = store.import_advisories(&[a.clone(), b.clone()], model::Timestamp(1))?;
+    assert_eq!((first.new, first.updated, first.unchanged), (2, 0, 0));
+    let again = store.import_advisories(&[a.clone(), b.clone()], model::Timestamp(2))?;
+    assert_eq!((again.new, again.updated, again.unchanged), (0, 0, 2));
+    let a2 = record("ICSMA-1", serde_json::json!({"x": 3}), &["CVE-2024-3"]);
+    let changed = store.import_advisories(&[a2.clone()], model::Timestamp(3))?;
+    assert_eq!((changed.new, changed.updated, changed.unchanged), (0, 1, 0));
+    let stored = store.advisories()?;
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[0], a2);
+    assert_eq!(stored[1], b);
+    Ok(())
+}

@@ -43,6 +43,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0004_assets.sql",
         sql: include_str!("../../migrations/sqlite/0004_assets.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_advisories.sql",
+        sql: include_str!("../../migrations/sqlite/0005_advisories.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

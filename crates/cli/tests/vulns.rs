@@ -1,0 +1,109 @@
+//! `wardline vulns import`: every file of `../shared/advisories/` is imported or accounted
+//! for, a second import changes nothing, and a broken file is refused by JSON path while the
+//! others are kept.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::wardline;
+
+fn advisories() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/advisories");
+    root.canonicalize()
+        .unwrap_or_else(|_| panic!("the advisory files are missing at {}", root.display()))
+}
+
+fn import(args: &[&str], db: &Path) -> (std::process::Output, serde_json::Value) {
+    let out = wardline()
+        .args(["vulns", "import"])
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .args(["--format", "json"])
+        .output()
+        .expect("run wardline");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out, json)
+}
+
+#[test]
+fn the_shared_advisories_import_and_again_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let folder = advisories();
+    let (out, first) = import(&[folder.to_str().unwrap()], &db);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(first["errors"].as_array().unwrap().len(), 0, "{first}");
+    let csaf_files =
+        first["files"].as_u64().unwrap() - first["skipped"].as_array().unwrap().len() as u64;
+    assert!(csaf_files >= 426, "{first}");
+    assert_eq!(first["advisories"], csaf_files);
+    assert_eq!(first["new"], csaf_files);
+    // Every file is accounted for: read, refused or skipped with its kind.
+    for s in first["skipped"].as_array().unwrap() {
+        assert!(s["kind"].as_str().is_some_and(|k| !k.is_empty()), "{s}");
+    }
+    let (_, again) = import(&[folder.to_str().unwrap()], &db);
+    assert_eq!(again["new"], 0);
+    assert_eq!(again["updated"], 0);
+    assert_eq!(again["unchanged"], csaf_files);
+}
+
+#[test]
+fn a_broken_file_is_refused_by_path_and_the_rest_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let good = advisories().join("csaf/csaf_files/OT/white/2023/icsma-23-194-01.json");
+    let mut broken: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&good).unwrap()).unwrap();
+    broken["document"]["tracking"]["id"] = serde_json::json!("TEST-BROKEN-1");
+    broken["vulnerabilities"][1]["remediations"][0]["category"] = serde_json::json!("pray");
+    let broken_path = dir.path().join("broken.json");
+    std::fs::write(&broken_path, serde_json::to_vec(&broken).unwrap()).unwrap();
+    let not_json = dir.path().join("cut.json");
+    std::fs::write(&not_json, b"{\"document\": {").unwrap();
+    let (out, report) = import(
+        &[
+            good.to_str().unwrap(),
+            broken_path.to_str().unwrap(),
+            not_json.to_str().unwrap(),
+        ],
+        &db,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(report["advisories"], 1, "{report}");
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{report}");
+    let by_file = |f: &Path| {
+        errors
+            .iter()
+            .find(|e| e["file"] == f.display().to_string())
+            .unwrap_or_else(|| panic!("no error for {}: {report}", f.display()))
+    };
+    assert_eq!(
+        by_file(&broken_path)["path"],
+        "/vulnerabilities/1/remediations/0/category"
+    );
+    assert!(
+        by_file(&not_json)["message"]
+            .as_str()
+            .unwrap()
+            .contains("not JSON")
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("broken.json: /vulnerabilities/1/remediations/0/category"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,19 @@
+-- Advisories (`wardline vulns import`): one row per tracking id, the advisory as the vuln
+-- crate reads it kept as JSON (the store does not interpret it), and its CVEs for lookup.
+CREATE TABLE advisories (
+    pk            INTEGER PRIMARY KEY,
+    id            TEXT NOT NULL UNIQUE CHECK (length(id) > 0),
+    format        TEXT NOT NULL,
+    revision      TEXT,
+    title         TEXT NOT NULL,
+    -- The file it was last imported from.
+    origin        TEXT NOT NULL,
+    imported_at   INTEGER NOT NULL,
+    body          TEXT NOT NULL CHECK (json_valid(body))
+);
+CREATE TABLE advisory_cves (
+    advisory_pk   INTEGER NOT NULL REFERENCES advisories (pk) ON DELETE CASCADE,
+    cve           TEXT NOT NULL,
+    PRIMARY KEY (advisory_pk, cve)
+) WITHOUT ROWID;
+CREATE INDEX advisory_cves_cve ON advisory_cves (cve);

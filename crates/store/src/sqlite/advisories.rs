@@ -1,0 +1,108 @@
+//! Advisories in the store: upserted by tracking id (idempotent: the same body again is
+//! unchanged), read back whole. The body is the vuln crate's JSON; the store only keeps it.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::sqlite_error;
+use crate::{AdvisoryImportSummary, AdvisoryRecord, StoreError};
+use model::Timestamp;
+
+pub(crate) fn import(
+    conn: &mut Connection,
+    path: &Path,
+    records: &[AdvisoryRecord],
+    at: Timestamp,
+) -> Result<AdvisoryImportSummary, StoreError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sqlite_error(path, "starting the advisory import"))?;
+    let mut summary = AdvisoryImportSummary::default();
+    for r in records {
+        let before: Option<(i64, String, Option<String>)> = tx
+            .prepare_cached("SELECT pk, body, revision FROM advisories WHERE id = ?1")
+            .and_then(|mut s| {
+                s.query_row([&r.id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                    .optional()
+            })
+            .map_err(sqlite_error(path, format!("reading advisory {}", r.id)))?;
+        let body = r.body.to_string();
+        match &before {
+            Some((_, b, rev)) if *b == body && *rev == r.revision => {
+                summary.unchanged += 1;
+                continue;
+            }
+            Some(_) => summary.updated += 1,
+            None => summary.new += 1,
+        }
+        let pk: i64 = tx
+            .prepare_cached(
+                "INSERT INTO advisories (id, format, revision, title, origin, imported_at, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (id) DO UPDATE SET
+                     format = excluded.format, revision = excluded.revision,
+                     title = excluded.title, origin = excluded.origin,
+                     imported_at = excluded.imported_at, body = excluded.body
+                 RETURNING pk",
+            )
+            .and_then(|mut s| {
+                s.query_row(
+                    params![r.id, r.format, r.revision, r.title, r.origin, at.0, body],
+                    |row| row.get(0),
+                )
+            })
+            .map_err(sqlite_error(path, format!("storing advisory {}", r.id)))?;
+        tx.execute("DELETE FROM advisory_cves WHERE advisory_pk = ?1", [pk])
+            .map_err(sqlite_error(path, format!("storing advisory {}", r.id)))?;
+        for cve in &r.cves {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO advisory_cves (advisory_pk, cve) VALUES (?1, ?2)",
+            )
+            .and_then(|mut s| s.execute(params![pk, cve]))
+            .map_err(sqlite_error(path, format!("storing the CVEs of {}", r.id)))?;
+        }
+    }
+    tx.commit()
+        .map_err(sqlite_error(path, "committing the advisory import"))?;
+    Ok(summary)
+}
+
+pub(crate) fn advisories(
+    conn: &Connection,
+    path: &Path,
+) -> Result<Vec<AdvisoryRecord>, StoreError> {
+    let read = || -> rusqlite::Result<Vec<AdvisoryRecord>> {
+        let mut stmt = conn.prepare(
+            "SELECT a.id, a.format, a.revision, a.title, a.origin, a.body,
+                    (SELECT group_concat(cve, ' ') FROM
+                        (SELECT cve FROM advisory_cves c WHERE c.advisory_pk = a.pk ORDER BY cve))
+             FROM advisories a ORDER BY a.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let body: String = r.get(5)?;
+            let cves: Option<String> = r.get(6)?;
+            Ok(AdvisoryRecord {
+                id: r.get(0)?,
+                format: r.get(1)?,
+                revision: r.get(2)?,
+                title: r.get(3)?,
+                origin: r.get(4)?,
+                body: serde_json::from_str(&body).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        5,
+                        rusqlite::types::Type::Text,
+                        Box::new(e),
+                    )
+                })?,
+                cves: cves
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect(),
+            })
+        })?;
+        rows.collect()
+    };
+    read().map_err(sqlite_error(path, "reading advisories"))
+}
