@@ -15,6 +15,7 @@ mod device;
 mod event;
 mod finding;
 mod observation;
+mod taxonomy;
 mod time;
 mod version;
 
@@ -31,5 +32,6 @@ pub use observation::{
     BindingSource, DhcpMessageType, DhcpObservation, Endpoint, FlowEnd, FlowObservation,
     NameObservation, NameSource, Observation, Transport,
 };
+pub use taxonomy::criticality;
 pub use time::{Timestamp, TsPrecision};
 pub use version::compare_versions;

@@ -7,7 +7,9 @@
 
 pub mod advisory;
 pub mod csaf;
+pub mod matching;
 pub mod range;
 
 pub use advisory::{Advisory, Product, ProductStatus, Remediation, RemediationKind, Vulnerability};
+pub use matching::{Match, MatchStatus, match_device};
 pub use range::{Comparator, Constraint, VersionRange};

@@ -1,0 +1,399 @@
+//! Devices against advisories: which advisory products a device is (vendor, then product or
+//! model), whether its version is in the affected range, and how sure that is — each match
+//! with the reasons spelt out.
+//!
+//! - **Vendor**: the device's vendor and each form of the advisory's vendor name (as written,
+//!   without a parenthesised part, the parenthesised part itself, each of several joined by
+//!   `and` or a comma) compared by the caller's vendor key (the knowledge base's alias
+//!   tables: "Becton, Dickinson and Company" = "BD" = "CareFusion").
+//! - **Product**: a model number named by the advisory (identification helper) equal to the
+//!   device's model (0.95); every digit-bearing word of the device's model in the product's
+//!   name (0.9: `8015` in "Alaris Point-of-Care Unit (PCU) Model 8015"); every word of the
+//!   device's model in the product name, or every word of the product name in the model (a
+//!   family: 0.6). Nothing weaker: a vendor alone never matches.
+//! - **Version**: the device's firmware (or the version of software it was seen running
+//!   under the product's name) in the product's range → `affected`; past the range or at a
+//!   version the remediation text names as the fix → `fixed`; below the range →
+//!   `not_affected`; a `known_not_affected` product → `not_affected`; no version known or a
+//!   range not understood → `possibly_affected` (never silence, never certainty).
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use model::{Device, compare_versions};
+use serde::Serialize;
+
+use crate::advisory::{Advisory, Product, ProductStatus, Vulnerability};
+
+/// A device × advisory verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchStatus {
+    Affected,
+    PossiblyAffected,
+    Fixed,
+    NotAffected,
+}
+
+impl MatchStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Affected => "affected",
+            Self::PossiblyAffected => "possibly_affected",
+            Self::Fixed => "fixed",
+            Self::NotAffected => "not_affected",
+        }
+    }
+}
+
+/// One device matched to one advisory product, for the vulnerabilities of one status.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Match {
+    pub device: String,
+    pub advisory: String,
+    pub product: String,
+    pub cves: Vec<String>,
+    pub status: MatchStatus,
+    /// 0–1: how sure the vendor, product and version reading is.
+    pub confidence: f32,
+    /// The highest CVSS base score among `cves` (v4 when given, else v3).
+    pub cvss: Option<f64>,
+    /// The version compared, and where it came from.
+    pub version: Option<String>,
+    pub why: String,
+}
+
+/// How a device is seen for matching: its identity attributes (value, confidence) and the
+/// software the wire showed.
+struct Seen<'a> {
+    vendor: Option<(&'a str, f32)>,
+    model: Option<(&'a str, f32)>,
+    firmware: Option<(&'a str, f32)>,
+}
+
+fn attr(a: Option<&model::Attribute>) -> Option<(&str, f32)> {
+    a.map(|a| (a.value.as_str(), a.confidence))
+}
+
+fn seen(device: &Device) -> Seen<'_> {
+    Seen {
+        vendor: attr(device.vendor.as_ref()),
+        model: attr(device.model.as_deref()),
+        firmware: attr(device.firmware.as_deref()),
+    }
+}
+
+/// Lower-case ASCII words (letters and digits).
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
+/// Words too common in product names to identify anything.
+const STOP: &[&str] = &[
+    "the", "and", "for", "with", "model", "models", "system", "systems", "series", "device",
+    "devices", "software", "firmware", "version", "versions", "all", "of", "by", "unit",
+];
+
+/// The forms of an advisory vendor name to look up.
+fn vendor_forms(name: &str) -> Vec<String> {
+    let mut out = vec![name.trim().to_string()];
+    if let (Some(open), Some(close)) = (name.find('('), name.rfind(')'))
+        && open < close
+    {
+        out.push(
+            format!("{}{}", &name[..open], &name[close + 1..])
+                .trim()
+                .to_string(),
+        );
+        out.push(name[open + 1..close].trim().to_string());
+    }
+    for part in name.split([',', '/']).flat_map(|p| p.split(" and ")) {
+        let part = part.trim();
+        if !part.is_empty() && part.len() < name.len() {
+            out.push(part.to_string());
+        }
+    }
+    out.retain(|f| !f.is_empty());
+    out.dedup();
+    out
+}
+
+/// How well a device model names a product: (confidence, reason), or `None`.
+fn product_match(model: &str, product: &Product) -> Option<(f32, String)> {
+    let key = |s: &str| words(s).concat();
+    let model_key = key(model);
+    if model_key.is_empty() {
+        return None;
+    }
+    if let Some(n) = product
+        .model_numbers
+        .iter()
+        .chain(&product.skus)
+        .find(|n| key(n) == model_key)
+    {
+        return Some((
+            0.95,
+            format!("model {model:?} is the advisory's model number {n:?}"),
+        ));
+    }
+    let product_words: Vec<String> = words(&product.name)
+        .into_iter()
+        .chain(words(&product.full_name))
+        .chain(product.model_numbers.iter().flat_map(|n| words(n)))
+        .collect();
+    let model_words: Vec<String> = words(model)
+        .into_iter()
+        .filter(|w| !STOP.contains(&w.as_str()))
+        .collect();
+    let distinctive: Vec<&String> = model_words
+        .iter()
+        .filter(|w| w.bytes().any(|b| b.is_ascii_digit()))
+        .collect();
+    if !distinctive.is_empty() && distinctive.iter().all(|w| product_words.contains(w)) {
+        return Some((
+            0.9,
+            format!("model {model:?} names product {:?}", product.name),
+        ));
+    }
+    if distinctive.is_empty()
+        && !model_words.is_empty()
+        && model_words.iter().all(|w| product_words.contains(w))
+    {
+        return Some((
+            0.6,
+            format!("model {model:?} is a word of product {:?}", product.name),
+        ));
+    }
+    // A family named by the advisory ("IntelliVue") whose member the device is.
+    let name_words: Vec<String> = words(&product.name)
+        .into_iter()
+        .filter(|w| !STOP.contains(&w.as_str()))
+        .collect();
+    if !name_words.is_empty()
+        && name_words.iter().all(|w| model_words.contains(w))
+        && name_words.iter().any(|w| w.len() >= 3)
+    {
+        return Some((
+            0.6,
+            format!(
+                "product {:?} is the family of model {model:?}",
+                product.name
+            ),
+        ));
+    }
+    None
+}
+
+/// A product's status for one vulnerability: the strongest the advisory states.
+fn stated(v: &Vulnerability, product: &str) -> Option<ProductStatus> {
+    let all: Vec<ProductStatus> = v.statuses_of(product).collect();
+    all.iter()
+        .copied()
+        .find(|s| s.is_affected())
+        .or_else(|| all.iter().copied().find(|s| s.is_fixed()))
+        .or_else(|| all.first().copied())
+}
+
+/// The lowest version the remediations of `v` name as the fix for `product` that lies past
+/// the product's affected range.
+fn fix_version<'a>(v: &'a Vulnerability, product: &Product) -> Option<&'a str> {
+    v.remediations
+        .iter()
+        .filter(|r| r.product_ids.iter().any(|id| id == &product.id))
+        .flat_map(|r| r.fixed_versions.iter())
+        .map(String::as_str)
+        .filter(|f| product.versions.contains(f) == Some(false))
+        .min_by(|a, b| compare_versions(a, b))
+}
+
+/// Every match of `device` against `advisory`, one per (product, status).
+pub fn match_device(
+    device: &Device,
+    advisory: &Advisory,
+    vendor_key: &dyn Fn(&str) -> String,
+) -> Vec<Match> {
+    let s = seen(device);
+    let (Some((vendor, vendor_conf)), Some((model, model_conf))) = (s.vendor, s.model) else {
+        return Vec::new();
+    };
+    let device_vendor = vendor_key(vendor);
+    let mut best: Option<(&Product, f32, String)> = None;
+    for product in &advisory.products {
+        if !vendor_forms(&product.vendor)
+            .iter()
+            .any(|f| vendor_key(f) == device_vendor)
+        {
+            continue;
+        }
+        let Some((conf, reason)) = product_match(model, product) else {
+            continue;
+        };
+        // Among products that match as well, the one whose range holds the firmware.
+        let holds = |p: &Product| {
+            s.firmware
+                .and_then(|(f, _)| p.versions.contains(f))
+                .unwrap_or(false)
+        };
+        let better = match &best {
+            None => true,
+            Some((b, bc, _)) => conf > *bc || (conf == *bc && holds(product) && !holds(b)),
+        };
+        if better {
+            best = Some((product, conf, reason));
+        }
+    }
+    let Some((product, product_conf, product_reason)) = best else {
+        return Vec::new();
+    };
+    // Every product of the advisory this device is (same name, other version ranges) is
+    // judged together: affected by one range is affected.
+    let same: Vec<&Product> = advisory
+        .products
+        .iter()
+        .filter(|p| p.name == product.name && p.vendor == product.vendor)
+        .collect();
+    let mut by_status: BTreeMap<MatchStatus, (Vec<String>, Option<f64>, String, f32)> =
+        BTreeMap::new();
+    let base = vendor_conf.min(1.0) * model_conf.min(1.0) * product_conf;
+    for v in &advisory.vulnerabilities {
+        let mut verdicts = Vec::new();
+        for p in &same {
+            let Some(status) = stated(v, &p.id) else {
+                continue;
+            };
+            verdicts.push(judge(p, status, v, s.firmware));
+        }
+        // The most urgent verdict across the product's entries.
+        let Some((status, why, version_conf)) = verdicts.into_iter().min_by_key(|(st, _, _)| *st)
+        else {
+            continue;
+        };
+        let cvss = v
+            .cvss_v4
+            .as_ref()
+            .or(v.cvss_v3.as_ref())
+            .map(|c| c.base_score);
+        let entry = by_status
+            .entry(status)
+            .or_insert_with(|| (Vec::new(), None, why.clone(), base * version_conf));
+        if let Some(cve) = &v.cve
+            && !entry.0.contains(cve)
+        {
+            entry.0.push(cve.clone());
+        }
+        entry.1 = match (entry.1, cvss) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    by_status
+        .into_iter()
+        .map(|(status, (mut cves, cvss, version_why, confidence))| {
+            cves.sort();
+            Match {
+                device: device.id.to_string(),
+                advisory: advisory.id.clone(),
+                product: product.name.clone(),
+                cves,
+                status,
+                confidence: (confidence * 1000.0).round() / 1000.0,
+                cvss,
+                version: s.firmware.map(|(f, _)| f.to_string()),
+                why: format!(
+                    "vendor {vendor:?} is the advisory's {:?}; {product_reason}; {version_why}",
+                    product.vendor
+                ),
+            }
+        })
+        .collect()
+}
+
+/// One product entry's verdict for one vulnerability: (status, why, how sure the version
+/// reading is).
+fn judge(
+    product: &Product,
+    stated: ProductStatus,
+    v: &Vulnerability,
+    firmware: Option<(&str, f32)>,
+) -> (MatchStatus, String, f32) {
+    let range = if product.version_text.is_empty() {
+        "every version".to_string()
+    } else {
+        format!("versions {:?}", product.version_text)
+    };
+    if stated == ProductStatus::KnownNotAffected {
+        return (
+            MatchStatus::NotAffected,
+            format!("the advisory lists {range} as not affected"),
+            1.0,
+        );
+    }
+    let Some((version, version_conf)) = firmware else {
+        return (
+            MatchStatus::PossiblyAffected,
+            format!("firmware not known; the advisory names {range}"),
+            0.5,
+        );
+    };
+    let fix = fix_version(v, product);
+    match product.versions.contains(version) {
+        None => (
+            MatchStatus::PossiblyAffected,
+            format!("firmware {version:?}; the advisory's version rule {range} is not understood"),
+            0.5,
+        ),
+        Some(true) if stated.is_fixed() => (
+            MatchStatus::Fixed,
+            format!("firmware {version:?} is in {range}, which the advisory lists as fixed"),
+            version_conf,
+        ),
+        Some(true) => (
+            MatchStatus::Affected,
+            format!("firmware {version:?} is in the affected {range}"),
+            version_conf,
+        ),
+        Some(false) => {
+            if let Some(f) = fix
+                && compare_versions(version, f) != Ordering::Less
+            {
+                return (
+                    MatchStatus::Fixed,
+                    format!("firmware {version:?} is at or past the fix {f:?} the advisory names"),
+                    version_conf,
+                );
+            }
+            if above_range(product, version) {
+                (
+                    MatchStatus::Fixed,
+                    format!("firmware {version:?} is past the affected {range}"),
+                    version_conf,
+                )
+            } else {
+                (
+                    MatchStatus::NotAffected,
+                    format!("firmware {version:?} is outside the affected {range}"),
+                    version_conf,
+                )
+            }
+        }
+    }
+}
+
+/// Whether `version` lies past the product's range: above every bound, or at a `<` bound
+/// (`<2.2` ends just below 2.2).
+fn above_range(product: &Product, version: &str) -> bool {
+    match &product.versions {
+        crate::VersionRange::Constraints(cs) => cs.iter().all(|c| {
+            let o = compare_versions(version, &c.version);
+            o == Ordering::Greater
+                || (o == Ordering::Equal && c.comparator == crate::Comparator::Lt)
+        }),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests;

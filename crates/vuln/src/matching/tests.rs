@@ -1,0 +1,143 @@
+//! Invented inventories against an invented advisory: near-miss names and versions, boundary
+//! versions, fixes named only in remediation text, known_not_affected products.
+
+use model::{Attribute, Device, DeviceId, Evidence};
+
+use super::*;
+use crate::csaf;
+
+fn advisory() -> Advisory {
+    let doc = serde_json::json!({
+        "document": {"csaf_version": "2.0", "title": "Acme pumps", "tracking": {"id": "TEST-PUMP-1", "version": "1"}},
+        "product_tree": {"branches": [{"category": "vendor", "name": "Acme Medical, Inc. (Acme)", "branches": [
+            {"category": "product_name", "name": "Acme Infusion System Model 4100", "branches": [
+                {"category": "product_version_range", "name": "<= 3.2.1", "product": {"product_id": "P1", "name": "Acme 4100 <= 3.2.1"}}]},
+            {"category": "product_name", "name": "Acme Infusion System Model 4200", "branches": [
+                {"category": "product_version_range", "name": "vers:all/<2.0", "product": {"product_id": "P2", "name": "Acme 4200 < 2.0"}}]},
+            {"category": "product_name", "name": "Acme Gateway", "branches": [
+                {"category": "product_version", "name": "see vendor notice", "product": {"product_id": "P3", "name": "Acme Gateway"}}]},
+            {"category": "product_name", "name": "Acme Infusion System Model 4300", "product": {"product_id": "P4", "name": "Acme 4300"}}
+        ]}]},
+        "vulnerabilities": [{
+            "cve": "CVE-2099-0001",
+            "product_status": {"known_affected": ["P1", "P2", "P3"], "known_not_affected": ["P4"]},
+            "scores": [{"cvss_v3": {"baseScore": 8.1, "vectorString": "CVSS:3.1/AV:A"}, "products": ["P1"]}],
+            "remediations": [{"category": "mitigation", "details": "Acme recommends updating the Model 4100 to version 3.4.0 or later.", "product_ids": ["P1"]}]
+        }]
+    });
+    csaf::read(&doc).expect("the invented advisory reads")
+}
+
+fn attr(value: &str, confidence: f32) -> Attribute {
+    Attribute {
+        value: value.into(),
+        confidence,
+        evidence: vec![Evidence {
+            source: "test".into(),
+            detail: String::new(),
+            weight: confidence,
+            value: value.into(),
+        }],
+    }
+}
+
+fn device(vendor: &str, model: Option<&str>, firmware: Option<&str>) -> Device {
+    Device {
+        id: DeviceId("mac-0000000000aa".into()),
+        vendor: Some(attr(vendor, 0.9)),
+        model: model.map(|m| Box::new(attr(m, 0.9))),
+        firmware: firmware.map(|f| Box::new(attr(f, 0.8))),
+        ..Device::default()
+    }
+}
+
+/// The test's vendor key: lower-case words, with one alias table entry.
+fn key(name: &str) -> String {
+    let k = words(name).join(" ");
+    match k.as_str() {
+        "acme medical inc" | "acme medical" => "acme".into(),
+        _ => k,
+    }
+}
+
+fn statuses(d: &Device) -> Vec<(MatchStatus, String)> {
+    match_device(d, &advisory(), &key)
+        .into_iter()
+        .map(|m| (m.status, m.product))
+        .collect()
+}
+
+#[test]
+fn a_model_in_range_is_affected_with_the_reason() {
+    let m = match_device(
+        &device("Acme", Some("4100"), Some("3.2.1")),
+        &advisory(),
+        &key,
+    );
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(m[0].status, MatchStatus::Affected);
+    assert_eq!(m[0].cves, ["CVE-2099-0001"]);
+    assert_eq!(m[0].cvss, Some(8.1));
+    assert!(
+        m[0].why.contains("4100") && m[0].why.contains("3.2.1"),
+        "{}",
+        m[0].why
+    );
+    assert!(
+        m[0].confidence > 0.5 && m[0].confidence < 1.0,
+        "{}",
+        m[0].confidence
+    );
+}
+
+#[test]
+fn boundary_versions_and_fixes_named_only_in_text() {
+    let st = |fw: &str| statuses(&device("Acme", Some("4100"), Some(fw)))[0].0;
+    assert_eq!(st("3.2.1"), MatchStatus::Affected);
+    assert_eq!(st("3.2.0"), MatchStatus::Affected);
+    // Past the range but below the fix the remediation names: past the range is fixed too
+    // (nothing says 3.3 is affected).
+    assert_eq!(st("3.3"), MatchStatus::Fixed);
+    assert_eq!(st("3.4.0"), MatchStatus::Fixed);
+    assert_eq!(st("V3.4.0"), MatchStatus::Fixed);
+    // An exclusive bound: 2.0 is the first unaffected version.
+    let st2 = |fw: &str| statuses(&device("Acme", Some("4200"), Some(fw)))[0].0;
+    assert_eq!(st2("1.9.9"), MatchStatus::Affected);
+    assert_eq!(st2("2.0"), MatchStatus::Fixed);
+}
+
+#[test]
+fn unknown_firmware_or_unread_range_is_possibly_affected() {
+    let m = statuses(&device("Acme", Some("4100"), None));
+    assert_eq!(m[0].0, MatchStatus::PossiblyAffected);
+    let m = statuses(&device("Acme", Some("Gateway"), Some("1.0")));
+    assert_eq!(m[0].0, MatchStatus::PossiblyAffected);
+}
+
+#[test]
+fn known_not_affected_products_say_so() {
+    let m = statuses(&device("Acme", Some("4300"), Some("1.0")));
+    assert_eq!(
+        m,
+        [(
+            MatchStatus::NotAffected,
+            "Acme Infusion System Model 4300".to_string()
+        )]
+    );
+}
+
+#[test]
+fn near_misses_do_not_match() {
+    // Another vendor with the same model number.
+    assert!(statuses(&device("Apex", Some("4100"), Some("3.0"))).is_empty());
+    // A near model number.
+    assert!(statuses(&device("Acme", Some("410"), Some("3.0"))).is_empty());
+    assert!(statuses(&device("Acme", Some("4101"), Some("3.0"))).is_empty());
+    // A vendor alone never matches.
+    assert!(statuses(&device("Acme", None, Some("3.0"))).is_empty());
+    // The vendor's alias (written with its legal suffix) matches.
+    assert_eq!(
+        statuses(&device("Acme Medical", Some("4100"), Some("3.0")))[0].0,
+        MatchStatus::Affected
+    );
+}
