@@ -94,6 +94,22 @@ pub enum VulnsCommand {
         #[arg(long, short = 'f', value_enum)]
         format: Option<Format>,
     },
+    /// Which devices the stored advisories affect: one entry per device × advisory × status,
+    /// most urgent first, each with its CVEs, confidence, KEV membership, risk (score and
+    /// parts) and why.
+    List {
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// Only this device.
+        #[arg(long, value_name = "ID")]
+        device: Option<String>,
+        /// Only matches with a CVE in CISA's Known Exploited Vulnerabilities catalog.
+        #[arg(long)]
+        kev: bool,
+        /// table (default on a terminal), json or csv.
+        #[arg(long, short = 'f', value_enum)]
+        format: Option<Format>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -14,6 +14,12 @@ use crate::args::{Format, VulnsArgs, VulnsCommand};
 pub fn run(args: &VulnsArgs) -> Result<ExitCode> {
     match &args.command {
         VulnsCommand::Import { paths, db, format } => import(paths, db, *format),
+        VulnsCommand::List {
+            db,
+            device,
+            kev,
+            format,
+        } => list(db, device.as_deref(), *kev, *format),
     }
 }
 
@@ -31,6 +37,16 @@ struct ImportReport {
     /// Product version texts no rule reads (kept; matching treats the version as unknown).
     unread_version_texts: u64,
     vulnerabilities: u64,
+    /// The KEV catalog imported, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kev: Option<KevImport>,
+}
+
+#[derive(Debug, Serialize)]
+struct KevImport {
+    file: String,
+    catalog: String,
+    entries: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -55,24 +71,28 @@ fn kind_of(doc: &Value) -> Option<(&'static str, &'static str)> {
     if vuln::csaf::is_csaf(doc) {
         return None;
     }
-    Some(if has("/catalogVersion") && has("/vulnerabilities") {
-        ("cisa_kev", reason)
-    } else if doc.get("dataType").and_then(Value::as_str) == Some("CVE_RECORD") {
-        ("cve_record", reason)
-    } else if doc.get("format").and_then(Value::as_str) == Some("NVD_CVE") || has("/resultsPerPage")
-    {
-        ("nvd_api", reason)
-    } else if has("/bomFormat") {
-        ("cyclonedx", reason)
-    } else if has("/spdxVersion") {
-        ("spdx", reason)
-    } else if has("/$schema") && (has("/properties") || has("/definitions") || has("/$defs")) {
-        ("json_schema", "a schema, not an advisory")
-    } else if has("/tests") {
-        ("test_suite", "not an advisory")
-    } else {
-        ("unknown", "not a format wardline reads")
-    })
+    if vuln::kev::is_kev(doc) {
+        return None;
+    }
+    Some(
+        if doc.get("dataType").and_then(Value::as_str) == Some("CVE_RECORD") {
+            ("cve_record", reason)
+        } else if doc.get("format").and_then(Value::as_str) == Some("NVD_CVE")
+            || has("/resultsPerPage")
+        {
+            ("nvd_api", reason)
+        } else if has("/bomFormat") {
+            ("cyclonedx", reason)
+        } else if has("/spdxVersion") {
+            ("spdx", reason)
+        } else if has("/$schema") && (has("/properties") || has("/definitions") || has("/$defs")) {
+            ("json_schema", "a schema, not an advisory")
+        } else if has("/tests") {
+            ("test_suite", "not an advisory")
+        } else {
+            ("unknown", "not a format wardline reads")
+        },
+    )
 }
 
 fn json_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
@@ -111,6 +131,7 @@ fn import(paths: &[PathBuf], db: &Path, format: Option<Format>) -> Result<ExitCo
     let mut errors = Vec::new();
     let mut skipped = Vec::new();
     let (mut unread, mut vulnerabilities) = (0u64, 0u64);
+    let mut kev: Option<(String, String, Vec<store::KevRecord>)> = None;
     for file in &files {
         let name = file.display().to_string();
         let bytes = match std::fs::read(file) {
@@ -141,6 +162,31 @@ fn import(paths: &[PathBuf], db: &Path, format: Option<Format>) -> Result<ExitCo
                 kind,
                 reason,
             });
+            continue;
+        }
+        if vuln::kev::is_kev(&doc) {
+            match vuln::kev::read(&doc) {
+                Ok((catalog, entries)) => {
+                    let records = entries
+                        .into_iter()
+                        .map(|e| store::KevRecord {
+                            cve: e.cve,
+                            vendor: e.vendor,
+                            product: e.product,
+                            name: e.name,
+                            date_added: e.date_added,
+                            due_date: e.due_date,
+                            ransomware: e.ransomware,
+                        })
+                        .collect();
+                    kev = Some((name, catalog, records));
+                }
+                Err(e) => errors.push(FileError {
+                    file: name,
+                    path: e.path,
+                    message: e.message,
+                }),
+            }
             continue;
         }
         match vuln::csaf::read(&doc) {
@@ -178,7 +224,21 @@ fn import(paths: &[PathBuf], db: &Path, format: Option<Format>) -> Result<ExitCo
     let summary = store
         .import_advisories(&records, crate::analyze::now())
         .with_context(|| format!("storing advisories in {}", db.display()))?;
+    let kev = match kev {
+        Some((file, catalog, records)) => {
+            let entries = store
+                .replace_kev(&catalog, &records)
+                .with_context(|| format!("storing the KEV catalog in {}", db.display()))?;
+            Some(KevImport {
+                file,
+                catalog,
+                entries,
+            })
+        }
+        None => None,
+    };
     let report = ImportReport {
+        kev,
         files: files.len() as u64,
         advisories: records.len() as u64,
         new: summary.new,
@@ -229,4 +289,164 @@ fn import(paths: &[PathBuf], db: &Path, format: Option<Format>) -> Result<ExitCo
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// One line of `vulns list` (`device`, `asset_tag`, `advisory`, `cves`, `status`,
+/// `confidence`, `kev`, `risk`, `why` are the contract).
+#[derive(Debug, Serialize)]
+struct ListEntry {
+    device: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    asset_tag: Option<String>,
+    advisory: String,
+    cves: Vec<String>,
+    status: &'static str,
+    confidence: f32,
+    kev: bool,
+    risk: vuln::Risk,
+    why: String,
+    product: String,
+    version: Option<String>,
+}
+
+fn list(db: &Path, only: Option<&str>, kev_only: bool, format: Option<Format>) -> Result<ExitCode> {
+    let store = crate::devices::open_existing(db)?;
+    let advisories: Vec<vuln::Advisory> = store
+        .advisories()?
+        .into_iter()
+        .map(|r| {
+            serde_json::from_value(r.body)
+                .with_context(|| format!("advisory {} in {} is unreadable", r.id, db.display()))
+        })
+        .collect::<Result<_>>()?;
+    let kev: std::collections::HashSet<String> = store.kev()?.into_iter().map(|k| k.cve).collect();
+    let kb = identify::KnowledgeBase::embedded().context("loading the knowledge base")?;
+    let vendors = kb.vendors();
+    let key = |name: &str| vendors.key(name);
+    let matcher = vuln::Matcher::new(&advisories, &key);
+    let mut tags: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for a in store.assets()? {
+        let id = match &a.matched {
+            Some((id, _)) => id.to_string(),
+            None => format!("asset-{}", a.asset.tag),
+        };
+        tags.insert(id, a.asset.tag);
+    }
+    let mut entries = Vec::new();
+    let mut judge = |device: &model::Device| {
+        let criticality = device
+            .category
+            .as_ref()
+            .map_or("unknown", |c| model::criticality(&c.value));
+        for m in matcher.matches(device) {
+            let in_kev = m.cves.iter().any(|c| kev.contains(c));
+            if kev_only && !in_kev {
+                continue;
+            }
+            entries.push(ListEntry {
+                asset_tag: tags.get(&m.device).cloned(),
+                risk: vuln::risk(m.status, m.cvss, in_kev, None, criticality),
+                device: m.device,
+                advisory: m.advisory,
+                cves: m.cves,
+                status: m.status.as_str(),
+                confidence: m.confidence,
+                kev: in_kev,
+                why: m.why,
+                product: m.product,
+                version: m.version,
+            });
+        }
+    };
+    match only {
+        Some(id) => {
+            let device = store
+                .device(id)?
+                .with_context(|| format!("{}: no device {id}", db.display()))?;
+            judge(&device);
+        }
+        None => {
+            let mut query = store::DeviceQuery {
+                limit: store::DeviceQuery::MAX_LIMIT,
+                ..store::DeviceQuery::default()
+            };
+            loop {
+                let page = store.devices(&query)?;
+                for d in &page.items {
+                    judge(d);
+                }
+                query.offset += page.items.len() as u64;
+                if page.items.is_empty() || query.offset >= page.total {
+                    break;
+                }
+            }
+        }
+    }
+    entries.sort_by(|a, b| {
+        b.risk
+            .score
+            .cmp(&a.risk.score)
+            .then_with(|| a.device.cmp(&b.device))
+            .then_with(|| a.advisory.cmp(&b.advisory))
+            .then_with(|| a.status.cmp(b.status))
+    });
+    let mut out = io::stdout().lock();
+    match format.unwrap_or_else(Format::for_stdout) {
+        Format::Json => crate::output::write_json(&mut out, &entries)?,
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(&mut out);
+            w.write_record([
+                "device",
+                "asset_tag",
+                "advisory",
+                "cves",
+                "status",
+                "confidence",
+                "kev",
+                "risk",
+                "product",
+                "version",
+                "why",
+            ])?;
+            for e in &entries {
+                w.write_record([
+                    e.device.as_str(),
+                    e.asset_tag.as_deref().unwrap_or(""),
+                    &e.advisory,
+                    &e.cves.join(" "),
+                    e.status,
+                    &e.confidence.to_string(),
+                    if e.kev { "true" } else { "false" },
+                    &e.risk.score.to_string(),
+                    &e.product,
+                    e.version.as_deref().unwrap_or(""),
+                    &e.why,
+                ])?;
+            }
+            w.flush()?;
+        }
+        Format::Table => {
+            writeln!(
+                out,
+                "{:>4}  {:<22} {:<17} {:<18} {:<4} CVEs",
+                "risk", "device", "advisory", "status", "kev"
+            )?;
+            for e in &entries {
+                writeln!(
+                    out,
+                    "{:>4}  {:<22} {:<17} {:<18} {:<4} {}",
+                    e.risk.score,
+                    e.device,
+                    e.advisory,
+                    e.status,
+                    if e.kev { "yes" } else { "" },
+                    e.cves.join(" ")
+                )?;
+            }
+            if entries.is_empty() {
+                writeln!(out, "no device matches a stored advisory")?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -45,8 +45,10 @@ fn the_shared_advisories_import_and_again_change_nothing() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(first["errors"].as_array().unwrap().len(), 0, "{first}");
+    // Every file but the skipped ones and the KEV catalog is a CSAF advisory.
+    assert!(first["kev"]["file"].as_str().is_some(), "{first}");
     let csaf_files =
-        first["files"].as_u64().unwrap() - first["skipped"].as_array().unwrap().len() as u64;
+        first["files"].as_u64().unwrap() - first["skipped"].as_array().unwrap().len() as u64 - 1;
     assert!(csaf_files >= 426, "{first}");
     assert_eq!(first["advisories"], csaf_files);
     assert_eq!(first["new"], csaf_files);
@@ -106,4 +108,97 @@ fn a_broken_file_is_refused_by_path_and_the_rest_kept() {
         stderr.contains("broken.json: /vulnerabilities/1/remediations/0/category"),
         "{stderr}"
     );
+}
+
+/// An asset list of invented pumps and a monitor against the real advisories: affected in
+/// range, fixed past it, possibly affected without a firmware, a near-miss model left alone,
+/// and the KEV catalog read.
+#[test]
+fn listed_devices_are_matched_to_real_advisories() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let csv = dir.path().join("assets.csv");
+    std::fs::write(
+        &csv,
+        "Asset Tag,Manufacturer,Model,Firmware Version,Type\n\
+         PUMP-001,BD,Alaris PCU 8015,12.1.2,infusion_pump\n\
+         PUMP-002,Becton Dickinson,8015,12.3.1,infusion_pump\n\
+         PUMP-003,CareFusion,Alaris 8015,,infusion_pump\n\
+         PUMP-004,BD,Alaris 8016,12.1.2,infusion_pump\n\
+         MON-001,Hillrom,Connex Vital Signs Monitor CVSM,2.43.01,patient_monitor\n",
+    )
+    .unwrap();
+    let out = wardline()
+        .args(["assets", "import"])
+        .arg(&csv)
+        .arg("--db")
+        .arg(&db)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (out, report) = import(&[advisories().to_str().unwrap()], &db);
+    assert!(out.status.success());
+    assert!(
+        report["kev"]["entries"].as_u64().unwrap() > 1000,
+        "{report}"
+    );
+
+    let out = wardline()
+        .args(["vulns", "list", "--format", "json"])
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = list.as_array().unwrap();
+    let find = |tag: &str, advisory: &str| {
+        list.iter()
+            .find(|e| e["asset_tag"] == tag && e["advisory"] == advisory)
+            .cloned()
+    };
+    let alaris = "ICSMA-23-194-01";
+    let p1 = find("PUMP-001", alaris).expect("PUMP-001 matched");
+    assert_eq!(p1["status"], "affected");
+    assert!(
+        p1["cves"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "CVE-2023-30559")
+    );
+    assert!(p1["why"].as_str().unwrap().contains("<=12.1.3"), "{p1}");
+    assert_eq!(p1["risk"]["parts"]["criticality"], "life_sustaining");
+    assert!(p1["risk"]["score"].as_u64().unwrap() > 50, "{p1}");
+    assert_eq!(
+        find("PUMP-002", alaris).expect("PUMP-002")["status"],
+        "fixed"
+    );
+    assert_eq!(
+        find("PUMP-003", alaris).expect("PUMP-003")["status"],
+        "possibly_affected"
+    );
+    assert!(
+        find("PUMP-004", alaris).is_none(),
+        "a near-miss model matched"
+    );
+    assert_eq!(
+        find("MON-001", "ICSMA-21-152-01").expect("MON-001")["status"],
+        "affected"
+    );
+    // Most urgent first.
+    let scores: Vec<u64> = list
+        .iter()
+        .map(|e| e["risk"]["score"].as_u64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
 }

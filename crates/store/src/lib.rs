@@ -83,6 +83,25 @@ pub struct AdvisoryRecord {
     pub body: serde_json::Value,
 }
 
+/// A CISA KEV catalog entry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct KevRecord {
+    /// CVE id.
+    pub cve: String,
+    /// `vendorProject`.
+    pub vendor: String,
+    /// `product`.
+    pub product: String,
+    /// `vulnerabilityName`.
+    pub name: String,
+    /// `dateAdded`.
+    pub date_added: String,
+    /// `dueDate`.
+    pub due_date: Option<String>,
+    /// Known use in ransomware campaigns.
+    pub ransomware: bool,
+}
+
 /// What an advisory import did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct AdvisoryImportSummary {
@@ -301,6 +320,13 @@ pub trait Store {
 
     /// Every stored advisory, by id.
     fn advisories(&self) -> Result<Vec<AdvisoryRecord>, StoreError>;
+
+    /// Replaces the stored KEV catalog (version `catalog`) with `entries`; returns how many
+    /// are stored.
+    fn replace_kev(&mut self, catalog: &str, entries: &[KevRecord]) -> Result<u64, StoreError>;
+
+    /// The stored KEV catalog, by CVE.
+    fn kev(&self) -> Result<Vec<KevRecord>, StoreError>;
 
     /// Schema version of the open database (the number of the last migration applied).
     fn schema_version(&self) -> Result<u32, StoreError>;

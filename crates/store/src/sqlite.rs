@@ -13,7 +13,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::{
     AdvisoryImportSummary, AdvisoryRecord, AnalysisSource, AssetImportSummary, DeviceQuery,
-    FindingQuery, Key, MergeSummary, Page, Store, StoreError,
+    FindingQuery, KevRecord, Key, MergeSummary, Page, Store, StoreError,
 };
 use model::{Asset, Device, Finding, StoredAsset};
 
@@ -247,6 +247,14 @@ impl Store for SqliteStore {
 
     fn advisories(&self) -> Result<Vec<AdvisoryRecord>, StoreError> {
         advisories::advisories(&self.conn, &self.path)
+    }
+
+    fn replace_kev(&mut self, catalog: &str, entries: &[KevRecord]) -> Result<u64, StoreError> {
+        advisories::replace_kev(&mut self.conn, &self.path, catalog, entries)
+    }
+
+    fn kev(&self) -> Result<Vec<KevRecord>, StoreError> {
+        advisories::kev(&self.conn, &self.path)
     }
 
     fn schema_version(&self) -> Result<u32, StoreError> {

@@ -7,9 +7,12 @@
 
 pub mod advisory;
 pub mod csaf;
+pub mod kev;
 pub mod matching;
 pub mod range;
+pub mod risk;
 
 pub use advisory::{Advisory, Product, ProductStatus, Remediation, RemediationKind, Vulnerability};
-pub use matching::{Match, MatchStatus, match_device};
+pub use matching::{Match, MatchStatus, Matcher, match_device};
 pub use range::{Comparator, Constraint, VersionRange};
+pub use risk::{Risk, RiskParts, risk};

@@ -395,5 +395,62 @@ fn above_range(product: &Product, version: &str) -> bool {
     }
 }
 
+/// Advisories indexed by the vendor keys their products name, so that a device is compared
+/// only with the advisories of its own vendor (100,000 devices × every advisory would
+/// otherwise compare every product of every advisory for each device).
+pub struct Matcher<'a> {
+    advisories: &'a [Advisory],
+    by_vendor: std::collections::HashMap<String, Vec<usize>>,
+    vendor_key: &'a dyn Fn(&str) -> String,
+}
+
+impl std::fmt::Debug for Matcher<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Matcher")
+            .field("advisories", &self.advisories.len())
+            .field("vendors", &self.by_vendor.len())
+            .finish()
+    }
+}
+
+impl<'a> Matcher<'a> {
+    pub fn new(advisories: &'a [Advisory], vendor_key: &'a dyn Fn(&str) -> String) -> Self {
+        let mut by_vendor: std::collections::HashMap<String, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (i, a) in advisories.iter().enumerate() {
+            let mut keys: Vec<String> = a
+                .products
+                .iter()
+                .flat_map(|p| vendor_forms(&p.vendor))
+                .map(|f| vendor_key(&f))
+                .collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                by_vendor.entry(k).or_default().push(i);
+            }
+        }
+        Self {
+            advisories,
+            by_vendor,
+            vendor_key,
+        }
+    }
+
+    /// Every match of `device` against the advisories of its vendor.
+    pub fn matches(&self, device: &Device) -> Vec<Match> {
+        let Some(vendor) = device.vendor.as_ref() else {
+            return Vec::new();
+        };
+        let Some(candidates) = self.by_vendor.get(&(self.vendor_key)(&vendor.value)) else {
+            return Vec::new();
+        };
+        candidates
+            .iter()
+            .flat_map(|&i| match_device(device, &self.advisories[i], self.vendor_key))
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -17,3 +17,14 @@ CREATE TABLE advisory_cves (
     PRIMARY KEY (advisory_pk, cve)
 ) WITHOUT ROWID;
 CREATE INDEX advisory_cves_cve ON advisory_cves (cve);
+-- CISA's Known Exploited Vulnerabilities catalog: replaced whole by each import.
+CREATE TABLE kev (
+    cve           TEXT PRIMARY KEY,
+    vendor        TEXT NOT NULL,
+    product       TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    date_added    TEXT NOT NULL,
+    due_date      TEXT,
+    ransomware    INTEGER NOT NULL CHECK (ransomware IN (0, 1)),
+    catalog       TEXT NOT NULL
+) WITHOUT ROWID;

@@ -6,7 +6,7 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::sqlite_error;
-use crate::{AdvisoryImportSummary, AdvisoryRecord, StoreError};
+use crate::{AdvisoryImportSummary, AdvisoryRecord, KevRecord, StoreError};
 use model::Timestamp;
 
 pub(crate) fn import(
@@ -105,4 +105,66 @@ pub(crate) fn advisories(
         rows.collect()
     };
     read().map_err(sqlite_error(path, "reading advisories"))
+}
+
+/// Replaces the stored KEV catalog with `entries` (one catalog version at a time).
+pub(crate) fn replace_kev(
+    conn: &mut Connection,
+    path: &Path,
+    catalog: &str,
+    entries: &[KevRecord],
+) -> Result<u64, StoreError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sqlite_error(path, "starting the KEV import"))?;
+    let write = || -> rusqlite::Result<u64> {
+        tx.execute("DELETE FROM kev", [])?;
+        let mut n = 0;
+        for e in entries {
+            n += tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO kev (cve, vendor, product, name, date_added, due_date,
+                                                 ransomware, catalog)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )?
+                .execute(params![
+                    e.cve,
+                    e.vendor,
+                    e.product,
+                    e.name,
+                    e.date_added,
+                    e.due_date,
+                    e.ransomware,
+                    catalog
+                ])? as u64;
+        }
+        Ok(n)
+    };
+    let n = write().map_err(sqlite_error(path, "storing the KEV catalog"))?;
+    tx.commit()
+        .map_err(sqlite_error(path, "committing the KEV import"))?;
+    Ok(n)
+}
+
+/// The stored KEV catalog, by CVE.
+pub(crate) fn kev(conn: &Connection, path: &Path) -> Result<Vec<KevRecord>, StoreError> {
+    let read = || -> rusqlite::Result<Vec<KevRecord>> {
+        let mut stmt = conn.prepare(
+            "SELECT cve, vendor, product, name, date_added, due_date, ransomware FROM kev
+             ORDER BY cve",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(KevRecord {
+                cve: r.get(0)?,
+                vendor: r.get(1)?,
+                product: r.get(2)?,
+                name: r.get(3)?,
+                date_added: r.get(4)?,
+                due_date: r.get(5)?,
+                ransomware: r.get(6)?,
+            })
+        })?;
+        rows.collect()
+    };
+    read().map_err(sqlite_error(path, "reading the KEV catalog"))
 }

@@ -141,3 +141,16 @@ fn near_misses_do_not_match() {
         MatchStatus::Affected
     );
 }
+
+#[test]
+fn the_vendor_index_finds_what_matching_one_by_one_finds() {
+    let advisories = [advisory()];
+    let matcher = Matcher::new(&advisories, &key);
+    for d in [
+        device("Acme", Some("4100"), Some("3.0")),
+        device("Acme Medical", Some("4300"), None),
+        device("Apex", Some("4100"), Some("3.0")),
+    ] {
+        assert_eq!(matcher.matches(&d), match_device(&d, &advisories[0], &key));
+    }
+}
