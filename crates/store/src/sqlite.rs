@@ -173,7 +173,18 @@ impl Store for SqliteStore {
     }
 
     fn devices(&self, query: &DeviceQuery) -> Result<Page<Device>, StoreError> {
-        read::devices(&self.conn, &self.path, query)
+        // One read transaction for the page: its count and rows come from one snapshot, and
+        // the per-device list queries share one lock instead of taking and dropping the
+        // file lock each (a 10,000-device page: half the time of reading 100,000 devices
+        // went to fcntl locking without it).
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(sqlite_error(&self.path, "starting a read"))?;
+        let page = read::devices(&tx, &self.path, query)?;
+        tx.finish()
+            .map_err(sqlite_error(&self.path, "ending a read"))?;
+        Ok(page)
     }
 
     fn device_count(&self) -> Result<u64, StoreError> {

@@ -121,46 +121,104 @@ fn vendor_forms(name: &str) -> Vec<String> {
     out
 }
 
+/// A product's words and keys, worked out once per advisory set (not per device).
+#[derive(Debug, Clone)]
+struct Prepared {
+    /// Vendor keys of every form of the product's vendor name.
+    vendor_keys: Vec<String>,
+    /// Model numbers and SKUs as keys (letters and digits only).
+    number_keys: Vec<String>,
+    /// Words of the name, full name and model numbers.
+    product_words: Vec<String>,
+    /// Words of the name without stop words.
+    name_words: Vec<String>,
+}
+
+fn key_of(s: &str) -> String {
+    words(s).concat()
+}
+
+fn prepare(product: &Product, vendor_key: &dyn Fn(&str) -> String) -> Prepared {
+    let mut vendor_keys: Vec<String> = vendor_forms(&product.vendor)
+        .iter()
+        .map(|f| vendor_key(f))
+        .collect();
+    vendor_keys.sort();
+    vendor_keys.dedup();
+    Prepared {
+        vendor_keys,
+        number_keys: product
+            .model_numbers
+            .iter()
+            .chain(&product.skus)
+            .map(|n| key_of(n))
+            .collect(),
+        product_words: words(&product.name)
+            .into_iter()
+            .chain(words(&product.full_name))
+            .chain(product.model_numbers.iter().flat_map(|n| words(n)))
+            .collect(),
+        name_words: words(&product.name)
+            .into_iter()
+            .filter(|w| !STOP.contains(&w.as_str()))
+            .collect(),
+    }
+}
+
+/// A device model's words and key, worked out once per device.
+struct ModelWords<'a> {
+    model: &'a str,
+    key: String,
+    words: Vec<String>,
+    /// Its words holding a digit.
+    distinctive: Vec<String>,
+}
+
+fn model_words(model: &str) -> ModelWords<'_> {
+    let words: Vec<String> = words(model)
+        .into_iter()
+        .filter(|w| !STOP.contains(&w.as_str()))
+        .collect();
+    let distinctive = words
+        .iter()
+        .filter(|w| w.bytes().any(|b| b.is_ascii_digit()))
+        .cloned()
+        .collect();
+    ModelWords {
+        model,
+        key: key_of(model),
+        words,
+        distinctive,
+    }
+}
+
 /// How well a device model names a product: (confidence, reason), or `None`.
-fn product_match(model: &str, product: &Product) -> Option<(f32, String)> {
-    let key = |s: &str| words(s).concat();
-    let model_key = key(model);
-    if model_key.is_empty() {
+fn product_match(m: &ModelWords<'_>, product: &Product, p: &Prepared) -> Option<(f32, String)> {
+    let model = m.model;
+    if m.key.is_empty() {
         return None;
     }
-    if let Some(n) = product
-        .model_numbers
-        .iter()
-        .chain(&product.skus)
-        .find(|n| key(n) == model_key)
-    {
+    if let Some(i) = p.number_keys.iter().position(|n| *n == m.key) {
+        let n = product
+            .model_numbers
+            .iter()
+            .chain(&product.skus)
+            .nth(i)
+            .map_or("", String::as_str);
         return Some((
             0.95,
             format!("model {model:?} is the advisory's model number {n:?}"),
         ));
     }
-    let product_words: Vec<String> = words(&product.name)
-        .into_iter()
-        .chain(words(&product.full_name))
-        .chain(product.model_numbers.iter().flat_map(|n| words(n)))
-        .collect();
-    let model_words: Vec<String> = words(model)
-        .into_iter()
-        .filter(|w| !STOP.contains(&w.as_str()))
-        .collect();
-    let distinctive: Vec<&String> = model_words
-        .iter()
-        .filter(|w| w.bytes().any(|b| b.is_ascii_digit()))
-        .collect();
-    if !distinctive.is_empty() && distinctive.iter().all(|w| product_words.contains(w)) {
+    if !m.distinctive.is_empty() && m.distinctive.iter().all(|w| p.product_words.contains(w)) {
         return Some((
             0.9,
             format!("model {model:?} names product {:?}", product.name),
         ));
     }
-    if distinctive.is_empty()
-        && !model_words.is_empty()
-        && model_words.iter().all(|w| product_words.contains(w))
+    if m.distinctive.is_empty()
+        && !m.words.is_empty()
+        && m.words.iter().all(|w| p.product_words.contains(w))
     {
         return Some((
             0.6,
@@ -168,13 +226,9 @@ fn product_match(model: &str, product: &Product) -> Option<(f32, String)> {
         ));
     }
     // A family named by the advisory ("IntelliVue") whose member the device is.
-    let name_words: Vec<String> = words(&product.name)
-        .into_iter()
-        .filter(|w| !STOP.contains(&w.as_str()))
-        .collect();
-    if !name_words.is_empty()
-        && name_words.iter().all(|w| model_words.contains(w))
-        && name_words.iter().any(|w| w.len() >= 3)
+    if !p.name_words.is_empty()
+        && p.name_words.iter().all(|w| m.words.contains(w))
+        && p.name_words.iter().any(|w| w.len() >= 3)
     {
         return Some((
             0.6,
@@ -215,20 +269,35 @@ pub fn match_device(
     advisory: &Advisory,
     vendor_key: &dyn Fn(&str) -> String,
 ) -> Vec<Match> {
+    let prepared: Vec<Prepared> = advisory
+        .products
+        .iter()
+        .map(|p| prepare(p, vendor_key))
+        .collect();
+    let Some(vendor) = device.vendor.as_ref() else {
+        return Vec::new();
+    };
+    match_prepared(device, advisory, &prepared, &vendor_key(&vendor.value))
+}
+
+/// [`match_device`] with the advisory's products prepared and the device's vendor key known.
+fn match_prepared(
+    device: &Device,
+    advisory: &Advisory,
+    prepared: &[Prepared],
+    device_vendor: &str,
+) -> Vec<Match> {
     let s = seen(device);
     let (Some((vendor, vendor_conf)), Some((model, model_conf))) = (s.vendor, s.model) else {
         return Vec::new();
     };
-    let device_vendor = vendor_key(vendor);
+    let m = model_words(model);
     let mut best: Option<(&Product, f32, String)> = None;
-    for product in &advisory.products {
-        if !vendor_forms(&product.vendor)
-            .iter()
-            .any(|f| vendor_key(f) == device_vendor)
-        {
+    for (product, p) in advisory.products.iter().zip(prepared) {
+        if !p.vendor_keys.iter().any(|k| k == device_vendor) {
             continue;
         }
-        let Some((conf, reason)) = product_match(model, product) else {
+        let Some((conf, reason)) = product_match(&m, product, p) else {
             continue;
         };
         // Among products that match as well, the one whose range holds the firmware.
@@ -400,6 +469,7 @@ fn above_range(product: &Product, version: &str) -> bool {
 /// otherwise compare every product of every advisory for each device).
 pub struct Matcher<'a> {
     advisories: &'a [Advisory],
+    prepared: Vec<Vec<Prepared>>,
     by_vendor: std::collections::HashMap<String, Vec<usize>>,
     vendor_key: &'a dyn Fn(&str) -> String,
 }
@@ -417,21 +487,21 @@ impl<'a> Matcher<'a> {
     pub fn new(advisories: &'a [Advisory], vendor_key: &'a dyn Fn(&str) -> String) -> Self {
         let mut by_vendor: std::collections::HashMap<String, Vec<usize>> =
             std::collections::HashMap::new();
+        let mut prepared = Vec::with_capacity(advisories.len());
         for (i, a) in advisories.iter().enumerate() {
-            let mut keys: Vec<String> = a
-                .products
-                .iter()
-                .flat_map(|p| vendor_forms(&p.vendor))
-                .map(|f| vendor_key(&f))
-                .collect();
+            let products: Vec<Prepared> =
+                a.products.iter().map(|p| prepare(p, vendor_key)).collect();
+            let mut keys: Vec<&String> = products.iter().flat_map(|p| &p.vendor_keys).collect();
             keys.sort();
             keys.dedup();
             for k in keys {
-                by_vendor.entry(k).or_default().push(i);
+                by_vendor.entry(k.clone()).or_default().push(i);
             }
+            prepared.push(products);
         }
         Self {
             advisories,
+            prepared,
             by_vendor,
             vendor_key,
         }
@@ -442,12 +512,20 @@ impl<'a> Matcher<'a> {
         let Some(vendor) = device.vendor.as_ref() else {
             return Vec::new();
         };
-        let Some(candidates) = self.by_vendor.get(&(self.vendor_key)(&vendor.value)) else {
+        let device_vendor = (self.vendor_key)(&vendor.value);
+        let Some(candidates) = self.by_vendor.get(&device_vendor) else {
             return Vec::new();
         };
         candidates
             .iter()
-            .flat_map(|&i| match_device(device, &self.advisories[i], self.vendor_key))
+            .flat_map(|&i| {
+                match_prepared(
+                    device,
+                    &self.advisories[i],
+                    &self.prepared[i],
+                    &device_vendor,
+                )
+            })
             .collect()
     }
 }
