@@ -360,6 +360,10 @@ pub fn analyze_with(
             }
             findings.extend(baseline_findings(baselines, &mut devices, &overridden));
         }
+        // The advisories the store holds (`wardline vulns import`), against this run's devices.
+        if let Some(kb) = kb {
+            findings.extend(crate::vulns::findings(&store, db, kb.vendors(), &devices)?);
+        }
         store_analysis(&mut store, db, &devices, &findings, &runs)?;
         crate::assets::record(&mut store, db, &reconciliation)?;
         if !reconciliation.assets.is_empty() {

@@ -309,8 +309,15 @@ struct ListEntry {
     version: Option<String>,
 }
 
-fn list(db: &Path, only: Option<&str>, kev_only: bool, format: Option<Format>) -> Result<ExitCode> {
-    let store = crate::devices::open_existing(db)?;
+/// What matching needs from the store: the advisories, the KEV CVEs, and which asset tag
+/// each device is.
+struct Intel {
+    advisories: Vec<vuln::Advisory>,
+    kev: std::collections::HashSet<String>,
+    tags: std::collections::HashMap<String, String>,
+}
+
+fn intel(store: &impl Store, db: &Path) -> Result<Intel> {
     let advisories: Vec<vuln::Advisory> = store
         .advisories()?
         .into_iter()
@@ -319,12 +326,8 @@ fn list(db: &Path, only: Option<&str>, kev_only: bool, format: Option<Format>) -
                 .with_context(|| format!("advisory {} in {} is unreadable", r.id, db.display()))
         })
         .collect::<Result<_>>()?;
-    let kev: std::collections::HashSet<String> = store.kev()?.into_iter().map(|k| k.cve).collect();
-    let kb = identify::KnowledgeBase::embedded().context("loading the knowledge base")?;
-    let vendors = kb.vendors();
-    let key = |name: &str| vendors.key(name);
-    let matcher = vuln::Matcher::new(&advisories, &key);
-    let mut tags: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let kev = store.kev()?.into_iter().map(|k| k.cve).collect();
+    let mut tags = std::collections::HashMap::new();
     for a in store.assets()? {
         let id = match &a.matched {
             Some((id, _)) => id.to_string(),
@@ -332,19 +335,30 @@ fn list(db: &Path, only: Option<&str>, kev_only: bool, format: Option<Format>) -
         };
         tags.insert(id, a.asset.tag);
     }
-    let mut entries = Vec::new();
-    let mut judge = |device: &model::Device| {
-        let criticality = device
-            .category
-            .as_ref()
-            .map_or("unknown", |c| model::criticality(&c.value));
-        for m in matcher.matches(device) {
-            let in_kev = m.cves.iter().any(|c| kev.contains(c));
-            if kev_only && !in_kev {
-                continue;
-            }
-            entries.push(ListEntry {
-                asset_tag: tags.get(&m.device).cloned(),
+    Ok(Intel {
+        advisories,
+        kev,
+        tags,
+    })
+}
+
+/// One device's entries: its matches with KEV membership and risk.
+fn entries_for(
+    matcher: &vuln::Matcher<'_>,
+    intel: &Intel,
+    device: &model::Device,
+) -> Vec<ListEntry> {
+    let criticality = device
+        .category
+        .as_ref()
+        .map_or("unknown", |c| model::criticality(&c.value));
+    matcher
+        .matches(device)
+        .into_iter()
+        .map(|m| {
+            let in_kev = m.cves.iter().any(|c| intel.kev.contains(c));
+            ListEntry {
+                asset_tag: intel.tags.get(&m.device).cloned(),
                 risk: vuln::risk(m.status, m.cvss, in_kev, None, criticality),
                 device: m.device,
                 advisory: m.advisory,
@@ -355,8 +369,100 @@ fn list(db: &Path, only: Option<&str>, kev_only: bool, format: Option<Format>) -
                 why: m.why,
                 product: m.product,
                 version: m.version,
+            }
+        })
+        .collect()
+}
+
+/// `vulnerable` findings for the devices of an analysis, against the advisories the store
+/// holds (none when it holds none): one per device × advisory that affects or possibly
+/// affects it, its severity from the risk score.
+pub fn findings(
+    store: &impl Store,
+    db: &Path,
+    vendors: &identify::VendorAliases,
+    devices: &[model::Device],
+) -> Result<Vec<model::Finding>> {
+    let intel = intel(store, db)?;
+    if intel.advisories.is_empty() {
+        return Ok(Vec::new());
+    }
+    let key = |name: &str| vendors.key(name);
+    let matcher = vuln::Matcher::new(&intel.advisories, &key);
+    let mut out = Vec::new();
+    for d in devices {
+        for e in entries_for(&matcher, &intel, d) {
+            if !matches!(e.status, "affected" | "possibly_affected") {
+                continue;
+            }
+            let severity = match e.risk.score {
+                70.. => model::Severity::Critical,
+                50..=69 => model::Severity::High,
+                25..=49 => model::Severity::Medium,
+                _ => model::Severity::Low,
+            };
+            let summary = format!(
+                "{} {} {} ({}{})",
+                e.product,
+                if e.status == "affected" {
+                    "is affected by"
+                } else {
+                    "may be affected by"
+                },
+                e.advisory,
+                e.cves.join(", "),
+                if e.kev {
+                    "; exploited in the wild per CISA KEV"
+                } else {
+                    ""
+                }
+            );
+            let mut evidence = serde_json::Map::new();
+            evidence.insert("advisory".into(), serde_json::json!(e.advisory));
+            evidence.insert("cves".into(), serde_json::json!(e.cves));
+            evidence.insert("status".into(), serde_json::json!(e.status));
+            let confidence = (f64::from(e.confidence) * 1000.0).round() / 1000.0;
+            evidence.insert("confidence".into(), serde_json::json!(confidence));
+            evidence.insert("kev".into(), serde_json::json!(e.kev));
+            evidence.insert("risk".into(), serde_json::to_value(&e.risk)?);
+            evidence.insert("why".into(), serde_json::json!(e.why));
+            if let Some(v) = &e.version {
+                evidence.insert("version".into(), serde_json::json!(v));
+            }
+            out.push(model::Finding {
+                id: model::FindingId::from_parts(&[
+                    model::FindingKind::Vulnerable.as_str(),
+                    &d.id.0,
+                    &e.advisory,
+                ]),
+                kind: model::FindingKind::Vulnerable,
+                severity,
+                device: d.id.clone(),
+                summary,
+                evidence,
+                first_seen: d.first_seen,
+                last_seen: d.last_seen,
+                count: 1,
             });
         }
+    }
+    Ok(out)
+}
+
+fn list(db: &Path, only: Option<&str>, kev_only: bool, format: Option<Format>) -> Result<ExitCode> {
+    let store = crate::devices::open_existing(db)?;
+    let intel = intel(&store, db)?;
+    let kb = identify::KnowledgeBase::embedded().context("loading the knowledge base")?;
+    let vendors = kb.vendors();
+    let key = |name: &str| vendors.key(name);
+    let matcher = vuln::Matcher::new(&intel.advisories, &key);
+    let mut entries = Vec::new();
+    let mut judge = |device: &model::Device| {
+        entries.extend(
+            entries_for(&matcher, &intel, device)
+                .into_iter()
+                .filter(|e| !kev_only || e.kev),
+        );
     };
     match only {
         Some(id) => {

@@ -202,3 +202,73 @@ fn listed_devices_are_matched_to_real_advisories() {
         .collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
 }
+
+/// `analyze --db` raises a `vulnerable` finding for a seen device the asset list names as an
+/// affected pump, in the report and in the store.
+#[test]
+fn analyze_reports_vulnerable_devices_from_stored_advisories() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let csv = dir.path().join("assets.csv");
+    // The MAC of the device the IoT Sentinel Aria capture centres on, listed as a BD pump.
+    std::fs::write(
+        &csv,
+        "Asset Tag,MAC,Manufacturer,Model,Firmware Version,Type\n\
+         PUMP-9,00:b5:6d:06:08:ba,BD,Alaris 8015,12.1.2,infusion_pump\n",
+    )
+    .unwrap();
+    let out = wardline()
+        .args(["assets", "import"])
+        .arg(&csv)
+        .arg("--db")
+        .arg(&db)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (out, _) = import(&[advisories().to_str().unwrap()], &db);
+    assert!(out.status.success());
+    let capture = common::corpus().join("iot-sentinel/Aria");
+    let capture = std::fs::read_dir(&capture)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pcap"))
+        .min()
+        .unwrap();
+    let (out, report) = common::analyze_json(&[&capture], &["--db", db.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let vulnerable: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "vulnerable")
+        .collect();
+    assert_eq!(vulnerable.len(), 1, "{vulnerable:?}");
+    let f = vulnerable[0];
+    assert_eq!(f["device"], "mac-00b56d0608ba");
+    assert_eq!(f["evidence"]["advisory"], "ICSMA-23-194-01");
+    assert_eq!(f["evidence"]["status"], "affected");
+    assert_eq!(f["severity"], "high");
+    // Stored with the analysis: the device's page lists it.
+    let out = wardline()
+        .args(["devices", "show", "mac-00b56d0608ba", "--format", "json"])
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("ICSMA-23-194-01"), "{shown}");
+}

@@ -56,11 +56,13 @@ pub enum FindingKind {
     OutdatedFirmware,
     /// A device (or its OS) is past its vendor's end of support.
     EndOfSupport,
+    /// A published advisory affects the device (or possibly does: its firmware is unknown).
+    Vulnerable,
 }
 
 impl FindingKind {
     /// Every kind, for listings and parsing.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::CleartextPhi,
         Self::CleartextCredentials,
         Self::WeakTls,
@@ -68,6 +70,7 @@ impl FindingKind {
         Self::AssetMismatch,
         Self::OutdatedFirmware,
         Self::EndOfSupport,
+        Self::Vulnerable,
     ];
 
     /// Stable name.
@@ -80,6 +83,7 @@ impl FindingKind {
             Self::AssetMismatch => "asset_mismatch",
             Self::OutdatedFirmware => "outdated_firmware",
             Self::EndOfSupport => "end_of_support",
+            Self::Vulnerable => "vulnerable",
         }
     }
 
