@@ -28,7 +28,8 @@ pub enum Command {
     /// The hospital's asset list (a CMMS/CMDB export): import it, list what was and was not
     /// seen.
     Assets(AssetsArgs),
-    /// Advisories and the vulnerabilities they name: import CSAF files into a database.
+    /// Advisories and the vulnerabilities they name: import them (CSAF, the KEV catalog,
+    /// EPSS scores), list the devices they affect.
     Vulns(VulnsArgs),
 }
 
@@ -79,7 +80,8 @@ pub struct VulnsArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum VulnsCommand {
-    /// Import advisories: CSAF 2.0 files, or folders searched for `.json` files. Upserts by
+    /// Import advisories: CSAF 2.0 files, the CISA KEV catalog (JSON) and FIRST EPSS scores
+    /// (CSV), or folders searched for `.json` and `.csv` files. Upserts advisories by
     /// tracking id (importing the same files again changes nothing). A file that cannot be
     /// read is reported with its JSON path and the others kept (exit 1 when any was refused);
     /// files of other formats are listed as skipped.

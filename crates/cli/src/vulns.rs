@@ -40,6 +40,17 @@ struct ImportReport {
     /// The KEV catalog imported, when one was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     kev: Option<KevImport>,
+    /// The EPSS scores imported, when a file was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    epss: Option<EpssImport>,
+}
+
+#[derive(Debug, Serialize)]
+struct EpssImport {
+    file: String,
+    score_date: Option<String>,
+    model_version: Option<String>,
+    scores: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -132,6 +143,9 @@ fn import(paths: &[PathBuf], db: &Path, format: Option<Format>) -> Result<ExitCo
     let mut skipped = Vec::new();
     let (mut unread, mut vulnerabilities) = (0u64, 0u64);
     let mut kev: Option<(String, String, Vec<store::KevRecord>)> = None;
+    // (file, its model and date, (CVE, probability, percentile) rows).
+    type EpssFile = (String, vuln::epss::EpssMeta, Vec<(String, f64, f64)>);
+    let mut epss: Option<EpssFile> = None;
     for file in &files {
         let name = file.display().to_string();
         let bytes = match std::fs::read(file) {
@@ -145,6 +159,35 @@ fn import(paths: &[PathBuf], db: &Path, format: Option<Format>) -> Result<ExitCo
                 continue;
             }
         };
+        if file
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        {
+            let text = String::from_utf8_lossy(&bytes);
+            if !vuln::epss::is_epss(&text) {
+                skipped.push(Skipped {
+                    file: name,
+                    kind: "csv",
+                    reason: "not an EPSS file (cve,epss,percentile)",
+                });
+                continue;
+            }
+            match vuln::epss::read(&text) {
+                Ok((meta, scores)) => {
+                    let rows = scores
+                        .into_iter()
+                        .map(|s| (s.cve, s.epss, s.percentile))
+                        .collect();
+                    epss = Some((name, meta, rows));
+                }
+                Err(e) => errors.push(FileError {
+                    file: name,
+                    path: format!("line {}", e.line),
+                    message: e.message,
+                }),
+            }
+            continue;
+        }
         let doc: Value = match serde_json::from_slice(&bytes) {
             Ok(d) => d,
             Err(e) => {
@@ -237,8 +280,23 @@ fn import(paths: &[PathBuf], db: &Path, format: Option<Format>) -> Result<ExitCo
         }
         None => None,
     };
+    let epss = match epss {
+        Some((file, meta, rows)) => {
+            let scores = store
+                .replace_epss(meta.score_date.as_deref(), &rows)
+                .with_context(|| format!("storing EPSS scores in {}", db.display()))?;
+            Some(EpssImport {
+                file,
+                score_date: meta.score_date,
+                model_version: meta.model_version,
+                scores,
+            })
+        }
+        None => None,
+    };
     let report = ImportReport {
         kev,
+        epss,
         files: files.len() as u64,
         advisories: records.len() as u64,
         new: summary.new,
@@ -314,6 +372,8 @@ struct ListEntry {
 struct Intel {
     advisories: Vec<vuln::Advisory>,
     kev: std::collections::HashSet<String>,
+    /// CVE → exploitation probability.
+    epss: std::collections::HashMap<String, f64>,
     tags: std::collections::HashMap<String, String>,
 }
 
@@ -327,6 +387,11 @@ fn intel(store: &impl Store, db: &Path) -> Result<Intel> {
         })
         .collect::<Result<_>>()?;
     let kev = store.kev()?.into_iter().map(|k| k.cve).collect();
+    let epss = store
+        .epss()?
+        .into_iter()
+        .map(|(cve, p, _)| (cve, p))
+        .collect();
     let mut tags = std::collections::HashMap::new();
     for a in store.assets()? {
         let id = match &a.matched {
@@ -338,6 +403,7 @@ fn intel(store: &impl Store, db: &Path) -> Result<Intel> {
     Ok(Intel {
         advisories,
         kev,
+        epss,
         tags,
     })
 }
@@ -357,9 +423,15 @@ fn entries_for(
         .into_iter()
         .map(|m| {
             let in_kev = m.cves.iter().any(|c| intel.kev.contains(c));
+            // The highest probability among the match's CVEs.
+            let epss = m
+                .cves
+                .iter()
+                .filter_map(|c| intel.epss.get(c).copied())
+                .reduce(f64::max);
             ListEntry {
                 asset_tag: intel.tags.get(&m.device).cloned(),
-                risk: vuln::risk(m.status, m.cvss, in_kev, None, criticality),
+                risk: vuln::risk(m.status, m.cvss, in_kev, epss, criticality),
                 device: m.device,
                 advisory: m.advisory,
                 cves: m.cves,

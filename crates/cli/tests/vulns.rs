@@ -147,6 +147,20 @@ fn listed_devices_are_matched_to_real_advisories() {
         report["kev"]["entries"].as_u64().unwrap() > 1000,
         "{report}"
     );
+    // EPSS in FIRST's documented format (no real file is in shared/): one score for a CVE
+    // of the Alaris advisory.
+    let epss = dir.path().join("epss_scores-2025-08-25.csv");
+    std::fs::write(
+        &epss,
+        "#model_version:v2025.03.14,score_date:2025-08-25T00:00:00+0000\n\
+         cve,epss,percentile\n\
+         CVE-2023-30559,0.50000,0.99000\n\
+         CVE-2021-44228,0.94358,0.99967\n",
+    )
+    .unwrap();
+    let (out, report) = import(&[epss.to_str().unwrap()], &db);
+    assert!(out.status.success(), "{report}");
+    assert_eq!(report["epss"]["scores"], 2, "{report}");
 
     let out = wardline()
         .args(["vulns", "list", "--format", "json"])
@@ -178,6 +192,7 @@ fn listed_devices_are_matched_to_real_advisories() {
     );
     assert!(p1["why"].as_str().unwrap().contains("<=12.1.3"), "{p1}");
     assert_eq!(p1["risk"]["parts"]["criticality"], "life_sustaining");
+    assert_eq!(p1["risk"]["parts"]["epss"], 0.5);
     assert!(p1["risk"]["score"].as_u64().unwrap() > 50, "{p1}");
     assert_eq!(
         find("PUMP-002", alaris).expect("PUMP-002")["status"],
@@ -271,4 +286,19 @@ fn analyze_reports_vulnerable_devices_from_stored_advisories() {
     );
     let shown = String::from_utf8_lossy(&out.stdout);
     assert!(shown.contains("ICSMA-23-194-01"), "{shown}");
+}
+
+#[test]
+fn a_bad_epss_row_is_refused_by_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let epss = dir.path().join("epss.csv");
+    std::fs::write(
+        &epss,
+        "cve,epss,percentile\nCVE-2020-0001,0.1,0.2\nCVE-2020-0002,7,0.2\n",
+    )
+    .unwrap();
+    let (out, report) = import(&[epss.to_str().unwrap()], &db);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(report["errors"][0]["path"], "line 3", "{report}");
 }

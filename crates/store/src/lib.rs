@@ -328,6 +328,16 @@ pub trait Store {
     /// The stored KEV catalog, by CVE.
     fn kev(&self) -> Result<Vec<KevRecord>, StoreError>;
 
+    /// Replaces the stored EPSS scores — (CVE, probability, percentile) — with one day's.
+    fn replace_epss(
+        &mut self,
+        score_date: Option<&str>,
+        scores: &[(String, f64, f64)],
+    ) -> Result<u64, StoreError>;
+
+    /// The stored EPSS scores, by CVE.
+    fn epss(&self) -> Result<Vec<(String, f64, f64)>, StoreError>;
+
     /// Schema version of the open database (the number of the last migration applied).
     fn schema_version(&self) -> Result<u32, StoreError>;
 }

@@ -268,6 +268,18 @@ impl Store for SqliteStore {
         advisories::kev(&self.conn, &self.path)
     }
 
+    fn replace_epss(
+        &mut self,
+        score_date: Option<&str>,
+        scores: &[(String, f64, f64)],
+    ) -> Result<u64, StoreError> {
+        advisories::replace_epss(&mut self.conn, &self.path, score_date, scores)
+    }
+
+    fn epss(&self) -> Result<Vec<(String, f64, f64)>, StoreError> {
+        advisories::epss(&self.conn, &self.path)
+    }
+
     fn schema_version(&self) -> Result<u32, StoreError> {
         migrate::user_version(&self.conn, &self.path)
     }

@@ -28,3 +28,10 @@ CREATE TABLE kev (
     ransomware    INTEGER NOT NULL CHECK (ransomware IN (0, 1)),
     catalog       TEXT NOT NULL
 ) WITHOUT ROWID;
+-- FIRST EPSS scores: replaced whole by each import (one day's file).
+CREATE TABLE epss (
+    cve           TEXT PRIMARY KEY,
+    epss          REAL NOT NULL CHECK (epss BETWEEN 0 AND 1),
+    percentile    REAL NOT NULL CHECK (percentile BETWEEN 0 AND 1),
+    score_date    TEXT
+) WITHOUT ROWID;

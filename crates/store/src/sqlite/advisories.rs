@@ -168,3 +168,42 @@ pub(crate) fn kev(conn: &Connection, path: &Path) -> Result<Vec<KevRecord>, Stor
     };
     read().map_err(sqlite_error(path, "reading the KEV catalog"))
 }
+
+/// Replaces the stored EPSS scores with `scores` (cve, epss, percentile) of `score_date`.
+pub(crate) fn replace_epss(
+    conn: &mut Connection,
+    path: &Path,
+    score_date: Option<&str>,
+    scores: &[(String, f64, f64)],
+) -> Result<u64, StoreError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sqlite_error(path, "starting the EPSS import"))?;
+    let write = || -> rusqlite::Result<u64> {
+        tx.execute("DELETE FROM epss", [])?;
+        let mut n = 0;
+        for (cve, epss, pct) in scores {
+            n += tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO epss (cve, epss, percentile, score_date)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![cve, epss, pct, score_date])? as u64;
+        }
+        Ok(n)
+    };
+    let n = write().map_err(sqlite_error(path, "storing EPSS scores"))?;
+    tx.commit()
+        .map_err(sqlite_error(path, "committing the EPSS import"))?;
+    Ok(n)
+}
+
+/// The stored EPSS scores: (cve, epss, percentile), by CVE.
+pub(crate) fn epss(conn: &Connection, path: &Path) -> Result<Vec<(String, f64, f64)>, StoreError> {
+    let read = || -> rusqlite::Result<Vec<(String, f64, f64)>> {
+        let mut stmt = conn.prepare("SELECT cve, epss, percentile FROM epss ORDER BY cve")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect()
+    };
+    read().map_err(sqlite_error(path, "reading EPSS scores"))
+}
