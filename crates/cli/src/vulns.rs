@@ -82,7 +82,7 @@ fn kind_of(doc: &Value) -> Option<(&'static str, &'static str)> {
     if vuln::csaf::is_csaf(doc) {
         return None;
     }
-    if vuln::kev::is_kev(doc) {
+    if vuln::kev::is_kev(doc) || vuln::cve5::is_cve_record(doc) {
         return None;
     }
     Some(
@@ -232,7 +232,12 @@ fn import(paths: &[PathBuf], db: &Path, format: Option<Format>) -> Result<ExitCo
             }
             continue;
         }
-        match vuln::csaf::read(&doc) {
+        let read = if vuln::cve5::is_cve_record(&doc) {
+            vuln::cve5::read(&doc)
+        } else {
+            vuln::csaf::read(&doc)
+        };
+        match read {
             Ok(advisory) => {
                 unread += advisory.unread_ranges() as u64;
                 vulnerabilities += advisory.vulnerabilities.len() as u64;

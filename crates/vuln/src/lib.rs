@@ -7,6 +7,7 @@
 
 pub mod advisory;
 pub mod csaf;
+pub mod cve5;
 pub mod epss;
 pub mod kev;
 pub mod matching;

@@ -516,17 +516,29 @@ impl<'a> Matcher<'a> {
         let Some(candidates) = self.by_vendor.get(&device_vendor) else {
             return Vec::new();
         };
-        candidates
+        let mut found: Vec<(bool, Match)> = candidates
             .iter()
             .flat_map(|&i| {
+                let single_cve = self.advisories[i].format == "cve";
                 match_prepared(
                     device,
                     &self.advisories[i],
                     &self.prepared[i],
                     &device_vendor,
                 )
+                .into_iter()
+                .map(move |m| (single_cve, m))
             })
-            .collect()
+            .collect();
+        // A CVE record whose CVE an advisory that matched this device already names says
+        // nothing more: the advisory (with its remediations) speaks for it.
+        let covered: std::collections::HashSet<String> = found
+            .iter()
+            .filter(|(single, _)| !single)
+            .flat_map(|(_, m)| m.cves.iter().cloned())
+            .collect();
+        found.retain(|(single, m)| !single || !m.cves.iter().all(|c| covered.contains(c)));
+        found.into_iter().map(|(_, m)| m).collect()
     }
 }
 

@@ -188,3 +188,32 @@ fn vers_conformance_containment_and_normal_form() {
     }
     assert!(n >= 29, "{n}");
 }
+
+#[test]
+fn every_cve_record_reads() {
+    let files = json_files(&advisories().join("nvd/cves"));
+    assert!(files.len() >= 20, "{} CVE records", files.len());
+    let mut with_range = 0;
+    for f in &files {
+        let doc = load(f);
+        assert!(vuln::cve5::is_cve_record(&doc), "{}", f.display());
+        let a = vuln::cve5::read(&doc).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        assert!(a.id.starts_with("CVE-"), "{}", f.display());
+        assert_eq!(a.vulnerabilities.len(), 1);
+        if a.products.iter().any(|p| p.versions.is_read()) {
+            with_range += 1;
+        }
+    }
+    assert!(
+        with_range * 10 >= files.len() * 9,
+        "{with_range} of {}",
+        files.len()
+    );
+    // The Alaris PCU record reads as its CSAF advisory does.
+    let doc = load(&advisories().join("nvd/cves/2023/30xxx/CVE-2023-30561.json"));
+    let a = vuln::cve5::read(&doc).unwrap();
+    let pcu = &a.products[0];
+    assert!(pcu.name.contains("8015"));
+    assert_eq!(pcu.versions.contains("12.1.3"), Some(true));
+    assert_eq!(pcu.versions.contains("12.3.1"), Some(false));
+}
