@@ -326,6 +326,15 @@ pub fn analyze_with(
         let mut store = store::SqliteStore::open(db, &key)?;
         // The asset list's word on each listed device is evidence beside the wire's.
         let reconciliation = crate::assets::reconcile(&store, db, &mut devices)?;
+        // Devices with patch records are also read as this run alone saw them (the history
+        // that keeps attributes from flapping would hide an update seen on the wire).
+        let watched: std::collections::HashSet<String> = store
+            .patch_records(None)
+            .with_context(|| format!("reading {}", db.display()))?
+            .into_iter()
+            .map(|r| r.device)
+            .collect();
+        let mut run_views = std::collections::HashMap::new();
         // Each device weighs this run's evidence against what earlier runs concluded.
         for device in &mut devices {
             let mut before = store
@@ -337,6 +346,11 @@ pub fn analyze_with(
                     .retain(|e| e.source != identify::assets::ASSET_SOURCE);
             }
             if let Some(kb) = kb {
+                if watched.contains(&device.id.0) {
+                    let mut view = device.clone();
+                    kb.classify(&mut view);
+                    run_views.insert(device.id.0.clone(), view);
+                }
                 kb.classify_after(device, &before);
             }
         }
@@ -363,6 +377,13 @@ pub fn analyze_with(
         // The advisories the store holds (`wardline vulns import`), against this run's devices.
         if let Some(kb) = kb {
             findings.extend(crate::vulns::findings(&store, db, kb.vendors(), &devices)?);
+            findings.extend(crate::patches::after_analysis(
+                &mut store,
+                db,
+                kb.vendors(),
+                &devices,
+                &run_views,
+            )?);
         }
         store_analysis(&mut store, db, &devices, &findings, &runs)?;
         crate::assets::record(&mut store, db, &reconciliation)?;

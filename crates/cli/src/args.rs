@@ -31,6 +31,9 @@ pub enum Command {
     /// Advisories and the vulnerabilities they name: import them (CSAF, the KEV catalog,
     /// EPSS scores), list the devices they affect.
     Vulns(VulnsArgs),
+    /// Patch records per device × advisory: list them, plan, apply, accept the risk. Only an
+    /// analysis that sees the fixed version on the wire marks one verified.
+    Patches(PatchesArgs),
 }
 
 #[derive(Debug, Args)]
@@ -111,6 +114,78 @@ pub enum VulnsCommand {
         /// table (default on a terminal), json or csv.
         #[arg(long, short = 'f', value_enum)]
         format: Option<Format>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PatchesArgs {
+    #[command(subcommand)]
+    pub command: PatchesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PatchesCommand {
+    /// The patch records, each with its state and every transition (who, when, why).
+    List {
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// Only this device.
+        #[arg(long, value_name = "ID")]
+        device: Option<String>,
+        /// Only records in this state: open, planned, applied, verified, accepted_risk.
+        #[arg(long, value_name = "STATE")]
+        state: Option<String>,
+        /// table (default on a terminal), json or csv.
+        #[arg(long, short = 'f', value_enum)]
+        format: Option<Format>,
+    },
+    /// Plan the patch (from open or planned): a maintenance window and an owner.
+    Plan {
+        device: String,
+        advisory: String,
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// When (free text: `2027-01-12 02:00-04:00`).
+        #[arg(long)]
+        window: String,
+        /// Who does it.
+        #[arg(long)]
+        owner: String,
+        /// Why (recorded with the transition).
+        #[arg(long)]
+        why: Option<String>,
+        /// Who makes this change (default: $USER).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Record the patch as applied (claimed; verified only when seen on the wire).
+    Apply {
+        device: String,
+        advisory: String,
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        #[arg(long)]
+        why: Option<String>,
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Accept the risk until a date, with the compensating control that stands in for the
+    /// patch (segmentation, say); a finding is raised once the date passes.
+    AcceptRisk {
+        device: String,
+        advisory: String,
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// Last day of the acceptance (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        until: String,
+        /// The compensating control.
+        #[arg(long)]
+        control: String,
+        #[arg(long)]
+        why: Option<String>,
+        #[arg(long)]
+        by: Option<String>,
     },
 }
 
@@ -291,6 +366,12 @@ pub struct SimArgs {
     #[arg(long, value_name = "PACKETS", value_parser = parse_rate)]
     pub rate: Option<f64>,
 
+    /// Run every device of a profile on this firmware (repeatable): PROFILE=VERSION
+    /// (`core-router=17.9.5`; profile ids in crates/sim/data/profiles.toml). For captures
+    /// before and after an update; other choices stay as the seed makes them.
+    #[arg(long, value_name = "PROFILE=VERSION", value_parser = parse_firmware)]
+    pub firmware: Vec<(String, String)>,
+
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
@@ -321,6 +402,15 @@ fn parse_duration(s: &str) -> Result<u64, String> {
 }
 
 /// A positive, finite packets-per-second figure.
+fn parse_firmware(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((p, v)) if !p.trim().is_empty() && !v.trim().is_empty() => {
+            Ok((p.trim().to_string(), v.trim().to_string()))
+        }
+        _ => Err(format!("{s:?}: expected PROFILE=VERSION")),
+    }
+}
+
 fn parse_rate(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(r) if r.is_finite() && r > 0.0 => Ok(r),

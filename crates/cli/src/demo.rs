@@ -53,6 +53,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         inject: vec!["unknown_device".parse().map_err(anyhow::Error::msg)?],
         rate: None,
         no_progress: args.no_progress,
+        firmware: Vec::new(),
     };
     let (summary, truth_data) = crate::sim::write(&sim_args, &model)?;
     write_asset_list(&assets_path, &truth_data)?;

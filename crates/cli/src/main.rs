@@ -15,6 +15,7 @@ mod devices;
 mod events;
 mod kb;
 mod output;
+mod patches;
 mod report;
 mod sim;
 mod vulns;
@@ -43,6 +44,7 @@ fn main() -> ExitCode {
         args::Command::Kb(a) => kb::run(&a),
         args::Command::Assets(a) => assets::run(&a),
         args::Command::Vulns(a) => vulns::run(&a),
+        args::Command::Patches(a) => patches::run(&a),
     };
     match result {
         Ok(code) => code,

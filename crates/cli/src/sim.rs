@@ -21,6 +21,13 @@ pub fn write(
     args: &SimArgs,
     model: &sim::data::Model,
 ) -> Result<(sim::Summary, sim::truth::Truth)> {
+    for (profile, _) in &args.firmware {
+        if !model.profiles.profile.iter().any(|p| &p.id == profile) {
+            anyhow::bail!(
+                "--firmware {profile}=…: no such profile (ids are in crates/sim/data/profiles.toml)"
+            );
+        }
+    }
     let config = sim::SimConfig {
         devices: args.devices,
         duration_ns: args.duration as i64 * 1_000_000_000,
@@ -28,6 +35,7 @@ pub fn write(
         start_ns: args.start * 1_000_000_000,
         injections: args.inject.clone(),
         rate: args.rate,
+        firmware: args.firmware.clone(),
     };
     let file =
         File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;

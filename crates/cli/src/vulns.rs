@@ -357,32 +357,32 @@ fn import(paths: &[PathBuf], db: &Path, format: Option<Format>) -> Result<ExitCo
 /// One line of `vulns list` (`device`, `asset_tag`, `advisory`, `cves`, `status`,
 /// `confidence`, `kev`, `risk`, `why` are the contract).
 #[derive(Debug, Serialize)]
-struct ListEntry {
-    device: String,
+pub(crate) struct ListEntry {
+    pub(crate) device: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    asset_tag: Option<String>,
-    advisory: String,
-    cves: Vec<String>,
-    status: &'static str,
-    confidence: f32,
-    kev: bool,
-    risk: vuln::Risk,
-    why: String,
-    product: String,
-    version: Option<String>,
+    pub(crate) asset_tag: Option<String>,
+    pub(crate) advisory: String,
+    pub(crate) cves: Vec<String>,
+    pub(crate) status: &'static str,
+    pub(crate) confidence: f32,
+    pub(crate) kev: bool,
+    pub(crate) risk: vuln::Risk,
+    pub(crate) why: String,
+    pub(crate) product: String,
+    pub(crate) version: Option<String>,
 }
 
 /// What matching needs from the store: the advisories, the KEV CVEs, and which asset tag
 /// each device is.
-struct Intel {
-    advisories: Vec<vuln::Advisory>,
-    kev: std::collections::HashSet<String>,
+pub(crate) struct Intel {
+    pub(crate) advisories: Vec<vuln::Advisory>,
+    pub(crate) kev: std::collections::HashSet<String>,
     /// CVE → exploitation probability.
-    epss: std::collections::HashMap<String, f64>,
-    tags: std::collections::HashMap<String, String>,
+    pub(crate) epss: std::collections::HashMap<String, f64>,
+    pub(crate) tags: std::collections::HashMap<String, String>,
 }
 
-fn intel(store: &impl Store, db: &Path) -> Result<Intel> {
+pub(crate) fn intel(store: &impl Store, db: &Path) -> Result<Intel> {
     let advisories: Vec<vuln::Advisory> = store
         .advisories()?
         .into_iter()
@@ -414,7 +414,7 @@ fn intel(store: &impl Store, db: &Path) -> Result<Intel> {
 }
 
 /// One device's entries: its matches with KEV membership and risk.
-fn entries_for(
+pub(crate) fn entries_for(
     matcher: &vuln::Matcher<'_>,
     intel: &Intel,
     device: &model::Device,

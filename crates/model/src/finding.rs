@@ -58,11 +58,15 @@ pub enum FindingKind {
     EndOfSupport,
     /// A published advisory affects the device (or possibly does: its firmware is unknown).
     Vulnerable,
+    /// A patch verified on the wire is gone: the old, affected version was seen again.
+    PatchRegression,
+    /// An accepted risk's expiry date has passed.
+    AcceptedRiskExpired,
 }
 
 impl FindingKind {
     /// Every kind, for listings and parsing.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 10] = [
         Self::CleartextPhi,
         Self::CleartextCredentials,
         Self::WeakTls,
@@ -71,6 +75,8 @@ impl FindingKind {
         Self::OutdatedFirmware,
         Self::EndOfSupport,
         Self::Vulnerable,
+        Self::PatchRegression,
+        Self::AcceptedRiskExpired,
     ];
 
     /// Stable name.
@@ -84,6 +90,8 @@ impl FindingKind {
             Self::OutdatedFirmware => "outdated_firmware",
             Self::EndOfSupport => "end_of_support",
             Self::Vulnerable => "vulnerable",
+            Self::PatchRegression => "patch_regression",
+            Self::AcceptedRiskExpired => "accepted_risk_expired",
         }
     }
 

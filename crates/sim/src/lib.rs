@@ -58,6 +58,10 @@ pub struct SimConfig {
     /// Target packets per simulated second (`--rate`): reached by making every device talk
     /// more or less often (see [`Pace`]); `None`: as often as the profiles say.
     pub rate: Option<f64>,
+    /// (profile id, firmware): every device of that profile placed at start runs that
+    /// firmware instead of one drawn from the profile's list (`--firmware`). The draw still
+    /// happens, so every other choice stays as the seed makes it.
+    pub firmware: Vec<(String, String)>,
 }
 
 /// How much more often than their profiles say devices talk, steered toward a target rate:
@@ -171,7 +175,13 @@ pub fn simulate<W: Write>(
     mut progress: impl FnMut(i64, i64),
 ) -> Result<(Summary, Truth, W), SimError> {
     let mut rng = Rng::new(config.seed);
-    let world = World::build(model, config.devices, config.start_ns, &mut rng);
+    let mut world = World::build(model, config.devices, config.start_ns, &mut rng);
+    for device in &mut world.devices {
+        let id = &model.profiles.profile[device.profile].id;
+        if let Some((_, firmware)) = config.firmware.iter().find(|(p, _)| p == id) {
+            device.firmware = firmware.clone();
+        }
+    }
     let router_mac = world.devices[world.router].mac;
     let mut ctx = Ctx {
         model,

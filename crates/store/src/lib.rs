@@ -102,6 +102,74 @@ pub struct KevRecord {
     pub ransomware: bool,
 }
 
+/// A patch record: one device × advisory, its state and what moved it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PatchRecord {
+    /// Device id.
+    pub device: String,
+    /// Advisory tracking id.
+    pub advisory: String,
+    /// `open`, `planned`, `applied`, `verified` or `accepted_risk`.
+    pub state: String,
+    /// The CVEs the advisory names for this device.
+    pub cves: Vec<String>,
+    /// The version last seen on the wire.
+    pub observed_version: Option<String>,
+    /// Who is to patch it (`patches plan`).
+    pub owner: Option<String>,
+    /// When (`patches plan`).
+    pub maintenance_window: Option<String>,
+    /// What stands in for the patch (`patches accept-risk`).
+    pub compensating_control: Option<String>,
+    /// Until when the risk is accepted (`YYYY-MM-DD`).
+    pub accepted_until: Option<String>,
+    /// Every transition, oldest first.
+    pub events: Vec<PatchEvent>,
+}
+
+/// One transition of a patch record.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PatchEvent {
+    /// When (ns since the epoch).
+    pub at: i64,
+    /// Who (`wardline` for an analysis).
+    pub actor: String,
+    /// From (none when the record was created).
+    pub from: Option<String>,
+    /// To.
+    pub to: String,
+    /// Why.
+    pub why: String,
+}
+
+/// A change to a patch record: created if missing; the fields given are set; a state change
+/// or a reason is recorded as an event.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PatchChange {
+    /// Device id.
+    pub device: String,
+    /// Advisory tracking id.
+    pub advisory: String,
+    /// The new state (`None`: keep it; a new record starts `open`).
+    pub to: Option<String>,
+    /// Who.
+    pub actor: String,
+    /// Why (recorded with a state change).
+    pub why: String,
+    /// Set when given.
+    pub cves: Option<Vec<String>>,
+    /// Set when given.
+    pub observed_version: Option<String>,
+    /// Set when given.
+    pub owner: Option<String>,
+    /// Set when given.
+    pub maintenance_window: Option<String>,
+    /// Set when given.
+    pub compensating_control: Option<String>,
+    /// Set when given.
+    pub accepted_until: Option<String>,
+}
+
 /// What an advisory import did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct AdvisoryImportSummary {
@@ -337,6 +405,17 @@ pub trait Store {
 
     /// The stored EPSS scores, by CVE.
     fn epss(&self) -> Result<Vec<(String, f64, f64)>, StoreError>;
+
+    /// Patch records (of one device, or all), with their events, by device then advisory.
+    fn patch_records(&self, device: Option<&str>) -> Result<Vec<PatchRecord>, StoreError>;
+
+    /// Applies a change to a patch record in one transaction (creating it if missing) and
+    /// returns the record as it now stands.
+    fn change_patch(
+        &mut self,
+        change: &PatchChange,
+        at: model::Timestamp,
+    ) -> Result<PatchRecord, StoreError>;
 
     /// Schema version of the open database (the number of the last migration applied).
     fn schema_version(&self) -> Result<u32, StoreError>;

@@ -4,6 +4,7 @@ mod advisories;
 mod assets;
 mod merge;
 mod migrate;
+mod patches;
 mod read;
 
 use std::path::{Path, PathBuf};
@@ -13,7 +14,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::{
     AdvisoryImportSummary, AdvisoryRecord, AnalysisSource, AssetImportSummary, DeviceQuery,
-    FindingQuery, KevRecord, Key, MergeSummary, Page, Store, StoreError,
+    FindingQuery, KevRecord, Key, MergeSummary, Page, PatchChange, PatchRecord, Store, StoreError,
 };
 use model::{Asset, Device, Finding, StoredAsset};
 
@@ -278,6 +279,18 @@ impl Store for SqliteStore {
 
     fn epss(&self) -> Result<Vec<(String, f64, f64)>, StoreError> {
         advisories::epss(&self.conn, &self.path)
+    }
+
+    fn patch_records(&self, device: Option<&str>) -> Result<Vec<PatchRecord>, StoreError> {
+        patches::records(&self.conn, &self.path, device)
+    }
+
+    fn change_patch(
+        &mut self,
+        change: &PatchChange,
+        at: model::Timestamp,
+    ) -> Result<PatchRecord, StoreError> {
+        patches::change(&mut self.conn, &self.path, change, at)
     }
 
     fn schema_version(&self) -> Result<u32, StoreError> {

@@ -35,3 +35,30 @@ CREATE TABLE epss (
     percentile    REAL NOT NULL CHECK (percentile BETWEEN 0 AND 1),
     score_date    TEXT
 ) WITHOUT ROWID;
+-- Patch records (`wardline patches`): one per device × advisory, and every transition with
+-- who, when and why. `verified` is set only by an analysis that saw the fixed version.
+CREATE TABLE patch_records (
+    pk              INTEGER PRIMARY KEY,
+    device_id       TEXT NOT NULL,
+    advisory        TEXT NOT NULL,
+    state           TEXT NOT NULL
+                    CHECK (state IN ('open', 'planned', 'applied', 'verified', 'accepted_risk')),
+    cves            TEXT NOT NULL DEFAULT '',
+    observed_version TEXT,
+    owner           TEXT,
+    maintenance_window TEXT,
+    compensating_control TEXT,
+    accepted_until  TEXT,
+    updated_at      INTEGER NOT NULL,
+    UNIQUE (device_id, advisory)
+);
+CREATE TABLE patch_events (
+    pk              INTEGER PRIMARY KEY,
+    record_pk       INTEGER NOT NULL REFERENCES patch_records (pk) ON DELETE CASCADE,
+    at              INTEGER NOT NULL,
+    actor           TEXT NOT NULL,
+    from_state      TEXT,
+    to_state        TEXT NOT NULL,
+    why             TEXT NOT NULL
+);
+CREATE INDEX patch_events_record ON patch_events (record_pk, pk);

@@ -1,0 +1,401 @@
+//! `wardline patches`: per device × advisory, a patch record that moves open → planned →
+//! applied (claimed) → **verified**, and only an analysis that sees a version at or past the
+//! fix on the wire verifies it; the old version seen again reopens it with a
+//! `patch_regression` finding. A device that cannot be patched gets a compensating control
+//! and an accepted-risk expiry that raises `accepted_risk_expired` once it passes.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use store::{PatchChange, PatchRecord, Store};
+
+use crate::args::{Format, PatchesArgs, PatchesCommand};
+use crate::vulns::{entries_for, intel};
+
+/// Who a command-line change is recorded as: `--by`, else `$USER`, else `unknown`.
+fn actor(by: Option<&str>) -> String {
+    by.map(str::to_string)
+        .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+pub fn run(args: &PatchesArgs) -> Result<ExitCode> {
+    match &args.command {
+        PatchesCommand::List {
+            db,
+            device,
+            state,
+            format,
+        } => list(db, device.as_deref(), state.as_deref(), *format),
+        PatchesCommand::Plan {
+            device,
+            advisory,
+            db,
+            window,
+            owner,
+            why,
+            by,
+        } => transition(
+            db,
+            PatchChange {
+                device: device.clone(),
+                advisory: advisory.clone(),
+                to: Some("planned".into()),
+                actor: actor(by.as_deref()),
+                why: why
+                    .clone()
+                    .unwrap_or_else(|| format!("planned for {window}")),
+                owner: Some(owner.clone()),
+                maintenance_window: Some(window.clone()),
+                ..PatchChange::default()
+            },
+            &["open", "planned"],
+        ),
+        PatchesCommand::Apply {
+            device,
+            advisory,
+            db,
+            why,
+            by,
+        } => transition(
+            db,
+            PatchChange {
+                device: device.clone(),
+                advisory: advisory.clone(),
+                to: Some("applied".into()),
+                actor: actor(by.as_deref()),
+                why: why
+                    .clone()
+                    .unwrap_or_else(|| "applied (claimed; verified when seen on the wire)".into()),
+                ..PatchChange::default()
+            },
+            &["open", "planned"],
+        ),
+        PatchesCommand::AcceptRisk {
+            device,
+            advisory,
+            db,
+            until,
+            control,
+            why,
+            by,
+        } => {
+            if model::Timestamp::parse_rfc3339_seconds(&format!("{until}T00:00:00Z")).is_none() {
+                bail!("--until {until:?}: expected a date like 2027-06-30");
+            }
+            transition(
+                db,
+                PatchChange {
+                    device: device.clone(),
+                    advisory: advisory.clone(),
+                    to: Some("accepted_risk".into()),
+                    actor: actor(by.as_deref()),
+                    why: why
+                        .clone()
+                        .unwrap_or_else(|| format!("risk accepted until {until}: {control}")),
+                    compensating_control: Some(control.clone()),
+                    accepted_until: Some(until.clone()),
+                    ..PatchChange::default()
+                },
+                &["open", "planned", "applied"],
+            )
+        }
+    }
+}
+
+/// A person's change: allowed only from `from` states, on a record an analysis opened.
+fn transition(db: &Path, change: PatchChange, from: &[&str]) -> Result<ExitCode> {
+    let mut store = crate::devices::open_existing(db)?;
+    let Some(record) = store
+        .patch_records(Some(&change.device))?
+        .into_iter()
+        .find(|r| r.advisory == change.advisory)
+    else {
+        bail!(
+            "{}: no patch record for {} × {}: analyses open one for each device an advisory \
+             affects (wardline vulns import, then wardline analyze --db)",
+            db.display(),
+            change.device,
+            change.advisory
+        );
+    };
+    if !from.contains(&record.state.as_str()) {
+        bail!(
+            "{} × {} is {}: {} only from {}",
+            change.device,
+            change.advisory,
+            record.state,
+            change.to.as_deref().unwrap_or("?"),
+            from.join(" or ")
+        );
+    }
+    let record = store.change_patch(&change, crate::analyze::now())?;
+    let mut out = io::stdout().lock();
+    crate::output::write_json(&mut out, &record)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list(
+    db: &Path,
+    device: Option<&str>,
+    state: Option<&str>,
+    format: Option<Format>,
+) -> Result<ExitCode> {
+    let store = crate::devices::open_existing(db)?;
+    let records: Vec<PatchRecord> = store
+        .patch_records(device)?
+        .into_iter()
+        .filter(|r| state.is_none_or(|s| r.state == s))
+        .collect();
+    let mut out = io::stdout().lock();
+    match format.unwrap_or_else(Format::for_stdout) {
+        Format::Json => crate::output::write_json(&mut out, &records)?,
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(&mut out);
+            w.write_record([
+                "device",
+                "advisory",
+                "state",
+                "cves",
+                "observed_version",
+                "owner",
+                "maintenance_window",
+                "compensating_control",
+                "accepted_until",
+                "last_change",
+            ])?;
+            for r in &records {
+                w.write_record([
+                    r.device.as_str(),
+                    &r.advisory,
+                    &r.state,
+                    &r.cves.join(" "),
+                    r.observed_version.as_deref().unwrap_or(""),
+                    r.owner.as_deref().unwrap_or(""),
+                    r.maintenance_window.as_deref().unwrap_or(""),
+                    r.compensating_control.as_deref().unwrap_or(""),
+                    r.accepted_until.as_deref().unwrap_or(""),
+                    r.events.last().map_or("", |e| e.why.as_str()),
+                ])?;
+            }
+            w.flush()?;
+        }
+        Format::Table => {
+            writeln!(
+                out,
+                "{:<22} {:<17} {:<14} {:<12} last change",
+                "device", "advisory", "state", "seen"
+            )?;
+            for r in &records {
+                writeln!(
+                    out,
+                    "{:<22} {:<17} {:<14} {:<12} {}",
+                    r.device,
+                    r.advisory,
+                    r.state,
+                    r.observed_version.as_deref().unwrap_or("-"),
+                    r.events.last().map_or("", |e| e.why.as_str())
+                )?;
+            }
+            if records.is_empty() {
+                writeln!(out, "no patch records")?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The firmware a device's own analysis saw on the wire: its value when the evidence that
+/// carried it came from traffic (not the asset list, not a person's override).
+fn wire_firmware(view: &model::Device) -> Option<(String, String)> {
+    let fw = view.firmware.as_ref()?;
+    let from_wire = fw
+        .evidence
+        .iter()
+        .filter(|e| e.value == fw.value)
+        .find(|e| e.source != identify::assets::ASSET_SOURCE && e.source != "override")?;
+    Some((fw.value.clone(), from_wire.source.clone()))
+}
+
+/// After an analysis into the store: open records for newly affected devices; verify those
+/// whose fixed version this run saw on the wire (`run_views`: the run's own reading of the
+/// devices that have records, without the history that keeps attributes from flapping);
+/// reopen verified ones whose old version came back; flag expired accepted risks.
+pub fn after_analysis(
+    store: &mut impl Store,
+    db: &Path,
+    vendors: &identify::VendorAliases,
+    devices: &[model::Device],
+    run_views: &HashMap<String, model::Device>,
+) -> Result<Vec<model::Finding>> {
+    let intel = intel(store, db)?;
+    if intel.advisories.is_empty() {
+        return Ok(Vec::new());
+    }
+    let key = |name: &str| vendors.key(name);
+    let matcher = vuln::Matcher::new(&intel.advisories, &key);
+    let mut records: HashMap<(String, String), PatchRecord> = store
+        .patch_records(None)
+        .with_context(|| format!("reading patch records in {}", db.display()))?
+        .into_iter()
+        .map(|r| ((r.device.clone(), r.advisory.clone()), r))
+        .collect();
+    let now = crate::analyze::now();
+    let mut findings = Vec::new();
+    let mut apply = |c: &PatchChange| -> Result<PatchRecord> {
+        store
+            .change_patch(c, now)
+            .with_context(|| format!("recording a patch change in {}", db.display()))
+    };
+    for d in devices {
+        // New records for what affects the device now.
+        for e in entries_for(&matcher, &intel, d) {
+            if !matches!(e.status, "affected" | "possibly_affected") {
+                continue;
+            }
+            let k = (d.id.0.clone(), e.advisory.clone());
+            if records.contains_key(&k) {
+                continue;
+            }
+            let r = apply(&PatchChange {
+                device: k.0.clone(),
+                advisory: k.1.clone(),
+                to: Some("open".into()),
+                actor: "wardline".into(),
+                why: format!("{}: {}", e.status, e.why),
+                cves: Some(e.cves.clone()),
+                observed_version: e.version.clone(),
+                ..PatchChange::default()
+            })?;
+            records.insert(k, r);
+        }
+        // What this run saw on the wire moves existing records.
+        let Some(view) = run_views.get(&d.id.0) else {
+            continue;
+        };
+        let Some((version, source)) = wire_firmware(view) else {
+            continue;
+        };
+        for e in entries_for(&matcher, &intel, view) {
+            let k = (d.id.0.clone(), e.advisory.clone());
+            let Some(record) = records.get(&k) else {
+                continue;
+            };
+            let (to, why) = match (record.state.as_str(), e.status) {
+                ("open" | "planned" | "applied" | "accepted_risk", "fixed") => (
+                    "verified",
+                    format!("firmware {version} seen on the wire ({source}): {}", e.why),
+                ),
+                ("verified", "affected") => {
+                    findings.push(regression(d, &e, &version, &source));
+                    (
+                        "open",
+                        format!(
+                            "regression: firmware {version} seen on the wire again ({source}): {}",
+                            e.why
+                        ),
+                    )
+                }
+                _ => {
+                    if record.observed_version.as_deref() != Some(version.as_str()) {
+                        let r = apply(&PatchChange {
+                            device: k.0.clone(),
+                            advisory: k.1.clone(),
+                            actor: "wardline".into(),
+                            observed_version: Some(version.clone()),
+                            ..PatchChange::default()
+                        })?;
+                        records.insert(k, r);
+                    }
+                    continue;
+                }
+            };
+            let r = apply(&PatchChange {
+                device: k.0.clone(),
+                advisory: k.1.clone(),
+                to: Some(to.into()),
+                actor: "wardline".into(),
+                why,
+                observed_version: Some(version.clone()),
+                ..PatchChange::default()
+            })?;
+            records.insert(k, r);
+        }
+    }
+    // Accepted risks past their date.
+    let today = crate::report::ts(now, model::TsPrecision::Seconds);
+    let today = today.get(..10).unwrap_or_default().to_string();
+    for r in records.values() {
+        if r.state == "accepted_risk"
+            && let Some(until) = &r.accepted_until
+            && until.as_str() < today.as_str()
+            && let Some(d) = devices.iter().find(|d| d.id.0 == r.device)
+        {
+            findings.push(expired(d, r, until));
+        }
+    }
+    Ok(findings)
+}
+
+fn regression(
+    d: &model::Device,
+    e: &crate::vulns::ListEntry,
+    version: &str,
+    source: &str,
+) -> model::Finding {
+    let mut evidence = serde_json::Map::new();
+    evidence.insert("advisory".into(), serde_json::json!(e.advisory));
+    evidence.insert("cves".into(), serde_json::json!(e.cves));
+    evidence.insert("version".into(), serde_json::json!(version));
+    evidence.insert("source".into(), serde_json::json!(source));
+    evidence.insert("why".into(), serde_json::json!(e.why));
+    model::Finding {
+        id: model::FindingId::from_parts(&[
+            model::FindingKind::PatchRegression.as_str(),
+            &d.id.0,
+            &e.advisory,
+        ]),
+        kind: model::FindingKind::PatchRegression,
+        severity: model::Severity::High,
+        device: d.id.clone(),
+        summary: format!(
+            "{} runs {version} again, which {} affects: the verified patch is gone",
+            e.product, e.advisory
+        ),
+        evidence,
+        first_seen: d.first_seen,
+        last_seen: d.last_seen,
+        count: 1,
+    }
+}
+
+fn expired(d: &model::Device, r: &PatchRecord, until: &str) -> model::Finding {
+    let mut evidence = serde_json::Map::new();
+    evidence.insert("advisory".into(), serde_json::json!(r.advisory));
+    evidence.insert("accepted_until".into(), serde_json::json!(until));
+    evidence.insert(
+        "compensating_control".into(),
+        serde_json::json!(r.compensating_control),
+    );
+    model::Finding {
+        id: model::FindingId::from_parts(&[
+            model::FindingKind::AcceptedRiskExpired.as_str(),
+            &d.id.0,
+            &r.advisory,
+        ]),
+        kind: model::FindingKind::AcceptedRiskExpired,
+        severity: model::Severity::Medium,
+        device: d.id.clone(),
+        summary: format!(
+            "the accepted risk of {} on this device expired on {until}",
+            r.advisory
+        ),
+        evidence,
+        first_seen: d.first_seen,
+        last_seen: d.last_seen,
+        count: 1,
+    }
+}
