@@ -287,7 +287,19 @@ fn match_prepared(
     prepared: &[Prepared],
     device_vendor: &str,
 ) -> Vec<Match> {
-    let s = seen(device);
+    match_seen(device, &seen(device), advisory, prepared, device_vendor, "")
+}
+
+/// Matches one reading of a device (its attributes, or one piece of software it showed) whose
+/// vendor has key `vendor_key`; `prefix` starts each `why` (what the reading was).
+fn match_seen(
+    device: &Device,
+    s: &Seen<'_>,
+    advisory: &Advisory,
+    prepared: &[Prepared],
+    device_vendor: &str,
+    prefix: &str,
+) -> Vec<Match> {
     let (Some((vendor, vendor_conf)), Some((model, model_conf))) = (s.vendor, s.model) else {
         return Vec::new();
     };
@@ -372,7 +384,7 @@ fn match_prepared(
                 cvss,
                 version: s.firmware.map(|(f, _)| f.to_string()),
                 why: format!(
-                    "vendor {vendor:?} is the advisory's {:?}; {product_reason}; {version_why}",
+                    "{prefix}vendor {vendor:?} is the advisory's {:?}; {product_reason}; {version_why}",
                     product.vendor
                 ),
             }
@@ -507,38 +519,113 @@ impl<'a> Matcher<'a> {
         }
     }
 
-    /// Every match of `device` against the advisories of its vendor.
+    /// Every match of `device`: its identity attributes (vendor, model, firmware) against the
+    /// advisories of its vendor, and each piece of software it showed on the wire with a
+    /// version (`Polycom VVX 450` 6.4.3.5018 over LLDP) against the advisories of the
+    /// device's vendor or of the software's first word. Per advisory the reading that knows
+    /// a version wins over one that does not.
     pub fn matches(&self, device: &Device) -> Vec<Match> {
-        let Some(vendor) = device.vendor.as_ref() else {
-            return Vec::new();
+        let device_vendor = device
+            .vendor
+            .as_ref()
+            .map(|v| ((self.vendor_key)(&v.value), v.value.as_str(), v.confidence));
+        // (advisory index, the software entry it came from (None: the attributes), match)
+        let mut found: Vec<(usize, Option<usize>, Match)> = Vec::new();
+        if let Some((key, _, _)) = &device_vendor
+            && let Some(candidates) = self.by_vendor.get(key)
+        {
+            for &i in candidates {
+                for m in match_prepared(device, &self.advisories[i], &self.prepared[i], key) {
+                    found.push((i, None, m));
+                }
+            }
+        }
+        for (si, sw) in device.software.iter().enumerate() {
+            let Some(version) = sw.version.as_deref().filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            let first = sw.product.split_whitespace().next().unwrap_or_default();
+            let mut readings: Vec<(String, &str, f32)> = Vec::new();
+            if let Some((key, name, conf)) = &device_vendor {
+                readings.push((key.clone(), name, *conf));
+            }
+            let own = (self.vendor_key)(first);
+            if !first.is_empty() && readings.iter().all(|(k, _, _)| *k != own) {
+                readings.push((own, first, 0.6));
+            }
+            let prefix = format!(
+                "software {:?} {version} seen on the wire ({}): ",
+                sw.product, sw.source
+            );
+            for (key, vendor, conf) in &readings {
+                let Some(candidates) = self.by_vendor.get(key) else {
+                    continue;
+                };
+                let reading = Seen {
+                    vendor: Some((vendor, *conf)),
+                    model: Some((&sw.product, 0.8)),
+                    firmware: Some((version, 0.8)),
+                };
+                for &i in candidates {
+                    for m in match_seen(
+                        device,
+                        &reading,
+                        &self.advisories[i],
+                        &self.prepared[i],
+                        key,
+                        &prefix,
+                    ) {
+                        found.push((i, Some(si), m));
+                    }
+                }
+            }
+        }
+        // Per advisory, one reading: the attributes', unless they know no version and a
+        // piece of software does (then the first such software entry).
+        let knows_version = |i: usize, from: Option<usize>| {
+            found
+                .iter()
+                .any(|(j, f, m)| *j == i && *f == from && m.status != MatchStatus::PossiblyAffected)
         };
-        let device_vendor = (self.vendor_key)(&vendor.value);
-        let Some(candidates) = self.by_vendor.get(&device_vendor) else {
-            return Vec::new();
-        };
-        let mut found: Vec<(bool, Match)> = candidates
-            .iter()
-            .flat_map(|&i| {
-                let single_cve = self.advisories[i].format == "cve";
-                match_prepared(
-                    device,
-                    &self.advisories[i],
-                    &self.prepared[i],
-                    &device_vendor,
-                )
-                .into_iter()
-                .map(move |m| (single_cve, m))
-            })
-            .collect();
+        let mut advisories_seen: Vec<usize> = Vec::new();
+        let mut chosen: Vec<(bool, Match)> = Vec::new();
+        for (i, _, _) in &found {
+            if advisories_seen.contains(i) {
+                continue;
+            }
+            advisories_seen.push(*i);
+            let has_attributes = found.iter().any(|(j, f, _)| j == i && f.is_none());
+            let software = found
+                .iter()
+                .filter(|(j, f, _)| j == i && f.is_some())
+                .map(|(_, f, _)| *f)
+                .find(|f| knows_version(*i, *f))
+                .or_else(|| {
+                    found
+                        .iter()
+                        .find(|(j, f, _)| j == i && f.is_some())
+                        .map(|(_, f, _)| *f)
+                });
+            let from = if has_attributes && (knows_version(*i, None) || software.is_none()) {
+                None
+            } else {
+                software.flatten()
+            };
+            for (j, f, m) in &found {
+                if j == i && *f == from {
+                    chosen.push((self.advisories[*i].format == "cve", m.clone()));
+                }
+            }
+        }
         // A CVE record whose CVE an advisory that matched this device already names says
         // nothing more: the advisory (with its remediations) speaks for it.
-        let covered: std::collections::HashSet<String> = found
+        let covered: std::collections::HashSet<String> = chosen
             .iter()
             .filter(|(single, _)| !single)
             .flat_map(|(_, m)| m.cves.iter().cloned())
             .collect();
-        found.retain(|(single, m)| !single || !m.cves.iter().all(|c| covered.contains(c)));
-        found.into_iter().map(|(_, m)| m).collect()
+        chosen.retain(|(single, m)| !single || !m.cves.iter().all(|c| covered.contains(c)));
+        chosen.into_iter().map(|(_, m)| m).collect()
     }
 }
 

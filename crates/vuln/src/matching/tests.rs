@@ -154,3 +154,41 @@ fn the_vendor_index_finds_what_matching_one_by_one_finds() {
         assert_eq!(matcher.matches(&d), match_device(&d, &advisories[0], &key));
     }
 }
+
+fn software(product: &str, version: &str) -> model::DeviceSoftware {
+    model::DeviceSoftware {
+        product: product.into(),
+        version: Some(version.into()),
+        source: "lldp".into(),
+        role: "server".into(),
+        raw: format!("{product} {version}"),
+    }
+}
+
+#[test]
+fn software_seen_on_the_wire_gives_the_version_the_attributes_lack() {
+    let advisories = [advisory()];
+    let matcher = Matcher::new(&advisories, &key);
+    // Model known, firmware not: possibly affected from the attributes alone…
+    let mut d = device("Acme", Some("4100"), None);
+    assert_eq!(matcher.matches(&d)[0].status, MatchStatus::PossiblyAffected);
+    // …affected once the device shows its software with a version.
+    d.software.push(software("Acme Infusion System 4100", "3.2.0"));
+    let m = matcher.matches(&d);
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(m[0].status, MatchStatus::Affected);
+    assert!(m[0].why.starts_with("software \"Acme Infusion System 4100\" 3.2.0"), "{}", m[0].why);
+    // No vendor attribute at all: the software's first word names the vendor.
+    let mut bare = Device {
+        id: DeviceId("mac-0000000000bb".into()),
+        ..Device::default()
+    };
+    bare.software.push(software("Acme 4100", "3.5"));
+    let m = matcher.matches(&bare);
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(m[0].status, MatchStatus::Fixed);
+    // Software of another product does not match.
+    let mut other = device("Acme", Some("4100"), None);
+    other.software.push(software("Acme Gateway Console", "9.9"));
+    assert_eq!(matcher.matches(&other)[0].status, MatchStatus::PossiblyAffected);
+}
