@@ -82,7 +82,7 @@ fn kind_of(doc: &Value) -> Option<(&'static str, &'static str)> {
     if vuln::csaf::is_csaf(doc) {
         return None;
     }
-    if vuln::kev::is_kev(doc) || vuln::cve5::is_cve_record(doc) {
+    if vuln::kev::is_kev(doc) || vuln::cve5::is_cve_record(doc) || vuln::nvd::is_nvd_cves(doc) {
         return None;
     }
     Some(
@@ -139,6 +139,7 @@ fn json_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 fn import(paths: &[PathBuf], db: &Path, format: Option<Format>) -> Result<ExitCode> {
     let files = json_files(paths)?;
     let mut records: Vec<AdvisoryRecord> = Vec::new();
+    let mut by_id: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut errors = Vec::new();
     let mut skipped = Vec::new();
     let (mut unread, mut vulnerabilities) = (0u64, 0u64);
@@ -232,34 +233,45 @@ fn import(paths: &[PathBuf], db: &Path, format: Option<Format>) -> Result<ExitCo
             }
             continue;
         }
-        let read = if vuln::cve5::is_cve_record(&doc) {
-            vuln::cve5::read(&doc)
+        let read = if vuln::nvd::is_nvd_cves(&doc) {
+            vuln::nvd::read(&doc)
+        } else if vuln::cve5::is_cve_record(&doc) {
+            vuln::cve5::read(&doc).map(|a| vec![a])
         } else {
-            vuln::csaf::read(&doc)
+            vuln::csaf::read(&doc).map(|a| vec![a])
         };
         match read {
-            Ok(advisory) => {
-                unread += advisory.unread_ranges() as u64;
-                vulnerabilities += advisory.vulnerabilities.len() as u64;
-                let mut cves: Vec<String> = advisory
-                    .vulnerabilities
-                    .iter()
-                    .filter_map(|v| v.cve.clone())
-                    .collect();
-                cves.sort();
-                cves.dedup();
-                let body = serde_json::to_value(&advisory)?;
-                // The same id from two files: the later file (by path order) stands.
-                records.retain(|r| r.id != advisory.id);
-                records.push(AdvisoryRecord {
-                    id: advisory.id,
-                    format: advisory.format,
-                    revision: advisory.revision,
-                    title: advisory.title,
-                    origin: name,
-                    cves,
-                    body,
-                });
+            Ok(advisories) => {
+                for advisory in advisories {
+                    unread += advisory.unread_ranges() as u64;
+                    vulnerabilities += advisory.vulnerabilities.len() as u64;
+                    let mut cves: Vec<String> = advisory
+                        .vulnerabilities
+                        .iter()
+                        .filter_map(|v| v.cve.clone())
+                        .collect();
+                    cves.sort();
+                    cves.dedup();
+                    let body = serde_json::to_value(&advisory)?;
+                    let record = AdvisoryRecord {
+                        id: advisory.id,
+                        format: advisory.format,
+                        revision: advisory.revision,
+                        title: advisory.title,
+                        origin: name.clone(),
+                        cves,
+                        body,
+                    };
+                    // The same id from two files (or sources): the later file (by path
+                    // order) stands.
+                    match by_id.get(&record.id) {
+                        Some(&i) => records[i] = record,
+                        None => {
+                            by_id.insert(record.id.clone(), records.len());
+                            records.push(record);
+                        }
+                    }
+                }
             }
             Err(e) => errors.push(FileError {
                 file: name,

@@ -11,6 +11,7 @@ pub mod cve5;
 pub mod epss;
 pub mod kev;
 pub mod matching;
+pub mod nvd;
 pub mod range;
 pub mod risk;
 

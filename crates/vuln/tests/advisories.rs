@@ -217,3 +217,24 @@ fn every_cve_record_reads() {
     assert_eq!(pcu.versions.contains("12.1.3"), Some(true));
     assert_eq!(pcu.versions.contains("12.3.1"), Some(false));
 }
+
+#[test]
+fn nvd_cve_responses_read_with_cpe_products() {
+    let dir = advisories().join("nvd/nvd-api");
+    let doc = load(&dir.join("cves-2023.json"));
+    assert!(vuln::nvd::is_nvd_cves(&doc));
+    let all = vuln::nvd::read(&doc).unwrap();
+    assert_eq!(all.len(), 200);
+    let with_products = all.iter().filter(|a| !a.products.is_empty()).count();
+    // The README of shared/ says 199 of the 200 carry CPE configurations.
+    assert!(with_products >= 195, "{with_products}");
+    assert!(all.iter().flat_map(|a| &a.products).all(|p| p.cpe.is_some()));
+    let one = vuln::nvd::read(&load(&dir.join("cves-CVE-2023-0001.json"))).unwrap();
+    assert_eq!(one[0].id, "CVE-2023-0001");
+    let agent = &one[0].products[0];
+    assert_eq!(agent.vendor, "paloaltonetworks");
+    assert_eq!(agent.versions.contains("7.5.100"), Some(true));
+    assert_eq!(agent.versions.contains("7.5.101"), Some(false));
+    // Match criteria and change history are not CVE responses.
+    assert!(!vuln::nvd::is_nvd_cves(&load(&dir.join("cpematch-CVE-2022-32223.json"))));
+}

@@ -173,11 +173,17 @@ fn software_seen_on_the_wire_gives_the_version_the_attributes_lack() {
     let mut d = device("Acme", Some("4100"), None);
     assert_eq!(matcher.matches(&d)[0].status, MatchStatus::PossiblyAffected);
     // …affected once the device shows its software with a version.
-    d.software.push(software("Acme Infusion System 4100", "3.2.0"));
+    d.software
+        .push(software("Acme Infusion System 4100", "3.2.0"));
     let m = matcher.matches(&d);
     assert_eq!(m.len(), 1, "{m:?}");
     assert_eq!(m[0].status, MatchStatus::Affected);
-    assert!(m[0].why.starts_with("software \"Acme Infusion System 4100\" 3.2.0"), "{}", m[0].why);
+    assert!(
+        m[0].why
+            .starts_with("software \"Acme Infusion System 4100\" 3.2.0"),
+        "{}",
+        m[0].why
+    );
     // No vendor attribute at all: the software's first word names the vendor.
     let mut bare = Device {
         id: DeviceId("mac-0000000000bb".into()),
@@ -190,5 +196,8 @@ fn software_seen_on_the_wire_gives_the_version_the_attributes_lack() {
     // Software of another product does not match.
     let mut other = device("Acme", Some("4100"), None);
     other.software.push(software("Acme Gateway Console", "9.9"));
-    assert_eq!(matcher.matches(&other)[0].status, MatchStatus::PossiblyAffected);
+    assert_eq!(
+        matcher.matches(&other)[0].status,
+        MatchStatus::PossiblyAffected
+    );
 }
