@@ -613,11 +613,14 @@ impl<'a> Matcher<'a> {
             };
             for (j, f, m) in &found {
                 if j == i && *f == from {
-                    chosen.push((self.advisories[*i].format == "cve", m.clone()));
+                    chosen.push((
+                        matches!(self.advisories[*i].format.as_str(), "cve" | "nvd"),
+                        m.clone(),
+                    ));
                 }
             }
         }
-        // A CVE record whose CVE an advisory that matched this device already names says
+        // A CVE record (CVE JSON 5 or NVD) whose CVE an advisory that matched this device names
         // nothing more: the advisory (with its remediations) speaks for it.
         let covered: std::collections::HashSet<String> = chosen
             .iter()

@@ -228,7 +228,11 @@ fn nvd_cve_responses_read_with_cpe_products() {
     let with_products = all.iter().filter(|a| !a.products.is_empty()).count();
     // The README of shared/ says 199 of the 200 carry CPE configurations.
     assert!(with_products >= 195, "{with_products}");
-    assert!(all.iter().flat_map(|a| &a.products).all(|p| p.cpe.is_some()));
+    assert!(
+        all.iter()
+            .flat_map(|a| &a.products)
+            .all(|p| p.cpe.is_some())
+    );
     let one = vuln::nvd::read(&load(&dir.join("cves-CVE-2023-0001.json"))).unwrap();
     assert_eq!(one[0].id, "CVE-2023-0001");
     let agent = &one[0].products[0];
@@ -236,5 +240,7 @@ fn nvd_cve_responses_read_with_cpe_products() {
     assert_eq!(agent.versions.contains("7.5.100"), Some(true));
     assert_eq!(agent.versions.contains("7.5.101"), Some(false));
     // Match criteria and change history are not CVE responses.
-    assert!(!vuln::nvd::is_nvd_cves(&load(&dir.join("cpematch-CVE-2022-32223.json"))));
+    assert!(!vuln::nvd::is_nvd_cves(&load(
+        &dir.join("cpematch-CVE-2022-32223.json")
+    )));
 }
