@@ -620,8 +620,8 @@ impl<'a> Matcher<'a> {
                 }
             }
         }
-        // A CVE record (CVE JSON 5 or NVD) whose CVE an advisory that matched this device names
-        // nothing more: the advisory (with its remediations) speaks for it.
+        // A CVE record (CVE JSON 5 or NVD) adds nothing when an advisory that matched this
+        // device names its CVE: the advisory (with its remediations) speaks for it.
         let covered: std::collections::HashSet<String> = chosen
             .iter()
             .filter(|(single, _)| !single)
