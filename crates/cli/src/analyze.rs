@@ -375,14 +375,13 @@ pub fn analyze_with(
             findings.extend(baseline_findings(baselines, &mut devices, &overridden));
         }
         // The advisories the store holds (`wardline vulns import`), against this run's devices.
-        if let Some(kb) = kb {
-            findings.extend(crate::vulns::findings(&store, db, kb.vendors(), &devices)?);
+        if let Some(kb) = kb
+            && let Some(judged) =
+                crate::vulns::judge(&store, db, kb.vendors(), &devices, &run_views)?
+        {
+            findings.extend(crate::vulns::findings(&devices, &judged)?);
             findings.extend(crate::patches::after_analysis(
-                &mut store,
-                db,
-                kb.vendors(),
-                &devices,
-                &run_views,
+                &mut store, db, &devices, &judged, &run_views,
             )?);
         }
         store_analysis(&mut store, db, &devices, &findings, &runs)?;

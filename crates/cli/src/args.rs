@@ -141,52 +141,49 @@ pub enum PatchesCommand {
     },
     /// Plan the patch (from open or planned): a maintenance window and an owner.
     Plan {
-        device: String,
-        advisory: String,
-        #[arg(long, value_name = "PATH")]
-        db: PathBuf,
+        #[command(flatten)]
+        target: PatchTarget,
         /// When (free text: `2027-01-12 02:00-04:00`).
         #[arg(long)]
         window: String,
         /// Who does it.
         #[arg(long)]
         owner: String,
-        /// Why (recorded with the transition).
-        #[arg(long)]
-        why: Option<String>,
-        /// Who makes this change (default: $USER).
-        #[arg(long)]
-        by: Option<String>,
     },
     /// Record the patch as applied (claimed; verified only when seen on the wire).
     Apply {
-        device: String,
-        advisory: String,
-        #[arg(long, value_name = "PATH")]
-        db: PathBuf,
-        #[arg(long)]
-        why: Option<String>,
-        #[arg(long)]
-        by: Option<String>,
+        #[command(flatten)]
+        target: PatchTarget,
     },
     /// Accept the risk until a date, with the compensating control that stands in for the
     /// patch (segmentation, say); a finding is raised once the date passes.
     AcceptRisk {
-        device: String,
-        advisory: String,
-        #[arg(long, value_name = "PATH")]
-        db: PathBuf,
+        #[command(flatten)]
+        target: PatchTarget,
         /// Last day of the acceptance (YYYY-MM-DD).
         #[arg(long, value_name = "DATE")]
         until: String,
         /// The compensating control.
         #[arg(long)]
         control: String,
-        #[arg(long)]
-        why: Option<String>,
-        #[arg(long)]
-        by: Option<String>,
     },
+}
+
+/// The record a person's patch change is about, and who makes it and why.
+#[derive(Debug, Args)]
+pub struct PatchTarget {
+    /// Device id.
+    pub device: String,
+    /// Advisory tracking id.
+    pub advisory: String,
+    #[arg(long, value_name = "PATH")]
+    pub db: PathBuf,
+    /// Why (recorded with the transition).
+    #[arg(long)]
+    pub why: Option<String>,
+    /// Who makes this change (default: $USER).
+    #[arg(long)]
+    pub by: Option<String>,
 }
 
 #[derive(Debug, Args)]

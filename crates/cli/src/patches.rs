@@ -12,8 +12,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use store::{PatchChange, PatchRecord, Store};
 
-use crate::args::{Format, PatchesArgs, PatchesCommand};
-use crate::vulns::{entries_for, intel};
+use crate::args::{Format, PatchTarget, PatchesArgs, PatchesCommand};
+use crate::vulns::Judged;
 
 /// Who a command-line change is recorded as: `--by`, else `$USER`, else `unknown`.
 fn actor(by: Option<&str>) -> String {
@@ -31,74 +31,45 @@ pub fn run(args: &PatchesArgs) -> Result<ExitCode> {
             format,
         } => list(db, device.as_deref(), state.as_deref(), *format),
         PatchesCommand::Plan {
-            device,
-            advisory,
-            db,
+            target,
             window,
             owner,
-            why,
-            by,
         } => transition(
-            db,
+            target,
             PatchChange {
-                device: device.clone(),
-                advisory: advisory.clone(),
-                to: Some("planned".into()),
-                actor: actor(by.as_deref()),
-                why: why
-                    .clone()
-                    .unwrap_or_else(|| format!("planned for {window}")),
                 owner: Some(owner.clone()),
                 maintenance_window: Some(window.clone()),
-                ..PatchChange::default()
+                ..change(target, "planned", format!("planned for {window}"))
             },
             &["open", "planned"],
         ),
-        PatchesCommand::Apply {
-            device,
-            advisory,
-            db,
-            why,
-            by,
-        } => transition(
-            db,
-            PatchChange {
-                device: device.clone(),
-                advisory: advisory.clone(),
-                to: Some("applied".into()),
-                actor: actor(by.as_deref()),
-                why: why
-                    .clone()
-                    .unwrap_or_else(|| "applied (claimed; verified when seen on the wire)".into()),
-                ..PatchChange::default()
-            },
+        PatchesCommand::Apply { target } => transition(
+            target,
+            change(
+                target,
+                "applied",
+                "applied (claimed; verified when seen on the wire)".into(),
+            ),
             &["open", "planned"],
         ),
         PatchesCommand::AcceptRisk {
-            device,
-            advisory,
-            db,
+            target,
             until,
             control,
-            why,
-            by,
         } => {
             if model::Timestamp::parse_rfc3339_seconds(&format!("{until}T00:00:00Z")).is_none() {
                 bail!("--until {until:?}: expected a date like 2027-06-30");
             }
             transition(
-                db,
+                target,
                 PatchChange {
-                    device: device.clone(),
-                    advisory: advisory.clone(),
-                    to: Some("accepted_risk".into()),
-                    actor: actor(by.as_deref()),
-                    why: why
-                        .clone()
-                        .unwrap_or_else(|| format!("risk accepted until {until}: {control}")),
                     compensating_control: Some(control.clone()),
                     accepted_until: Some(until.clone()),
-                    ..PatchChange::default()
+                    ..change(
+                        target,
+                        "accepted_risk",
+                        format!("risk accepted until {until}: {control}"),
+                    )
                 },
                 &["open", "planned", "applied"],
             )
@@ -106,8 +77,21 @@ pub fn run(args: &PatchesArgs) -> Result<ExitCode> {
     }
 }
 
+/// A person's move of `target` to state `to`, with their reason or `default_why`.
+fn change(target: &PatchTarget, to: &str, default_why: String) -> PatchChange {
+    PatchChange {
+        device: target.device.clone(),
+        advisory: target.advisory.clone(),
+        to: Some(to.into()),
+        actor: actor(target.by.as_deref()),
+        why: target.why.clone().unwrap_or(default_why),
+        ..PatchChange::default()
+    }
+}
+
 /// A person's change: allowed only from `from` states, on a record an analysis opened.
-fn transition(db: &Path, change: PatchChange, from: &[&str]) -> Result<ExitCode> {
+fn transition(target: &PatchTarget, change: PatchChange, from: &[&str]) -> Result<ExitCode> {
+    let db = &target.db;
     let mut store = crate::devices::open_existing(db)?;
     let Some(record) = store
         .patch_records(Some(&change.device))?
@@ -227,16 +211,10 @@ fn wire_firmware(view: &model::Device) -> Option<(String, String)> {
 pub fn after_analysis(
     store: &mut impl Store,
     db: &Path,
-    vendors: &identify::VendorAliases,
     devices: &[model::Device],
+    judged: &Judged,
     run_views: &HashMap<String, model::Device>,
 ) -> Result<Vec<model::Finding>> {
-    let intel = intel(store, db)?;
-    if intel.advisories.is_empty() {
-        return Ok(Vec::new());
-    }
-    let key = |name: &str| vendors.key(name);
-    let matcher = vuln::Matcher::new(&intel.advisories, &key);
     let mut records: HashMap<(String, String), PatchRecord> = store
         .patch_records(None)
         .with_context(|| format!("reading patch records in {}", db.display()))?
@@ -250,9 +228,9 @@ pub fn after_analysis(
             .change_patch(c, now)
             .with_context(|| format!("recording a patch change in {}", db.display()))
     };
-    for d in devices {
+    for (d, entries) in devices.iter().zip(&judged.entries) {
         // New records for what affects the device now.
-        for e in entries_for(&matcher, &intel, d) {
+        for e in entries {
             if !matches!(e.status, "affected" | "possibly_affected") {
                 continue;
             }
@@ -279,7 +257,7 @@ pub fn after_analysis(
         let Some((version, source)) = wire_firmware(view) else {
             continue;
         };
-        for e in entries_for(&matcher, &intel, view) {
+        for e in judged.run_entries.get(&d.id.0).into_iter().flatten() {
             let k = (d.id.0.clone(), e.advisory.clone());
             let Some(record) = records.get(&k) else {
                 continue;
@@ -290,7 +268,7 @@ pub fn after_analysis(
                     format!("firmware {version} seen on the wire ({source}): {}", e.why),
                 ),
                 ("verified", "affected") => {
-                    findings.push(regression(d, &e, &version, &source));
+                    findings.push(regression(d, e, &version, &source));
                     (
                         "open",
                         format!(

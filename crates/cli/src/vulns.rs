@@ -463,24 +463,51 @@ pub(crate) fn entries_for(
         .collect()
 }
 
-/// `vulnerable` findings for the devices of an analysis, against the advisories the store
-/// holds (none when it holds none): one per device × advisory that affects or possibly
-/// affects it, its severity from the risk score.
-pub fn findings(
+/// What the stored advisories say of an analysis' devices: each device's entries (matched
+/// once, for its `vulnerable` findings and its patch records alike). `None` when the store
+/// holds no advisory.
+pub fn judge(
     store: &impl Store,
     db: &Path,
     vendors: &identify::VendorAliases,
     devices: &[model::Device],
-) -> Result<Vec<model::Finding>> {
+    run_views: &std::collections::HashMap<String, model::Device>,
+) -> Result<Option<Judged>> {
     let intel = intel(store, db)?;
     if intel.advisories.is_empty() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     let key = |name: &str| vendors.key(name);
     let matcher = vuln::Matcher::new(&intel.advisories, &key);
+    let entries = devices
+        .iter()
+        .map(|d| entries_for(&matcher, &intel, d))
+        .collect();
+    // The run's own reading of watched devices, matched the same way.
+    let run_entries = run_views
+        .iter()
+        .map(|(id, view)| (id.clone(), entries_for(&matcher, &intel, view)))
+        .collect();
+    Ok(Some(Judged {
+        entries,
+        run_entries,
+    }))
+}
+
+/// [`judge`]'s result.
+pub struct Judged {
+    /// Per device of the analysis (same order), its entries.
+    pub entries: Vec<Vec<ListEntry>>,
+    /// Per watched device id, the entries of its run-only reading.
+    pub run_entries: std::collections::HashMap<String, Vec<ListEntry>>,
+}
+
+/// `vulnerable` findings: one per device × advisory that affects or possibly affects it,
+/// its severity from the risk score.
+pub fn findings(devices: &[model::Device], judged: &Judged) -> Result<Vec<model::Finding>> {
     let mut out = Vec::new();
-    for d in devices {
-        for e in entries_for(&matcher, &intel, d) {
+    for (d, entries) in devices.iter().zip(&judged.entries) {
+        for e in entries {
             if !matches!(e.status, "affected" | "possibly_affected") {
                 continue;
             }

@@ -55,6 +55,30 @@ fn sim(dir: &Path, name: &str, extra: &[&str]) -> std::path::PathBuf {
     path
 }
 
+/// The asset list names the simulated core router a Cisco Catalyst 9500, and the store holds
+/// the test advisory against it.
+fn list_router_and_advisory(dir: &Path, db: &Path) {
+    let assets = dir.join("assets.csv");
+    let advisory = dir.join("advisory.json");
+    std::fs::write(
+        &assets,
+        "Asset Tag,IP,Manufacturer,Model\nNET-1,10.10.0.1,Cisco,Catalyst 9500\n",
+    )
+    .expect("write the asset list");
+    std::fs::write(&advisory, ADVISORY).expect("write the advisory");
+    for args in [
+        ["assets", "import", assets.to_str().expect("utf-8")],
+        ["vulns", "import", advisory.to_str().expect("utf-8")],
+    ] {
+        let (out, _) = run(&args, db);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 fn router_record(db: &Path) -> serde_json::Value {
     let (out, stdout) = run(
         &[
@@ -98,30 +122,7 @@ fn a_patch_is_verified_on_the_wire_and_reopened_by_a_regression() {
         "new.pcapng",
         &["--firmware", "core-router=17.9.5"],
     );
-    std::fs::write(dir.path().join("advisory.json"), ADVISORY).unwrap();
-    std::fs::write(
-        dir.path().join("assets.csv"),
-        "Asset Tag,IP,Manufacturer,Model\nNET-1,10.10.0.1,Cisco,Catalyst 9500\n",
-    )
-    .unwrap();
-    let (out, _) = run(
-        &[
-            "assets",
-            "import",
-            dir.path().join("assets.csv").to_str().unwrap(),
-        ],
-        &db,
-    );
-    assert!(out.status.success());
-    let (out, _) = run(
-        &[
-            "vulns",
-            "import",
-            dir.path().join("advisory.json").to_str().unwrap(),
-        ],
-        &db,
-    );
-    assert!(out.status.success());
+    list_router_and_advisory(dir.path(), &db);
 
     // 1: the old firmware on the wire opens a record.
     analyze(&old, &db);
@@ -218,28 +219,7 @@ fn transitions_outside_the_workflow_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("w.db");
     let old = sim(dir.path(), "old.pcapng", &[]);
-    std::fs::write(dir.path().join("advisory.json"), ADVISORY).unwrap();
-    std::fs::write(
-        dir.path().join("assets.csv"),
-        "Asset Tag,IP,Manufacturer,Model\nNET-1,10.10.0.1,Cisco,Catalyst 9500\n",
-    )
-    .unwrap();
-    run(
-        &[
-            "assets",
-            "import",
-            dir.path().join("assets.csv").to_str().unwrap(),
-        ],
-        &db,
-    );
-    run(
-        &[
-            "vulns",
-            "import",
-            dir.path().join("advisory.json").to_str().unwrap(),
-        ],
-        &db,
-    );
+    list_router_and_advisory(dir.path(), &db);
     analyze(&old, &db);
     // No record for an advisory that does not affect the device.
     let (out, _) = run(&["patches", "apply", "ip-10.10.0.1", "NOPE-1"], &db);

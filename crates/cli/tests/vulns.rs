@@ -33,6 +33,22 @@ fn import(args: &[&str], db: &Path) -> (std::process::Output, serde_json::Value)
     (out, json)
 }
 
+fn import_assets(csv: &Path, db: &Path) {
+    let out = wardline()
+        .args(["assets", "import"])
+        .arg(csv)
+        .arg("--db")
+        .arg(db)
+        .args(["--format", "json"])
+        .output()
+        .expect("run wardline");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn the_shared_advisories_import_and_again_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -126,19 +142,7 @@ fn listed_devices_are_matched_to_real_advisories() {
          MON-001,Hillrom,Connex Vital Signs Monitor CVSM,2.43.01,patient_monitor\n",
     )
     .unwrap();
-    let out = wardline()
-        .args(["assets", "import"])
-        .arg(&csv)
-        .arg("--db")
-        .arg(&db)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    import_assets(&csv, &db);
     let (out, report) = import(&[advisories().to_str().unwrap()], &db);
     assert!(out.status.success());
     assert!(
@@ -230,19 +234,7 @@ fn analyze_reports_vulnerable_devices_from_stored_advisories() {
          PUMP-9,00:b5:6d:06:08:ba,BD,Alaris 8015,12.1.2,infusion_pump\n",
     )
     .unwrap();
-    let out = wardline()
-        .args(["assets", "import"])
-        .arg(&csv)
-        .arg("--db")
-        .arg(&db)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    import_assets(&csv, &db);
     let (out, _) = import(&[advisories().to_str().unwrap()], &db);
     assert!(out.status.success());
     let capture = common::corpus().join("iot-sentinel/Aria");

@@ -25,6 +25,61 @@ pub struct Advisory {
     pub vulnerabilities: Vec<Vulnerability>,
 }
 
+/// What a one-CVE source (a CVE JSON 5 record, an NVD CVE) says, before it becomes an
+/// [`Advisory`].
+pub(crate) struct SingleCve {
+    pub id: String,
+    pub format: &'static str,
+    /// Title or description (cut to 200 characters).
+    pub title: Option<String>,
+    pub publisher: Option<String>,
+    pub published: Option<String>,
+    /// Last update: also the revision, so a re-import of a changed record updates it.
+    pub updated: Option<String>,
+    pub products: Vec<Product>,
+    pub statuses: Vec<(String, ProductStatus)>,
+    pub cwe: Option<String>,
+    pub cvss_v3: Option<Cvss>,
+    pub cvss_v4: Option<Cvss>,
+}
+
+impl From<SingleCve> for Advisory {
+    fn from(s: SingleCve) -> Self {
+        Advisory {
+            title: s
+                .title
+                .as_deref()
+                .unwrap_or(&s.id)
+                .chars()
+                .take(200)
+                .collect(),
+            id: s.id.clone(),
+            publisher: s.publisher,
+            format: s.format.into(),
+            released: s.published,
+            revised: s.updated.clone(),
+            revision: s.updated,
+            products: s.products,
+            vulnerabilities: vec![Vulnerability {
+                cve: Some(s.id),
+                title: None,
+                cwe: s.cwe,
+                cvss_v3: s.cvss_v3,
+                cvss_v4: s.cvss_v4,
+                statuses: s.statuses,
+                remediations: Vec::new(),
+            }],
+        }
+    }
+}
+
+/// The string at a JSON pointer, when there is one.
+pub(crate) fn text_at(v: &serde_json::Value, pointer: &str) -> Option<String> {
+    v.pointer(pointer)
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string)
+}
+
 impl Advisory {
     /// How many products carry a version text that was not understood.
     pub fn unread_ranges(&self) -> usize {
@@ -83,20 +138,7 @@ pub enum ProductStatus {
 }
 
 impl ProductStatus {
-    /// The CSAF key for this status.
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::KnownAffected => "known_affected",
-            Self::FirstAffected => "first_affected",
-            Self::LastAffected => "last_affected",
-            Self::Fixed => "fixed",
-            Self::FirstFixed => "first_fixed",
-            Self::KnownNotAffected => "known_not_affected",
-            Self::Recommended => "recommended",
-            Self::UnderInvestigation => "under_investigation",
-        }
-    }
-
+    /// The status a CSAF `product_status` member names.
     pub fn from_key(key: &str) -> Option<Self> {
         Some(match key {
             "known_affected" => Self::KnownAffected,

@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 
-use crate::advisory::{Advisory, Cvss, Product, ProductStatus, Vulnerability};
+use crate::advisory::{Advisory, Cvss, Product, ProductStatus, SingleCve, text_at};
 use crate::csaf::ReadError;
 use crate::range::{Comparator, Constraint, VersionRange, sorted};
 
@@ -128,49 +128,20 @@ pub fn read(doc: &Value) -> Result<Advisory, ReadError> {
             }
         }
     }
-    let cwe = cna
-        .pointer("/problemTypes/0/descriptions/0/cweId")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let title = cna
-        .get("title")
-        .and_then(Value::as_str)
-        .or_else(|| cna.pointer("/descriptions/0/value").and_then(Value::as_str))
-        .unwrap_or(&id)
-        .chars()
-        .take(200)
-        .collect::<String>();
-    Ok(Advisory {
-        id: id.clone(),
-        title,
-        publisher: doc
-            .pointer("/cveMetadata/assignerShortName")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        format: "cve".into(),
-        released: doc
-            .pointer("/cveMetadata/datePublished")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        revised: doc
-            .pointer("/cveMetadata/dateUpdated")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        revision: doc
-            .pointer("/cveMetadata/dateUpdated")
-            .and_then(Value::as_str)
-            .map(str::to_string),
+    Ok(SingleCve {
+        format: "cve",
+        title: text_at(cna, "/title").or_else(|| text_at(cna, "/descriptions/0/value")),
+        publisher: text_at(doc, "/cveMetadata/assignerShortName"),
+        published: text_at(doc, "/cveMetadata/datePublished"),
+        updated: text_at(doc, "/cveMetadata/dateUpdated"),
         products,
-        vulnerabilities: vec![Vulnerability {
-            cve: Some(id),
-            title: None,
-            cwe,
-            cvss_v3,
-            cvss_v4,
-            statuses,
-            remediations: Vec::new(),
-        }],
-    })
+        statuses,
+        cwe: text_at(cna, "/problemTypes/0/descriptions/0/cweId"),
+        cvss_v3,
+        cvss_v4,
+        id,
+    }
+    .into())
 }
 
 fn product(id: &str, vendor: &str, name: &str, versions: VersionRange, written: String) -> Product {

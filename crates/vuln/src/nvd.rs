@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use crate::advisory::{Advisory, Cvss, Product, ProductStatus, Vulnerability};
+use crate::advisory::{Advisory, Cvss, Product, ProductStatus, SingleCve, text_at};
 use crate::csaf::ReadError;
 use crate::range::{Comparator, Constraint, VersionRange, sorted};
 
@@ -98,48 +98,20 @@ fn read_cve(v: &Value, path: &str) -> Result<Advisory, ReadError> {
             })
             .max_by(|a, b| a.base_score.total_cmp(&b.base_score))
     };
-    let description = cve
-        .pointer("/descriptions/0/value")
-        .and_then(Value::as_str)
-        .unwrap_or(&id)
-        .chars()
-        .take(200)
-        .collect::<String>();
-    Ok(Advisory {
-        id: id.clone(),
-        title: description,
-        publisher: cve
-            .get("sourceIdentifier")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        format: "nvd".into(),
-        released: cve
-            .get("published")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        revised: cve
-            .get("lastModified")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        revision: cve
-            .get("lastModified")
-            .and_then(Value::as_str)
-            .map(str::to_string),
+    Ok(SingleCve {
+        format: "nvd",
+        title: text_at(cve, "/descriptions/0/value"),
+        publisher: text_at(cve, "/sourceIdentifier"),
+        published: text_at(cve, "/published"),
+        updated: text_at(cve, "/lastModified"),
         products,
-        vulnerabilities: vec![Vulnerability {
-            cve: Some(id),
-            title: None,
-            cwe: cve
-                .pointer("/weaknesses/0/description/0/value")
-                .and_then(Value::as_str)
-                .filter(|w| w.starts_with("CWE-"))
-                .map(str::to_string),
-            cvss_v3: metric("cvssMetricV31").or_else(|| metric("cvssMetricV30")),
-            cvss_v4: metric("cvssMetricV40"),
-            statuses,
-            remediations: Vec::new(),
-        }],
-    })
+        statuses,
+        cwe: text_at(cve, "/weaknesses/0/description/0/value").filter(|w| w.starts_with("CWE-")),
+        cvss_v3: metric("cvssMetricV31").or_else(|| metric("cvssMetricV30")),
+        cvss_v4: metric("cvssMetricV40"),
+        id,
+    }
+    .into())
 }
 
 /// `cpe:2.3:part:vendor:product:version:…` → a product at the CPE's version, or within the

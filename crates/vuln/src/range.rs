@@ -136,18 +136,6 @@ impl VersionRange {
         !matches!(self, Self::Unread(_))
     }
 
-    /// A version the range ends just below, for "fixed in" wording: the bound of a single
-    /// trailing `<` (`<2.2` → `2.2`).
-    pub fn upper_exclusive(&self) -> Option<&str> {
-        match self {
-            Self::Constraints(cs) => match cs.last() {
-                Some(c) if c.comparator == Comparator::Lt => Some(&c.version),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
     /// A `vers:` string read strictly, as the vers-spec conformance suite requires of
     /// canonical input: no whitespace, no empty constraint, valid and canonical
     /// percent-encoding, constraints sorted by version. Returns the scheme and the range.
