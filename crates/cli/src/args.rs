@@ -83,11 +83,13 @@ pub struct VulnsArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum VulnsCommand {
-    /// Import advisories: CSAF 2.0 files, the CISA KEV catalog (JSON) and FIRST EPSS scores
-    /// (CSV), or folders searched for `.json` and `.csv` files. Upserts advisories by
-    /// tracking id (importing the same files again changes nothing). A file that cannot be
-    /// read is reported with its JSON path and the others kept (exit 1 when any was refused);
-    /// files of other formats are listed as skipped.
+    /// Import advisories: CSAF 2.0 files, CVE JSON 5 records, NVD API 2.0 responses, the
+    /// CISA KEV catalog (JSON), FIRST EPSS scores (CSV), vendor SBOMs (CycloneDX 1.4+, SPDX
+    /// 2.3 JSON) and CycloneDX VEX documents, or folders searched for `.json` and `.csv`
+    /// files. Upserts advisories by tracking id and SBOMs by serial number (importing the
+    /// same files again changes nothing). A file that cannot be read is reported with its
+    /// JSON path and the others kept (exit 1 when any was refused); files of other formats
+    /// are listed as skipped.
     Import {
         /// Files or folders.
         #[arg(required = true)]
@@ -95,6 +97,17 @@ pub enum VulnsCommand {
         /// The database (created if missing).
         #[arg(long, value_name = "PATH")]
         db: PathBuf,
+        /// The device vendor the SBOM and VEX files of this import describe (instead of the
+        /// supplier they name: for documents whose names are missing or redacted).
+        #[arg(long, value_name = "VENDOR")]
+        sbom_vendor: Option<String>,
+        /// The device model they describe (instead of the component they name).
+        #[arg(long, value_name = "MODEL")]
+        sbom_model: Option<String>,
+        /// The firmware version they describe (instead of the version they name); devices of
+        /// the model running another known version are not given the SBOM.
+        #[arg(long, value_name = "VERSION")]
+        sbom_firmware: Option<String>,
         /// json (default when piped) or table.
         #[arg(long, short = 'f', value_enum)]
         format: Option<Format>,

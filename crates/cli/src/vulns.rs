@@ -13,7 +13,22 @@ use crate::args::{Format, VulnsArgs, VulnsCommand};
 
 pub fn run(args: &VulnsArgs) -> Result<ExitCode> {
     match &args.command {
-        VulnsCommand::Import { paths, db, format } => import(paths, db, *format),
+        VulnsCommand::Import {
+            paths,
+            db,
+            format,
+            sbom_vendor,
+            sbom_model,
+            sbom_firmware,
+        } => {
+            let describes = vuln::sbom::Subject {
+                reference: None,
+                vendor: sbom_vendor.clone(),
+                model: sbom_model.clone(),
+                version: sbom_firmware.clone(),
+            };
+            import(paths, db, *format, &describes)
+        }
         VulnsCommand::List {
             db,
             device,
@@ -43,6 +58,22 @@ struct ImportReport {
     /// The EPSS scores imported, when a file was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     epss: Option<EpssImport>,
+    /// The SBOM and VEX documents imported.
+    sboms: SbomImport,
+}
+
+#[derive(Debug, Default, Serialize)]
+struct SbomImport {
+    documents: u64,
+    new: u64,
+    updated: u64,
+    unchanged: u64,
+    components: u64,
+    vex_statements: u64,
+    /// Documents that name no device vendor and model and whose statements name no other
+    /// document: kept, but attached to no device until imported again with `--sbom-vendor`
+    /// and `--sbom-model`.
+    unattached: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -82,7 +113,11 @@ fn kind_of(doc: &Value) -> Option<(&'static str, &'static str)> {
     if vuln::csaf::is_csaf(doc) {
         return None;
     }
-    if vuln::kev::is_kev(doc) || vuln::cve5::is_cve_record(doc) || vuln::nvd::is_nvd_cves(doc) {
+    if vuln::kev::is_kev(doc)
+        || vuln::cve5::is_cve_record(doc)
+        || vuln::nvd::is_nvd_cves(doc)
+        || vuln::sbom::is_sbom(doc)
+    {
         return None;
     }
     Some(
@@ -92,10 +127,6 @@ fn kind_of(doc: &Value) -> Option<(&'static str, &'static str)> {
             || has("/resultsPerPage")
         {
             ("nvd_api", reason)
-        } else if has("/bomFormat") {
-            ("cyclonedx", reason)
-        } else if has("/spdxVersion") {
-            ("spdx", reason)
         } else if has("/$schema") && (has("/properties") || has("/definitions") || has("/$defs")) {
             ("json_schema", "a schema, not an advisory")
         } else if has("/tests") {
@@ -136,8 +167,63 @@ fn json_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn import(paths: &[PathBuf], db: &Path, format: Option<Format>) -> Result<ExitCode> {
+/// An SBOM or VEX document as the store keeps it, with what `describes` (the import's
+/// `--sbom-*` flags) sets in place of what it names.
+fn sbom_record(
+    mut sbom: vuln::sbom::Sbom,
+    describes: &vuln::sbom::Subject,
+    origin: &str,
+    report: &mut SbomImport,
+) -> Result<AdvisoryRecord> {
+    let s = &mut sbom.subject;
+    for (mine, given) in [
+        (&mut s.vendor, &describes.vendor),
+        (&mut s.model, &describes.model),
+        (&mut s.version, &describes.version),
+    ] {
+        if given.is_some() {
+            mine.clone_from(given);
+        }
+    }
+    report.components += sbom.components.len() as u64;
+    report.vex_statements += sbom.statements.len() as u64;
+    let names_other = sbom
+        .statements
+        .iter()
+        .flat_map(|v| &v.targets)
+        .any(|t| t.reference.starts_with("urn:cdx:"));
+    if (s.vendor.is_none() || s.model.is_none()) && !names_other {
+        report.unattached.push(origin.to_string());
+    }
+    let title = match (&s.vendor, &s.model) {
+        (Some(v), Some(m)) => format!("{v} {m} {}", s.version.as_deref().unwrap_or(""))
+            .trim()
+            .to_string(),
+        _ => "(no device named)".to_string(),
+    };
+    let mut cves: Vec<String> = sbom.statements.iter().map(|v| v.cve.clone()).collect();
+    cves.sort();
+    cves.dedup();
+    Ok(AdvisoryRecord {
+        body: serde_json::to_value(&sbom)?,
+        id: sbom.id,
+        format: sbom.format,
+        revision: sbom.version.map(|v| v.to_string()),
+        title,
+        origin: origin.to_string(),
+        cves,
+    })
+}
+
+fn import(
+    paths: &[PathBuf],
+    db: &Path,
+    format: Option<Format>,
+    describes: &vuln::sbom::Subject,
+) -> Result<ExitCode> {
     let files = json_files(paths)?;
+    let mut sbom_report = SbomImport::default();
+    let mut sboms: Vec<AdvisoryRecord> = Vec::new();
     let mut records: Vec<AdvisoryRecord> = Vec::new();
     let mut by_id: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut errors = Vec::new();
@@ -233,6 +319,22 @@ fn import(paths: &[PathBuf], db: &Path, format: Option<Format>) -> Result<ExitCo
             }
             continue;
         }
+        if vuln::sbom::is_sbom(&doc) {
+            match vuln::sbom::read(&doc, &name) {
+                Ok(sbom) => {
+                    let record = sbom_record(sbom, describes, &name, &mut sbom_report)?;
+                    // The same document in two files: the later one stands.
+                    sboms.retain(|r| r.id != record.id);
+                    sboms.push(record);
+                }
+                Err(e) => errors.push(FileError {
+                    file: name,
+                    path: e.path,
+                    message: e.message,
+                }),
+            }
+            continue;
+        }
         let read = if vuln::nvd::is_nvd_cves(&doc) {
             vuln::nvd::read(&doc)
         } else if vuln::cve5::is_cve_record(&doc) {
@@ -284,6 +386,13 @@ fn import(paths: &[PathBuf], db: &Path, format: Option<Format>) -> Result<ExitCo
     let summary = store
         .import_advisories(&records, crate::analyze::now())
         .with_context(|| format!("storing advisories in {}", db.display()))?;
+    let summary_sboms = store
+        .import_sboms(&sboms, crate::analyze::now())
+        .with_context(|| format!("storing SBOMs in {}", db.display()))?;
+    sbom_report.documents = sboms.len() as u64;
+    sbom_report.new = summary_sboms.new;
+    sbom_report.updated = summary_sboms.updated;
+    sbom_report.unchanged = summary_sboms.unchanged;
     let kev = match kev {
         Some((file, catalog, records)) => {
             let entries = store
@@ -323,7 +432,13 @@ fn import(paths: &[PathBuf], db: &Path, format: Option<Format>) -> Result<ExitCo
         skipped,
         unread_version_texts: unread,
         vulnerabilities,
+        sboms: sbom_report,
     };
+    for f in &report.sboms.unattached {
+        eprintln!(
+            "wardline: {f}: the SBOM names no device vendor and model: kept, but attached to no device (import it with --sbom-vendor and --sbom-model)"
+        );
+    }
     for e in &report.errors {
         if e.path.is_empty() {
             eprintln!("wardline: {}: {}", e.file, e.message);
@@ -347,6 +462,19 @@ fn import(paths: &[PathBuf], db: &Path, format: Option<Format>) -> Result<ExitCo
                 report.errors.len(),
                 report.skipped.len()
             )?;
+            if report.sboms.documents > 0 {
+                writeln!(
+                    out,
+                    "{} SBOM and VEX documents ({} new, {} updated, {} unchanged): {} components, {} VEX statements, {} attached to no device",
+                    report.sboms.documents,
+                    report.sboms.new,
+                    report.sboms.updated,
+                    report.sboms.unchanged,
+                    report.sboms.components,
+                    report.sboms.vex_statements,
+                    report.sboms.unattached.len()
+                )?;
+            }
             if report.unread_version_texts > 0 {
                 writeln!(
                     out,
@@ -392,6 +520,8 @@ pub(crate) struct Intel {
     /// CVE → exploitation probability.
     pub(crate) epss: std::collections::HashMap<String, f64>,
     pub(crate) tags: std::collections::HashMap<String, String>,
+    /// Vendor SBOMs and VEX documents.
+    pub(crate) documents: vuln::vex::Documents,
 }
 
 pub(crate) fn intel(store: &impl Store, db: &Path) -> Result<Intel> {
@@ -417,17 +547,29 @@ pub(crate) fn intel(store: &impl Store, db: &Path) -> Result<Intel> {
         };
         tags.insert(id, a.asset.tag);
     }
+    let documents = vuln::vex::Documents::new(
+        store
+            .sboms()?
+            .into_iter()
+            .map(|r| {
+                serde_json::from_value(r.body)
+                    .with_context(|| format!("SBOM {} in {} is unreadable", r.id, db.display()))
+            })
+            .collect::<Result<_>>()?,
+    );
     Ok(Intel {
         advisories,
         kev,
         epss,
         tags,
+        documents,
     })
 }
 
 /// One device's entries: its matches with KEV membership and risk.
 pub(crate) fn entries_for(
     matcher: &vuln::Matcher<'_>,
+    vendor_key: &dyn Fn(&str) -> String,
     intel: &Intel,
     device: &model::Device,
 ) -> Vec<ListEntry> {
@@ -435,8 +577,14 @@ pub(crate) fn entries_for(
         .category
         .as_ref()
         .map_or("unknown", |c| model::criticality(&c.value));
-    matcher
-        .matches(device)
+    let firmware = device.firmware.as_deref().map(|f| f.value.as_str());
+    let mut readings = Vec::new();
+    let mut said = Vec::new();
+    for a in intel.documents.attached(device, vendor_key) {
+        readings.extend(intel.documents.readings(&a));
+        said.extend(intel.documents.said(&a, firmware));
+    }
+    vuln::vex::apply(device, matcher.matches_with(device, &readings), &said)
         .into_iter()
         .map(|m| {
             let in_kev = m.cves.iter().any(|c| intel.kev.contains(c));
@@ -474,19 +622,19 @@ pub fn judge(
     run_views: &std::collections::HashMap<String, model::Device>,
 ) -> Result<Option<Judged>> {
     let intel = intel(store, db)?;
-    if intel.advisories.is_empty() {
+    if intel.advisories.is_empty() && intel.documents.is_empty() {
         return Ok(None);
     }
     let key = |name: &str| vendors.key(name);
     let matcher = vuln::Matcher::new(&intel.advisories, &key);
     let entries = devices
         .iter()
-        .map(|d| entries_for(&matcher, &intel, d))
+        .map(|d| entries_for(&matcher, &key, &intel, d))
         .collect();
     // The run's own reading of watched devices, matched the same way.
     let run_entries = run_views
         .iter()
-        .map(|(id, view)| (id.clone(), entries_for(&matcher, &intel, view)))
+        .map(|(id, view)| (id.clone(), entries_for(&matcher, &key, &intel, view)))
         .collect();
     Ok(Some(Judged {
         entries,
@@ -575,7 +723,7 @@ fn list(db: &Path, only: Option<&str>, kev_only: bool, format: Option<Format>) -
     let mut entries = Vec::new();
     let mut judge = |device: &model::Device| {
         entries.extend(
-            entries_for(&matcher, &intel, device)
+            entries_for(&matcher, &key, &intel, device)
                 .into_iter()
                 .filter(|e| !kev_only || e.kev),
         );

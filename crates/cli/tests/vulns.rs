@@ -292,3 +292,148 @@ fn a_bad_epss_row_is_refused_by_line() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(report["errors"][0]["path"], "line 3", "{report}");
 }
+
+/// A vendor SBOM (the real, redacted medical-device SBOM in `shared/`, attached to a model
+/// with `--sbom-vendor/--sbom-model/--sbom-firmware`) maps a CVE of one of its components
+/// (wolfSSL 4.8.1, by CPE) to the devices of that model and firmware; a VEX document naming
+/// the SBOM by BOM-Link settles another CVE as not affected.
+#[test]
+fn a_vendor_sbom_maps_component_cves_to_its_devices_and_vex_is_honoured() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let csv = dir.path().join("assets.csv");
+    std::fs::write(
+        &csv,
+        "Asset Tag,Manufacturer,Model,Firmware Version\n\
+         PUMP-101,Acme Medical,Infusion System 4100,3.2.1\n\
+         PUMP-102,Acme Medical,Infusion System 4100,4.0\n\
+         PUMP-103,Acme Medical,Infusion System 4100,\n\
+         PUMP-104,Acme Medical,Infusion System 4200,3.2.1\n",
+    )
+    .unwrap();
+    import_assets(&csv, &db);
+    let sbom_path =
+        advisories().join("sbom/medical-device/spacelab-ccny-sbom-completeness/narrow.sbom.json");
+    let sbom: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&sbom_path).unwrap()).unwrap();
+    let serial = sbom["serialNumber"]
+        .as_str()
+        .expect("the SBOM has a serial number");
+    let urn = format!(
+        "urn:cdx:{}/{}#{}",
+        serial.trim_start_matches("urn:uuid:"),
+        sbom["version"],
+        sbom["metadata"]["component"]["bom-ref"].as_str().unwrap()
+    );
+    // Two invented CVEs in wolfSSL before 5.0.0, as NVD's API would give them.
+    let nvd = dir.path().join("nvd-wolfssl.json");
+    let cve = |id: &str| {
+        serde_json::json!({"cve": {"id": id, "sourceIdentifier": "test", "lastModified": "2026-01-01T00:00:00",
+            "metrics": {"cvssMetricV31": [{"cvssData": {"baseScore": 9.1, "vectorString": "CVSS:3.1/AV:N"}}]},
+            "configurations": [{"nodes": [{"operator": "OR", "cpeMatch": [{"vulnerable": true,
+                "criteria": "cpe:2.3:a:wolfssl:wolfssl:*:*:*:*:*:*:*:*", "versionEndExcluding": "5.0.0"}]}]}]}})
+    };
+    std::fs::write(
+        &nvd,
+        serde_json::json!({"format": "NVD_CVE", "vulnerabilities": [cve("CVE-2099-2001"), cve("CVE-2099-2002")]})
+            .to_string(),
+    )
+    .unwrap();
+    let vex = dir.path().join("vex.json");
+    std::fs::write(
+        &vex,
+        serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.4", "version": 1,
+            "vulnerabilities": [{"id": "CVE-2099-2002", "analysis": {"state": "not_affected",
+                "justification": "code_not_reachable", "detail": "The TLS client is never enabled."},
+                "affects": [{"ref": urn}]}]})
+        .to_string(),
+    )
+    .unwrap();
+    let (out, report) = import(&[nvd.to_str().unwrap()], &db);
+    assert!(out.status.success(), "{report}");
+    let sbom_args = [
+        sbom_path.to_str().unwrap(),
+        vex.to_str().unwrap(),
+        "--sbom-vendor",
+        "Acme Medical",
+        "--sbom-model",
+        "Infusion System 4100",
+        "--sbom-firmware",
+        "3.2.1",
+    ];
+    let (out, report) = import(&sbom_args, &db);
+    assert!(out.status.success(), "{report}");
+    assert_eq!(report["sboms"]["documents"], 2, "{report}");
+    assert_eq!(report["sboms"]["new"], 2, "{report}");
+    assert!(
+        report["sboms"]["components"].as_u64().unwrap() >= 50,
+        "{report}"
+    );
+    assert_eq!(report["sboms"]["vex_statements"], 1, "{report}");
+    assert_eq!(
+        report["sboms"]["unattached"].as_array().unwrap().len(),
+        0,
+        "{report}"
+    );
+    let (_, again) = import(&sbom_args, &db);
+    assert_eq!(again["sboms"]["unchanged"], 2, "{again}");
+
+    let out = wardline()
+        .args(["vulns", "list", "--format", "json", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let of = |tag: &str, cve: &str| -> Vec<serde_json::Value> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| {
+                e["asset_tag"] == tag && e["cves"].as_array().unwrap().iter().any(|c| c == cve)
+            })
+            .cloned()
+            .collect()
+    };
+    let affected = of("PUMP-101", "CVE-2099-2001");
+    assert_eq!(affected.len(), 1, "{list}");
+    assert_eq!(affected[0]["status"], "affected");
+    let why = affected[0]["why"].as_str().unwrap();
+    assert!(
+        why.contains("component wolfssl 4.8.1") && why.contains("CPE wolfssl:wolfssl"),
+        "{why}"
+    );
+    let settled = of("PUMP-101", "CVE-2099-2002");
+    assert_eq!(settled.len(), 1, "{list}");
+    assert_eq!(settled[0]["status"], "not_affected");
+    assert!(
+        settled[0]["why"]
+            .as_str()
+            .unwrap()
+            .contains("code_not_reachable"),
+        "{}",
+        settled[0]
+    );
+    assert!(
+        of("PUMP-102", "CVE-2099-2001").is_empty(),
+        "an SBOM of 3.2.1 applied to firmware 4.0"
+    );
+    assert!(
+        of("PUMP-104", "CVE-2099-2001").is_empty(),
+        "an SBOM applied to another model"
+    );
+    let unknown = of("PUMP-103", "CVE-2099-2001");
+    assert_eq!(
+        unknown.len(),
+        1,
+        "firmware unknown: the SBOM still applies: {list}"
+    );
+    assert!(
+        unknown[0]["confidence"].as_f64().unwrap() < affected[0]["confidence"].as_f64().unwrap(),
+        "and less surely"
+    );
+}

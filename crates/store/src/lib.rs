@@ -63,8 +63,9 @@ pub struct AssetImportSummary {
     pub removed: u64,
 }
 
-/// An advisory as the store keeps it: a few columns to find it by, and the body (the vuln
-/// crate's reading of it, as JSON) that the store does not interpret.
+/// An advisory (or an SBOM: the same columns serve) as the store keeps it: a few columns to
+/// find it by, and the body (the vuln crate's reading of it, as JSON) that the store does not
+/// interpret.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AdvisoryRecord {
     /// Tracking id (`ICSMA-23-194-01`): the key an import upserts by.
@@ -388,6 +389,17 @@ pub trait Store {
 
     /// Every stored advisory, by id.
     fn advisories(&self) -> Result<Vec<AdvisoryRecord>, StoreError>;
+
+    /// Upserts vendor SBOMs and VEX documents by id, as [`Store::import_advisories`] does
+    /// advisories (the record's `cves` are not kept: the body holds the statements).
+    fn import_sboms(
+        &mut self,
+        records: &[AdvisoryRecord],
+        at: model::Timestamp,
+    ) -> Result<AdvisoryImportSummary, StoreError>;
+
+    /// Every stored SBOM and VEX document, by id.
+    fn sboms(&self) -> Result<Vec<AdvisoryRecord>, StoreError>;
 
     /// Replaces the stored KEV catalog (version `catalog`) with `entries`; returns how many
     /// are stored.

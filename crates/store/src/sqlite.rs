@@ -254,11 +254,35 @@ impl Store for SqliteStore {
         records: &[AdvisoryRecord],
         at: model::Timestamp,
     ) -> Result<AdvisoryImportSummary, StoreError> {
-        advisories::import(&mut self.conn, &self.path, records, at)
+        advisories::import(
+            &mut self.conn,
+            &self.path,
+            advisories::Documents::Advisories,
+            records,
+            at,
+        )
     }
 
     fn advisories(&self) -> Result<Vec<AdvisoryRecord>, StoreError> {
-        advisories::advisories(&self.conn, &self.path)
+        advisories::documents(&self.conn, &self.path, advisories::Documents::Advisories)
+    }
+
+    fn import_sboms(
+        &mut self,
+        records: &[AdvisoryRecord],
+        at: model::Timestamp,
+    ) -> Result<AdvisoryImportSummary, StoreError> {
+        advisories::import(
+            &mut self.conn,
+            &self.path,
+            advisories::Documents::Sboms,
+            records,
+            at,
+        )
+    }
+
+    fn sboms(&self) -> Result<Vec<AdvisoryRecord>, StoreError> {
+        advisories::documents(&self.conn, &self.path, advisories::Documents::Sboms)
     }
 
     fn replace_kev(&mut self, catalog: &str, entries: &[KevRecord]) -> Result<u64, StoreError> {

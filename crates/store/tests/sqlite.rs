@@ -1100,7 +1100,7 @@ fn advisories_upsert_by_id_and_read_back_with_their_cves() -> TestResult {
     let again = store.import_advisories(&[a.clone(), b.clone()], model::Timestamp(2))?;
     assert_eq!((again.new, again.updated, again.unchanged), (0, 0, 2));
     let a2 = record("ICSMA-1", serde_json::json!({"x": 3}), &["CVE-2024-3"]);
-    let changed = store.import_advisories(&[a2.clone()], model::Timestamp(3))?;
+    let changed = store.import_advisories(std::slice::from_ref(&a2), model::Timestamp(3))?;
     assert_eq!((changed.new, changed.updated, changed.unchanged), (0, 1, 0));
     let stored = store.advisories()?;
     assert_eq!(stored.len(), 2);

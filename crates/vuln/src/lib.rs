@@ -14,8 +14,10 @@ pub mod matching;
 pub mod nvd;
 pub mod range;
 pub mod risk;
+pub mod sbom;
+pub mod vex;
 
 pub use advisory::{Advisory, Product, ProductStatus, Remediation, RemediationKind, Vulnerability};
-pub use matching::{Match, MatchStatus, Matcher, match_device};
+pub use matching::{Match, MatchStatus, Matcher, Reading, match_device};
 pub use range::{Comparator, Constraint, VersionRange};
 pub use risk::{Risk, RiskParts, risk};

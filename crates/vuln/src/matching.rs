@@ -69,6 +69,21 @@ struct Seen<'a> {
     vendor: Option<(&'a str, f32)>,
     model: Option<(&'a str, f32)>,
     firmware: Option<(&'a str, f32)>,
+    /// A CPE 2.3 name the reading comes with (an SBOM component's).
+    cpe: Option<&'a str>,
+}
+
+/// A further reading of a device for [`Matcher::matches_with`]: a component an SBOM says the
+/// device ships (vendor, product, version, CPE), and how sure it is that the device ships it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    pub vendor: String,
+    pub product: String,
+    pub version: Option<String>,
+    pub cpe: Option<String>,
+    pub confidence: f32,
+    /// What the reading is, starting each match's `why` ("component wolfssl 4.8.1 of SBOM …").
+    pub source: String,
 }
 
 fn attr(a: Option<&model::Attribute>) -> Option<(&str, f32)> {
@@ -80,6 +95,7 @@ fn seen(device: &Device) -> Seen<'_> {
         vendor: attr(device.vendor.as_ref()),
         model: attr(device.model.as_deref()),
         firmware: attr(device.firmware.as_deref()),
+        cpe: None,
     }
 }
 
@@ -134,7 +150,7 @@ struct Prepared {
     name_words: Vec<String>,
 }
 
-fn key_of(s: &str) -> String {
+pub(crate) fn key_of(s: &str) -> String {
     words(s).concat()
 }
 
@@ -166,15 +182,15 @@ fn prepare(product: &Product, vendor_key: &dyn Fn(&str) -> String) -> Prepared {
 }
 
 /// A device model's words and key, worked out once per device.
-struct ModelWords<'a> {
+pub(crate) struct ModelWords<'a> {
     model: &'a str,
-    key: String,
-    words: Vec<String>,
+    pub(crate) key: String,
+    pub(crate) words: Vec<String>,
     /// Its words holding a digit.
-    distinctive: Vec<String>,
+    pub(crate) distinctive: Vec<String>,
 }
 
-fn model_words(model: &str) -> ModelWords<'_> {
+pub(crate) fn model_words(model: &str) -> ModelWords<'_> {
     let words: Vec<String> = words(model)
         .into_iter()
         .filter(|w| !STOP.contains(&w.as_str()))
@@ -239,6 +255,18 @@ fn product_match(m: &ModelWords<'_>, product: &Product, p: &Prepared) -> Option<
         ));
     }
     None
+}
+
+/// A reading's CPE naming the product's CPE vendor and product (versions aside).
+fn cpe_match(cpe: Option<&str>, product: &Product) -> Option<(f32, String)> {
+    let (vendor, name, _) = crate::sbom::cpe_parts(cpe?)?;
+    let (pv, pn, _) = crate::sbom::cpe_parts(product.cpe.as_deref()?)?;
+    (vendor.eq_ignore_ascii_case(&pv) && name.eq_ignore_ascii_case(&pn)).then(|| {
+        (
+            0.95,
+            format!("CPE {vendor}:{name} is the advisory's CPE product"),
+        )
+    })
 }
 
 /// A product's status for one vulnerability: the strongest the advisory states.
@@ -309,7 +337,9 @@ fn match_seen(
         if !p.vendor_keys.iter().any(|k| k == device_vendor) {
             continue;
         }
-        let Some((conf, reason)) = product_match(&m, product, p) else {
+        let Some((conf, reason)) =
+            cpe_match(s.cpe, product).or_else(|| product_match(&m, product, p))
+        else {
             continue;
         };
         // Among products that match as well, the one whose range holds the firmware.
@@ -525,6 +555,13 @@ impl<'a> Matcher<'a> {
     /// device's vendor or of the software's first word. Per advisory the reading that knows
     /// a version wins over one that does not.
     pub fn matches(&self, device: &Device) -> Vec<Match> {
+        self.matches_with(device, &[])
+    }
+
+    /// [`Self::matches`], with further readings of the device (the components its SBOMs
+    /// list) matched like the software it showed, each against the advisories of its own
+    /// vendor.
+    pub fn matches_with(&self, device: &Device, extra: &[Reading]) -> Vec<Match> {
         let device_vendor = device
             .vendor
             .as_ref()
@@ -565,6 +602,7 @@ impl<'a> Matcher<'a> {
                     vendor: Some((vendor, *conf)),
                     model: Some((&sw.product, 0.8)),
                     firmware: Some((version, 0.8)),
+                    cpe: None,
                 };
                 for &i in candidates {
                     for m in match_seen(
@@ -577,6 +615,31 @@ impl<'a> Matcher<'a> {
                     ) {
                         found.push((i, Some(si), m));
                     }
+                }
+            }
+        }
+        for (k, r) in extra.iter().enumerate() {
+            let key = (self.vendor_key)(&r.vendor);
+            let Some(candidates) = self.by_vendor.get(&key) else {
+                continue;
+            };
+            let reading = Seen {
+                vendor: Some((&r.vendor, r.confidence)),
+                model: Some((&r.product, 1.0)),
+                firmware: r.version.as_deref().map(|v| (v, 1.0)),
+                cpe: r.cpe.as_deref(),
+            };
+            let prefix = format!("{}: ", r.source);
+            for &i in candidates {
+                for m in match_seen(
+                    device,
+                    &reading,
+                    &self.advisories[i],
+                    &self.prepared[i],
+                    &key,
+                    &prefix,
+                ) {
+                    found.push((i, Some(device.software.len() + k), m));
                 }
             }
         }

@@ -172,7 +172,7 @@ fn cpe_product(cve: &str, n: usize, criteria: &str, m: &Value) -> Option<Product
 }
 
 /// CPE 2.3 formatted-string fields: split on `:` except where escaped (`\:`).
-fn split_cpe(s: &str) -> Vec<String> {
+pub(crate) fn split_cpe(s: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut escaped = false;

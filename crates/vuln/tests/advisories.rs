@@ -244,3 +244,66 @@ fn nvd_cve_responses_read_with_cpe_products() {
         &dir.join("cpematch-CVE-2022-32223.json")
     )));
 }
+
+/// Every SBOM and VEX document in `sbom/` reads: the medical device's components with their
+/// CPEs, SPDX's described package, and VEX statements naming other documents by BOM-Link.
+#[test]
+fn every_sbom_and_vex_document_reads() {
+    let dir = advisories().join("sbom");
+    let files = json_files(&dir);
+    assert!(files.len() >= 40, "{} SBOM files", files.len());
+    let mut docs = Vec::new();
+    for f in &files {
+        let doc = load(f);
+        assert!(vuln::sbom::is_sbom(&doc), "{}", f.display());
+        let s = vuln::sbom::read(&doc, &f.display().to_string())
+            .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        docs.push((f.strip_prefix(&dir).expect("under sbom/").to_path_buf(), s));
+    }
+    let by = |p: &str| &docs.iter().find(|(f, _)| f == Path::new(p)).expect(p).1;
+    let device = by("medical-device/spacelab-ccny-sbom-completeness/narrow.sbom.json");
+    assert!(device.components.len() >= 50, "{}", device.components.len());
+    let wolfssl = device
+        .components
+        .iter()
+        .find(|c| c.name == "wolfssl")
+        .expect("the device ships wolfSSL");
+    assert_eq!(wolfssl.version.as_deref(), Some("4.8.1"));
+    assert_eq!(wolfssl.vendor.as_deref(), Some("wolfssl"));
+    assert_eq!(device.subject.model, None, "the device's name is redacted");
+    let spdx = by("spdx/SPDXJSONExample-v2.3.spdx.json");
+    assert_eq!(spdx.format, "spdx");
+    assert!(spdx.subject.model.is_some() && !spdx.components.is_empty());
+    let not_affected = by("vex/CISA-Use-Cases/Case-1/vex-not_affected.json");
+    assert_eq!(not_affected.statements.len(), 1);
+    assert_eq!(
+        not_affected.statements[0].state,
+        vuln::sbom::VexState::NotAffected
+    );
+    assert_eq!(
+        not_affected.statements[0].justification.as_deref(),
+        Some("code_not_present")
+    );
+    // Case 7: one VEX document speaks of two products, each in its own BOM.
+    let case7: Vec<vuln::sbom::Sbom> = docs
+        .iter()
+        .filter(|(f, _)| f.starts_with("vex/CISA-Use-Cases/Case-7"))
+        .map(|(_, s)| s.clone())
+        .collect();
+    assert_eq!(case7.len(), 3);
+    let documents = vuln::vex::Documents::new(case7);
+    for i in 0..documents.len() {
+        let d = documents.get(i);
+        if d.statements.is_empty() {
+            let named = documents.said(
+                &vuln::vex::Attached {
+                    doc: i,
+                    confidence: 1.0,
+                    why: String::new(),
+                },
+                Some("2.6"),
+            );
+            assert!(!named.is_empty(), "the VEX names {:?}", d.subject.model);
+        }
+    }
+}

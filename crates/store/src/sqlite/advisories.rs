@@ -9,24 +9,51 @@ use super::sqlite_error;
 use crate::{AdvisoryImportSummary, AdvisoryRecord, KevRecord, StoreError};
 use model::Timestamp;
 
+/// The two tables of documents kept whole: advisories (with their CVEs indexed) and SBOMs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Documents {
+    Advisories,
+    Sboms,
+}
+
+impl Documents {
+    fn table(self) -> &'static str {
+        match self {
+            Self::Advisories => "advisories",
+            Self::Sboms => "sboms",
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Self::Advisories => "advisory",
+            Self::Sboms => "SBOM",
+        }
+    }
+}
+
 pub(crate) fn import(
     conn: &mut Connection,
     path: &Path,
+    kind: Documents,
     records: &[AdvisoryRecord],
     at: Timestamp,
 ) -> Result<AdvisoryImportSummary, StoreError> {
+    let (table, noun) = (kind.table(), kind.noun());
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(sqlite_error(path, "starting the advisory import"))?;
+        .map_err(sqlite_error(path, format!("starting the {noun} import")))?;
     let mut summary = AdvisoryImportSummary::default();
     for r in records {
         let before: Option<(i64, String, Option<String>)> = tx
-            .prepare_cached("SELECT pk, body, revision FROM advisories WHERE id = ?1")
+            .prepare_cached(&format!(
+                "SELECT pk, body, revision FROM {table} WHERE id = ?1"
+            ))
             .and_then(|mut s| {
                 s.query_row([&r.id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
                     .optional()
             })
-            .map_err(sqlite_error(path, format!("reading advisory {}", r.id)))?;
+            .map_err(sqlite_error(path, format!("reading {noun} {}", r.id)))?;
         let body = r.body.to_string();
         match &before {
             Some((_, b, rev)) if *b == body && *rev == r.revision => {
@@ -37,22 +64,25 @@ pub(crate) fn import(
             None => summary.new += 1,
         }
         let pk: i64 = tx
-            .prepare_cached(
-                "INSERT INTO advisories (id, format, revision, title, origin, imported_at, body)
+            .prepare_cached(&format!(
+                "INSERT INTO {table} (id, format, revision, title, origin, imported_at, body)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (id) DO UPDATE SET
                      format = excluded.format, revision = excluded.revision,
                      title = excluded.title, origin = excluded.origin,
                      imported_at = excluded.imported_at, body = excluded.body
-                 RETURNING pk",
-            )
+                 RETURNING pk"
+            ))
             .and_then(|mut s| {
                 s.query_row(
                     params![r.id, r.format, r.revision, r.title, r.origin, at.0, body],
                     |row| row.get(0),
                 )
             })
-            .map_err(sqlite_error(path, format!("storing advisory {}", r.id)))?;
+            .map_err(sqlite_error(path, format!("storing {noun} {}", r.id)))?;
+        if kind == Documents::Sboms {
+            continue;
+        }
         tx.execute("DELETE FROM advisory_cves WHERE advisory_pk = ?1", [pk])
             .map_err(sqlite_error(path, format!("storing advisory {}", r.id)))?;
         for cve in &r.cves {
@@ -64,21 +94,27 @@ pub(crate) fn import(
         }
     }
     tx.commit()
-        .map_err(sqlite_error(path, "committing the advisory import"))?;
+        .map_err(sqlite_error(path, format!("committing the {noun} import")))?;
     Ok(summary)
 }
 
-pub(crate) fn advisories(
+pub(crate) fn documents(
     conn: &Connection,
     path: &Path,
+    kind: Documents,
 ) -> Result<Vec<AdvisoryRecord>, StoreError> {
     let read = || -> rusqlite::Result<Vec<AdvisoryRecord>> {
-        let mut stmt = conn.prepare(
-            "SELECT a.id, a.format, a.revision, a.title, a.origin, a.body,
+        let mut stmt = conn.prepare(match kind {
+            Documents::Advisories => {
+                "SELECT a.id, a.format, a.revision, a.title, a.origin, a.body,
                     (SELECT group_concat(cve, ' ') FROM
                         (SELECT cve FROM advisory_cves c WHERE c.advisory_pk = a.pk ORDER BY cve))
-             FROM advisories a ORDER BY a.id",
-        )?;
+                 FROM advisories a ORDER BY a.id"
+            }
+            Documents::Sboms => {
+                "SELECT id, format, revision, title, origin, body, NULL FROM sboms ORDER BY id"
+            }
+        })?;
         let rows = stmt.query_map([], |r| {
             let body: String = r.get(5)?;
             let cves: Option<String> = r.get(6)?;
@@ -104,7 +140,7 @@ pub(crate) fn advisories(
         })?;
         rows.collect()
     };
-    read().map_err(sqlite_error(path, "reading advisories"))
+    read().map_err(sqlite_error(path, format!("reading {}s", kind.noun())))
 }
 
 /// Replaces the stored KEV catalog with `entries` (one catalog version at a time).

@@ -48,6 +48,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0005_advisories.sql",
         sql: include_str!("../../migrations/sqlite/0005_advisories.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_sboms.sql",
+        sql: include_str!("../../migrations/sqlite/0006_sboms.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
