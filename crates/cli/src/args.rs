@@ -112,6 +112,29 @@ pub enum VulnsCommand {
         #[arg(long, short = 'f', value_enum)]
         format: Option<Format>,
     },
+    /// Fetch the configured online sources (CSAF advisories or a CSAF provider's
+    /// `index.txt`, the KEV catalog, EPSS scores, NVD API responses, SBOMs) and import them as
+    /// `vulns import` does files; prints the same report, a failed fetch as an error under
+    /// its URL.
+    Update {
+        /// The database (created if missing).
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// A configuration file whose `[vulns]` table lists `sources = ["https://…"]` (and
+        /// optionally `ca_cert`, `max_index_entries`).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// A source URL (repeatable), added to the configured ones.
+        #[arg(long = "source", value_name = "URL")]
+        sources: Vec<String>,
+        /// Trust the CA certificates in this PEM file instead of the public roots (an
+        /// internal mirror).
+        #[arg(long, value_name = "FILE")]
+        ca_cert: Option<PathBuf>,
+        /// json (default when piped) or table.
+        #[arg(long, short = 'f', value_enum)]
+        format: Option<Format>,
+    },
     /// Which devices the stored advisories affect: one entry per device × advisory × status,
     /// most urgent first, each with its CVEs, confidence, KEV membership, risk (score and
     /// parts) and why.

@@ -19,6 +19,7 @@ mod patches;
 mod report;
 mod sim;
 mod vulns;
+mod vulns_update;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -29,6 +29,19 @@ pub fn run(args: &VulnsArgs) -> Result<ExitCode> {
             };
             import(paths, db, *format, &describes)
         }
+        VulnsCommand::Update {
+            db,
+            config,
+            sources,
+            ca_cert,
+            format,
+        } => crate::vulns_update::update(&crate::vulns_update::UpdateRequest {
+            config: config.as_deref(),
+            sources,
+            ca_cert: ca_cert.as_deref(),
+            db,
+            format: *format,
+        }),
         VulnsCommand::List {
             db,
             device,
@@ -221,7 +234,25 @@ fn import(
     format: Option<Format>,
     describes: &vuln::sbom::Subject,
 ) -> Result<ExitCode> {
-    let files = json_files(paths)?;
+    let files = json_files(paths)?
+        .into_iter()
+        .map(|f| {
+            let name = f.display().to_string();
+            (f, name)
+        })
+        .collect();
+    import_files(files, Vec::new(), db, format, describes)
+}
+
+/// Imports `files` (each with the name reports give it: its path, or the URL it was fetched
+/// from); `failed` are files that never arrived (a fetch that failed), reported as errors.
+pub(crate) fn import_files(
+    files: Vec<(PathBuf, String)>,
+    failed: Vec<(String, String)>,
+    db: &Path,
+    format: Option<Format>,
+    describes: &vuln::sbom::Subject,
+) -> Result<ExitCode> {
     let mut sbom_report = SbomImport::default();
     let mut sboms: Vec<AdvisoryRecord> = Vec::new();
     let mut records: Vec<AdvisoryRecord> = Vec::new();
@@ -233,8 +264,15 @@ fn import(
     // (file, its model and date, (CVE, probability, percentile) rows).
     type EpssFile = (String, vuln::epss::EpssMeta, Vec<(String, f64, f64)>);
     let mut epss: Option<EpssFile> = None;
-    for file in &files {
-        let name = file.display().to_string();
+    for (file, message) in failed {
+        errors.push(FileError {
+            file,
+            path: String::new(),
+            message,
+        });
+    }
+    for (file, name) in &files {
+        let name = name.clone();
         let bytes = match std::fs::read(file) {
             Ok(b) => b,
             Err(e) => {
@@ -577,6 +615,7 @@ pub(crate) fn entries_for(
         .category
         .as_ref()
         .map_or("unknown", |c| model::criticality(&c.value));
+    let exposure = vuln::exposure(device);
     let firmware = device.firmware.as_deref().map(|f| f.value.as_str());
     let mut readings = Vec::new();
     let mut said = Vec::new();
@@ -596,7 +635,7 @@ pub(crate) fn entries_for(
                 .reduce(f64::max);
             ListEntry {
                 asset_tag: intel.tags.get(&m.device).cloned(),
-                risk: vuln::risk(m.status, m.cvss, in_kev, epss, criticality),
+                risk: vuln::risk(m.status, m.cvss, in_kev, epss, &exposure, criticality),
                 device: m.device,
                 advisory: m.advisory,
                 cves: m.cves,

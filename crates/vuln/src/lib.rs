@@ -20,4 +20,4 @@ pub mod vex;
 pub use advisory::{Advisory, Product, ProductStatus, Remediation, RemediationKind, Vulnerability};
 pub use matching::{Match, MatchStatus, Matcher, Reading, match_device};
 pub use range::{Comparator, Constraint, VersionRange};
-pub use risk::{Risk, RiskParts, risk};
+pub use risk::{Exposure, Risk, RiskParts, exposure, risk};

@@ -1,0 +1,280 @@
+//! `wardline vulns update`: the configured online sources fetched and imported by the same
+//! code as `vulns import` (the offline files and the online feeds are the same formats).
+//!
+//! A source is a URL of:
+//! - one file `vulns import` reads (a CSAF advisory, the KEV catalog, an NVD API response, a
+//!   CVE record, an EPSS CSV, an SBOM or VEX document), gzip-compressed or not (FIRST
+//!   publishes EPSS as `epss_scores-current.csv.gz`);
+//! - a CSAF `index.txt` (CSAF 2.0 §7.1.13: one advisory path per line, relative to the
+//!   index), whose advisories are each fetched.
+//!
+//! Every fetch is bounded (size, time, number of index entries); one that fails is reported
+//! as an error under its URL and the others are imported.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+
+use crate::args::Format;
+
+/// The largest body fetched (the KEV catalog is about 1.3 MB, a day of EPSS scores about
+/// 10 MB uncompressed, the largest CSAF advisories a few MB).
+const MAX_BODY: u64 = 256 << 20;
+/// The most advisories one `index.txt` may make us fetch.
+const DEFAULT_MAX_INDEX_ENTRIES: usize = 10_000;
+
+/// The `[vulns]` table of the configuration file (`wardline.toml`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Config {
+    #[serde(default)]
+    vulns: VulnsConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VulnsConfig {
+    /// URLs fetched by `vulns update`.
+    #[serde(default)]
+    sources: Vec<String>,
+    /// A PEM file of CA certificates to trust instead of the public roots (an internal
+    /// mirror behind the hospital's own CA).
+    ca_cert: Option<PathBuf>,
+    max_index_entries: Option<usize>,
+}
+
+/// What `vulns update` is told: the config file, the extra URLs, the CA file.
+#[derive(Debug)]
+pub struct UpdateRequest<'a> {
+    pub config: Option<&'a Path>,
+    pub sources: &'a [String],
+    pub ca_cert: Option<&'a Path>,
+    pub db: &'a Path,
+    pub format: Option<Format>,
+}
+
+pub fn update(req: &UpdateRequest<'_>) -> Result<ExitCode> {
+    let config = match req.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            toml::from_str::<Config>(&text)
+                .with_context(|| format!("{}: not a wardline configuration", path.display()))?
+        }
+        None => Config::default(),
+    };
+    let mut sources: Vec<String> = config.vulns.sources.clone();
+    sources.extend(req.sources.iter().cloned());
+    if sources.is_empty() {
+        bail!(
+            "no online source configured: give --source URL, or a --config file whose [vulns] table lists sources = [\"https://…\"]"
+        );
+    }
+    let ca = req.ca_cert.or(config.vulns.ca_cert.as_deref());
+    let agent = agent(ca)?;
+    let max_entries = config
+        .vulns
+        .max_index_entries
+        .unwrap_or(DEFAULT_MAX_INDEX_ENTRIES);
+    let dir = tempfile::tempdir().context("creating a directory for the downloads")?;
+    let mut fetched: Vec<(PathBuf, String)> = Vec::new();
+    let mut failed: Vec<(String, String)> = Vec::new();
+    for url in &sources {
+        let urls = if is_index(url) {
+            match fetch(&agent, url).and_then(|b| index_entries(url, &b, max_entries)) {
+                Ok(urls) => urls,
+                Err(e) => {
+                    failed.push((url.clone(), format!("{e:#}")));
+                    continue;
+                }
+            }
+        } else {
+            vec![url.clone()]
+        };
+        let total = urls.len();
+        for (i, u) in urls.into_iter().enumerate() {
+            if total > 1 && (i + 1) % 100 == 0 {
+                eprintln!("wardline: {url}: fetched {}/{total}", i + 1);
+            }
+            match fetch(&agent, &u) {
+                Ok(body) => {
+                    let path = dir
+                        .path()
+                        .join(format!("{:06}-{}", fetched.len(), file_name(&u)));
+                    std::fs::write(&path, body)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    fetched.push((path, u));
+                }
+                Err(e) => failed.push((u, format!("{e:#}"))),
+            }
+        }
+    }
+    crate::vulns::import_files(
+        fetched,
+        failed,
+        req.db,
+        req.format,
+        &vuln::sbom::Subject::default(),
+    )
+}
+
+fn agent(ca: Option<&Path>) -> Result<ureq::Agent> {
+    use ureq::tls::{PemItem, RootCerts, TlsConfig};
+    let mut tls = TlsConfig::builder();
+    if let Some(path) = ca {
+        let pem = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let mut certs = Vec::new();
+        for item in ureq::tls::parse_pem(&pem) {
+            if let PemItem::Certificate(c) =
+                item.with_context(|| format!("{}: not PEM", path.display()))?
+            {
+                certs.push(c);
+            }
+        }
+        if certs.is_empty() {
+            bail!("{}: no certificate in it", path.display());
+        }
+        tls = tls.root_certs(RootCerts::Specific(Arc::new(certs)));
+    }
+    let config = ureq::Agent::config_builder()
+        .tls_config(tls.build())
+        .timeout_global(Some(Duration::from_secs(120)))
+        .user_agent(concat!("wardline/", env!("CARGO_PKG_VERSION")))
+        .build();
+    Ok(ureq::Agent::new_with_config(config))
+}
+
+/// A URL's body, gunzipped when it is gzip data (by its magic bytes), at most [`MAX_BODY`].
+fn fetch(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>> {
+    // Errors name no URL: the report files them under it.
+    let mut response = agent.get(url).call().context("fetching")?;
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(MAX_BODY)
+        .read_to_vec()
+        .context("reading the body")?;
+    if body.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&body[..])
+            .take(MAX_BODY + 1)
+            .read_to_end(&mut out)
+            .context("bad gzip data")?;
+        if out.len() as u64 > MAX_BODY {
+            bail!("more than {MAX_BODY} bytes once uncompressed");
+        }
+        return Ok(out);
+    }
+    Ok(body)
+}
+
+fn is_index(url: &str) -> bool {
+    path_of(url).ends_with("/index.txt")
+}
+
+/// The URL without query or fragment.
+fn path_of(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or(url)
+}
+
+/// The last path segment, made safe as a file name; `.gz` dropped (the body is gunzipped),
+/// and `.json` added when the name has no extension `vulns import` knows.
+fn file_name(url: &str) -> String {
+    let last = path_of(url).rsplit('/').next().unwrap_or_default();
+    let mut name: String = last
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(100)
+        .collect();
+    if let Some(stem) = name.strip_suffix(".gz") {
+        name = stem.to_string();
+    }
+    let lower = name.to_ascii_lowercase();
+    if !lower.ends_with(".json") && !lower.ends_with(".csv") {
+        name.push_str(".json");
+    }
+    name
+}
+
+/// The advisory URLs a CSAF `index.txt` lists (relative paths resolved against the index's
+/// directory; absolute `https://` lines kept), at most `max`.
+fn index_entries(index_url: &str, body: &[u8], max: usize) -> Result<Vec<String>> {
+    let text = std::str::from_utf8(body).context("the index is not UTF-8 text")?;
+    let base = &path_of(index_url)[..path_of(index_url).len() - "index.txt".len()];
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if line.contains("..")
+            || line.contains("://") && !line.starts_with("https://") && !line.starts_with("http://")
+        {
+            bail!("line {}: not a path under the index: {line:?}", n + 1);
+        }
+        if !line.to_ascii_lowercase().ends_with(".json") {
+            continue;
+        }
+        if out.len() == max {
+            bail!("more than {max} entries (raise [vulns] max_index_entries)");
+        }
+        out.push(
+            if line.starts_with("https://") || line.starts_with("http://") {
+                line.to_string()
+            } else {
+                format!("{base}{}", line.trim_start_matches('/'))
+            },
+        );
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_lines_resolve_under_the_index() {
+        let urls = index_entries(
+            "https://example.org/csaf/white/index.txt",
+            b"2024/icsma-24-001-01.json\n\n2024/icsma-24-001-01.json.sha512\n/2025/b.json\n",
+            10,
+        )
+        .unwrap();
+        assert_eq!(
+            urls,
+            [
+                "https://example.org/csaf/white/2024/icsma-24-001-01.json",
+                "https://example.org/csaf/white/2025/b.json"
+            ]
+        );
+        assert!(index_entries("https://e.org/index.txt", b"../../etc/passwd.json\n", 10).is_err());
+        assert!(index_entries("https://e.org/index.txt", b"a.json\nb.json\n", 1).is_err());
+    }
+
+    #[test]
+    fn downloads_are_named_for_the_importer() {
+        assert_eq!(
+            file_name("https://e.org/epss_scores-current.csv.gz"),
+            "epss_scores-current.csv"
+        );
+        assert_eq!(file_name("https://e.org/feeds/kev.json?x=1"), "kev.json");
+        assert_eq!(
+            file_name("https://services.nvd.nist.gov/rest/json/cves/2.0?cveId=CVE-1"),
+            "2.0.json"
+        );
+        assert!(is_index("https://e.org/a/index.txt"));
+        assert!(!is_index("https://e.org/a/index.txt.json"));
+    }
+}
