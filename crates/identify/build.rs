@@ -32,6 +32,12 @@ fn main() {
         "kb_baselines.rs",
         false,
     );
+    embed_toml_dir(
+        &manifest.join("../../kb/products"),
+        "kb/products",
+        "kb_products.rs",
+        false,
+    );
 }
 
 /// Lists every `*.toml` of `dir` (sorted) as `FILES: &[(name, include_str!(…))]` in

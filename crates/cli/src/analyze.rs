@@ -377,7 +377,7 @@ pub fn analyze_with(
         // The advisories the store holds (`wardline vulns import`), against this run's devices.
         if let Some(kb) = kb
             && let Some(judged) =
-                crate::vulns::judge(&store, db, kb.vendors(), &devices, &run_views)?
+                crate::vulns::judge(&store, db, kb.vendors(), &args.kb, &devices, &run_views)?
         {
             findings.extend(crate::vulns::findings(&devices, &judged)?);
             findings.extend(crate::patches::after_analysis(

@@ -657,6 +657,7 @@ pub fn judge(
     store: &impl Store,
     db: &Path,
     vendors: &identify::VendorAliases,
+    kb_paths: &[PathBuf],
     devices: &[model::Device],
     run_views: &std::collections::HashMap<String, model::Device>,
 ) -> Result<Option<Judged>> {
@@ -664,8 +665,11 @@ pub fn judge(
     if intel.advisories.is_empty() && intel.documents.is_empty() {
         return Ok(None);
     }
+    let products =
+        identify::ProductNames::load(kb_paths, vendors).context("loading the product names")?;
     let key = |name: &str| vendors.key(name);
-    let matcher = vuln::Matcher::new(&intel.advisories, &key);
+    let names = other_names(&products);
+    let matcher = vuln::Matcher::new(&intel.advisories, &key).with_product_names(&names);
     let entries = devices
         .iter()
         .map(|d| entries_for(&matcher, &key, &intel, d))
@@ -679,6 +683,17 @@ pub fn judge(
         entries,
         run_entries,
     }))
+}
+
+/// The matcher's view of the product tables: (vendor key, model) → the model's other names.
+fn other_names(products: &identify::ProductNames) -> impl Fn(&str, &str) -> Vec<String> + '_ {
+    |vendor_key: &str, model: &str| {
+        products
+            .other_names(vendor_key, model)
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
 }
 
 /// [`judge`]'s result.
@@ -757,8 +772,11 @@ fn list(db: &Path, only: Option<&str>, kev_only: bool, format: Option<Format>) -
     let intel = intel(&store, db)?;
     let kb = identify::KnowledgeBase::embedded().context("loading the knowledge base")?;
     let vendors = kb.vendors();
+    let products =
+        identify::ProductNames::load(&[], vendors).context("loading the product names")?;
     let key = |name: &str| vendors.key(name);
-    let matcher = vuln::Matcher::new(&intel.advisories, &key);
+    let names = other_names(&products);
+    let matcher = vuln::Matcher::new(&intel.advisories, &key).with_product_names(&names);
     let mut entries = Vec::new();
     let mut judge = |device: &model::Device| {
         entries.extend(

@@ -139,7 +139,8 @@ fn listed_devices_are_matched_to_real_advisories() {
          PUMP-002,Becton Dickinson,8015,12.3.1,infusion_pump\n\
          PUMP-003,CareFusion,Alaris 8015,,infusion_pump\n\
          PUMP-004,BD,Alaris 8016,12.1.2,infusion_pump\n\
-         MON-001,Hillrom,Connex Vital Signs Monitor CVSM,2.43.01,patient_monitor\n",
+         MON-001,Hillrom,Connex Vital Signs Monitor CVSM,2.43.01,patient_monitor\n\
+         PUMP-005,BD,Alaris PC Unit,12.1.2,infusion_pump\n",
     )
     .unwrap();
     import_assets(&csv, &db);
@@ -207,6 +208,14 @@ fn listed_devices_are_matched_to_real_advisories() {
     assert!(
         find("PUMP-004", alaris).is_none(),
         "a near-miss model matched"
+    );
+    // The CMMS's "Alaris PC Unit" is the advisory's "Alaris Point-of-Care Unit (PCU) Model
+    // 8015" through kb/products.
+    let p5 = find("PUMP-005", alaris).expect("PUMP-005 matched through the product names");
+    assert_eq!(p5["status"], "affected");
+    assert!(
+        p5["why"].as_str().unwrap().contains("kb product names"),
+        "{p5}"
     );
     assert_eq!(
         find("MON-001", "ICSMA-21-152-01").expect("MON-001")["status"],

@@ -22,6 +22,7 @@ mod kb;
 pub mod learn;
 mod oui;
 mod oui_tsv;
+mod products;
 
 pub use baseline::Baselines;
 pub use combine::{Contribution, HYSTERESIS, combine, model_key, plain_key};
@@ -30,3 +31,4 @@ pub use inventory::{Inventory, InventoryConfig, InventoryStats};
 pub use kb::{CATEGORIES, KbError, KnowledgeBase, MODALITIES, VendorAliases};
 pub use model::compare_versions;
 pub use oui::{OuiParseError, OuiTable, PrefixDisplay, Registry, VendorMatch, vendor_attribute};
+pub use products::ProductNames;

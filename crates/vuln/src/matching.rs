@@ -305,7 +305,7 @@ pub fn match_device(
     let Some(vendor) = device.vendor.as_ref() else {
         return Vec::new();
     };
-    match_prepared(device, advisory, &prepared, &vendor_key(&vendor.value))
+    match_prepared(device, advisory, &prepared, &vendor_key(&vendor.value), &[])
 }
 
 /// [`match_device`] with the advisory's products prepared and the device's vendor key known.
@@ -314,12 +314,23 @@ fn match_prepared(
     advisory: &Advisory,
     prepared: &[Prepared],
     device_vendor: &str,
+    other_names: &[(String, ModelWords<'_>)],
 ) -> Vec<Match> {
-    match_seen(device, &seen(device), advisory, prepared, device_vendor, "")
+    match_seen(
+        device,
+        &seen(device),
+        advisory,
+        prepared,
+        device_vendor,
+        "",
+        other_names,
+    )
 }
 
 /// Matches one reading of a device (its attributes, or one piece of software it showed) whose
-/// vendor has key `vendor_key`; `prefix` starts each `why` (what the reading was).
+/// vendor has key `vendor_key`; `prefix` starts each `why` (what the reading was);
+/// `other_names` are the model's other names (the knowledge base's product tables), tried
+/// when the model itself names no product.
 fn match_seen(
     device: &Device,
     s: &Seen<'_>,
@@ -327,6 +338,7 @@ fn match_seen(
     prepared: &[Prepared],
     device_vendor: &str,
     prefix: &str,
+    other_names: &[(String, ModelWords<'_>)],
 ) -> Vec<Match> {
     let (Some((vendor, vendor_conf)), Some((model, model_conf))) = (s.vendor, s.model) else {
         return Vec::new();
@@ -337,8 +349,28 @@ fn match_seen(
         if !p.vendor_keys.iter().any(|k| k == device_vendor) {
             continue;
         }
-        let Some((conf, reason)) =
-            cpe_match(s.cpe, product).or_else(|| product_match(&m, product, p))
+        let Some((conf, reason)) = cpe_match(s.cpe, product)
+            .or_else(|| product_match(&m, product, p))
+            .or_else(|| {
+                // The name that names the product best, unless the product contradicts the
+                // model's own numbers ("Alaris 8015" is also called "Alaris PC Unit", which
+                // must not make it the "Alaris 8000 PC unit").
+                if !m.distinctive.iter().all(|w| p.product_words.contains(w)) {
+                    return None;
+                }
+                other_names
+                    .iter()
+                    .filter_map(|(name, words)| {
+                        let (conf, reason) = product_match(words, product, p)?;
+                        Some((
+                            conf * 0.95,
+                            format!(
+                                "model {model:?} is also called {name:?} (kb product names); {reason}"
+                            ),
+                        ))
+                    })
+                    .max_by(|a, b| a.0.total_cmp(&b.0))
+            })
         else {
             continue;
         };
@@ -506,6 +538,9 @@ fn above_range(product: &Product, version: &str) -> bool {
     }
 }
 
+/// (vendor key, model) → the model's other names (the knowledge base's product tables).
+pub type OtherNames<'a> = &'a dyn Fn(&str, &str) -> Vec<String>;
+
 /// Advisories indexed by the vendor keys their products name, so that a device is compared
 /// only with the advisories of its own vendor (100,000 devices × every advisory would
 /// otherwise compare every product of every advisory for each device).
@@ -514,6 +549,8 @@ pub struct Matcher<'a> {
     prepared: Vec<Vec<Prepared>>,
     by_vendor: std::collections::HashMap<String, Vec<usize>>,
     vendor_key: &'a dyn Fn(&str) -> String,
+    /// (vendor key, model) → the model's other names.
+    product_names: Option<OtherNames<'a>>,
 }
 
 impl std::fmt::Debug for Matcher<'_> {
@@ -546,7 +583,15 @@ impl<'a> Matcher<'a> {
             prepared,
             by_vendor,
             vendor_key,
+            product_names: None,
         }
+    }
+
+    /// Tries each device model under its other names too: `names(vendor key, model)` gives
+    /// them (the knowledge base's product tables).
+    pub fn with_product_names(mut self, names: OtherNames<'a>) -> Self {
+        self.product_names = Some(names);
+        self
     }
 
     /// Every match of `device`: its identity attributes (vendor, model, firmware) against the
@@ -571,8 +616,20 @@ impl<'a> Matcher<'a> {
         if let Some((key, _, _)) = &device_vendor
             && let Some(candidates) = self.by_vendor.get(key)
         {
+            let names: Vec<String> = match (self.product_names, device.model.as_deref()) {
+                (Some(f), Some(model)) => f(key, &model.value),
+                _ => Vec::new(),
+            };
+            let other_names: Vec<(String, ModelWords<'_>)> =
+                names.iter().map(|n| (n.clone(), model_words(n))).collect();
             for &i in candidates {
-                for m in match_prepared(device, &self.advisories[i], &self.prepared[i], key) {
+                for m in match_prepared(
+                    device,
+                    &self.advisories[i],
+                    &self.prepared[i],
+                    key,
+                    &other_names,
+                ) {
                     found.push((i, None, m));
                 }
             }
@@ -612,6 +669,7 @@ impl<'a> Matcher<'a> {
                         &self.prepared[i],
                         key,
                         &prefix,
+                        &[],
                     ) {
                         found.push((i, Some(si), m));
                     }
@@ -638,6 +696,7 @@ impl<'a> Matcher<'a> {
                     &self.prepared[i],
                     &key,
                     &prefix,
+                    &[],
                 ) {
                     found.push((i, Some(device.software.len() + k), m));
                 }

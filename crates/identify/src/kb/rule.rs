@@ -36,6 +36,9 @@ pub(crate) struct RuleFile {
     /// Firmware baselines: read by `crate::baseline`, so one `--kb` file can hold both.
     #[serde(default, rename = "baseline")]
     pub _baseline: serde::de::IgnoredAny,
+    /// Product names: read by `crate::products`.
+    #[serde(default, rename = "product")]
+    pub _product: serde::de::IgnoredAny,
 }
 
 /// A rule as written.

@@ -201,3 +201,47 @@ fn software_seen_on_the_wire_gives_the_version_the_attributes_lack() {
         MatchStatus::PossiblyAffected
     );
 }
+
+#[test]
+fn a_model_known_by_another_name_matches_through_the_product_tables() {
+    let advisories = [advisory()];
+    let matcher = Matcher::new(&advisories, &key);
+    let d = device("Acme Medical", Some("PumpPrime"), Some("3.0"));
+    assert!(
+        matcher.matches(&d).is_empty(),
+        "the CMMS name alone names nothing"
+    );
+    let names = |vendor: &str, model: &str| -> Vec<String> {
+        if vendor == "acme" && model.eq_ignore_ascii_case("pumpprime") {
+            vec!["Acme Infusion System Model 4100".into(), "Infuser".into()]
+        } else {
+            Vec::new()
+        }
+    };
+    let matcher = Matcher::new(&advisories, &key).with_product_names(&names);
+    let m = matcher.matches(&d);
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(m[0].status, MatchStatus::Affected);
+    assert!(
+        m[0].why
+            .contains("also called \"Acme Infusion System Model 4100\""),
+        "{}",
+        m[0].why
+    );
+    // Another vendor's model of that name is not renamed.
+    assert!(
+        matcher
+            .matches(&device("Other", Some("PumpPrime"), Some("3.0")))
+            .is_empty()
+    );
+}
+
+#[test]
+fn another_name_never_overrides_the_models_own_number() {
+    let advisories = [advisory()];
+    let names = |_: &str, _: &str| -> Vec<String> { vec!["Acme Infusion System".into()] };
+    let matcher = Matcher::new(&advisories, &key).with_product_names(&names);
+    // Model 9999 is none of the advisory's 4100/4200/4300, whatever its family is called.
+    let m = matcher.matches(&device("Acme", Some("Infusion System 9999"), Some("1.0")));
+    assert!(m.is_empty(), "{m:?}");
+}
