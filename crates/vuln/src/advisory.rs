@@ -121,6 +121,10 @@ pub struct Product {
     /// products it joins (component, platform).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub installed_on: Option<(String, String)>,
+    /// Platforms the product is vulnerable only on (an NVD configuration that ANDs it with
+    /// them): "vendor product [version]" each, any one of which will do; empty: any platform.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<String>,
 }
 
 /// A product's status for one vulnerability (CSAF §3.2.3.9).

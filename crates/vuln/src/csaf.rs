@@ -266,6 +266,7 @@ impl Tree {
                 .and_then(Value::as_str)
                 .map(str::to_string),
             installed_on: None,
+            platforms: Vec::new(),
         })
     }
 

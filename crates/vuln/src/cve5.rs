@@ -157,6 +157,7 @@ fn product(id: &str, vendor: &str, name: &str, versions: VersionRange, written: 
         cpe: None,
         purl: None,
         installed_on: None,
+        platforms: Vec::new(),
     }
 }
 

@@ -71,6 +71,8 @@ struct Seen<'a> {
     firmware: Option<(&'a str, f32)>,
     /// A CPE 2.3 name the reading comes with (an SBOM component's).
     cpe: Option<&'a str>,
+    /// The device's operating system, for products vulnerable only on some platforms.
+    os: Option<&'a str>,
 }
 
 /// A further reading of a device for [`Matcher::matches_with`]: a component an SBOM says the
@@ -96,6 +98,7 @@ fn seen(device: &Device) -> Seen<'_> {
         model: attr(device.model.as_deref()),
         firmware: attr(device.firmware.as_deref()),
         cpe: None,
+        os: device.os.as_deref().map(|o| o.value.as_str()),
     }
 }
 
@@ -398,6 +401,7 @@ fn match_seen(
         .iter()
         .filter(|p| p.name == product.name && p.vendor == product.vendor)
         .collect();
+    let same = version_line(same, s.firmware.map(|(f, _)| f));
     let mut by_status: BTreeMap<MatchStatus, (Vec<String>, Option<f64>, String, f32)> =
         BTreeMap::new();
     let base = vendor_conf.min(1.0) * model_conf.min(1.0) * product_conf;
@@ -407,7 +411,7 @@ fn match_seen(
             let Some(status) = stated(v, &p.id) else {
                 continue;
             };
-            verdicts.push(judge(p, status, v, s.firmware));
+            verdicts.push(on_platform(p, judge(p, status, v, s.firmware), s.os));
         }
         // The most urgent verdict across the product's entries.
         let Some((status, why, version_conf)) = verdicts.into_iter().min_by_key(|(st, _, _)| *st)
@@ -451,6 +455,97 @@ fn match_seen(
                 ),
             }
         })
+        .collect()
+}
+
+/// A verdict of affected (or possibly) for a product vulnerable only on some platforms, held
+/// against the device's OS: another OS makes it not affected; an unknown one leaves it, less
+/// surely. A platform holds when a word of its product name (three letters or more: `windows`
+/// of "microsoft windows", `linux` of "linux linux kernel") is a word of the OS.
+fn on_platform(
+    product: &Product,
+    (status, why, conf): (MatchStatus, String, f32),
+    os: Option<&str>,
+) -> (MatchStatus, String, f32) {
+    if product.platforms.is_empty()
+        || !matches!(
+            status,
+            MatchStatus::Affected | MatchStatus::PossiblyAffected
+        )
+    {
+        return (status, why, conf);
+    }
+    let list = product.platforms.join(", ");
+    let Some(os) = os else {
+        return (
+            status,
+            format!("{why}; only on {list}, and the device's OS is not known"),
+            conf * 0.8,
+        );
+    };
+    let os_words = words(os);
+    let holds = product.platforms.iter().any(|platform| {
+        // "vendor product [version]": the vendor is the first word.
+        words(platform)
+            .iter()
+            .skip(1)
+            .any(|w| w.len() >= 3 && !w.bytes().all(|b| b.is_ascii_digit()) && os_words.contains(w))
+    });
+    if holds {
+        (
+            status,
+            format!("{why}; on {list}, as the device's OS {os:?}"),
+            conf,
+        )
+    } else {
+        (
+            MatchStatus::NotAffected,
+            format!("{why}; but only on {list}, and the device runs {os:?}"),
+            conf,
+        )
+    }
+}
+
+/// The first component of a version (`11` of `11.0.6`, `v9` → `9`), lower case.
+fn first_component(version: &str) -> Option<String> {
+    let v = version.trim().trim_start_matches(['v', 'V']);
+    let first = v.split(|c: char| !c.is_ascii_alphanumeric()).next()?;
+    (!first.is_empty()).then(|| first.to_ascii_lowercase())
+}
+
+/// The release line a product entry is about: the first component of its one upper bound
+/// (`<11.0.6` → `11`), when it has exactly one.
+fn line_of(product: &Product) -> Option<String> {
+    let crate::VersionRange::Constraints(cs) = &product.versions else {
+        return None;
+    };
+    let mut uppers = cs
+        .iter()
+        .filter(|c| matches!(c.comparator, crate::Comparator::Lt | crate::Comparator::Le));
+    let upper = uppers.next()?;
+    if uppers.next().is_some() {
+        return None;
+    }
+    first_component(&upper.version)
+}
+
+/// An advisory that gives one product several entries bounded on different release lines
+/// (`< 11.0.6` and `< 12.0.4`: fixed in 11.0.6 for the 11 line, in 12.0.4 for the 12 line)
+/// means each line by its own bound, not their union: a device on a line one of them names
+/// is judged by that entry (and by entries naming no line). Otherwise all entries count.
+fn version_line<'a>(same: Vec<&'a Product>, firmware: Option<&str>) -> Vec<&'a Product> {
+    let Some(line) = firmware.and_then(first_component) else {
+        return same;
+    };
+    let lines: Vec<Option<String>> = same.iter().map(|p| line_of(p)).collect();
+    let distinct: std::collections::BTreeSet<&String> = lines.iter().flatten().collect();
+    if distinct.len() < 2 || !distinct.contains(&line) {
+        return same;
+    }
+    same.into_iter()
+        .zip(lines)
+        .filter(|(_, l)| l.as_ref().is_none_or(|l| *l == line))
+        .map(|(p, _)| p)
         .collect()
 }
 
@@ -660,6 +755,7 @@ impl<'a> Matcher<'a> {
                     model: Some((&sw.product, 0.8)),
                     firmware: Some((version, 0.8)),
                     cpe: None,
+                    os: device.os.as_deref().map(|o| o.value.as_str()),
                 };
                 for &i in candidates {
                     for m in match_seen(
@@ -686,6 +782,7 @@ impl<'a> Matcher<'a> {
                 model: Some((&r.product, 1.0)),
                 firmware: r.version.as_deref().map(|v| (v, 1.0)),
                 cpe: r.cpe.as_deref(),
+                os: device.os.as_deref().map(|o| o.value.as_str()),
             };
             let prefix = format!("{}: ", r.source);
             for &i in candidates {

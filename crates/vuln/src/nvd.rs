@@ -3,9 +3,10 @@
 //! criteria of its configurations — vendor and product from the CPE name, versions from the
 //! CPE's version field or the `versionStart*` / `versionEnd*` bounds.
 //!
-//! A configuration that ANDs a vulnerable application with a platform it runs on is read as
-//! the vulnerable application alone (the platform condition is not checked); CPE matches with
-//! `vulnerable: false` name platforms, not products, and are left out.
+//! A configuration that ANDs a vulnerable application with platforms it runs on gives the
+//! application's product those platforms (`Product::platforms`, from the `vulnerable: false`
+//! matches), which matching checks against the device's OS; CPE matches with
+//! `vulnerable: false` name platforms, never products.
 
 use serde_json::Value;
 
@@ -49,36 +50,60 @@ fn read_cve(v: &Value, path: &str) -> Result<Advisory, ReadError> {
         .to_string();
     let mut products = Vec::new();
     let mut statuses = Vec::new();
-    let nodes = cve
+    for config in cve
         .get("configurations")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .flat_map(|c| {
-            c.get("nodes")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-        });
-    for node in nodes {
-        if node.get("negate").and_then(Value::as_bool) == Some(true) {
-            continue;
-        }
-        for m in node
-            .get("cpeMatch")
+    {
+        let nodes: Vec<&Value> = config
+            .get("nodes")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-        {
-            if m.get("vulnerable").and_then(Value::as_bool) != Some(true) {
-                continue;
-            }
+            .filter(|n| n.get("negate").and_then(Value::as_bool) != Some(true))
+            .collect();
+        let matches = |vulnerable: bool| {
+            nodes
+                .iter()
+                .flat_map(|n| {
+                    n.get("cpeMatch")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                })
+                .filter(move |m| m.get("vulnerable").and_then(Value::as_bool) == Some(vulnerable))
+        };
+        // A configuration that ANDs the vulnerable product with platforms it must run on
+        // (`operator: AND`, the platforms as not-vulnerable matches): each product carries
+        // the platforms, any one of which makes the configuration hold.
+        let platforms: Vec<String> =
+            if config.get("operator").and_then(Value::as_str) == Some("AND") {
+                let mut p: Vec<String> = matches(false)
+                    .filter_map(|m| m.get("criteria").and_then(Value::as_str))
+                    .filter_map(crate::sbom::cpe_parts)
+                    .map(|(vendor, product, version)| {
+                        if version == "*" || version == "-" {
+                            format!("{vendor} {product}")
+                        } else {
+                            format!("{vendor} {product} {version}")
+                        }
+                    })
+                    .collect();
+                p.sort();
+                p.dedup();
+                p
+            } else {
+                Vec::new()
+            };
+        for m in matches(true) {
             let Some(criteria) = m.get("criteria").and_then(Value::as_str) else {
                 continue;
             };
-            let Some(product) = cpe_product(&id, products.len(), criteria, m) else {
+            let Some(mut product) = cpe_product(&id, products.len(), criteria, m) else {
                 continue;
             };
+            product.platforms.clone_from(&platforms);
             statuses.push((product.id.clone(), ProductStatus::KnownAffected));
             products.push(product);
         }
@@ -168,6 +193,7 @@ fn cpe_product(cve: &str, n: usize, criteria: &str, m: &Value) -> Option<Product
         cpe: Some(criteria.to_string()),
         purl: None,
         installed_on: None,
+        platforms: Vec::new(),
     })
 }
 
@@ -212,6 +238,11 @@ mod tests {
         assert_eq!(a.len(), 1);
         let a = &a[0];
         assert_eq!(a.products.len(), 2, "the platform is left out");
+        assert_eq!(
+            a.products[0].platforms,
+            ["microsoft windows"],
+            "but named as the platform"
+        );
         assert_eq!(a.products[0].vendor, "acme");
         assert_eq!(a.products[0].name, "pump manager");
         assert_eq!(a.products[0].versions.contains("7.5.100"), Some(true));

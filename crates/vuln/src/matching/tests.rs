@@ -245,3 +245,64 @@ fn another_name_never_overrides_the_models_own_number() {
     let m = matcher.matches(&device("Acme", Some("Infusion System 9999"), Some("1.0")));
     assert!(m.is_empty(), "{m:?}");
 }
+
+#[test]
+fn entries_bounded_on_release_lines_judge_each_line_by_its_own_fix() {
+    let doc = serde_json::json!({
+        "document": {"csaf_version": "2.0", "title": "Acme viewer", "tracking": {"id": "TEST-LINES-1", "version": "1"}},
+        "product_tree": {"branches": [{"category": "vendor", "name": "Acme", "branches": [
+            {"category": "product_name", "name": "Acme Viewer", "branches": [
+                {"category": "product_version_range", "name": "<11.0.6", "product": {"product_id": "V11", "name": "Acme Viewer <11.0.6"}},
+                {"category": "product_version_range", "name": "<12.0.4", "product": {"product_id": "V12", "name": "Acme Viewer <12.0.4"}}]}]}]},
+        "vulnerabilities": [{"cve": "CVE-2099-0011", "product_status": {"known_affected": ["V11", "V12"]}}]
+    });
+    let advisory = csaf::read(&doc).expect("reads");
+    let status = |fw: &str| {
+        let m = match_device(&device("Acme", Some("Viewer"), Some(fw)), &advisory, &key);
+        assert_eq!(m.len(), 1, "{fw}: {m:?}");
+        m[0].status
+    };
+    assert_eq!(status("11.0.5"), MatchStatus::Affected);
+    assert_eq!(
+        status("11.0.7"),
+        MatchStatus::Fixed,
+        "the 11 line is fixed in 11.0.6"
+    );
+    assert_eq!(status("12.0.1"), MatchStatus::Affected);
+    assert_eq!(status("12.0.4"), MatchStatus::Fixed);
+    assert_eq!(
+        status("10.2"),
+        MatchStatus::Affected,
+        "a line no entry names: below both bounds"
+    );
+    assert_eq!(status("13.1"), MatchStatus::Fixed);
+}
+
+#[test]
+fn a_product_vulnerable_only_on_a_platform_is_held_against_the_devices_os() {
+    let doc = serde_json::json!({"format": "NVD_CVE", "vulnerabilities": [{"cve": {
+        "id": "CVE-2099-0021", "sourceIdentifier": "x",
+        "configurations": [{"operator": "AND", "nodes": [
+            {"operator": "OR", "cpeMatch": [{"vulnerable": true, "criteria": "cpe:2.3:a:acme:viewer:*:*:*:*:*:*:*:*", "versionEndExcluding": "5.0"}]},
+            {"operator": "OR", "cpeMatch": [{"vulnerable": false, "criteria": "cpe:2.3:o:microsoft:windows:-:*:*:*:*:*:*:*"}]}]}]}}]});
+    let advisory = crate::nvd::read(&doc).expect("reads").remove(0);
+    let with_os = |os: Option<&str>| {
+        let mut d = device("Acme", Some("Viewer"), Some("4.2"));
+        d.os = os.map(|o| Box::new(attr(o, 0.8)));
+        let m = match_device(&d, &advisory, &key);
+        assert_eq!(m.len(), 1, "{m:?}");
+        m.into_iter().next().unwrap()
+    };
+    let win = with_os(Some("Windows 10"));
+    assert_eq!(win.status, MatchStatus::Affected);
+    let linux = with_os(Some("Linux"));
+    assert_eq!(linux.status, MatchStatus::NotAffected);
+    assert!(
+        linux.why.contains("only on microsoft windows"),
+        "{}",
+        linux.why
+    );
+    let unknown = with_os(None);
+    assert_eq!(unknown.status, MatchStatus::Affected);
+    assert!(unknown.confidence < win.confidence);
+}
