@@ -615,7 +615,6 @@ pub(crate) fn entries_for(
         .category
         .as_ref()
         .map_or("unknown", |c| model::criticality(&c.value));
-    let exposure = vuln::exposure(device);
     let firmware = device.firmware.as_deref().map(|f| f.value.as_str());
     let mut readings = Vec::new();
     let mut said = Vec::new();
@@ -635,7 +634,14 @@ pub(crate) fn entries_for(
                 .reduce(f64::max);
             ListEntry {
                 asset_tag: intel.tags.get(&m.device).cloned(),
-                risk: vuln::risk(m.status, m.cvss, in_kev, epss, &exposure, criticality),
+                risk: vuln::risk(
+                    m.status,
+                    m.cvss,
+                    in_kev,
+                    epss,
+                    &vuln::exposure(device, m.seen_on_wire.as_deref()),
+                    criticality,
+                ),
                 device: m.device,
                 advisory: m.advisory,
                 cves: m.cves,

@@ -61,6 +61,10 @@ pub struct Match {
     /// The version compared, and where it came from.
     pub version: Option<String>,
     pub why: String,
+    /// When the match came from software seen on the wire: the protocol that showed it and
+    /// the role the device played in it (`http server`): the vulnerable software is exposed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seen_on_wire: Option<String>,
 }
 
 /// How a device is seen for matching: its identity attributes (value, confidence) and the
@@ -453,6 +457,7 @@ fn match_seen(
                     "{prefix}vendor {vendor:?} is the advisory's {:?}; {product_reason}; {version_why}",
                     product.vendor
                 ),
+                seen_on_wire: None,
             }
         })
         .collect()
@@ -767,6 +772,8 @@ impl<'a> Matcher<'a> {
                         &prefix,
                         &[],
                     ) {
+                        let mut m = m;
+                        m.seen_on_wire = Some(format!("{} {}", sw.source, sw.role));
                         found.push((i, Some(si), m));
                     }
                 }

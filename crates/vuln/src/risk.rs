@@ -6,12 +6,13 @@
 //!
 //! score = factor × (5 × CVSS + 20 × KEV + 10 × EPSS + exposure + criticality):
 //! - a missing CVSS counts as 5 (medium);
-//! - exposure 10 when the device holds a public (internet-routable) address, 6 when it was
-//!   seen serving others on the wire (the vulnerable service may be one of them: which
-//!   service a CVE lives in is not known in general), 3 when it was seen but serves nothing,
-//!   0 when it was never seen (an asset-list entry); reachability from guest or internet
-//!   zones is reported `not_assessed` until zones are configured (issue "live monitoring and
-//!   policy");
+//! - exposure 10 when the device holds a public (internet-routable) address, 8 when the
+//!   vulnerable software itself was seen on the wire (the match came from it: an HTTP
+//!   server's banner, a DICOM implementation version), 6 when the device was seen serving
+//!   others (the vulnerable service may be one of them: which service a CVE lives in is not
+//!   known in general), 3 when it was seen but serves nothing, 0 when it was never seen (an
+//!   asset-list entry); reachability from guest or internet zones is reported
+//!   `not_assessed` until zones are configured (issue "live monitoring and policy");
 //! - criticality 10 for life-sustaining, 5 for patient-connected, 0 otherwise;
 //! - factor 1 for `affected`, 0.6 for `possibly_affected`, 0 for `fixed` and `not_affected`.
 //!
@@ -37,8 +38,12 @@ pub struct RiskParts {
 /// How exposed a device is, from what the wire showed of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Exposure {
-    /// `internet_facing`, `serves_on_network`, `seen_no_service` or `not_seen`.
+    /// `internet_facing`, `vulnerable_software_seen`, `serves_on_network`,
+    /// `seen_no_service` or `not_seen`.
     pub level: &'static str,
+    /// The protocol and role the vulnerable software was seen in (`http server`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seen_on_wire: Option<String>,
     /// Its points in the score (0–10).
     pub points: f64,
     /// The services it was seen serving (`tcp/443 http`), at most 8.
@@ -51,8 +56,9 @@ pub struct Exposure {
 /// The most services an exposure lists.
 const MAX_SERVICES: usize = 8;
 
-/// A device's exposure (module docs).
-pub fn exposure(device: &Device) -> Exposure {
+/// A device's exposure (module docs) to a match that came from software seen on the wire in
+/// `seen_on_wire` (protocol and role), if it did.
+pub fn exposure(device: &Device, seen_on_wire: Option<&str>) -> Exposure {
     let services: Vec<String> = device
         .services
         .iter()
@@ -71,6 +77,8 @@ pub fn exposure(device: &Device) -> Exposure {
     });
     let (level, points) = if public {
         ("internet_facing", 10.0)
+    } else if seen_on_wire.is_some() {
+        ("vulnerable_software_seen", 8.0)
     } else if !services.is_empty() {
         ("serves_on_network", 6.0)
     } else if device.packets > 0 {
@@ -81,6 +89,7 @@ pub fn exposure(device: &Device) -> Exposure {
     Exposure {
         level,
         points,
+        seen_on_wire: seen_on_wire.map(str::to_string),
         services,
         zones: "not_assessed",
     }
@@ -137,6 +146,7 @@ mod tests {
         Exposure {
             level,
             points,
+            seen_on_wire: None,
             services: Vec::new(),
             zones: "not_assessed",
         }
@@ -232,10 +242,10 @@ mod tests {
             id: DeviceId("mac-000000000001".into()),
             ..Device::default()
         };
-        assert_eq!(exposure(&d).level, "not_seen");
+        assert_eq!(exposure(&d, None).level, "not_seen");
         d.packets = 10;
         d.ips.push(sighting("10.1.2.3"));
-        assert_eq!(exposure(&d).level, "seen_no_service");
+        assert_eq!(exposure(&d, None).level, "seen_no_service");
         d.services.push(Service {
             transport: "tcp".into(),
             port: 104,
@@ -243,14 +253,22 @@ mod tests {
             role: "server".into(),
             peers: 3,
         });
-        let e = exposure(&d);
+        let e = exposure(&d, None);
         assert_eq!(
             (e.level, e.services.clone()),
             ("serves_on_network", vec!["tcp/104 dicom".to_string()])
         );
+        assert_eq!(
+            exposure(&d, Some("http server")).level,
+            "vulnerable_software_seen"
+        );
         d.ips.push(sighting("fd00::1"));
-        assert_eq!(exposure(&d).level, "serves_on_network", "ULA is local");
+        assert_eq!(
+            exposure(&d, None).level,
+            "serves_on_network",
+            "ULA is local"
+        );
         d.ips.push(sighting("198.51.100.7"));
-        assert_eq!(exposure(&d).level, "internet_facing");
+        assert_eq!(exposure(&d, None).level, "internet_facing");
     }
 }

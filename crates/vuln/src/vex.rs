@@ -277,6 +277,7 @@ pub fn apply(device: &Device, matches: Vec<Match>, said: &[Said<'_>]) -> Vec<Mat
             cvss: s.statement.cvss,
             version: device.firmware.as_deref().map(|f| f.value.clone()),
             why: s.why(),
+            seen_on_wire: None,
         });
     }
     merge(out)

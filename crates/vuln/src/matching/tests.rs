@@ -184,6 +184,15 @@ fn software_seen_on_the_wire_gives_the_version_the_attributes_lack() {
         "{}",
         m[0].why
     );
+    assert_eq!(
+        m[0].seen_on_wire.as_deref(),
+        Some("lldp server"),
+        "exposed: seen on the wire"
+    );
+    assert_eq!(
+        matcher.matches(&device("Acme", Some("4100"), Some("3.2.0")))[0].seen_on_wire,
+        None
+    );
     // No vendor attribute at all: the software's first word names the vendor.
     let mut bare = Device {
         id: DeviceId("mac-0000000000bb".into()),
