@@ -140,7 +140,8 @@ fn listed_devices_are_matched_to_real_advisories() {
          PUMP-003,CareFusion,Alaris 8015,,infusion_pump\n\
          PUMP-004,BD,Alaris 8016,12.1.2,infusion_pump\n\
          MON-001,Hillrom,Connex Vital Signs Monitor CVSM,2.43.01,patient_monitor\n\
-         PUMP-005,BD,Alaris PC Unit,12.1.2,infusion_pump\n",
+         PUMP-005,BD,Alaris PC Unit,12.1.2,infusion_pump\n\
+         MON-002,Welch Allyn,CVSM,2.43.01,patient_monitor\n",
     )
     .unwrap();
     import_assets(&csv, &db);
@@ -217,6 +218,11 @@ fn listed_devices_are_matched_to_real_advisories() {
         p5["why"].as_str().unwrap().contains("kb product names"),
         "{p5}"
     );
+    // A monitor recorded under the brand ("Welch Allyn") and an abbreviation ("CVSM") is the
+    // maker's (Hillrom's) "Welch Allyn Connex Vital Signs Monitor (CVSM)".
+    let m2 = find("MON-002", "ICSMA-21-152-01").expect("MON-002 matched under its brand");
+    assert_eq!(m2["status"], "affected");
+    assert!(m2["why"].as_str().unwrap().contains("is the brand"), "{m2}");
     assert_eq!(
         find("MON-001", "ICSMA-21-152-01").expect("MON-001")["status"],
         "affected"

@@ -5,7 +5,7 @@
 //!
 //! ```toml
 //! [[product]]
-//! vendor = "BD"
+//! vendor = "BD"            # brand = "…" when devices may be recorded under a brand
 //! name = "Alaris PC Unit"
 //! aliases = ["Alaris Point-of-Care Unit", "Alaris PCU", "Model 8015"]
 //! source = "BD Alaris System user manual: the PC unit is model 8015"
@@ -37,6 +37,9 @@ struct ProductFile {
 #[serde(deny_unknown_fields)]
 struct ProductSpec {
     vendor: String,
+    /// A brand the vendor sells it under (Hillrom's "Welch Allyn"), which devices may be
+    /// recorded under instead.
+    brand: Option<String>,
     name: String,
     #[serde(default)]
     aliases: Vec<String>,
@@ -47,6 +50,7 @@ struct ProductSpec {
 #[derive(Debug, Clone)]
 struct Product {
     vendor_key: String,
+    brand_key: Option<String>,
     names: Vec<String>,
     keys: Vec<String>,
 }
@@ -109,6 +113,7 @@ impl ProductNames {
                     return Err(err("a [[product]] without a source".into()));
                 }
                 let vendor_key = vendors.key(&spec.vendor);
+                let brand_key = spec.brand.as_deref().map(|b| vendors.key(b));
                 let names: Vec<String> = std::iter::once(&spec.name)
                     .chain(&spec.aliases)
                     .map(|n| n.trim().to_owned())
@@ -133,6 +138,7 @@ impl ProductNames {
                 }
                 products.push(Product {
                     vendor_key,
+                    brand_key,
                     names,
                     keys,
                 });
@@ -151,13 +157,16 @@ impl ProductNames {
         self.products.is_empty()
     }
 
-    /// The other names of the product that `model` names for the vendor of key `vendor_key`
-    /// (empty when no table knows it).
+    /// The other names of the product that `model` names for the vendor (or brand) of key
+    /// `vendor_key` (empty when no table knows it).
     pub fn other_names(&self, vendor_key: &str, model: &str) -> Vec<&str> {
         let k = key(model);
         self.products
             .iter()
-            .find(|p| p.vendor_key == vendor_key && p.keys.contains(&k))
+            .find(|p| {
+                (p.vendor_key == vendor_key || p.brand_key.as_deref() == Some(vendor_key))
+                    && p.keys.contains(&k)
+            })
             .map(|p| {
                 p.names
                     .iter()

@@ -149,6 +149,10 @@ fn vendor_forms(name: &str) -> Vec<String> {
 struct Prepared {
     /// Vendor keys of every form of the product's vendor name.
     vendor_keys: Vec<String>,
+    /// Vendor keys of the brand a product name starts with ("Welch Allyn" of Hillrom's
+    /// "Welch Allyn Connex Vital Signs Monitor"): a device recorded under the brand is the
+    /// maker's.
+    brand_keys: Vec<String>,
     /// Model numbers and SKUs as keys (letters and digits only).
     number_keys: Vec<String>,
     /// Words of the name, full name and model numbers.
@@ -168,8 +172,21 @@ fn prepare(product: &Product, vendor_key: &dyn Fn(&str) -> String) -> Prepared {
         .collect();
     vendor_keys.sort();
     vendor_keys.dedup();
+    let name_words: Vec<&str> = product.name.split_whitespace().take(2).collect();
+    let mut brand_keys: Vec<String> = (1..=name_words.len())
+        .filter(|&n| {
+            name_words[..n]
+                .iter()
+                .all(|w| w.len() >= 3 && w.chars().all(|c| c.is_alphabetic()))
+        })
+        .map(|n| vendor_key(&name_words[..n].join(" ")))
+        .filter(|k| !vendor_keys.contains(k))
+        .collect();
+    brand_keys.sort();
+    brand_keys.dedup();
     Prepared {
         vendor_keys,
+        brand_keys,
         number_keys: product
             .model_numbers
             .iter()
@@ -351,11 +368,24 @@ fn match_seen(
         return Vec::new();
     };
     let m = model_words(model);
-    let mut best: Option<(&Product, f32, String)> = None;
+    let mut best: Option<(&Product, f32, String, String)> = None;
     for (product, p) in advisory.products.iter().zip(prepared) {
-        if !p.vendor_keys.iter().any(|k| k == device_vendor) {
+        let (brand_factor, vendor_reason) = if p.vendor_keys.iter().any(|k| k == device_vendor) {
+            (
+                1.0,
+                format!("vendor {vendor:?} is the advisory's {:?}", product.vendor),
+            )
+        } else if p.brand_keys.iter().any(|k| k == device_vendor) {
+            (
+                0.9,
+                format!(
+                    "vendor {vendor:?} is the brand the advisory's product {:?} (by {:?}) is named under",
+                    product.name, product.vendor
+                ),
+            )
+        } else {
             continue;
-        }
+        };
         let Some((conf, reason)) = cpe_match(s.cpe, product)
             .or_else(|| product_match(&m, product, p))
             .or_else(|| {
@@ -387,15 +417,16 @@ fn match_seen(
                 .and_then(|(f, _)| p.versions.contains(f))
                 .unwrap_or(false)
         };
+        let conf = conf * brand_factor;
         let better = match &best {
             None => true,
-            Some((b, bc, _)) => conf > *bc || (conf == *bc && holds(product) && !holds(b)),
+            Some((b, bc, _, _)) => conf > *bc || (conf == *bc && holds(product) && !holds(b)),
         };
         if better {
-            best = Some((product, conf, reason));
+            best = Some((product, conf, reason, vendor_reason));
         }
     }
-    let Some((product, product_conf, product_reason)) = best else {
+    let Some((product, product_conf, product_reason, vendor_reason)) = best else {
         return Vec::new();
     };
     // Every product of the advisory this device is (same name, other version ranges) is
@@ -453,10 +484,7 @@ fn match_seen(
                 confidence: (confidence * 1000.0).round() / 1000.0,
                 cvss,
                 version: s.firmware.map(|(f, _)| f.to_string()),
-                why: format!(
-                    "{prefix}vendor {vendor:?} is the advisory's {:?}; {product_reason}; {version_why}",
-                    product.vendor
-                ),
+                why: format!("{prefix}{vendor_reason}; {product_reason}; {version_why}"),
                 seen_on_wire: None,
             }
         })
@@ -670,7 +698,10 @@ impl<'a> Matcher<'a> {
         for (i, a) in advisories.iter().enumerate() {
             let products: Vec<Prepared> =
                 a.products.iter().map(|p| prepare(p, vendor_key)).collect();
-            let mut keys: Vec<&String> = products.iter().flat_map(|p| &p.vendor_keys).collect();
+            let mut keys: Vec<&String> = products
+                .iter()
+                .flat_map(|p| p.vendor_keys.iter().chain(&p.brand_keys))
+                .collect();
             keys.sort();
             keys.dedup();
             for k in keys {
