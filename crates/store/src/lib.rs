@@ -171,6 +171,74 @@ pub struct PatchChange {
     pub accepted_until: Option<String>,
 }
 
+/// A console account as stored. The password is only its argon2id PHC string.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    /// Login name (unique, compared case-insensitively).
+    pub name: String,
+    /// `admin`, `analyst`, `biomed` or `auditor`.
+    pub role: String,
+    /// argon2id PHC string; `None` until a password is set.
+    pub password_hash: Option<String>,
+    /// TOTP secret; `None` until enrolled.
+    pub totp_secret: Option<Vec<u8>>,
+    /// The last TOTP time step accepted (a code is never accepted twice).
+    pub totp_last_step: Option<i64>,
+    /// Disabled accounts cannot sign in.
+    pub disabled: bool,
+    /// When created (ns since the epoch).
+    pub created_at: i64,
+    /// When last changed (ns since the epoch).
+    pub updated_at: i64,
+}
+
+impl std::fmt::Debug for UserRecord {
+    // Never the hash or the secret: presence only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRecord")
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("password", &self.password_hash.is_some())
+            .field("totp", &self.totp_secret.is_some())
+            .field("disabled", &self.disabled)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An audit log entry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditRecord {
+    /// Position in the log (1, 2, …).
+    pub seq: i64,
+    /// When (ns since the epoch).
+    pub at: i64,
+    /// Who (a user name; `cli:<os user>` for the command line).
+    pub actor: String,
+    /// From where (`cli`, a client address).
+    pub source: String,
+    /// What (`user.add`, `login.failure`, …).
+    pub action: String,
+    /// The details, as JSON (names, counts, presence: never a secret).
+    pub details: serde_json::Value,
+    /// The previous entry's hash (`""` for the first).
+    pub prev_hash: String,
+    /// This entry's hash.
+    pub hash: String,
+}
+
+/// The audit log in order, and its head (last position and hash) kept beside it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditLog {
+    /// Every entry, by `seq`.
+    pub entries: Vec<AuditRecord>,
+    /// (seq, hash) of the last entry appended, as recorded at the time.
+    pub head: Option<(i64, String)>,
+}
+
+/// What the audit chain's hash function is given: the previous hash and the entry (its
+/// `hash` field not yet set).
+pub type AuditHasher<'a> = &'a dyn Fn(&str, &AuditRecord) -> String;
+
 /// What an advisory import did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct AdvisoryImportSummary {
@@ -400,6 +468,29 @@ pub trait Store {
 
     /// Every stored SBOM and VEX document, by id.
     fn sboms(&self) -> Result<Vec<AdvisoryRecord>, StoreError>;
+
+    /// Adds an account; fails if the name is taken.
+    fn add_user(&mut self, user: &UserRecord) -> Result<(), StoreError>;
+
+    /// Replaces an account's fields (found by name); false if there is none.
+    fn update_user(&mut self, user: &UserRecord) -> Result<bool, StoreError>;
+
+    /// The account of this name (case-insensitive).
+    fn user(&self, name: &str) -> Result<Option<UserRecord>, StoreError>;
+
+    /// Every account, by name.
+    fn users(&self) -> Result<Vec<UserRecord>, StoreError>;
+
+    /// Appends an entry to the audit log in one transaction: its `seq` and `prev_hash` are
+    /// set from the log's head, its `hash` by `hasher`; returns the entry as stored.
+    fn append_audit(
+        &mut self,
+        entry: AuditRecord,
+        hasher: AuditHasher<'_>,
+    ) -> Result<AuditRecord, StoreError>;
+
+    /// The audit log in order, and the head (last seq, its hash) recorded beside it.
+    fn audit_log(&self) -> Result<AuditLog, StoreError>;
 
     /// Replaces the stored KEV catalog (version `catalog`) with `entries`; returns how many
     /// are stored.

@@ -1,5 +1,6 @@
 //! The embedded backend: one SQLCipher-encrypted SQLite file.
 
+mod accounts;
 mod advisories;
 mod assets;
 mod merge;
@@ -13,8 +14,9 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::{
-    AdvisoryImportSummary, AdvisoryRecord, AnalysisSource, AssetImportSummary, DeviceQuery,
-    FindingQuery, KevRecord, Key, MergeSummary, Page, PatchChange, PatchRecord, Store, StoreError,
+    AdvisoryImportSummary, AdvisoryRecord, AnalysisSource, AssetImportSummary, AuditHasher,
+    AuditLog, AuditRecord, DeviceQuery, FindingQuery, KevRecord, Key, MergeSummary, Page,
+    PatchChange, PatchRecord, Store, StoreError, UserRecord,
 };
 use model::{Asset, Device, Finding, StoredAsset};
 
@@ -283,6 +285,34 @@ impl Store for SqliteStore {
 
     fn sboms(&self) -> Result<Vec<AdvisoryRecord>, StoreError> {
         advisories::documents(&self.conn, &self.path, advisories::Documents::Sboms)
+    }
+
+    fn add_user(&mut self, user: &UserRecord) -> Result<(), StoreError> {
+        accounts::add_user(&self.conn, &self.path, user)
+    }
+
+    fn update_user(&mut self, user: &UserRecord) -> Result<bool, StoreError> {
+        accounts::update_user(&self.conn, &self.path, user)
+    }
+
+    fn user(&self, name: &str) -> Result<Option<UserRecord>, StoreError> {
+        accounts::user(&self.conn, &self.path, name)
+    }
+
+    fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
+        accounts::users(&self.conn, &self.path)
+    }
+
+    fn append_audit(
+        &mut self,
+        entry: AuditRecord,
+        hasher: AuditHasher<'_>,
+    ) -> Result<AuditRecord, StoreError> {
+        accounts::append_audit(&mut self.conn, &self.path, entry, hasher)
+    }
+
+    fn audit_log(&self) -> Result<AuditLog, StoreError> {
+        accounts::audit_log(&self.conn, &self.path)
     }
 
     fn replace_kev(&mut self, catalog: &str, entries: &[KevRecord]) -> Result<u64, StoreError> {

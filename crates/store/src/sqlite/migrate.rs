@@ -53,6 +53,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0006_sboms.sql",
         sql: include_str!("../../migrations/sqlite/0006_sboms.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_accounts.sql",
+        sql: include_str!("../../migrations/sqlite/0007_accounts.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

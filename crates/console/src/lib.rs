@@ -1,0 +1,11 @@
+//! The console's security core: accounts and roles, passwords (argon2id, NIST SP 800-63B
+//! rules), TOTP second factors (RFC 6238) and the hash-chained audit log. The HTTPS server,
+//! sessions, WebAuthn and the pages build on these.
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod password;
+pub mod role;
+pub mod totp;
+
+pub use role::Role;

@@ -1,0 +1,49 @@
+//! Roles: what each kind of console user is for.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A console role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    /// Users and settings.
+    Admin,
+    /// Triage of findings, policies.
+    Analyst,
+    /// Devices, the asset list, patches (clinical engineering).
+    Biomed,
+    /// Read-only, the audit log included.
+    Auditor,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Analyst, Role::Biomed, Role::Auditor];
+
+    /// The name the store and the command line use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Analyst => "analyst",
+            Self::Biomed => "biomed",
+            Self::Auditor => "auditor",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("no role {s:?}: one of admin, analyst, biomed, auditor"))
+    }
+}

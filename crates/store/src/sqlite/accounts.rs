@@ -1,0 +1,176 @@
+//! Console accounts and the hash-chained audit log. The chain's hash function is the
+//! caller's (the console's): the store only keeps the order, reads the head and writes the
+//! entry and the new head in one transaction, so two writers (the console and a command) can
+//! never fork the chain.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+
+use super::sqlite_error;
+use crate::{AuditHasher, AuditLog, AuditRecord, StoreError, UserRecord};
+
+const USER_COLUMNS: &str =
+    "name, role, password_hash, totp_secret, totp_last_step, disabled, created_at, updated_at";
+
+fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRecord> {
+    Ok(UserRecord {
+        name: r.get(0)?,
+        role: r.get(1)?,
+        password_hash: r.get(2)?,
+        totp_secret: r.get(3)?,
+        totp_last_step: r.get(4)?,
+        disabled: r.get(5)?,
+        created_at: r.get(6)?,
+        updated_at: r.get(7)?,
+    })
+}
+
+pub(crate) fn add_user(conn: &Connection, path: &Path, u: &UserRecord) -> Result<(), StoreError> {
+    conn.execute(
+        &format!("INSERT INTO users ({USER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+        params![
+            u.name,
+            u.role,
+            u.password_hash,
+            u.totp_secret,
+            u.totp_last_step,
+            u.disabled,
+            u.created_at,
+            u.updated_at
+        ],
+    )
+    .map_err(sqlite_error(path, format!("adding user {:?}", u.name)))?;
+    Ok(())
+}
+
+pub(crate) fn update_user(
+    conn: &Connection,
+    path: &Path,
+    u: &UserRecord,
+) -> Result<bool, StoreError> {
+    let n = conn
+        .execute(
+            "UPDATE users SET role = ?2, password_hash = ?3, totp_secret = ?4,
+                 totp_last_step = ?5, disabled = ?6, updated_at = ?7
+             WHERE name = ?1",
+            params![
+                u.name,
+                u.role,
+                u.password_hash,
+                u.totp_secret,
+                u.totp_last_step,
+                u.disabled,
+                u.updated_at
+            ],
+        )
+        .map_err(sqlite_error(path, format!("updating user {:?}", u.name)))?;
+    Ok(n == 1)
+}
+
+pub(crate) fn user(
+    conn: &Connection,
+    path: &Path,
+    name: &str,
+) -> Result<Option<UserRecord>, StoreError> {
+    conn.query_row(
+        &format!("SELECT {USER_COLUMNS} FROM users WHERE name = ?1"),
+        [name],
+        user_row,
+    )
+    .optional()
+    .map_err(sqlite_error(path, format!("reading user {name:?}")))
+}
+
+pub(crate) fn users(conn: &Connection, path: &Path) -> Result<Vec<UserRecord>, StoreError> {
+    let read = || -> rusqlite::Result<Vec<UserRecord>> {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {USER_COLUMNS} FROM users ORDER BY name COLLATE NOCASE"
+        ))?;
+        let rows = stmt.query_map([], user_row)?;
+        rows.collect()
+    };
+    read().map_err(sqlite_error(path, "reading users"))
+}
+
+pub(crate) fn append_audit(
+    conn: &mut Connection,
+    path: &Path,
+    mut entry: AuditRecord,
+    hasher: AuditHasher<'_>,
+) -> Result<AuditRecord, StoreError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sqlite_error(path, "starting an audit entry"))?;
+    let head: Option<(i64, String)> = tx
+        .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()
+        .map_err(sqlite_error(path, "reading the audit head"))?;
+    let (last, prev) = head.unwrap_or((0, String::new()));
+    entry.seq = last + 1;
+    entry.prev_hash = prev;
+    entry.hash = String::new();
+    entry.hash = hasher(&entry.prev_hash, &entry);
+    tx.execute(
+        "INSERT INTO audit_log (seq, at, actor, source, action, details, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            entry.seq,
+            entry.at,
+            entry.actor,
+            entry.source,
+            entry.action,
+            entry.details.to_string(),
+            entry.prev_hash,
+            entry.hash
+        ],
+    )
+    .map_err(sqlite_error(path, "writing an audit entry"))?;
+    tx.execute(
+        "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+        params![entry.seq, entry.hash],
+    )
+    .map_err(sqlite_error(path, "writing the audit head"))?;
+    tx.commit()
+        .map_err(sqlite_error(path, "committing an audit entry"))?;
+    Ok(entry)
+}
+
+pub(crate) fn audit_log(conn: &Connection, path: &Path) -> Result<AuditLog, StoreError> {
+    let read = || -> rusqlite::Result<AuditLog> {
+        let mut stmt = conn.prepare(
+            "SELECT seq, at, actor, source, action, details, prev_hash, hash
+             FROM audit_log ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let details: String = r.get(5)?;
+            Ok(AuditRecord {
+                seq: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                source: r.get(3)?,
+                action: r.get(4)?,
+                details: serde_json::from_str(&details).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        5,
+                        rusqlite::types::Type::Text,
+                        Box::new(e),
+                    )
+                })?,
+                prev_hash: r.get(6)?,
+                hash: r.get(7)?,
+            })
+        })?;
+        let entries = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        let head = conn
+            .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        Ok(AuditLog { entries, head })
+    };
+    read().map_err(sqlite_error(path, "reading the audit log"))
+}
