@@ -34,6 +34,91 @@ pub enum Command {
     /// Patch records per device × advisory: list them, plan, apply, accept the risk. Only an
     /// analysis that sees the fixed version on the wire marks one verified.
     Patches(PatchesArgs),
+    /// Console accounts: add one (password on standard input, TOTP enrolment), list them,
+    /// disable one, reset one's second factor. Every change is written to the audit log.
+    Users(UsersArgs),
+    /// The audit log: list it, or verify its hash chain.
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UsersArgs {
+    #[command(subcommand)]
+    pub command: UsersCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Add an account. The password is read from standard input (`--password-stdin`), never
+    /// from the command line, and checked against NIST SP 800-63B rules; `--enroll-totp`
+    /// creates its TOTP secret and prints the `otpauth://` URI once, for an authenticator
+    /// app or a script.
+    Add {
+        /// Login name.
+        name: String,
+        /// admin, analyst, biomed or auditor.
+        #[arg(long)]
+        role: String,
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Enrol a TOTP second factor now and print its otpauth:// URI.
+        #[arg(long)]
+        enroll_totp: bool,
+        /// Who is making the change (default: $USER).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Every account: role, whether a password and a second factor are set, disabled.
+    List {
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// table (default on a terminal), json or csv.
+        #[arg(long, short = 'f', value_enum)]
+        format: Option<Format>,
+    },
+    /// Disable an account: it can no longer sign in.
+    Disable {
+        name: String,
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Remove an account's second factors: at its next sign-in it can only enrol new ones.
+    ResetMfa {
+        name: String,
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        #[arg(long)]
+        by: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: AuditCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the audit log's hash chain: exit 0 if it holds, 1 naming the first entry edited,
+    /// removed or out of order.
+    Verify {
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+    },
+    /// Every audit entry, oldest first.
+    List {
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// table (default on a terminal), json or csv.
+        #[arg(long, short = 'f', value_enum)]
+        format: Option<Format>,
+    },
 }
 
 #[derive(Debug, Args)]

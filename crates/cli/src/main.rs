@@ -18,6 +18,7 @@ mod output;
 mod patches;
 mod report;
 mod sim;
+mod users;
 mod vulns;
 mod vulns_update;
 
@@ -46,6 +47,8 @@ fn main() -> ExitCode {
         args::Command::Assets(a) => assets::run(&a),
         args::Command::Vulns(a) => vulns::run(&a),
         args::Command::Patches(a) => patches::run(&a),
+        args::Command::Users(a) => users::run(&a),
+        args::Command::Audit(a) => users::audit(&a),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,281 @@
+//! `wardline users` and `wardline audit`: console accounts and the audit log from the
+//! command line (bootstrap and scripts; the console's pages do the same behind MFA).
+//!
+//! No password or TOTP secret is ever printed, except the enrolment URI `users add
+//! --enroll-totp` prints once, on purpose, to standard output.
+
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+use store::{Store, UserRecord};
+
+use crate::args::{AuditArgs, AuditCommand, Format, UsersArgs, UsersCommand};
+
+/// Who a command-line change is recorded as: `--by`, else `$USER`, else `unknown`.
+fn actor(by: Option<&str>) -> String {
+    let who = by
+        .map(str::to_string)
+        .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| "unknown".into());
+    format!("cli:{who}")
+}
+
+fn now() -> i64 {
+    crate::analyze::now().0
+}
+
+pub fn run(args: &UsersArgs) -> Result<ExitCode> {
+    match &args.command {
+        UsersCommand::Add {
+            name,
+            role,
+            db,
+            password_stdin,
+            enroll_totp,
+            by,
+        } => add(name, role, db, *password_stdin, *enroll_totp, by.as_deref()),
+        UsersCommand::List { db, format } => list(db, *format),
+        UsersCommand::Disable { name, db, by } => {
+            change(db, name, by.as_deref(), "user.disable", |u| {
+                u.disabled = true;
+            })
+        }
+        UsersCommand::ResetMfa { name, db, by } => {
+            change(db, name, by.as_deref(), "user.reset_mfa", |u| {
+                u.totp_secret = None;
+                u.totp_last_step = None;
+            })
+        }
+    }
+}
+
+/// A name people can type and logs can show: letters, digits, `.`, `_`, `-`, `@`.
+fn check_name(name: &str) -> Result<()> {
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
+    {
+        bail!("user name {name:?}: 1 to 64 letters, digits, '.', '_', '-' or '@'");
+    }
+    Ok(())
+}
+
+fn add(
+    name: &str,
+    role: &str,
+    db: &Path,
+    password_stdin: bool,
+    enroll_totp: bool,
+    by: Option<&str>,
+) -> Result<ExitCode> {
+    check_name(name)?;
+    let role: console::Role = role.parse().map_err(anyhow::Error::msg)?;
+    let password_hash = if password_stdin {
+        let mut line = String::new();
+        io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
+        let password = line.strip_suffix('\n').unwrap_or(&line);
+        let password = password.strip_suffix('\r').unwrap_or(password);
+        console::password::check(password, name)
+            .map_err(|e| anyhow::anyhow!("password refused: {e}"))?;
+        Some(console::password::hash(password).map_err(|e| anyhow::anyhow!("hashing: {e}"))?)
+    } else {
+        bail!(
+            "give the password on standard input with --password-stdin (it is never taken from the command line or an environment variable)"
+        );
+    };
+    let totp_secret = enroll_totp.then(console::totp::new_secret);
+    let mut store = crate::output::open_store(db)?;
+    if store.user(name)?.is_some() {
+        bail!("{}: there is already a user {name:?}", db.display());
+    }
+    let at = now();
+    store.add_user(&UserRecord {
+        name: name.to_string(),
+        role: role.as_str().to_string(),
+        password_hash,
+        totp_secret: totp_secret.clone(),
+        totp_last_step: None,
+        disabled: false,
+        created_at: at,
+        updated_at: at,
+    })?;
+    console::audit::record(
+        &mut store,
+        at,
+        &actor(by),
+        "cli",
+        "user.add",
+        serde_json::json!({"name": name, "role": role.as_str(), "password": true, "totp": enroll_totp}),
+    )?;
+    let mut out = io::stdout().lock();
+    match totp_secret {
+        Some(secret) => {
+            if io::stdout().is_terminal() {
+                eprintln!(
+                    "wardline: add this to the user's authenticator app now; it is not shown again:"
+                );
+            }
+            writeln!(out, "{}", console::totp::enrolment_uri(&secret, name))?;
+        }
+        None => eprintln!(
+            "wardline: user {name:?} added ({role}); no second factor yet: the first sign-in reaches only enrolment"
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Changes one account and records it.
+fn change(
+    db: &Path,
+    name: &str,
+    by: Option<&str>,
+    action: &str,
+    apply: impl FnOnce(&mut UserRecord),
+) -> Result<ExitCode> {
+    let mut store = crate::devices::open_existing(db)?;
+    let Some(mut user) = store.user(name)? else {
+        bail!("{}: no user {name:?}", db.display());
+    };
+    apply(&mut user);
+    user.updated_at = now();
+    store.update_user(&user)?;
+    console::audit::record(
+        &mut store,
+        user.updated_at,
+        &actor(by),
+        "cli",
+        action,
+        serde_json::json!({"name": user.name}),
+    )?;
+    eprintln!("wardline: {action} {}", user.name);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A row of `users list`: presence only, never the hash or the secret.
+#[derive(Debug, Serialize)]
+struct UserRow {
+    name: String,
+    role: String,
+    password: bool,
+    totp: bool,
+    disabled: bool,
+    created_at: String,
+}
+
+fn list(db: &Path, format: Option<Format>) -> Result<ExitCode> {
+    let store = crate::devices::open_existing(db)?;
+    let rows: Vec<UserRow> = store
+        .users()?
+        .into_iter()
+        .map(|u| UserRow {
+            created_at: model::Timestamp(u.created_at)
+                .rfc3339(model::TsPrecision::Seconds)
+                .to_string(),
+            name: u.name,
+            role: u.role,
+            password: u.password_hash.is_some(),
+            totp: u.totp_secret.is_some(),
+            disabled: u.disabled,
+        })
+        .collect();
+    let mut out = io::stdout().lock();
+    match format.unwrap_or_else(Format::for_stdout) {
+        Format::Json => crate::output::write_json(&mut out, &rows)?,
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(&mut out);
+            for r in &rows {
+                w.serialize(r)?;
+            }
+            w.flush()?;
+        }
+        Format::Table => {
+            writeln!(
+                out,
+                "{:<24} {:<8} {:<8} {:<5} {:<8} created",
+                "name", "role", "password", "totp", "disabled"
+            )?;
+            for r in &rows {
+                let yes = |b: bool| if b { "yes" } else { "no" };
+                writeln!(
+                    out,
+                    "{:<24} {:<8} {:<8} {:<5} {:<8} {}",
+                    r.name,
+                    r.role,
+                    yes(r.password),
+                    yes(r.totp),
+                    yes(r.disabled),
+                    r.created_at
+                )?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn audit(args: &AuditArgs) -> Result<ExitCode> {
+    match &args.command {
+        AuditCommand::Verify { db } => {
+            let store = crate::devices::open_existing(db)?;
+            let log = store.audit_log()?;
+            match console::audit::verify(&log.entries, log.head.as_ref()) {
+                Ok(n) => {
+                    println!("{}: audit log intact ({n} entries)", db.display());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("wardline: {}: {e}", db.display());
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        AuditCommand::List { db, format } => {
+            let store = crate::devices::open_existing(db)?;
+            let log = store.audit_log()?;
+            let mut out = io::stdout().lock();
+            match format.unwrap_or_else(Format::for_stdout) {
+                Format::Json => crate::output::write_json(&mut out, &log.entries)?,
+                Format::Csv => {
+                    let mut w = csv::Writer::from_writer(&mut out);
+                    w.write_record(["seq", "at", "actor", "source", "action", "details", "hash"])?;
+                    for e in &log.entries {
+                        w.write_record([
+                            e.seq.to_string(),
+                            model::Timestamp(e.at)
+                                .rfc3339(model::TsPrecision::Seconds)
+                                .to_string(),
+                            e.actor.clone(),
+                            e.source.clone(),
+                            e.action.clone(),
+                            e.details.to_string(),
+                            e.hash.clone(),
+                        ])?;
+                    }
+                    w.flush()?;
+                }
+                Format::Table => {
+                    for e in &log.entries {
+                        writeln!(
+                            out,
+                            "{:>5}  {}  {:<20} {:<8} {:<18} {}",
+                            e.seq,
+                            model::Timestamp(e.at).rfc3339(model::TsPrecision::Seconds),
+                            e.actor,
+                            e.source,
+                            e.action,
+                            e.details
+                        )?;
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
