@@ -547,11 +547,18 @@ fn first_component(version: &str) -> Option<String> {
 }
 
 /// The release line a product entry is about: the first component of its one upper bound
-/// (`<11.0.6` → `11`), when it has exactly one.
+/// (`<11.0.6` → `11`), when it has exactly one and no lower bound (an entry with a lower
+/// bound, `>=7.22.0 <8.0.5`, is an interval of its own and spans lines).
 fn line_of(product: &Product) -> Option<String> {
     let crate::VersionRange::Constraints(cs) = &product.versions else {
         return None;
     };
+    if cs
+        .iter()
+        .any(|c| matches!(c.comparator, crate::Comparator::Ge | crate::Comparator::Gt))
+    {
+        return None;
+    }
     let mut uppers = cs
         .iter()
         .filter(|c| matches!(c.comparator, crate::Comparator::Lt | crate::Comparator::Le));
@@ -804,7 +811,11 @@ impl<'a> Matcher<'a> {
                         &[],
                     ) {
                         let mut m = m;
-                        m.seen_on_wire = Some(format!("{} {}", sw.source, sw.role));
+                        // A server's software is exposed to whoever reaches it; a client's
+                        // (a User-Agent) only to the servers it visits.
+                        if sw.role == "server" {
+                            m.seen_on_wire = Some(format!("{} {}", sw.source, sw.role));
+                        }
                         found.push((i, Some(si), m));
                     }
                 }

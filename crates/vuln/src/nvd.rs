@@ -79,8 +79,12 @@ fn read_cve(v: &Value, path: &str) -> Result<Advisory, ReadError> {
         // the platforms, any one of which makes the configuration hold.
         let platforms: Vec<String> =
             if config.get("operator").and_then(Value::as_str) == Some("AND") {
+                // Operating systems only (part `o`): a hardware match (part `h`, the device
+                // a firmware runs on) names the product, not a platform to hold against
+                // the OS.
                 let mut p: Vec<String> = matches(false)
                     .filter_map(|m| m.get("criteria").and_then(Value::as_str))
+                    .filter(|c| split_cpe(c).get(2).is_some_and(|part| part == "o"))
                     .filter_map(crate::sbom::cpe_parts)
                     .map(|(vendor, product, version)| {
                         if version == "*" || version == "-" {

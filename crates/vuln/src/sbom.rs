@@ -141,7 +141,12 @@ impl Target {
             return Some(state);
         }
         let Some(version) = version else {
-            return Some(VexState::UnderInvestigation);
+            // Some listed version is (or may be) affected: the device may run it.
+            return self
+                .versions
+                .iter()
+                .any(|v| v.status != "unaffected")
+                .then_some(VexState::UnderInvestigation);
         };
         let entry = self
             .versions
@@ -315,7 +320,14 @@ fn read_cyclonedx(doc: &Value, fallback_id: &str) -> Result<Sbom, ReadError> {
 
 /// A CycloneDX vulnerability with an impact analysis (a VEX statement).
 fn statement(v: &Value) -> Option<VexStatement> {
-    let cve = meaningful(text_at(v, "/id"))?;
+    // CVE ids compare upper case (`cve-2021-44228` is CVE-2021-44228).
+    let cve = meaningful(text_at(v, "/id")).map(|id| {
+        if id.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("cve-")) {
+            id.to_ascii_uppercase()
+        } else {
+            id
+        }
+    })?;
     let state = VexState::from_cyclonedx(&text_at(v, "/analysis/state")?)?;
     let targets = v
         .get("affects")
@@ -492,22 +504,31 @@ impl Sbom {
     /// its components: a `bom-ref` of the same document, or `urn:cdx:SERIAL/VERSION#REF`
     /// naming it from another document.
     pub fn is_named_by(&self, reference: &str, from_same_document: bool) -> bool {
-        let local = if from_same_document {
-            Some(reference)
-        } else {
-            match (self.urn(), reference.split_once('#')) {
-                (Some(urn), Some((doc, r))) if doc == urn => Some(r),
-                _ => None,
-            }
-        };
-        let Some(local) = local else {
-            return false;
-        };
-        self.subject.reference.as_deref() == Some(local)
-            || self
-                .components
-                .iter()
-                .any(|c| c.reference.as_deref() == Some(local))
+        self.local_ref(reference, from_same_document)
+            .is_some_and(|local| {
+                self.subject.reference.as_deref() == Some(local) || self.component(local).is_some()
+            })
+    }
+
+    /// The `bom-ref` a reference names in this document: the reference itself from the
+    /// same document, or the part after `#` of a BOM-Link to this document's serial number
+    /// (any BOM version: the store keeps the latest version of a serial, and a statement
+    /// about an earlier one still speaks of the same product).
+    pub fn local_ref<'r>(&self, reference: &'r str, from_same_document: bool) -> Option<&'r str> {
+        if let Some(rest) = reference.strip_prefix("urn:cdx:") {
+            let serial = self.id.strip_prefix("urn:uuid:")?;
+            let (doc, r) = rest.split_once('#')?;
+            let doc_serial = doc.split_once('/').map_or(doc, |(s, _)| s);
+            return doc_serial.eq_ignore_ascii_case(serial).then_some(r);
+        }
+        from_same_document.then_some(reference)
+    }
+
+    /// The component with this `bom-ref`.
+    pub fn component(&self, bom_ref: &str) -> Option<&Component> {
+        self.components
+            .iter()
+            .find(|c| c.reference.as_deref() == Some(bom_ref))
     }
 }
 

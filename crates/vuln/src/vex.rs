@@ -146,13 +146,20 @@ impl Documents {
     /// The statements naming an attached document, each with the state it gives a device at
     /// `firmware` (statements about other versions left out).
     pub fn said(&self, a: &Attached, firmware: Option<&str>) -> Vec<Said<'_>> {
+        let attached = &self.docs[a.doc];
         self.named_by[a.doc]
             .iter()
             .filter_map(|&(di, si, ti)| {
                 let doc = &self.docs[di];
                 let statement = &doc.statements[si];
                 let target: &Target = &statement.targets[ti];
-                let state = target.state_at(statement.state, firmware)?;
+                // A statement about a component is narrowed by the component's version;
+                // one about the product, by the device's firmware.
+                let version = attached
+                    .local_ref(&target.reference, di == a.doc)
+                    .and_then(|r| attached.component(r))
+                    .map_or(firmware, |c| c.version.as_deref());
+                let state = target.state_at(statement.state, version)?;
                 Some(Said {
                     statement,
                     state,
@@ -262,9 +269,14 @@ pub fn apply(device: &Device, matches: Vec<Match>, said: &[Said<'_>]) -> Vec<Mat
     }
     // What the vendor discloses that no advisory matched.
     for (cve, s) in &by_cve {
-        if covered.contains(cve)
-            || !matches!(s.state, VexState::Affected | VexState::UnderInvestigation)
-        {
+        // Only what the vendor says is (or may be) exploitable; never from a statement that
+        // calls the product not affected or fixed, whatever a version list left open.
+        let disclosed = matches!(s.state, VexState::Affected | VexState::UnderInvestigation)
+            && matches!(
+                s.statement.state,
+                VexState::Affected | VexState::UnderInvestigation
+            );
+        if covered.contains(cve) || !disclosed {
             continue;
         }
         out.push(Match {

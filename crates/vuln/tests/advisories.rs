@@ -307,3 +307,56 @@ fn every_sbom_and_vex_document_reads() {
         }
     }
 }
+
+/// Real NVD records judged for invented devices: an entry with a lower bound is an interval
+/// of its own (Bitbucket 7.22.1 is in `>=7.22.0 <8.0.5` of CVE-2022-43781, whatever the
+/// other release lines say), and a hardware CPE ANDed with firmware is no OS platform
+/// (CVE-2022-40881: SolarView Compact firmware on its hardware).
+#[test]
+fn real_nvd_records_judge_lines_and_platforms_right() {
+    let doc = load(&advisories().join("nvd/nvd-api/cves-2023.json"));
+    let records = vuln::nvd::read(&doc).expect("reads");
+    let find = |id: &str| {
+        records
+            .iter()
+            .find(|a| a.id == id)
+            .unwrap_or_else(|| panic!("{id}"))
+    };
+    let attr = |v: &str| model::Attribute {
+        value: v.into(),
+        confidence: 0.9,
+        evidence: Vec::new(),
+    };
+    let device = |vendor: &str, model: &str, firmware: &str, os: Option<&str>| model::Device {
+        id: model::DeviceId("mac-000000000001".into()),
+        vendor: Some(attr(vendor)),
+        model: Some(Box::new(attr(model))),
+        firmware: Some(Box::new(attr(firmware))),
+        os: os.map(|o| Box::new(attr(o))),
+        ..model::Device::default()
+    };
+    let key = |name: &str| name.to_ascii_lowercase();
+    let status = |id: &str, d: &model::Device| {
+        let m = vuln::match_device(d, find(id), &key);
+        assert!(!m.is_empty(), "{id}: no match");
+        m.iter().map(|m| m.status).min().unwrap()
+    };
+    let bitbucket = |v: &str| device("Atlassian", "Bitbucket", v, None);
+    assert_eq!(
+        status("CVE-2022-43781", &bitbucket("7.22.1")),
+        vuln::MatchStatus::Affected
+    );
+    assert_eq!(
+        status("CVE-2022-43781", &bitbucket("8.0.1")),
+        vuln::MatchStatus::Affected
+    );
+    assert_eq!(
+        status("CVE-2022-43781", &bitbucket("8.0.5")),
+        vuln::MatchStatus::Fixed
+    );
+    let solarview = device("Contec", "SolarView Compact", "6.00", Some("Linux"));
+    assert_eq!(
+        status("CVE-2022-40881", &solarview),
+        vuln::MatchStatus::Affected
+    );
+}

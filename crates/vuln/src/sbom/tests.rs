@@ -49,7 +49,15 @@ fn a_cyclonedx_sbom_gives_its_subject_and_components() {
         "another document names it by URN"
     );
     assert!(s.is_named_by("urn:cdx:11111111-2222-3333-4444-555555555555/2#pump", false));
-    assert!(!s.is_named_by("urn:cdx:11111111-2222-3333-4444-555555555555/1#pump", false));
+    assert!(
+        s.is_named_by("urn:cdx:11111111-2222-3333-4444-555555555555/1#pump", false),
+        "an earlier BOM version of the same serial still names the product"
+    );
+    assert!(
+        s.is_named_by("urn:cdx:11111111-2222-3333-4444-555555555555/2#c3", true),
+        "a BOM-Link to itself"
+    );
+    assert!(!s.is_named_by("urn:cdx:99999999-2222-3333-4444-555555555555/2#pump", false));
 }
 
 #[test]
@@ -63,7 +71,7 @@ fn vex_states_justifications_and_version_statuses_are_read() {
             {"id": "CVE-2099-2", "analysis": {"state": "resolved"}, "affects": [{"ref": "p"}],
              "ratings": [{"method": "CVSSv31", "score": 9.8}, {"method": "other", "score": 10}]},
             {"id": "CVE-2099-3", "analysis": {"state": "in_triage"}, "affects": [{"ref": "p"}]},
-            {"id": "CVE-2099-4", "analysis": {"state": "exploitable"}, "affects": [{"ref": "p"}]},
+            {"id": "cve-2099-4", "analysis": {"state": "exploitable"}, "affects": [{"ref": "p"}]},
             {"id": "CVE-2099-5", "affects": [{"ref": "p"}]}
         ]
     });
@@ -107,7 +115,21 @@ fn vex_states_justifications_and_version_statuses_are_read() {
     );
     assert_eq!(
         t.state_at(first.state, None),
-        Some(VexState::UnderInvestigation)
+        Some(VexState::UnderInvestigation),
+        "3.0 may be affected"
+    );
+    let all_unaffected = Target {
+        reference: "p".into(),
+        versions: vec![TargetVersion {
+            range: VersionRange::All,
+            text: "*".into(),
+            status: "unaffected".into(),
+        }],
+    };
+    assert_eq!(
+        all_unaffected.state_at(VexState::NotAffected, None),
+        None,
+        "nothing to raise"
     );
     assert_eq!(s.statements[1].cvss, Some(9.8));
 }

@@ -245,3 +245,44 @@ fn a_statement_narrowed_to_versions_applies_by_the_devices_firmware() {
         "{m:?}"
     );
 }
+
+#[test]
+fn a_statement_about_a_component_is_narrowed_by_the_components_version() {
+    // The statement names the wolfSSL component (bom-ref "tls") and says 4.8.1 is unaffected:
+    // the device's firmware (3.2.1) has nothing to do with it.
+    let statements = json!([
+        {"id": "CVE-2099-1001", "analysis": {"state": "not_affected", "justification": "code_not_reachable"},
+         "affects": [{"ref": "tls", "versions": [{"version": "4.8.1", "status": "unaffected"}]}]}
+    ]);
+    let mut own = sbom_doc("3.2.1", "4.8.1");
+    own.statements = vex_doc(statements).statements;
+    let docs = Documents::new(vec![own]);
+    let m = judged(
+        &device("Acme", "Infusion System 4100", Some("3.2.1")),
+        &docs,
+    );
+    assert!(
+        m.iter()
+            .any(|(s, c, _)| *s == MatchStatus::NotAffected && c == &["CVE-2099-1001"]),
+        "{m:?}"
+    );
+}
+
+#[test]
+fn a_not_affected_statement_never_raises_a_cve_nothing_matched() {
+    // Every listed version unaffected, the firmware unknown: nothing to say.
+    let vex = vex_doc(json!([
+        {"id": "CVE-2099-7777", "analysis": {"state": "not_affected", "justification": "code_not_reachable"},
+         "affects": [{"ref": PUMP, "versions": [{"range": "vers:semver/>=1.0.0|<=9.0.0", "status": "unaffected"}]}]},
+        {"id": "CVE-2099-8888", "analysis": {"state": "not_affected"},
+         "affects": [{"ref": PUMP, "versions": [{"version": "3.2.1", "status": "unaffected"}, {"version": "3.3", "status": "affected"}]}]}
+    ]));
+    let docs = Documents::new(vec![sbom_doc("3.2.1", "4.8.1"), vex]);
+    let m = judged(&device("Acme", "Infusion System 4100", None), &docs);
+    assert!(
+        m.iter().all(|(_, c, _)| !c
+            .iter()
+            .any(|c| c == "CVE-2099-7777" || c == "CVE-2099-8888")),
+        "{m:?}"
+    );
+}
