@@ -232,6 +232,10 @@ pub enum VulnsCommand {
         /// Only matches with a CVE in CISA's Known Exploited Vulnerabilities catalog.
         #[arg(long)]
         kev: bool,
+        /// Extra knowledge-base files or folders (vendor aliases, `[[product]]` names), as
+        /// `analyze --kb` takes them; repeatable.
+        #[arg(long, value_name = "DIR_OR_FILE")]
+        kb: Vec<PathBuf>,
         /// table (default on a terminal), json or csv.
         #[arg(long, short = 'f', value_enum)]
         format: Option<Format>,

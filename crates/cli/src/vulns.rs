@@ -46,8 +46,9 @@ pub fn run(args: &VulnsArgs) -> Result<ExitCode> {
             db,
             device,
             kev,
+            kb,
             format,
-        } => list(db, device.as_deref(), *kev, *format),
+        } => list(db, device.as_deref(), *kev, kb, *format),
     }
 }
 
@@ -358,7 +359,17 @@ pub(crate) fn import_files(
             continue;
         }
         if vuln::sbom::is_sbom(&doc) {
-            match vuln::sbom::read(&doc, &name) {
+            // A document without a serial number is named by its file name and content, so
+            // the same file imported from two paths is one document.
+            let digest: String =
+                sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(&bytes))
+                    .iter()
+                    .take(6)
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+            let short = name.rsplit('/').next().unwrap_or(&name).to_string();
+            let fallback = format!("{short} sha256:{digest}");
+            match vuln::sbom::read(&doc, &fallback) {
                 Ok(sbom) => {
                     let record = sbom_record(sbom, describes, &name, &mut sbom_report)?;
                     // The same document in two files: the later one stands.
@@ -773,13 +784,19 @@ pub fn findings(devices: &[model::Device], judged: &Judged) -> Result<Vec<model:
     Ok(out)
 }
 
-fn list(db: &Path, only: Option<&str>, kev_only: bool, format: Option<Format>) -> Result<ExitCode> {
+fn list(
+    db: &Path,
+    only: Option<&str>,
+    kev_only: bool,
+    kb_paths: &[PathBuf],
+    format: Option<Format>,
+) -> Result<ExitCode> {
     let store = crate::devices::open_existing(db)?;
     let intel = intel(&store, db)?;
-    let kb = identify::KnowledgeBase::embedded().context("loading the knowledge base")?;
+    let kb = identify::KnowledgeBase::load(kb_paths).context("loading the knowledge base")?;
     let vendors = kb.vendors();
     let products =
-        identify::ProductNames::load(&[], vendors).context("loading the product names")?;
+        identify::ProductNames::load(kb_paths, vendors).context("loading the product names")?;
     let key = |name: &str| vendors.key(name);
     let names = other_names(&products);
     let matcher = vuln::Matcher::new(&intel.advisories, &key).with_product_names(&names);

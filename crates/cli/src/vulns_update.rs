@@ -22,9 +22,12 @@ use serde::Deserialize;
 
 use crate::args::Format;
 
-/// The largest body fetched (the KEV catalog is about 1.3 MB, a day of EPSS scores about
-/// 10 MB uncompressed, the largest CSAF advisories a few MB).
-const MAX_BODY: u64 = 256 << 20;
+/// The largest body fetched, compressed or not (the KEV catalog is about 1.3 MB, a day of
+/// EPSS scores about 10 MB uncompressed, an NVD API page of 2,000 CVEs some 30 MB, the
+/// largest CSAF advisories a few MB).
+const MAX_BODY: u64 = 64 << 20;
+/// The most bytes one update writes to disk in all (a hostile or broken mirror cannot fill it).
+const MAX_TOTAL: u64 = 2 << 30;
 /// The most advisories one `index.txt` may make us fetch.
 const DEFAULT_MAX_INDEX_ENTRIES: usize = 10_000;
 
@@ -75,6 +78,12 @@ pub fn update(req: &UpdateRequest<'_>) -> Result<ExitCode> {
             "no online source configured: give --source URL, or a --config file whose [vulns] table lists sources = [\"https://…\"]"
         );
     }
+    if let Some(plain) = sources.iter().find(|u| !u.starts_with("https://")) {
+        bail!(
+            "{}: only https:// sources are fetched (advisories decide what is patched first)",
+            display_url(plain)
+        );
+    }
     let ca = req.ca_cert.or(config.vulns.ca_cert.as_deref());
     let agent = agent(ca)?;
     let max_entries = config
@@ -83,13 +92,15 @@ pub fn update(req: &UpdateRequest<'_>) -> Result<ExitCode> {
         .unwrap_or(DEFAULT_MAX_INDEX_ENTRIES);
     let dir = tempfile::tempdir().context("creating a directory for the downloads")?;
     let mut fetched: Vec<(PathBuf, String)> = Vec::new();
+    // Names in reports, errors and the store never carry credentials or query strings.
     let mut failed: Vec<(String, String)> = Vec::new();
-    for url in &sources {
+    let mut written: u64 = 0;
+    'sources: for url in &sources {
         let urls = if is_index(url) {
             match fetch(&agent, url).and_then(|b| index_entries(url, &b, max_entries)) {
                 Ok(urls) => urls,
                 Err(e) => {
-                    failed.push((url.clone(), format!("{e:#}")));
+                    failed.push((display_url(url), format!("{e:#}")));
                     continue;
                 }
             }
@@ -99,18 +110,26 @@ pub fn update(req: &UpdateRequest<'_>) -> Result<ExitCode> {
         let total = urls.len();
         for (i, u) in urls.into_iter().enumerate() {
             if total > 1 && (i + 1) % 100 == 0 {
-                eprintln!("wardline: {url}: fetched {}/{total}", i + 1);
+                eprintln!("wardline: {}: fetched {}/{total}", display_url(url), i + 1);
             }
             match fetch(&agent, &u) {
                 Ok(body) => {
+                    written += body.len() as u64;
+                    if written > MAX_TOTAL {
+                        failed.push((
+                            display_url(&u),
+                            format!("the update passed {MAX_TOTAL} bytes in all: stopped here"),
+                        ));
+                        break 'sources;
+                    }
                     let path = dir
                         .path()
                         .join(format!("{:06}-{}", fetched.len(), file_name(&u)));
                     std::fs::write(&path, body)
                         .with_context(|| format!("writing {}", path.display()))?;
-                    fetched.push((path, u));
+                    fetched.push((path, display_url(&u)));
                 }
-                Err(e) => failed.push((u, format!("{e:#}"))),
+                Err(e) => failed.push((display_url(&u), format!("{e:#}"))),
             }
         }
     }
@@ -143,6 +162,9 @@ fn agent(ca: Option<&Path>) -> Result<ureq::Agent> {
     }
     let config = ureq::Agent::config_builder()
         .tls_config(tls.build())
+        // Never plain HTTP, not even through a redirect; a few redirects at most.
+        .https_only(true)
+        .max_redirects(3)
         .timeout_global(Some(Duration::from_secs(120)))
         .user_agent(concat!("wardline/", env!("CARGO_PKG_VERSION")))
         .build();
@@ -175,6 +197,31 @@ fn fetch(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>> {
 
 fn is_index(url: &str) -> bool {
     path_of(url).ends_with("/index.txt")
+}
+
+/// A URL as reports name it: without credentials (`user:password@`), query or fragment.
+fn display_url(url: &str) -> String {
+    let bare = path_of(url);
+    match bare.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            format!("{scheme}://{host}{path}")
+        }
+        None => bare.to_string(),
+    }
+}
+
+/// The URL's scheme and authority (`https://host:port`), credentials aside, lower case.
+fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    Some(format!(
+        "{}://{}",
+        scheme.to_ascii_lowercase(),
+        host.to_ascii_lowercase()
+    ))
 }
 
 /// The URL without query or fragment.
@@ -218,10 +265,16 @@ fn index_entries(index_url: &str, body: &[u8], max: usize) -> Result<Vec<String>
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
+        let absolute = line.contains("://");
         if line.contains("..")
-            || line.contains("://") && !line.starts_with("https://") && !line.starts_with("http://")
+            || line.contains('\\')
+            || (absolute && origin(line) != origin(index_url))
         {
-            bail!("line {}: not a path under the index: {line:?}", n + 1);
+            bail!(
+                "line {}: not a path under the index's own site: {:?}",
+                n + 1,
+                display_url(line)
+            );
         }
         if !line.to_ascii_lowercase().ends_with(".json") {
             continue;
@@ -229,13 +282,11 @@ fn index_entries(index_url: &str, body: &[u8], max: usize) -> Result<Vec<String>
         if out.len() == max {
             bail!("more than {max} entries (raise [vulns] max_index_entries)");
         }
-        out.push(
-            if line.starts_with("https://") || line.starts_with("http://") {
-                line.to_string()
-            } else {
-                format!("{base}{}", line.trim_start_matches('/'))
-            },
-        );
+        out.push(if absolute {
+            line.to_string()
+        } else {
+            format!("{base}{}", line.trim_start_matches('/'))
+        });
     }
     Ok(out)
 }
@@ -260,6 +311,25 @@ mod tests {
             ]
         );
         assert!(index_entries("https://e.org/index.txt", b"../../etc/passwd.json\n", 10).is_err());
+        assert!(
+            index_entries(
+                "https://e.org/csaf/index.txt",
+                b"http://10.0.0.5/x.json\n",
+                10
+            )
+            .is_err(),
+            "another site (and plain HTTP) refused"
+        );
+        assert_eq!(
+            index_entries(
+                "https://e.org/csaf/index.txt",
+                b"https://E.org/other/y.json\n",
+                10
+            )
+            .unwrap(),
+            ["https://E.org/other/y.json"],
+            "the same site"
+        );
         assert!(index_entries("https://e.org/index.txt", b"a.json\nb.json\n", 1).is_err());
     }
 
@@ -275,6 +345,10 @@ mod tests {
             "2.0.json"
         );
         assert!(is_index("https://e.org/a/index.txt"));
+        assert_eq!(
+            display_url("https://user:secret@mirror.example/csaf/index.txt?token=abc"),
+            "https://mirror.example/csaf/index.txt"
+        );
         assert!(!is_index("https://e.org/a/index.txt.json"));
     }
 }

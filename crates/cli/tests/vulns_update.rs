@@ -228,4 +228,14 @@ fn no_source_is_a_clear_error() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no online source configured"), "{err}");
+    let (out, _) = update(
+        &dir.path().join("w.db"),
+        &["--source", "http://user:secret@127.0.0.1:9/kev.json"],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("only https://") && !err.contains("secret"),
+        "{err}"
+    );
 }
