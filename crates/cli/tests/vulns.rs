@@ -33,6 +33,21 @@ fn import(args: &[&str], db: &Path) -> (std::process::Output, serde_json::Value)
     (out, json)
 }
 
+/// `vulns list --format json` of the whole store.
+fn vulns_list(db: &Path) -> serde_json::Value {
+    let out = wardline()
+        .args(["vulns", "list", "--format", "json", "--db"])
+        .arg(db)
+        .output()
+        .expect("run wardline");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("vulns list prints JSON")
+}
+
 fn import_assets(csv: &Path, db: &Path) {
     let out = wardline()
         .args(["assets", "import"])
@@ -166,18 +181,7 @@ fn listed_devices_are_matched_to_real_advisories() {
     assert!(out.status.success(), "{report}");
     assert_eq!(report["epss"]["scores"], 2, "{report}");
 
-    let out = wardline()
-        .args(["vulns", "list", "--format", "json"])
-        .arg("--db")
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = vulns_list(&db);
     let list = list.as_array().unwrap();
     let find = |tag: &str, advisory: &str| {
         list.iter()
@@ -393,17 +397,7 @@ fn a_vendor_sbom_maps_component_cves_to_its_devices_and_vex_is_honoured() {
     let (_, again) = import(&sbom_args, &db);
     assert_eq!(again["sboms"]["unchanged"], 2, "{again}");
 
-    let out = wardline()
-        .args(["vulns", "list", "--format", "json", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = vulns_list(&db);
     let of = |tag: &str, cve: &str| -> Vec<serde_json::Value> {
         list.as_array()
             .unwrap()

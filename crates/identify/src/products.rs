@@ -73,20 +73,7 @@ impl ProductNames {
     /// The shipped tables and the `[[product]]` tables of every TOML file in `extra` (files
     /// or folders, as `--kb` takes them), vendors folded by `vendors`.
     pub fn load(extra: &[PathBuf], vendors: &VendorAliases) -> Result<Self, KbError> {
-        let mut texts: Vec<(String, String)> = embedded::FILES
-            .iter()
-            .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
-            .collect();
-        for path in extra {
-            for file in crate::kb::toml_files(path)? {
-                let text = std::fs::read_to_string(&file).map_err(|e| KbError {
-                    file: file.display().to_string(),
-                    rule: None,
-                    message: e.to_string(),
-                })?;
-                texts.push((file.display().to_string(), text));
-            }
-        }
+        let texts = crate::kb::texts_with(embedded::FILES, extra)?;
         Self::from_texts(&texts, vendors)
     }
 

@@ -725,6 +725,36 @@ impl<'a> Matcher<'a> {
         }
     }
 
+    /// Every match of one further reading (wire software, an SBOM component) against the
+    /// advisories of vendor key `key`, with the advisory's index.
+    fn match_reading(
+        &self,
+        device: &Device,
+        reading: &Seen<'_>,
+        key: &str,
+        prefix: &str,
+    ) -> Vec<(usize, Match)> {
+        let Some(candidates) = self.by_vendor.get(key) else {
+            return Vec::new();
+        };
+        candidates
+            .iter()
+            .flat_map(|&i| {
+                match_seen(
+                    device,
+                    reading,
+                    &self.advisories[i],
+                    &self.prepared[i],
+                    key,
+                    prefix,
+                    &[],
+                )
+                .into_iter()
+                .map(move |m| (i, m))
+            })
+            .collect()
+    }
+
     /// Tries each device model under its other names too: `names(vendor key, model)` gives
     /// them (the knowledge base's product tables).
     pub fn with_product_names(mut self, names: OtherNames<'a>) -> Self {
@@ -789,10 +819,10 @@ impl<'a> Matcher<'a> {
                 "software {:?} {version} seen on the wire ({}): ",
                 sw.product, sw.source
             );
+            // A server's software is exposed to whoever reaches it; a client's (a
+            // User-Agent) only to the servers it visits.
+            let exposed = (sw.role == "server").then(|| format!("{} {}", sw.source, sw.role));
             for (key, vendor, conf) in &readings {
-                let Some(candidates) = self.by_vendor.get(key) else {
-                    continue;
-                };
                 let reading = Seen {
                     vendor: Some((vendor, *conf)),
                     model: Some((&sw.product, 0.8)),
@@ -800,32 +830,14 @@ impl<'a> Matcher<'a> {
                     cpe: None,
                     os: device.os.as_deref().map(|o| o.value.as_str()),
                 };
-                for &i in candidates {
-                    for m in match_seen(
-                        device,
-                        &reading,
-                        &self.advisories[i],
-                        &self.prepared[i],
-                        key,
-                        &prefix,
-                        &[],
-                    ) {
-                        let mut m = m;
-                        // A server's software is exposed to whoever reaches it; a client's
-                        // (a User-Agent) only to the servers it visits.
-                        if sw.role == "server" {
-                            m.seen_on_wire = Some(format!("{} {}", sw.source, sw.role));
-                        }
-                        found.push((i, Some(si), m));
-                    }
+                for (i, mut m) in self.match_reading(device, &reading, key, &prefix) {
+                    m.seen_on_wire.clone_from(&exposed);
+                    found.push((i, Some(si), m));
                 }
             }
         }
         for (k, r) in extra.iter().enumerate() {
             let key = (self.vendor_key)(&r.vendor);
-            let Some(candidates) = self.by_vendor.get(&key) else {
-                continue;
-            };
             let reading = Seen {
                 vendor: Some((&r.vendor, r.confidence)),
                 model: Some((&r.product, 1.0)),
@@ -834,18 +846,8 @@ impl<'a> Matcher<'a> {
                 os: device.os.as_deref().map(|o| o.value.as_str()),
             };
             let prefix = format!("{}: ", r.source);
-            for &i in candidates {
-                for m in match_seen(
-                    device,
-                    &reading,
-                    &self.advisories[i],
-                    &self.prepared[i],
-                    &key,
-                    &prefix,
-                    &[],
-                ) {
-                    found.push((i, Some(device.software.len() + k), m));
-                }
+            for (i, m) in self.match_reading(device, &reading, &key, &prefix) {
+                found.push((i, Some(device.software.len() + k), m));
             }
         }
         // Per advisory, one reading: the attributes', unless they know no version and a

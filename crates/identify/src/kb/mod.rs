@@ -344,15 +344,8 @@ impl KnowledgeBase {
     /// recursively in name order).
     pub fn load(extra: &[PathBuf]) -> Result<Self, KbError> {
         let mut loader = Loader::shipped()?;
-        for path in extra {
-            for file in toml_files(path)? {
-                let text = std::fs::read_to_string(&file).map_err(|e| KbError {
-                    file: file.display().to_string(),
-                    rule: None,
-                    message: e.to_string(),
-                })?;
-                loader.add(&file.display().to_string(), &text)?;
-            }
+        for (name, text) in texts_with(&[], extra)? {
+            loader.add(&name, &text)?;
         }
         loader.finish()
     }
@@ -710,6 +703,29 @@ fn clip(v: &str) -> String {
         s.push('…');
         s
     }
+}
+
+/// The shipped `files` and every TOML file in `extra` (files or folders, as `--kb` takes
+/// them), as (name, text): what the table loaders (baselines, product names) read.
+pub(crate) fn texts_with(
+    files: &[(&str, &str)],
+    extra: &[PathBuf],
+) -> Result<Vec<(String, String)>, KbError> {
+    let mut texts: Vec<(String, String)> = files
+        .iter()
+        .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+        .collect();
+    for path in extra {
+        for file in toml_files(path)? {
+            let text = std::fs::read_to_string(&file).map_err(|e| KbError {
+                file: file.display().to_string(),
+                rule: None,
+                message: e.to_string(),
+            })?;
+            texts.push((file.display().to_string(), text));
+        }
+    }
+    Ok(texts)
 }
 
 pub(crate) fn toml_files(path: &Path) -> Result<Vec<PathBuf>, KbError> {
