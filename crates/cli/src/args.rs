@@ -39,6 +39,26 @@ pub enum Command {
     Users(UsersArgs),
     /// The audit log: list it, or verify its hash chain.
     Audit(AuditArgs),
+    /// The HTTPS console and REST API over a database (so far: sign-in with password and
+    /// TOTP, sign-out, the device list). Serves until Ctrl-C.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The database.
+    #[arg(long, value_name = "PATH")]
+    pub db: PathBuf,
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    pub listen: std::net::SocketAddr,
+    /// PEM certificate chain (with --tls-key); without both, a self-signed certificate is
+    /// made and kept beside the database (`<db>.tls/`), and its fingerprint printed.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -49,6 +49,7 @@ fn main() -> ExitCode {
         args::Command::Patches(a) => patches::run(&a),
         args::Command::Users(a) => users::run(&a),
         args::Command::Audit(a) => users::audit(&a),
+        args::Command::Serve(a) => serve(&a),
     };
     match result {
         Ok(code) => code,
@@ -64,4 +65,16 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `wardline serve`: the database must exist (it holds the accounts).
+fn serve(a: &args::ServeArgs) -> anyhow::Result<ExitCode> {
+    crate::devices::open_existing(&a.db)?;
+    console::server::serve(&console::server::ServeConfig {
+        db: a.db.clone(),
+        listen: a.listen,
+        tls_cert: a.tls_cert.clone(),
+        tls_key: a.tls_key.clone(),
+    })?;
+    Ok(ExitCode::SUCCESS)
 }

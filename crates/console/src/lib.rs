@@ -6,6 +6,8 @@
 pub mod audit;
 pub mod password;
 pub mod role;
+pub mod server;
+pub mod session;
 pub mod totp;
 
 pub use role::Role;

@@ -1,0 +1,359 @@
+//! `wardline serve` (issue: console and API), against the real server over HTTPS with its
+//! self-signed certificate: the JSON sign-in flow (password, then TOTP), the security
+//! headers, a pending session refused what needs both factors, a TOTP code refused on replay,
+//! the session id rotated at the second factor, CSRF on sign-out, the account lockout, and
+//! every outcome in the audit log.
+
+mod common;
+
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::wardline;
+
+const DB_KEY: &str = "7365727665546573744b6579466f725468697354657374496e76656e74656421";
+
+fn run(args: &[&str], stdin: &str) -> String {
+    let mut child = wardline()
+        .env("WARDLINE_DB_KEY", DB_KEY)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run wardline");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(db: &Path) -> (Server, u16) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let child = wardline()
+        .env("WARDLINE_DB_KEY", DB_KEY)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--db"])
+        .arg(db)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start wardline serve");
+    let server = Server(child);
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "wardline serve did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (server, port)
+}
+
+/// An HTTPS client that trusts only the server's own certificate and reads error statuses.
+fn client(cert: &Path) -> ureq::Agent {
+    let pem = std::fs::read(cert).expect("the certificate beside the store");
+    let certs: Vec<_> = ureq::tls::parse_pem(&pem)
+        .filter_map(|i| match i.expect("PEM") {
+            ureq::tls::PemItem::Certificate(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::Specific(Arc::new(certs)))
+        .build();
+    ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .tls_config(tls)
+            .http_status_as_error(false)
+            .build(),
+    )
+}
+
+struct Reply {
+    status: u16,
+    cookie: Option<String>,
+    headers: Vec<(String, String)>,
+    body: serde_json::Value,
+}
+
+fn reply(mut r: ureq::http::Response<ureq::Body>) -> Reply {
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string);
+    let headers = r
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string()))
+        .collect();
+    let status = r.status().as_u16();
+    let text = r.body_mut().read_to_string().unwrap_or_default();
+    Reply {
+        status,
+        cookie,
+        headers,
+        body: serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+}
+
+#[test]
+fn a_person_signs_in_with_password_and_totp_and_everything_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let d = db.to_str().unwrap();
+    let uri = run(
+        &[
+            "users",
+            "add",
+            "ann",
+            "--role",
+            "biomed",
+            "--db",
+            d,
+            "--password-stdin",
+            "--enroll-totp",
+        ],
+        "correct horse battery staple\n",
+    );
+    run(
+        &[
+            "users",
+            "add",
+            "bob",
+            "--role",
+            "auditor",
+            "--db",
+            d,
+            "--password-stdin",
+            "--enroll-totp",
+        ],
+        "quiet river under maple\n",
+    );
+    let csv = dir.path().join("assets.csv");
+    std::fs::write(
+        &csv,
+        "Asset Tag,Manufacturer,Model\nPUMP-1,BD,Alaris 8015\nMON-1,Philips,IntelliVue MX450\n",
+    )
+    .unwrap();
+    run(
+        &[
+            "assets",
+            "import",
+            csv.to_str().unwrap(),
+            "--db",
+            d,
+            "--format",
+            "json",
+        ],
+        "",
+    );
+
+    let (_server, port) = start(&db);
+    let cert = dir.path().join("w.db.tls/cert.pem");
+    let http = client(&cert);
+    let url = |p: &str| format!("https://127.0.0.1:{port}{p}");
+    let post = |path: &str, cookie: Option<&str>, body: serde_json::Value| {
+        let mut req = http
+            .post(&url(path))
+            .header("content-type", "application/json");
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        reply(req.send(body.to_string()).expect("request"))
+    };
+    let get = |path: &str, cookie: Option<&str>| {
+        let mut req = http.get(&url(path));
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        reply(req.call().expect("request"))
+    };
+
+    // Anonymous: only the sign-in page; every answer carries the security headers.
+    let anon = get("/api/v1/devices", None);
+    assert_eq!(anon.status, 401);
+    let header = |r: &Reply, name: &str| {
+        r.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    assert!(header(&anon, "strict-transport-security").contains("max-age="));
+    assert!(header(&anon, "content-security-policy").contains("frame-ancestors 'none'"));
+    assert!(!header(&anon, "content-security-policy").contains("unsafe-inline"));
+    assert_eq!(header(&anon, "x-content-type-options"), "nosniff");
+    assert_eq!(get("/login", None).status, 200);
+
+    // A wrong password, then the right one: a pending session that lists nothing yet.
+    let wrong = post(
+        "/api/v1/session",
+        None,
+        serde_json::json!({"username": "ann", "password": "not the password"}),
+    );
+    assert_eq!(wrong.status, 401);
+    let first = post(
+        "/api/v1/session",
+        None,
+        serde_json::json!({"username": "ann", "password": "correct horse battery staple"}),
+    );
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(first.body["second_factors"], serde_json::json!(["totp"]));
+    let pending = first.cookie.expect("a session cookie");
+    let set_cookie = http
+        .post(&url("/api/v1/session"))
+        .header("content-type", "application/json")
+        .send(
+            serde_json::json!({"username": "ann", "password": "correct horse battery staple"})
+                .to_string(),
+        )
+        .expect("request");
+    let flags = set_cookie
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        flags.contains("Secure") && flags.contains("HttpOnly") && flags.contains("SameSite=Strict"),
+        "{flags}"
+    );
+    assert_eq!(
+        get("/api/v1/devices", Some(&pending)).status,
+        401,
+        "one factor is not enough"
+    );
+
+    // A wrong code, then the right one: a new session id, the old one dead.
+    assert_eq!(
+        post(
+            "/api/v1/session/totp",
+            Some(&pending),
+            serde_json::json!({"code": "000000"})
+        )
+        .status,
+        401
+    );
+    let code = console::totp::code_from_uri(uri.trim(), now()).expect("a code from the URI");
+    let full = post(
+        "/api/v1/session/totp",
+        Some(&pending),
+        serde_json::json!({"code": code}),
+    );
+    assert_eq!(full.status, 200, "{}", full.body);
+    let session = full.cookie.expect("a rotated session cookie");
+    assert_ne!(session, pending);
+    assert_eq!(
+        get("/api/v1/devices", Some(&pending)).status,
+        401,
+        "the pre-MFA id is dead"
+    );
+    let csrf = full.body["csrf_token"]
+        .as_str()
+        .expect("a CSRF token")
+        .to_string();
+    let devices = get("/api/v1/devices?limit=10", Some(&session));
+    assert_eq!(devices.status, 200);
+    assert_eq!(devices.body["total"], 2, "{}", devices.body);
+
+    // The same code again, in a new sign-in: refused as a replay.
+    let again = post(
+        "/api/v1/session",
+        None,
+        serde_json::json!({"username": "ann", "password": "correct horse battery staple"}),
+    );
+    let replay = post(
+        "/api/v1/session/totp",
+        again.cookie.as_deref(),
+        serde_json::json!({"code": code}),
+    );
+    assert_eq!(replay.status, 401, "a used code");
+
+    // Sign-out needs the CSRF token.
+    let mut out = http
+        .delete(&url("/api/v1/session"))
+        .header("cookie", &session);
+    assert_eq!(reply(out.call().expect("request")).status, 403);
+    out = http
+        .delete(&url("/api/v1/session"))
+        .header("cookie", &session)
+        .header("x-csrf-token", &csrf);
+    assert_eq!(reply(out.call().expect("request")).status, 204);
+    assert_eq!(get("/api/v1/devices", Some(&session)).status, 401);
+
+    // Five wrong passwords lock the account, even against the right one.
+    for _ in 0..5 {
+        assert_eq!(
+            post(
+                "/api/v1/session",
+                None,
+                serde_json::json!({"username": "bob", "password": "guessing wrong again"})
+            )
+            .status,
+            401
+        );
+    }
+    assert_eq!(
+        post(
+            "/api/v1/session",
+            None,
+            serde_json::json!({"username": "bob", "password": "quiet river under maple"})
+        )
+        .status,
+        429
+    );
+
+    // Every outcome is in the audit log, whose chain holds; no password is in it.
+    let log = run(&["audit", "list", "--db", d, "--format", "json"], "");
+    for action in [
+        "login.failure",
+        "login.password",
+        "mfa.failure",
+        "login.success",
+        "logout",
+        "login.locked",
+    ] {
+        assert!(
+            log.contains(&format!("\"{action}\"")),
+            "{action} not audited: {log}"
+        );
+    }
+    assert!(!log.contains("correct horse") && !log.contains("guessing wrong"));
+    assert!(run(&["audit", "verify", "--db", d], "").contains("intact"));
+}

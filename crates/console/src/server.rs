@@ -1,0 +1,528 @@
+//! `wardline serve`: the HTTPS console and REST API over the store — so far the sign-in flow
+//! (password, then TOTP), sign-out, and the device list behind a full session. Every response
+//! carries the security headers (HSTS, a CSP without inline script, frame-ancestors none,
+//! nosniff, no referrer). Sign-ins are throttled per account and per source, and every
+//! outcome is audited.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use axum::Router;
+use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::json;
+use store::{SqliteStore, Store};
+
+use crate::Role;
+use crate::session::{COOKIE, Sessions, Stage};
+
+/// Where and how to serve.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// The database.
+    pub db: PathBuf,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// PEM certificate chain and key; both `None`: a self-signed pair kept beside the store.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+}
+
+/// Failed sign-ins that lock an account or a source, within [`LOCK_WINDOW`].
+const ACCOUNT_FAILURES: u32 = 5;
+const SOURCE_FAILURES: u32 = 20;
+/// How long failures count, and how long a lock lasts.
+const LOCK_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+struct App {
+    store: Mutex<SqliteStore>,
+    sessions: Sessions,
+    /// Failures per `account:NAME` and `source:IP`: (count, first failure).
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    /// A hash verified for unknown accounts, so that their answer takes as long.
+    decoy: String,
+}
+
+impl App {
+    fn store(&self) -> std::sync::MutexGuard<'_, SqliteStore> {
+        self.store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn audit(&self, actor: &str, source: &str, action: &str, details: serde_json::Value) {
+        let at = now_ns();
+        if let Err(e) = crate::audit::record(&mut *self.store(), at, actor, source, action, details)
+        {
+            eprintln!("wardline: audit entry {action} not written: {e}");
+        }
+    }
+
+    fn locked(&self, key: &str, limit: u32) -> bool {
+        let map = self
+            .failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(key)
+            .is_some_and(|(n, first)| *n >= limit && first.elapsed() < LOCK_WINDOW)
+    }
+
+    fn fail(&self, key: &str) {
+        let mut map = self
+            .failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let e = map.entry(key.to_string()).or_insert((0, Instant::now()));
+        if e.1.elapsed() >= LOCK_WINDOW {
+            *e = (0, Instant::now());
+        }
+        e.0 += 1;
+    }
+
+    fn clear(&self, key: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(key);
+    }
+}
+
+/// The wall clock, in ns since the epoch (TOTP needs the real time).
+fn now_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+/// Serves until interrupted (Ctrl-C or SIGTERM).
+pub fn serve(config: &ServeConfig) -> Result<()> {
+    let (key, _) = store::Key::resolve(&config.db)
+        .with_context(|| format!("opening the key for {}", config.db.display()))?;
+    let store = SqliteStore::open(&config.db, &key)?;
+    let (cert, key_file) = match (&config.tls_cert, &config.tls_key) {
+        (Some(c), Some(k)) => (c.clone(), k.clone()),
+        (None, None) => self_signed(&config.db)?,
+        _ => anyhow::bail!("give both --tls-cert and --tls-key, or neither"),
+    };
+    let fingerprint = fingerprint(&cert)?;
+    let app = Arc::new(App {
+        store: Mutex::new(store),
+        sessions: Sessions::default(),
+        failures: Mutex::new(HashMap::new()),
+        decoy: crate::password::hash("a decoy nobody can sign in with")
+            .map_err(|e| anyhow::anyhow!("hashing: {e}"))?,
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the server's runtime")?;
+    runtime.block_on(async move {
+        let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key_file)
+            .await
+            .with_context(|| format!("reading {} and {}", cert.display(), key_file.display()))?;
+        let handle = axum_server::Handle::new();
+        let stop = handle.clone();
+        tokio::spawn(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            stop.graceful_shutdown(Some(Duration::from_secs(5)));
+        });
+        eprintln!(
+            "wardline: serving https://{} (certificate {}, SHA-256 fingerprint {fingerprint})",
+            config.listen,
+            cert.display()
+        );
+        axum_server::bind_rustls(config.listen, tls)
+            .handle(handle)
+            .serve(router(app).into_make_service_with_connect_info::<SocketAddr>())
+            .await
+            .with_context(|| format!("serving on {}", config.listen))
+    })
+}
+
+fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::to("/login") }),
+        )
+        .route("/login", get(login_page))
+        .route("/api/v1/session", post(sign_in).delete(sign_out))
+        .route("/api/v1/session/totp", post(totp))
+        .route("/api/v1/devices", get(devices))
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "no such page") })
+        .layer(axum::middleware::from_fn(security_headers))
+        .with_state(app)
+}
+
+/// The security headers every response carries (ASVS 5.0 §3.4).
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    for (name, value) in [
+        (
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        ),
+        (
+            "content-security-policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+        ("x-frame-options", "DENY"),
+        ("cache-control", "no-store"),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+    res
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, axum::Json(json!({"error": message}))).into_response()
+}
+
+fn session_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            c.trim()
+                .strip_prefix(&format!("{COOKIE}="))
+                .map(str::to_string)
+        })
+}
+
+fn cookie(id: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={id}; Path=/; Secure; HttpOnly; SameSite=Strict"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+async fn login_page() -> Html<&'static str> {
+    Html(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>wardline — sign in</title></head>\
+         <body><main><h1>wardline</h1><form method=\"post\" action=\"/api/v1/session\">\
+         <label>User name <input name=\"username\" autocomplete=\"username\" required></label>\
+         <label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
+         <button type=\"submit\">Sign in</button></form></main></body></html>",
+    )
+}
+
+#[derive(Deserialize)]
+struct SignIn {
+    username: String,
+    password: String,
+}
+
+async fn sign_in(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    axum::Json(body): axum::Json<SignIn>,
+) -> Response {
+    let source = peer.ip().to_string();
+    let account_key = format!("account:{}", body.username.to_lowercase());
+    let source_key = format!("source:{source}");
+    if app.locked(&account_key, ACCOUNT_FAILURES) || app.locked(&source_key, SOURCE_FAILURES) {
+        app.audit(
+            &body.username,
+            &source,
+            "login.locked",
+            json!({"name": body.username}),
+        );
+        return error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many failed sign-ins: try later",
+        );
+    }
+    let user = app.store().user(&body.username).ok().flatten();
+    let phc = user
+        .as_ref()
+        .and_then(|u| u.password_hash.clone())
+        .unwrap_or_else(|| app.decoy.clone());
+    let password = body.password;
+    // argon2 takes tens of milliseconds: off the async workers.
+    let matches = tokio::task::spawn_blocking(move || crate::password::verify(&password, &phc))
+        .await
+        .unwrap_or(false);
+    let user = match user {
+        Some(u) if matches && !u.disabled && u.password_hash.is_some() => u,
+        other => {
+            let reason = match &other {
+                None => "unknown user",
+                Some(u) if u.disabled => "disabled",
+                Some(_) => "wrong password",
+            };
+            app.fail(&account_key);
+            app.fail(&source_key);
+            app.audit(
+                &body.username,
+                &source,
+                "login.failure",
+                json!({"name": body.username, "reason": reason}),
+            );
+            return error(StatusCode::UNAUTHORIZED, "wrong user name or password");
+        }
+    };
+    let Ok(role) = user.role.parse::<Role>() else {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the account's role is unknown",
+        );
+    };
+    let enrolled = user.totp_secret.is_some();
+    let stage = if enrolled {
+        Stage::Password
+    } else {
+        Stage::Enrolment
+    };
+    let (id, csrf) = app.sessions.start(&user.name, role, stage);
+    app.audit(
+        &user.name,
+        &source,
+        "login.password",
+        json!({"name": user.name, "second_factor_enrolled": enrolled}),
+    );
+    let body = if enrolled {
+        json!({"second_factors": ["totp"], "csrf_token": csrf})
+    } else {
+        json!({"second_factors": [], "enrolment_required": true, "csrf_token": csrf})
+    };
+    ([(header::SET_COOKIE, cookie(&id))], axum::Json(body)).into_response()
+}
+
+#[derive(Deserialize)]
+struct TotpCode {
+    code: String,
+}
+
+async fn totp(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<TotpCode>,
+) -> Response {
+    let source = peer.ip().to_string();
+    let Some(id) = session_id(&headers) else {
+        return error(StatusCode::UNAUTHORIZED, "sign in first");
+    };
+    let Some(session) = app.sessions.get(&id).filter(|s| s.stage == Stage::Password) else {
+        return error(StatusCode::UNAUTHORIZED, "sign in first");
+    };
+    let account_key = format!("account:{}", session.user.to_lowercase());
+    if app.locked(&account_key, ACCOUNT_FAILURES) {
+        app.sessions.end(&id);
+        return error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many failed sign-ins: try later",
+        );
+    }
+    let now = now_ns().div_euclid(1_000_000_000).max(0) as u64;
+    let accepted = {
+        let mut store = app.store();
+        match store.user(&session.user).ok().flatten() {
+            Some(mut u) if !u.disabled => {
+                let step = u.totp_secret.as_deref().and_then(|secret| {
+                    crate::totp::accept(secret, &body.code, now, u.totp_last_step)
+                });
+                if let Some(step) = step {
+                    u.totp_last_step = Some(step);
+                    u.updated_at = now_ns();
+                    store.update_user(&u).is_ok()
+                } else {
+                    false
+                }
+            }
+            _ => false,
+        }
+    };
+    if !accepted {
+        app.fail(&account_key);
+        app.audit(
+            &session.user,
+            &source,
+            "mfa.failure",
+            json!({"name": session.user, "factor": "totp"}),
+        );
+        return error(StatusCode::UNAUTHORIZED, "wrong or already used code");
+    }
+    app.clear(&account_key);
+    app.clear(&format!("source:{source}"));
+    let Some((new_id, csrf)) = app.sessions.promote(&id, Stage::Full) else {
+        return error(StatusCode::UNAUTHORIZED, "sign in first");
+    };
+    app.audit(
+        &session.user,
+        &source,
+        "login.success",
+        json!({"name": session.user, "factor": "totp"}),
+    );
+    (
+        [(header::SET_COOKIE, cookie(&new_id))],
+        axum::Json(json!({"csrf_token": csrf, "role": session.role.as_str()})),
+    )
+        .into_response()
+}
+
+async fn sign_out(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let Some((id, session)) = session_id(&headers).and_then(|id| {
+        let s = app.sessions.get(&id)?;
+        Some((id, s))
+    }) else {
+        return error(StatusCode::UNAUTHORIZED, "not signed in");
+    };
+    if headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) != Some(session.csrf.as_str()) {
+        return error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token");
+    }
+    app.sessions.end(&id);
+    app.audit(
+        &session.user,
+        &peer.ip().to_string(),
+        "logout",
+        json!({"name": session.user}),
+    );
+    (
+        [(
+            header::SET_COOKIE,
+            HeaderValue::from_static(
+                "wardline_session=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0",
+            ),
+        )],
+        StatusCode::NO_CONTENT,
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    limit: Option<u32>,
+    offset: Option<u64>,
+    q: Option<String>,
+}
+
+fn attr_json(a: Option<&model::Attribute>) -> serde_json::Value {
+    a.map_or(
+        serde_json::Value::Null,
+        |a| json!({"value": a.value, "confidence": a.confidence}),
+    )
+}
+
+async fn devices(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    if session_id(&headers)
+        .and_then(|id| app.sessions.get(&id))
+        .is_none_or(|s| s.stage != Stage::Full)
+    {
+        return error(StatusCode::UNAUTHORIZED, "sign in with both factors");
+    }
+    let query = store::DeviceQuery {
+        text: q.q,
+        limit: q.limit.unwrap_or(store::DeviceQuery::DEFAULT_LIMIT),
+        offset: q.offset.unwrap_or(0),
+        ..store::DeviceQuery::default()
+    };
+    let page = match app.store().devices(&query) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("wardline: listing devices: {e}");
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the store could not be read",
+            );
+        }
+    };
+    let items: Vec<serde_json::Value> = page
+        .items
+        .iter()
+        .map(|d| {
+            json!({
+                "id": d.id.0,
+                "vendor": attr_json(d.vendor.as_ref()),
+                "category": attr_json(d.category.as_deref()),
+                "model": attr_json(d.model.as_deref()),
+                "firmware": attr_json(d.firmware.as_deref()),
+                "ips": d.ips.iter().map(|s| s.addr.to_string()).collect::<Vec<_>>(),
+                "first_seen": d.first_seen.rfc3339(model::TsPrecision::Seconds).to_string(),
+                "last_seen": d.last_seen.rfc3339(model::TsPrecision::Seconds).to_string(),
+            })
+        })
+        .collect();
+    axum::Json(
+        json!({"items": items, "total": page.total, "offset": page.offset, "limit": page.limit}),
+    )
+    .into_response()
+}
+
+/// The self-signed certificate and key beside the store (`<db>.tls/`), made on first use:
+/// names `localhost`, `127.0.0.1` and `::1`; the key file 0600.
+fn self_signed(db: &Path) -> Result<(PathBuf, PathBuf)> {
+    let dir = PathBuf::from(format!("{}.tls", db.display()));
+    let cert = dir.join("cert.pem");
+    let key = dir.join("key.pem");
+    if cert.exists() && key.exists() {
+        return Ok((cert, key));
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let made = rcgen::generate_simple_self_signed(vec![
+        "localhost".to_string(),
+        "127.0.0.1".to_string(),
+        "::1".to_string(),
+    ])
+    .context("making a self-signed certificate")?;
+    std::fs::write(&cert, made.cert.pem())
+        .with_context(|| format!("writing {}", cert.display()))?;
+    write_private(&key, made.signing_key.serialize_pem().as_bytes())?;
+    eprintln!(
+        "wardline: no certificate configured: made a self-signed one in {}",
+        dir.display()
+    );
+    Ok((cert, key))
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(bytes)
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// SHA-256 of the first certificate's DER, as `AB:CD:…`.
+fn fingerprint(cert: &Path) -> Result<String> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    use sha2::{Digest, Sha256};
+    let der = CertificateDer::pem_file_iter(cert)
+        .with_context(|| format!("reading {}", cert.display()))?
+        .next()
+        .with_context(|| format!("{}: no certificate in it", cert.display()))?
+        .with_context(|| format!("{}: not PEM", cert.display()))?;
+    Ok(Sha256::digest(der.as_ref())
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":"))
+}
