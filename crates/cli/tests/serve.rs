@@ -357,3 +357,281 @@ fn a_person_signs_in_with_password_and_totp_and_everything_is_audited() {
     assert!(!log.contains("correct horse") && !log.contains("guessing wrong"));
     assert!(run(&["audit", "verify", "--db", d], "").contains("intact"));
 }
+
+/// Sends one request; `csrf` as `X-CSRF-Token`.
+fn send(
+    http: &ureq::Agent,
+    port: u16,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    csrf: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> Reply {
+    let url = format!("https://127.0.0.1:{port}{path}");
+    let mut req = ureq::http::Request::builder().method(method).uri(&url);
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    if let Some(t) = csrf {
+        req = req.header("x-csrf-token", t);
+    }
+    let text = match body {
+        Some(b) => {
+            req = req.header("content-type", "application/json");
+            b.to_string()
+        }
+        None => String::new(),
+    };
+    reply(
+        http.run(req.body(text).expect("a request"))
+            .expect("request"),
+    )
+}
+
+/// Signs in with password and TOTP; (cookie, csrf token).
+fn sign_in(
+    http: &ureq::Agent,
+    port: u16,
+    user: &str,
+    password: &str,
+    uri: &str,
+) -> (String, String) {
+    let first = send(
+        http,
+        port,
+        "POST",
+        "/api/v1/session",
+        None,
+        None,
+        Some(serde_json::json!({"username": user, "password": password})),
+    );
+    assert_eq!(first.status, 200, "{user}: {}", first.body);
+    let code = console::totp::code_from_uri(uri.trim(), now()).expect("a code");
+    let full = send(
+        http,
+        port,
+        "POST",
+        "/api/v1/session/totp",
+        first.cookie.as_deref(),
+        None,
+        Some(serde_json::json!({"code": code})),
+    );
+    assert_eq!(full.status, 200, "{user}: {}", full.body);
+    (
+        full.cookie.expect("cookie"),
+        full.body["csrf_token"].as_str().expect("csrf").to_string(),
+    )
+}
+
+/// Every route of `console::server::ROUTES` × every role × anonymous: each gets exactly what
+/// its permission allows (role routes: 200 or 403; anonymous: 401 on everything but the
+/// sign-in page and the sign-in steps). A user without a second factor reaches only
+/// enrolment, and enrols over the API.
+#[test]
+fn every_route_gives_each_role_exactly_its_permission() {
+    use console::{Permission, Role};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let d = db.to_str().unwrap();
+    let password = "long enough passphrase for tests";
+    let mut uris = Vec::new();
+    for role in Role::ALL {
+        let name = format!("user-{role}");
+        let uri = run(
+            &[
+                "users",
+                "add",
+                &name,
+                "--role",
+                role.as_str(),
+                "--db",
+                d,
+                "--password-stdin",
+                "--enroll-totp",
+            ],
+            &format!("{password}\n"),
+        );
+        uris.push((role, name, uri));
+    }
+    run(
+        &[
+            "users",
+            "add",
+            "eve",
+            "--role",
+            "analyst",
+            "--db",
+            d,
+            "--password-stdin",
+        ],
+        &format!("{password}\n"),
+    );
+    let (_server, port) = start(&db);
+    let http = client(&dir.path().join("w.db.tls/cert.pem"));
+
+    let role_routes: Vec<_> = console::server::ROUTES
+        .iter()
+        .filter(|(_, _, p)| {
+            matches!(
+                p,
+                Permission::ReadInventory | Permission::ReadAudit | Permission::ManageUsers
+            )
+        })
+        .collect();
+    assert!(role_routes.len() >= 3);
+    for (role, name, uri) in &uris {
+        let (cookie, _) = sign_in(&http, port, name, password, uri);
+        for (method, path, permission) in &role_routes {
+            let r = send(&http, port, method, path, Some(&cookie), None, None);
+            let expected = if role.can(*permission) { 200 } else { 403 };
+            assert_eq!(
+                r.status, expected,
+                "{role} {method} {path} ({permission:?}): {}",
+                r.body
+            );
+        }
+    }
+    for (method, path, permission) in console::server::ROUTES {
+        let body = (*method == "POST").then(|| serde_json::json!({}));
+        let r = send(&http, port, method, path, None, None, body);
+        match permission {
+            Permission::Public => assert_eq!(r.status, 200, "anonymous {method} {path}"),
+            // The sign-in steps answer anonymous requests, refusing what they lack.
+            Permission::SignIn => assert!(
+                matches!(r.status, 401 | 422),
+                "anonymous {method} {path}: {}",
+                r.status
+            ),
+            _ => assert_eq!(r.status, 401, "anonymous {method} {path}"),
+        }
+    }
+
+    // Eve has no second factor: she reaches enrolment only, and enrols.
+    let first = send(
+        &http,
+        port,
+        "POST",
+        "/api/v1/session",
+        None,
+        None,
+        Some(serde_json::json!({"username": "eve", "password": password})),
+    );
+    assert_eq!(first.body["enrolment_required"], true, "{}", first.body);
+    let cookie = first.cookie.expect("cookie");
+    let csrf = first.body["csrf_token"].as_str().expect("csrf").to_string();
+    assert_eq!(
+        send(
+            &http,
+            port,
+            "GET",
+            "/api/v1/devices",
+            Some(&cookie),
+            None,
+            None
+        )
+        .status,
+        401
+    );
+    assert_eq!(
+        send(
+            &http,
+            port,
+            "POST",
+            "/api/v1/mfa/totp",
+            Some(&cookie),
+            None,
+            None
+        )
+        .status,
+        403,
+        "CSRF"
+    );
+    let enrol = send(
+        &http,
+        port,
+        "POST",
+        "/api/v1/mfa/totp",
+        Some(&cookie),
+        Some(&csrf),
+        None,
+    );
+    assert_eq!(enrol.status, 200, "{}", enrol.body);
+    let uri = enrol.body["otpauth_uri"]
+        .as_str()
+        .expect("a URI")
+        .to_string();
+    let code = console::totp::code_from_uri(&uri, now()).expect("a code");
+    let done = send(
+        &http,
+        port,
+        "POST",
+        "/api/v1/mfa/totp/confirm",
+        Some(&cookie),
+        Some(&csrf),
+        Some(serde_json::json!({"code": code})),
+    );
+    assert_eq!(done.status, 200, "{}", done.body);
+    let full = done.cookie.expect("a new session id");
+    assert_ne!(full, cookie);
+    assert_eq!(
+        send(
+            &http,
+            port,
+            "GET",
+            "/api/v1/devices",
+            Some(&full),
+            None,
+            None
+        )
+        .status,
+        200
+    );
+    // Enrolled now: the enrolment routes are closed to her full session.
+    let csrf = done.body["csrf_token"].as_str().expect("csrf").to_string();
+    assert_eq!(
+        send(
+            &http,
+            port,
+            "POST",
+            "/api/v1/mfa/totp",
+            Some(&full),
+            Some(&csrf),
+            None
+        )
+        .status,
+        401
+    );
+    // Signing out everywhere ends every session of hers.
+    assert_eq!(
+        send(
+            &http,
+            port,
+            "DELETE",
+            "/api/v1/sessions",
+            Some(&full),
+            Some(&csrf),
+            None
+        )
+        .status,
+        204
+    );
+    assert_eq!(
+        send(
+            &http,
+            port,
+            "GET",
+            "/api/v1/devices",
+            Some(&full),
+            None,
+            None
+        )
+        .status,
+        401
+    );
+    let log = run(&["audit", "list", "--db", d, "--format", "json"], "");
+    assert!(
+        log.contains("\"mfa.enrol\"") && log.contains("\"logout.everywhere\""),
+        "{log}"
+    );
+}

@@ -10,4 +10,4 @@ pub mod server;
 pub mod session;
 pub mod totp;
 
-pub use role::Role;
+pub use role::{Permission, Role};

@@ -31,6 +31,40 @@ impl Role {
     }
 }
 
+/// What a route needs (every route declares one: `server::ROUTES`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Anyone: the sign-in page, static assets.
+    Public,
+    /// The sign-in steps themselves (anonymous, or a session part-way through).
+    SignIn,
+    /// A session that has passed the password but has no second factor yet: enrolment only.
+    Enrol,
+    /// Any session (signing out).
+    AnySession,
+    /// Devices, findings, vulnerabilities, patches: every role.
+    ReadInventory,
+    /// The audit log: admin and auditor.
+    ReadAudit,
+    /// Users and settings: admin.
+    ManageUsers,
+}
+
+impl Role {
+    /// Whether a fully signed-in user of this role has `permission`.
+    pub fn can(self, permission: Permission) -> bool {
+        match permission {
+            Permission::Public
+            | Permission::SignIn
+            | Permission::Enrol
+            | Permission::AnySession => true,
+            Permission::ReadInventory => true,
+            Permission::ReadAudit => matches!(self, Self::Admin | Self::Auditor),
+            Permission::ManageUsers => self == Self::Admin,
+        }
+    }
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

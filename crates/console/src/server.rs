@@ -21,8 +21,8 @@ use serde::Deserialize;
 use serde_json::json;
 use store::{SqliteStore, Store};
 
-use crate::Role;
-use crate::session::{COOKIE, Sessions, Stage};
+use crate::session::{COOKIE, Session, Sessions, Stage};
+use crate::{Permission, Role};
 
 /// Where and how to serve.
 #[derive(Debug, Clone)]
@@ -148,19 +148,98 @@ pub fn serve(config: &ServeConfig) -> Result<()> {
     })
 }
 
+/// Every route, with what it needs: the router is built from this table and the
+/// authorization layer reads it, so no route can be added without a permission (the
+/// route-level test enumerates it).
+pub const ROUTES: &[(&str, &str, Permission)] = &[
+    ("GET", "/", Permission::Public),
+    ("GET", "/login", Permission::Public),
+    ("POST", "/api/v1/session", Permission::SignIn),
+    ("POST", "/api/v1/session/totp", Permission::SignIn),
+    ("DELETE", "/api/v1/session", Permission::AnySession),
+    ("DELETE", "/api/v1/sessions", Permission::AnySession),
+    ("POST", "/api/v1/mfa/totp", Permission::Enrol),
+    ("POST", "/api/v1/mfa/totp/confirm", Permission::Enrol),
+    ("GET", "/api/v1/devices", Permission::ReadInventory),
+    ("GET", "/api/v1/audit", Permission::ReadAudit),
+    ("GET", "/api/v1/users", Permission::ManageUsers),
+];
+
 fn router(app: Arc<App>) -> Router {
-    Router::new()
-        .route(
-            "/",
-            get(|| async { axum::response::Redirect::to("/login") }),
-        )
-        .route("/login", get(login_page))
-        .route("/api/v1/session", post(sign_in).delete(sign_out))
-        .route("/api/v1/session/totp", post(totp))
-        .route("/api/v1/devices", get(devices))
+    let mut r: Router<Arc<App>> = Router::new();
+    for (method, path, _) in ROUTES {
+        let handler = match (*method, *path) {
+            ("GET", "/") => get(|| async { axum::response::Redirect::to("/login") }),
+            ("GET", "/login") => get(login_page),
+            ("POST", "/api/v1/session") => post(sign_in),
+            ("POST", "/api/v1/session/totp") => post(totp),
+            ("DELETE", "/api/v1/session") => axum::routing::delete(sign_out),
+            ("DELETE", "/api/v1/sessions") => axum::routing::delete(sign_out_everywhere),
+            ("POST", "/api/v1/mfa/totp") => post(enrol_totp),
+            ("POST", "/api/v1/mfa/totp/confirm") => post(confirm_totp),
+            ("GET", "/api/v1/devices") => get(devices),
+            ("GET", "/api/v1/audit") => get(audit_log),
+            ("GET", "/api/v1/users") => get(users),
+            _ => unreachable!("ROUTES names a route with no handler: {method} {path}"),
+        };
+        r = r.route(path, handler);
+    }
+    r.route_layer(axum::middleware::from_fn_with_state(app.clone(), authorize))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such page") })
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(app)
+}
+
+/// The session a request was authorized with (for handlers behind a session).
+#[derive(Clone)]
+struct Authorized {
+    id: String,
+    session: Session,
+}
+
+/// Checks the route's permission (from [`ROUTES`]) against the request's session: 401
+/// without the session it needs, 403 when its role lacks the permission.
+async fn authorize(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Response {
+    let path = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    let method = req.method().as_str().to_string();
+    let Some(permission) = ROUTES
+        .iter()
+        .find(|(m, p, _)| *m == method && *p == path)
+        .map(|(_, _, perm)| *perm)
+    else {
+        return error(StatusCode::NOT_FOUND, "no such page");
+    };
+    let session = session_id(req.headers()).and_then(|id| {
+        let s = app.sessions.get(&id)?;
+        Some(Authorized { id, session: s })
+    });
+    let allowed = match permission {
+        Permission::Public | Permission::SignIn => true,
+        Permission::AnySession => session.is_some(),
+        Permission::Enrol => session
+            .as_ref()
+            .is_some_and(|a| a.session.stage == Stage::Enrolment),
+        _ => match &session {
+            Some(a) if a.session.stage == Stage::Full => {
+                if !a.session.role.can(permission) {
+                    return error(StatusCode::FORBIDDEN, "your role does not allow this");
+                }
+                true
+            }
+            _ => false,
+        },
+    };
+    if !allowed {
+        return error(StatusCode::UNAUTHORIZED, "sign in with both factors");
+    }
+    if let Some(a) = session {
+        req.extensions_mut().insert(a);
+    }
+    next.run(req).await
 }
 
 /// The security headers every response carries (ASVS 5.0 §3.4).
@@ -375,37 +454,175 @@ async fn totp(
         .into_response()
 }
 
+fn csrf_ok(headers: &HeaderMap, a: &Authorized) -> bool {
+    headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) == Some(a.session.csrf.as_str())
+}
+
+fn cleared_cookie() -> HeaderValue {
+    HeaderValue::from_static(
+        "wardline_session=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0",
+    )
+}
+
 async fn sign_out(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    axum::Extension(a): axum::Extension<Authorized>,
     headers: HeaderMap,
 ) -> Response {
-    let Some((id, session)) = session_id(&headers).and_then(|id| {
-        let s = app.sessions.get(&id)?;
-        Some((id, s))
-    }) else {
-        return error(StatusCode::UNAUTHORIZED, "not signed in");
-    };
-    if headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) != Some(session.csrf.as_str()) {
+    if !csrf_ok(&headers, &a) {
         return error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token");
     }
-    app.sessions.end(&id);
+    app.sessions.end(&a.id);
     app.audit(
-        &session.user,
+        &a.session.user,
         &peer.ip().to_string(),
         "logout",
-        json!({"name": session.user}),
+        json!({"name": a.session.user}),
     );
     (
-        [(
-            header::SET_COOKIE,
-            HeaderValue::from_static(
-                "wardline_session=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0",
-            ),
-        )],
+        [(header::SET_COOKIE, cleared_cookie())],
         StatusCode::NO_CONTENT,
     )
         .into_response()
+}
+
+async fn sign_out_everywhere(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    axum::Extension(a): axum::Extension<Authorized>,
+    headers: HeaderMap,
+) -> Response {
+    if !csrf_ok(&headers, &a) {
+        return error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token");
+    }
+    app.sessions.end_all(&a.session.user);
+    app.audit(
+        &a.session.user,
+        &peer.ip().to_string(),
+        "logout.everywhere",
+        json!({"name": a.session.user}),
+    );
+    (
+        [(header::SET_COOKIE, cleared_cookie())],
+        StatusCode::NO_CONTENT,
+    )
+        .into_response()
+}
+
+/// Starts TOTP enrolment for a signed-in user without a second factor: a fresh secret held
+/// in the session, its `otpauth://` URI returned once.
+async fn enrol_totp(
+    State(app): State<Arc<App>>,
+    axum::Extension(a): axum::Extension<Authorized>,
+    headers: HeaderMap,
+) -> Response {
+    if !csrf_ok(&headers, &a) {
+        return error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token");
+    }
+    let secret = crate::totp::new_secret();
+    let uri = crate::totp::enrolment_uri(&secret, &a.session.user);
+    app.sessions
+        .update(&a.id, |s| s.pending_totp = Some(secret));
+    axum::Json(json!({"otpauth_uri": uri})).into_response()
+}
+
+/// Confirms enrolment with the first code: the secret is stored, the session becomes full
+/// under a new id.
+async fn confirm_totp(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    axum::Extension(a): axum::Extension<Authorized>,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<TotpCode>,
+) -> Response {
+    if !csrf_ok(&headers, &a) {
+        return error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token");
+    }
+    let source = peer.ip().to_string();
+    let Some(secret) = a.session.pending_totp.clone() else {
+        return error(
+            StatusCode::CONFLICT,
+            "start enrolment first (POST /api/v1/mfa/totp)",
+        );
+    };
+    let now = now_ns().div_euclid(1_000_000_000).max(0) as u64;
+    let Some(step) = crate::totp::accept(&secret, &body.code, now, None) else {
+        app.audit(
+            &a.session.user,
+            &source,
+            "mfa.failure",
+            json!({"name": a.session.user, "factor": "totp", "enrolment": true}),
+        );
+        return error(StatusCode::UNAUTHORIZED, "wrong code");
+    };
+    let stored = {
+        let mut store = app.store();
+        match store.user(&a.session.user).ok().flatten() {
+            Some(mut u) if !u.disabled && u.totp_secret.is_none() => {
+                u.totp_secret = Some(secret);
+                u.totp_last_step = Some(step);
+                u.updated_at = now_ns();
+                store.update_user(&u).is_ok()
+            }
+            _ => false,
+        }
+    };
+    if !stored {
+        return error(StatusCode::CONFLICT, "the account cannot enrol now");
+    }
+    let Some((new_id, csrf)) = app.sessions.promote(&a.id, Stage::Full) else {
+        return error(StatusCode::UNAUTHORIZED, "sign in first");
+    };
+    app.audit(
+        &a.session.user,
+        &source,
+        "mfa.enrol",
+        json!({"name": a.session.user, "factor": "totp"}),
+    );
+    (
+        [(header::SET_COOKIE, cookie(&new_id))],
+        axum::Json(json!({"csrf_token": csrf, "role": a.session.role.as_str()})),
+    )
+        .into_response()
+}
+
+async fn audit_log(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Response {
+    let log = match app.store().audit_log() {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("wardline: reading the audit log: {e}");
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the store could not be read",
+            );
+        }
+    };
+    let limit = q.limit.unwrap_or(100).min(10_000) as usize;
+    let offset = usize::try_from(q.offset.unwrap_or(0)).unwrap_or(usize::MAX);
+    let items: Vec<&store::AuditRecord> = log.entries.iter().skip(offset).take(limit).collect();
+    axum::Json(json!({"items": items, "total": log.entries.len()})).into_response()
+}
+
+async fn users(State(app): State<Arc<App>>) -> Response {
+    let users = match app.store().users() {
+        Ok(u) => u,
+        Err(e) => {
+            eprintln!("wardline: reading users: {e}");
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the store could not be read",
+            );
+        }
+    };
+    let items: Vec<serde_json::Value> = users
+        .iter()
+        .map(|u| {
+            json!({"name": u.name, "role": u.role, "password": u.password_hash.is_some(),
+                   "totp": u.totp_secret.is_some(), "disabled": u.disabled})
+        })
+        .collect();
+    axum::Json(json!({"items": items})).into_response()
 }
 
 #[derive(Deserialize)]
@@ -422,17 +639,7 @@ fn attr_json(a: Option<&model::Attribute>) -> serde_json::Value {
     )
 }
 
-async fn devices(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-    Query(q): Query<PageQuery>,
-) -> Response {
-    if session_id(&headers)
-        .and_then(|id| app.sessions.get(&id))
-        .is_none_or(|s| s.stage != Stage::Full)
-    {
-        return error(StatusCode::UNAUTHORIZED, "sign in with both factors");
-    }
+async fn devices(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Response {
     let query = store::DeviceQuery {
         text: q.q,
         limit: q.limit.unwrap_or(store::DeviceQuery::DEFAULT_LIMIT),

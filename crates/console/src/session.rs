@@ -38,6 +38,8 @@ pub struct Session {
     pub role: Role,
     pub stage: Stage,
     pub csrf: String,
+    /// A TOTP secret being enrolled, until its first code confirms it.
+    pub pending_totp: Option<Vec<u8>>,
     created: Instant,
     last_seen: Instant,
 }
@@ -69,6 +71,7 @@ impl Sessions {
             role,
             stage,
             csrf: csrf.clone(),
+            pending_totp: None,
             created: now,
             last_seen: now,
         };
@@ -108,11 +111,23 @@ impl Sessions {
         let mut s = map.remove(&digest(id))?;
         let new_id = random_hex();
         s.stage = stage;
+        s.pending_totp = None;
         s.csrf = random_hex();
         s.last_seen = Instant::now();
         let csrf = s.csrf.clone();
         map.insert(digest(&new_id), s);
         Some((new_id, csrf))
+    }
+
+    /// Changes a live session in place.
+    pub fn update(&self, id: &str, change: impl FnOnce(&mut Session)) -> bool {
+        match self.lock().get_mut(&digest(id)) {
+            Some(s) => {
+                change(s);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Ends a session.
