@@ -470,21 +470,7 @@ async fn sign_out(
     axum::Extension(a): axum::Extension<Authorized>,
     headers: HeaderMap,
 ) -> Response {
-    if !csrf_ok(&headers, &a) {
-        return error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token");
-    }
-    app.sessions.end(&a.id);
-    app.audit(
-        &a.session.user,
-        &peer.ip().to_string(),
-        "logout",
-        json!({"name": a.session.user}),
-    );
-    (
-        [(header::SET_COOKIE, cleared_cookie())],
-        StatusCode::NO_CONTENT,
-    )
-        .into_response()
+    end_sessions(&app, peer, &a, &headers, false)
 }
 
 async fn sign_out_everywhere(
@@ -493,14 +479,31 @@ async fn sign_out_everywhere(
     axum::Extension(a): axum::Extension<Authorized>,
     headers: HeaderMap,
 ) -> Response {
-    if !csrf_ok(&headers, &a) {
+    end_sessions(&app, peer, &a, &headers, true)
+}
+
+/// Ends this session, or every session of its user; CSRF-checked and audited.
+fn end_sessions(
+    app: &App,
+    peer: SocketAddr,
+    a: &Authorized,
+    headers: &HeaderMap,
+    everywhere: bool,
+) -> Response {
+    if !csrf_ok(headers, a) {
         return error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token");
     }
-    app.sessions.end_all(&a.session.user);
+    let action = if everywhere {
+        app.sessions.end_all(&a.session.user);
+        "logout.everywhere"
+    } else {
+        app.sessions.end(&a.id);
+        "logout"
+    };
     app.audit(
         &a.session.user,
         &peer.ip().to_string(),
-        "logout.everywhere",
+        action,
         json!({"name": a.session.user}),
     );
     (
