@@ -291,6 +291,33 @@ fn a_person_signs_in_with_password_and_totp_and_everything_is_audited() {
     let devices = get("/api/v1/devices?limit=10", Some(&session));
     assert_eq!(devices.status, 200);
     assert_eq!(devices.body["total"], 2, "{}", devices.body);
+    let assets = get("/api/v1/assets", Some(&session));
+    let tags: Vec<&str> = assets.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|a| a["tag"].as_str().unwrap())
+        .collect();
+    assert_eq!(tags.len(), 2, "{}", assets.body);
+    assert!(tags.contains(&"PUMP-1") && tags.contains(&"MON-1"));
+    let findings = get("/api/v1/findings?limit=5", Some(&session));
+    assert_eq!(findings.status, 200);
+    assert!(findings.body["total"].is_u64(), "{}", findings.body);
+    assert_eq!(
+        get("/api/v1/findings?kind=nonsense", Some(&session)).status,
+        400
+    );
+    let api = get("/api/openapi.json", Some(&session));
+    assert_eq!(api.body["openapi"], "3.1.0");
+    for (method, path, _, _) in console::server::ROUTES
+        .iter()
+        .filter(|r| r.1.starts_with("/api/"))
+    {
+        assert!(
+            api.body["paths"][path][method.to_ascii_lowercase()]["summary"].is_string(),
+            "{method} {path} missing from the OpenAPI document"
+        );
+    }
 
     // The same code again, in a new sign-in: refused as a replay.
     let again = post(
@@ -472,7 +499,7 @@ fn every_route_gives_each_role_exactly_its_permission() {
 
     let role_routes: Vec<_> = console::server::ROUTES
         .iter()
-        .filter(|(_, _, p)| {
+        .filter(|(_, _, p, _)| {
             matches!(
                 p,
                 Permission::ReadInventory | Permission::ReadAudit | Permission::ManageUsers
@@ -482,7 +509,7 @@ fn every_route_gives_each_role_exactly_its_permission() {
     assert!(role_routes.len() >= 3);
     for (role, name, uri) in &uris {
         let (cookie, _) = sign_in(&http, port, name, password, uri);
-        for (method, path, permission) in &role_routes {
+        for (method, path, permission, _) in &role_routes {
             let r = send(&http, port, method, path, Some(&cookie), None, None);
             let expected = if role.can(*permission) { 200 } else { 403 };
             assert_eq!(
@@ -492,7 +519,7 @@ fn every_route_gives_each_role_exactly_its_permission() {
             );
         }
     }
-    for (method, path, permission) in console::server::ROUTES {
+    for (method, path, permission, _) in console::server::ROUTES {
         let body = (*method == "POST").then(|| serde_json::json!({}));
         let r = send(&http, port, method, path, None, None, body);
         match permission {

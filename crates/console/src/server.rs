@@ -151,23 +151,91 @@ pub fn serve(config: &ServeConfig) -> Result<()> {
 /// Every route, with what it needs: the router is built from this table and the
 /// authorization layer reads it, so no route can be added without a permission (the
 /// route-level test enumerates it).
-pub const ROUTES: &[(&str, &str, Permission)] = &[
-    ("GET", "/", Permission::Public),
-    ("GET", "/login", Permission::Public),
-    ("POST", "/api/v1/session", Permission::SignIn),
-    ("POST", "/api/v1/session/totp", Permission::SignIn),
-    ("DELETE", "/api/v1/session", Permission::AnySession),
-    ("DELETE", "/api/v1/sessions", Permission::AnySession),
-    ("POST", "/api/v1/mfa/totp", Permission::Enrol),
-    ("POST", "/api/v1/mfa/totp/confirm", Permission::Enrol),
-    ("GET", "/api/v1/devices", Permission::ReadInventory),
-    ("GET", "/api/v1/audit", Permission::ReadAudit),
-    ("GET", "/api/v1/users", Permission::ManageUsers),
+pub const ROUTES: &[(&str, &str, Permission, &str)] = &[
+    (
+        "GET",
+        "/",
+        Permission::Public,
+        "Redirects to the sign-in page",
+    ),
+    ("GET", "/login", Permission::Public, "The sign-in page"),
+    (
+        "POST",
+        "/api/v1/session",
+        Permission::SignIn,
+        "Sign in with {username, password}: the second factors needed and a csrf_token",
+    ),
+    (
+        "POST",
+        "/api/v1/session/totp",
+        Permission::SignIn,
+        "Pass the TOTP {code}: a full session under a new id",
+    ),
+    (
+        "DELETE",
+        "/api/v1/session",
+        Permission::AnySession,
+        "Sign out (X-CSRF-Token)",
+    ),
+    (
+        "DELETE",
+        "/api/v1/sessions",
+        Permission::AnySession,
+        "Sign out everywhere (X-CSRF-Token)",
+    ),
+    (
+        "POST",
+        "/api/v1/mfa/totp",
+        Permission::Enrol,
+        "Start TOTP enrolment: an otpauth:// URI (X-CSRF-Token)",
+    ),
+    (
+        "POST",
+        "/api/v1/mfa/totp/confirm",
+        Permission::Enrol,
+        "Confirm TOTP enrolment with its first {code} (X-CSRF-Token)",
+    ),
+    (
+        "GET",
+        "/api/openapi.json",
+        Permission::ReadInventory,
+        "This API, as an OpenAPI 3.1 document",
+    ),
+    (
+        "GET",
+        "/api/v1/devices",
+        Permission::ReadInventory,
+        "Devices, paged (limit, offset) and filtered (q)",
+    ),
+    (
+        "GET",
+        "/api/v1/findings",
+        Permission::ReadInventory,
+        "Findings, most urgent first, paged (limit, offset), by device or kind",
+    ),
+    (
+        "GET",
+        "/api/v1/assets",
+        Permission::ReadInventory,
+        "The asset list with the device each asset is",
+    ),
+    (
+        "GET",
+        "/api/v1/audit",
+        Permission::ReadAudit,
+        "The audit log, oldest first, paged (limit, offset)",
+    ),
+    (
+        "GET",
+        "/api/v1/users",
+        Permission::ManageUsers,
+        "Accounts: role and which factors are set",
+    ),
 ];
 
 fn router(app: Arc<App>) -> Router {
     let mut r: Router<Arc<App>> = Router::new();
-    for (method, path, _) in ROUTES {
+    for (method, path, _, _) in ROUTES {
         let handler = match (*method, *path) {
             ("GET", "/") => get(|| async { axum::response::Redirect::to("/login") }),
             ("GET", "/login") => get(login_page),
@@ -177,7 +245,10 @@ fn router(app: Arc<App>) -> Router {
             ("DELETE", "/api/v1/sessions") => axum::routing::delete(sign_out_everywhere),
             ("POST", "/api/v1/mfa/totp") => post(enrol_totp),
             ("POST", "/api/v1/mfa/totp/confirm") => post(confirm_totp),
+            ("GET", "/api/openapi.json") => get(openapi),
             ("GET", "/api/v1/devices") => get(devices),
+            ("GET", "/api/v1/findings") => get(findings),
+            ("GET", "/api/v1/assets") => get(assets),
             ("GET", "/api/v1/audit") => get(audit_log),
             ("GET", "/api/v1/users") => get(users),
             _ => unreachable!("ROUTES names a route with no handler: {method} {path}"),
@@ -208,8 +279,8 @@ async fn authorize(State(app): State<Arc<App>>, mut req: Request, next: Next) ->
     let method = req.method().as_str().to_string();
     let Some(permission) = ROUTES
         .iter()
-        .find(|(m, p, _)| *m == method && *p == path)
-        .map(|(_, _, perm)| *perm)
+        .find(|(m, p, _, _)| *m == method && *p == path)
+        .map(|(_, _, perm, _)| *perm)
     else {
         return error(StatusCode::NOT_FOUND, "no such page");
     };
@@ -633,6 +704,110 @@ struct PageQuery {
     limit: Option<u32>,
     offset: Option<u64>,
     q: Option<String>,
+    device: Option<String>,
+    kind: Option<String>,
+}
+
+fn stamp(t: model::Timestamp) -> String {
+    t.rfc3339(model::TsPrecision::Seconds).to_string()
+}
+
+async fn findings(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Response {
+    let kind = match q.kind.as_deref().map(|k| (k, model::FindingKind::parse(k))) {
+        Some((k, None)) => {
+            return error(StatusCode::BAD_REQUEST, &format!("no finding kind {k:?}"));
+        }
+        Some((_, kind)) => kind,
+        None => None,
+    };
+    let query = store::FindingQuery {
+        device: q.device,
+        kind,
+        limit: q.limit.unwrap_or(store::DeviceQuery::DEFAULT_LIMIT),
+        offset: q.offset.unwrap_or(0),
+    };
+    let page = match app.store().findings(&query) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("wardline: listing findings: {e}");
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the store could not be read",
+            );
+        }
+    };
+    let items: Vec<serde_json::Value> = page
+        .items
+        .iter()
+        .map(|f| {
+            json!({
+                "id": f.id.0, "kind": f.kind.as_str(), "severity": f.severity.as_str(),
+                "device": f.device.0, "summary": f.summary, "evidence": f.evidence,
+                "first_seen": stamp(f.first_seen), "last_seen": stamp(f.last_seen), "count": f.count,
+            })
+        })
+        .collect();
+    axum::Json(
+        json!({"items": items, "total": page.total, "offset": page.offset, "limit": page.limit}),
+    )
+    .into_response()
+}
+
+async fn assets(State(app): State<Arc<App>>) -> Response {
+    let assets = match app.store().assets() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("wardline: listing assets: {e}");
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the store could not be read",
+            );
+        }
+    };
+    let items: Vec<serde_json::Value> = assets
+        .iter()
+        .map(|s| {
+            let a = &s.asset;
+            json!({
+                "tag": a.tag, "vendor": a.vendor, "model": a.model, "firmware": a.firmware,
+                "category": a.category, "department": a.department, "location": a.location,
+                "device": s.matched.as_ref().map(|(id, _)| id.0.clone()),
+                "last_seen": s.last_seen.map(stamp),
+            })
+        })
+        .collect();
+    axum::Json(json!({"items": items})).into_response()
+}
+
+/// The OpenAPI 3.1 document, made from [`ROUTES`] (each operation's summary and the
+/// permission it needs), so it cannot drift from the router.
+async fn openapi() -> Response {
+    let mut paths = serde_json::Map::new();
+    for (method, path, permission, summary) in ROUTES {
+        if !path.starts_with("/api/") {
+            continue;
+        }
+        let entry = paths
+            .entry((*path).to_string())
+            .or_insert_with(|| json!({}));
+        entry[method.to_ascii_lowercase()] = json!({
+            "summary": summary,
+            "x-wardline-permission": format!("{permission:?}"),
+            "responses": {
+                "200": {"description": "OK"},
+                "401": {"description": "No session, or not the one this route needs"},
+                "403": {"description": "The role lacks the permission, or the CSRF token is wrong"}
+            }
+        });
+    }
+    axum::Json(json!({
+        "openapi": "3.1.0",
+        "info": {"title": "wardline API", "version": env!("CARGO_PKG_VERSION")},
+        "components": {"securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": COOKIE}}},
+        "security": [{"session": []}],
+        "paths": paths,
+    }))
+    .into_response()
 }
 
 fn attr_json(a: Option<&model::Attribute>) -> serde_json::Value {
