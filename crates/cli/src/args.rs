@@ -49,9 +49,13 @@ pub struct ServeArgs {
     /// The database.
     #[arg(long, value_name = "PATH")]
     pub db: PathBuf,
-    /// Address and port to listen on.
-    #[arg(long, default_value = "127.0.0.1:8443")]
-    pub listen: std::net::SocketAddr,
+    /// Address and port to listen on (default: the configuration's `[serve] listen`, else
+    /// 127.0.0.1:8443).
+    #[arg(long)]
+    pub listen: Option<std::net::SocketAddr>,
+    /// A configuration file (`[serve]`: listen, tls_cert, tls_key); flags win over it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// PEM certificate chain (with --tls-key); without both, a self-signed certificate is
     /// made and kept beside the database (`<db>.tls/`), and its fingerprint printed.
     #[arg(long, value_name = "FILE", requires = "tls_key")]

@@ -10,6 +10,7 @@ mod allocator;
 mod analyze;
 mod args;
 mod assets;
+mod config;
 mod demo;
 mod devices;
 mod events;
@@ -68,13 +69,22 @@ fn main() -> ExitCode {
 }
 
 /// `wardline serve`: the database must exist (it holds the accounts).
+/// Flags win over the configuration file's `[serve]` table, which wins over the defaults.
 fn serve(a: &args::ServeArgs) -> anyhow::Result<ExitCode> {
     crate::devices::open_existing(&a.db)?;
+    let file = config::load(a.config.as_deref())?.serve;
+    let (tls_cert, tls_key) = match (&a.tls_cert, &a.tls_key) {
+        (Some(c), Some(k)) => (Some(c.clone()), Some(k.clone())),
+        _ => (file.tls_cert, file.tls_key),
+    };
     console::server::serve(&console::server::ServeConfig {
         db: a.db.clone(),
-        listen: a.listen,
-        tls_cert: a.tls_cert.clone(),
-        tls_key: a.tls_key.clone(),
+        listen: a
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 8443))),
+        tls_cert,
+        tls_key,
     })?;
     Ok(ExitCode::SUCCESS)
 }

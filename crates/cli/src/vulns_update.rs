@@ -18,7 +18,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use serde::Deserialize;
 
 use crate::args::Format;
 
@@ -31,26 +30,6 @@ const MAX_TOTAL: u64 = 2 << 30;
 /// The most advisories one `index.txt` may make us fetch.
 const DEFAULT_MAX_INDEX_ENTRIES: usize = 10_000;
 
-/// The `[vulns]` table of the configuration file (`wardline.toml`).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Config {
-    #[serde(default)]
-    vulns: VulnsConfig,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VulnsConfig {
-    /// URLs fetched by `vulns update`.
-    #[serde(default)]
-    sources: Vec<String>,
-    /// A PEM file of CA certificates to trust instead of the public roots (an internal
-    /// mirror behind the hospital's own CA).
-    ca_cert: Option<PathBuf>,
-    max_index_entries: Option<usize>,
-}
-
 /// What `vulns update` is told: the config file, the extra URLs, the CA file.
 #[derive(Debug)]
 pub struct UpdateRequest<'a> {
@@ -62,15 +41,7 @@ pub struct UpdateRequest<'a> {
 }
 
 pub fn update(req: &UpdateRequest<'_>) -> Result<ExitCode> {
-    let config = match req.config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            toml::from_str::<Config>(&text)
-                .with_context(|| format!("{}: not a wardline configuration", path.display()))?
-        }
-        None => Config::default(),
-    };
+    let config = crate::config::load(req.config)?;
     let mut sources: Vec<String> = config.vulns.sources.clone();
     sources.extend(req.sources.iter().cloned());
     if sources.is_empty() {

@@ -51,13 +51,28 @@ impl Drop for Server {
 }
 
 fn start(db: &Path) -> (Server, u16) {
+    start_with(db, false)
+}
+
+/// Starts `wardline serve` on a free port, given by `--listen` or, with `via_config`, by a
+/// configuration file's `[serve] listen`.
+fn start_with(db: &Path, via_config: bool) -> (Server, u16) {
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    let child = wardline()
-        .env("WARDLINE_DB_KEY", DB_KEY)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--db"])
+    let mut cmd = wardline();
+    cmd.env("WARDLINE_DB_KEY", DB_KEY).arg("serve");
+    if via_config {
+        let config = db.with_extension("toml");
+        std::fs::write(&config, format!("[serve]\nlisten = \"127.0.0.1:{port}\"\n"))
+            .expect("write the configuration");
+        cmd.arg("--config").arg(config);
+    } else {
+        cmd.args(["--listen", &format!("127.0.0.1:{port}")]);
+    }
+    let child = cmd
+        .arg("--db")
         .arg(db)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -494,7 +509,8 @@ fn every_route_gives_each_role_exactly_its_permission() {
         ],
         &format!("{password}\n"),
     );
-    let (_server, port) = start(&db);
+    // Listening where the configuration file says.
+    let (_server, port) = start_with(&db, true);
     let http = client(&dir.path().join("w.db.tls/cert.pem"));
 
     let role_routes: Vec<_> = console::server::ROUTES

@@ -1,0 +1,80 @@
+//! The configuration file (`wardline.toml`): one format for every command that reads one,
+//! each command its own table. Unknown keys are refused (a misspelt setting must not be
+//! silently ignored). Defaults, documented in the README:
+//!
+//! ```toml
+//! [serve]
+//! listen = "127.0.0.1:8443"
+//! # tls_cert = "/etc/wardline/cert.pem"   # both, or neither: a self-signed certificate
+//! # tls_key = "/etc/wardline/key.pem"     # is made beside the database
+//!
+//! [vulns]
+//! sources = []                            # https:// URLs `wardline vulns update` fetches
+//! # ca_cert = "/etc/wardline/internal-ca.pem"
+//! # max_index_entries = 10000
+//! ```
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub serve: ServeConfig,
+    #[serde(default)]
+    pub vulns: VulnsConfig,
+}
+
+/// `[serve]`: where `wardline serve` listens and with which certificate.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeConfig {
+    pub listen: Option<SocketAddr>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+}
+
+/// `[vulns]`: the online sources `wardline vulns update` fetches.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VulnsConfig {
+    /// URLs fetched by `vulns update`.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// A PEM file of CA certificates to trust instead of the public roots (an internal
+    /// mirror behind the hospital's own CA).
+    pub ca_cert: Option<PathBuf>,
+    pub max_index_entries: Option<usize>,
+}
+
+/// The file at `path`, or the defaults when there is none.
+pub fn load(path: Option<&Path>) -> Result<Config> {
+    let Some(path) = path else {
+        return Ok(Config::default());
+    };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text)
+        .with_context(|| format!("{}: not a wardline configuration", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_tables_read_and_a_misspelt_key_is_refused() {
+        let c: Config = toml::from_str(
+            "[serve]\nlisten = \"0.0.0.0:9443\"\n[vulns]\nsources = [\"https://e.org/kev.json\"]\n",
+        )
+        .unwrap();
+        assert_eq!(c.serve.listen, Some("0.0.0.0:9443".parse().unwrap()));
+        assert_eq!(c.vulns.sources.len(), 1);
+        assert!(toml::from_str::<Config>("[serve]\nlisten_on = \"x\"\n").is_err());
+        assert!(toml::from_str::<Config>("[serv]\n").is_err());
+    }
+}
