@@ -44,10 +44,12 @@ pub fn run(args: &UsersArgs) -> Result<ExitCode> {
             })
         }
         UsersCommand::ResetMfa { name, db, by } => {
-            change(db, name, by.as_deref(), "user.reset_mfa", |u| {
+            let code = change(db, name, by.as_deref(), "user.reset_mfa", |u| {
                 u.totp_secret = None;
                 u.totp_last_step = None;
-            })
+            })?;
+            crate::output::open_store(db)?.set_recovery_codes(name, &[])?;
+            Ok(code)
         }
     }
 }
@@ -118,12 +120,22 @@ fn add(
     let mut out = io::stdout().lock();
     match totp_secret {
         Some(secret) => {
+            let codes = console::recovery::new_codes();
+            let hashes = codes
+                .iter()
+                .map(|c| console::recovery::hash(c))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
+            store.set_recovery_codes(name, &hashes)?;
             if io::stdout().is_terminal() {
                 eprintln!(
-                    "wardline: add this to the user's authenticator app now; it is not shown again:"
+                    "wardline: add the URI to the user's authenticator app and give them the recovery codes now; neither is shown again:"
                 );
             }
             writeln!(out, "{}", console::totp::enrolment_uri(&secret, name))?;
+            for c in &codes {
+                writeln!(out, "recovery-code {c}")?;
+            }
         }
         None => eprintln!(
             "wardline: user {name:?} added ({role}); no second factor yet: the first sign-in reaches only enrolment"

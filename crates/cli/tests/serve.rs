@@ -285,7 +285,8 @@ fn a_person_signs_in_with_password_and_totp_and_everything_is_audited() {
         .status,
         401
     );
-    let code = console::totp::code_from_uri(uri.trim(), now()).expect("a code from the URI");
+    let code = console::totp::code_from_uri(uri.lines().next().unwrap_or_default(), now())
+        .expect("a code from the URI");
     let full = post(
         "/api/v1/session/totp",
         Some(&pending),
@@ -346,6 +347,32 @@ fn a_person_signs_in_with_password_and_totp_and_everything_is_audited() {
         serde_json::json!({"code": code}),
     );
     assert_eq!(replay.status, 401, "a used code");
+
+    // A recovery code stands in for the authenticator once, and only once.
+    let recovery: Vec<&str> = uri
+        .lines()
+        .filter_map(|l| l.strip_prefix("recovery-code "))
+        .collect();
+    assert_eq!(recovery.len(), 10, "{uri}");
+    let pw = serde_json::json!({"username": "ann", "password": "correct horse battery staple"});
+    let lost = post("/api/v1/session", None, pw.clone());
+    let rescued = post(
+        "/api/v1/session/recovery",
+        lost.cookie.as_deref(),
+        serde_json::json!({"code": recovery[0].to_lowercase()}),
+    );
+    assert_eq!(rescued.status, 200, "{}", rescued.body);
+    assert_eq!(
+        get("/api/v1/devices", rescued.cookie.as_deref()).status,
+        200
+    );
+    let again = post("/api/v1/session", None, pw);
+    let reused = post(
+        "/api/v1/session/recovery",
+        again.cookie.as_deref(),
+        serde_json::json!({"code": recovery[0]}),
+    );
+    assert_eq!(reused.status, 401, "a used recovery code");
 
     // Sign-out needs the CSRF token.
     let mut out = http
@@ -449,7 +476,8 @@ fn sign_in(
         Some(serde_json::json!({"username": user, "password": password})),
     );
     assert_eq!(first.status, 200, "{user}: {}", first.body);
-    let code = console::totp::code_from_uri(uri.trim(), now()).expect("a code");
+    let code = console::totp::code_from_uri(uri.lines().next().unwrap_or_default(), now())
+        .expect("a code");
     let full = send(
         http,
         port,
@@ -615,6 +643,12 @@ fn every_route_gives_each_role_exactly_its_permission() {
         Some(serde_json::json!({"code": code})),
     );
     assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(
+        done.body["recovery_codes"].as_array().map(Vec::len),
+        Some(10),
+        "{}",
+        done.body
+    );
     let full = done.cookie.expect("a new session id");
     assert_ne!(full, cookie);
     assert_eq!(

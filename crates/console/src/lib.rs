@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod password;
+pub mod recovery;
 pub mod role;
 pub mod server;
 pub mod session;

@@ -172,6 +172,12 @@ pub const ROUTES: &[(&str, &str, Permission, &str)] = &[
         "Pass the TOTP {code}: a full session under a new id",
     ),
     (
+        "POST",
+        "/api/v1/session/recovery",
+        Permission::SignIn,
+        "Pass a one-time recovery {code} instead of TOTP",
+    ),
+    (
         "DELETE",
         "/api/v1/session",
         Permission::AnySession,
@@ -241,6 +247,7 @@ fn router(app: Arc<App>) -> Router {
             ("GET", "/login") => get(login_page),
             ("POST", "/api/v1/session") => post(sign_in),
             ("POST", "/api/v1/session/totp") => post(totp),
+            ("POST", "/api/v1/session/recovery") => post(recovery),
             ("DELETE", "/api/v1/session") => axum::routing::delete(sign_out),
             ("DELETE", "/api/v1/sessions") => axum::routing::delete(sign_out_everywhere),
             ("POST", "/api/v1/mfa/totp") => post(enrol_totp),
@@ -525,6 +532,70 @@ async fn totp(
         .into_response()
 }
 
+/// A one-time recovery code in place of TOTP (the authenticator lost): used once, audited.
+async fn recovery(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<TotpCode>,
+) -> Response {
+    let source = peer.ip().to_string();
+    let Some((id, session)) = session_id(&headers).and_then(|id| {
+        let s = app
+            .sessions
+            .get(&id)
+            .filter(|s| s.stage == Stage::Password)?;
+        Some((id, s))
+    }) else {
+        return error(StatusCode::UNAUTHORIZED, "sign in first");
+    };
+    let account_key = format!("account:{}", session.user.to_lowercase());
+    if app.locked(&account_key, ACCOUNT_FAILURES) {
+        app.sessions.end(&id);
+        return error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many failed sign-ins: try later",
+        );
+    }
+    let worker = Arc::clone(&app);
+    let user = session.user.clone();
+    let code = body.code;
+    // Up to ten argon2 checks: off the async workers.
+    let used = tokio::task::spawn_blocking(move || {
+        worker
+            .store()
+            .use_recovery_code(&user, &|h| crate::recovery::matches(&code, h), now_ns())
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false);
+    if !used {
+        app.fail(&account_key);
+        app.audit(
+            &session.user,
+            &source,
+            "mfa.failure",
+            json!({"name": session.user, "factor": "recovery_code"}),
+        );
+        return error(StatusCode::UNAUTHORIZED, "wrong or already used code");
+    }
+    app.clear(&account_key);
+    let Some((new_id, csrf)) = app.sessions.promote(&id, Stage::Full) else {
+        return error(StatusCode::UNAUTHORIZED, "sign in first");
+    };
+    app.audit(
+        &session.user,
+        &source,
+        "login.success",
+        json!({"name": session.user, "factor": "recovery_code"}),
+    );
+    (
+        [(header::SET_COOKIE, cookie(&new_id))],
+        axum::Json(json!({"csrf_token": csrf, "role": session.role.as_str()})),
+    )
+        .into_response()
+}
+
 fn csrf_ok(headers: &HeaderMap, a: &Authorized) -> bool {
     headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) == Some(a.session.csrf.as_str())
 }
@@ -645,6 +716,17 @@ async fn confirm_totp(
     if !stored {
         return error(StatusCode::CONFLICT, "the account cannot enrol now");
     }
+    let codes = crate::recovery::new_codes();
+    let hashes: Result<Vec<String>, _> = codes.iter().map(|c| crate::recovery::hash(c)).collect();
+    let saved = hashes
+        .ok()
+        .is_some_and(|h| app.store().set_recovery_codes(&a.session.user, &h).is_ok());
+    if !saved {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the recovery codes could not be stored",
+        );
+    }
     let Some((new_id, csrf)) = app.sessions.promote(&a.id, Stage::Full) else {
         return error(StatusCode::UNAUTHORIZED, "sign in first");
     };
@@ -656,7 +738,9 @@ async fn confirm_totp(
     );
     (
         [(header::SET_COOKIE, cookie(&new_id))],
-        axum::Json(json!({"csrf_token": csrf, "role": a.session.role.as_str()})),
+        axum::Json(
+            json!({"csrf_token": csrf, "role": a.session.role.as_str(), "recovery_codes": codes}),
+        ),
     )
         .into_response()
 }

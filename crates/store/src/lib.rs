@@ -481,6 +481,18 @@ pub trait Store {
     /// Every account, by name.
     fn users(&self) -> Result<Vec<UserRecord>, StoreError>;
 
+    /// Replaces a user's recovery codes with these hashes (all unused).
+    fn set_recovery_codes(&mut self, user: &str, hashes: &[String]) -> Result<(), StoreError>;
+
+    /// Uses one of a user's unused recovery codes: the first whose hash `matches` accepts is
+    /// marked used at `at`; false when none does.
+    fn use_recovery_code(
+        &mut self,
+        user: &str,
+        matches: &dyn Fn(&str) -> bool,
+        at: i64,
+    ) -> Result<bool, StoreError>;
+
     /// Appends an entry to the audit log in one transaction: its `seq` and `prev_hash` are
     /// set from the log's head, its `hash` by `hasher`; returns the entry as stored.
     fn append_audit(

@@ -303,6 +303,19 @@ impl Store for SqliteStore {
         accounts::users(&self.conn, &self.path)
     }
 
+    fn set_recovery_codes(&mut self, user: &str, hashes: &[String]) -> Result<(), StoreError> {
+        accounts::set_recovery_codes(&mut self.conn, &self.path, user, hashes)
+    }
+
+    fn use_recovery_code(
+        &mut self,
+        user: &str,
+        matches: &dyn Fn(&str) -> bool,
+        at: i64,
+    ) -> Result<bool, StoreError> {
+        accounts::use_recovery_code(&mut self.conn, &self.path, user, matches, at)
+    }
+
     fn append_audit(
         &mut self,
         entry: AuditRecord,

@@ -174,3 +174,60 @@ pub(crate) fn audit_log(conn: &Connection, path: &Path) -> Result<AuditLog, Stor
     };
     read().map_err(sqlite_error(path, "reading the audit log"))
 }
+
+pub(crate) fn set_recovery_codes(
+    conn: &mut Connection,
+    path: &Path,
+    user: &str,
+    hashes: &[String],
+) -> Result<(), StoreError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sqlite_error(path, "starting the recovery codes"))?;
+    tx.execute("DELETE FROM recovery_codes WHERE user_name = ?1", [user])
+        .map_err(sqlite_error(path, "replacing recovery codes"))?;
+    for h in hashes {
+        tx.execute(
+            "INSERT INTO recovery_codes (user_name, code_hash) VALUES (?1, ?2)",
+            params![user, h],
+        )
+        .map_err(sqlite_error(path, "storing a recovery code"))?;
+    }
+    tx.commit()
+        .map_err(sqlite_error(path, "committing the recovery codes"))
+}
+
+pub(crate) fn use_recovery_code(
+    conn: &mut Connection,
+    path: &Path,
+    user: &str,
+    matches: &dyn Fn(&str) -> bool,
+    at: i64,
+) -> Result<bool, StoreError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sqlite_error(path, "starting a recovery code check"))?;
+    let unused: Vec<(i64, String)> = {
+        let mut stmt = tx
+            .prepare(
+                "SELECT pk, code_hash FROM recovery_codes WHERE user_name = ?1 AND used_at IS NULL",
+            )
+            .map_err(sqlite_error(path, "reading recovery codes"))?;
+        let rows = stmt
+            .query_map([user], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(sqlite_error(path, "reading recovery codes"))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(sqlite_error(path, "reading recovery codes"))?
+    };
+    let Some((pk, _)) = unused.iter().find(|(_, h)| matches(h)) else {
+        return Ok(false);
+    };
+    tx.execute(
+        "UPDATE recovery_codes SET used_at = ?2 WHERE pk = ?1",
+        params![pk, at],
+    )
+    .map_err(sqlite_error(path, "using a recovery code"))?;
+    tx.commit()
+        .map_err(sqlite_error(path, "committing a recovery code"))?;
+    Ok(true)
+}

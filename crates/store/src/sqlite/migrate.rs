@@ -58,6 +58,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0007_accounts.sql",
         sql: include_str!("../../migrations/sqlite/0007_accounts.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_recovery_codes.sql",
+        sql: include_str!("../../migrations/sqlite/0008_recovery_codes.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
