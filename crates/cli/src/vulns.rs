@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use store::{AdvisoryRecord, Store};
 
 use crate::args::{Format, VulnsArgs, VulnsCommand};
@@ -361,12 +362,11 @@ pub(crate) fn import_files(
         if vuln::sbom::is_sbom(&doc) {
             // A document without a serial number is named by its file name and content, so
             // the same file imported from two paths is one document.
-            let digest: String =
-                sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(&bytes))
-                    .iter()
-                    .take(6)
-                    .map(|b| format!("{b:02x}"))
-                    .collect();
+            let digest: String = Sha256::digest(&bytes)
+                .iter()
+                .take(6)
+                .map(|b| format!("{b:02x}"))
+                .collect();
             let short = name.rsplit('/').next().unwrap_or(&name).to_string();
             let fallback = format!("{short} sha256:{digest}");
             match vuln::sbom::read(&doc, &fallback) {

@@ -172,27 +172,28 @@ fn is_index(url: &str) -> bool {
 
 /// A URL as reports name it: without credentials (`user:password@`), query or fragment.
 fn display_url(url: &str) -> String {
-    let bare = path_of(url);
-    match bare.split_once("://") {
-        Some((scheme, rest)) => {
-            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-            format!("{scheme}://{host}{path}")
-        }
-        None => bare.to_string(),
+    match parts(path_of(url)) {
+        Some((scheme, host, path)) => format!("{scheme}://{host}{path}"),
+        None => path_of(url).to_string(),
     }
 }
 
 /// The URL's scheme and authority (`https://host:port`), credentials aside, lower case.
 fn origin(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (scheme, host, _) = parts(url)?;
     Some(format!(
         "{}://{}",
         scheme.to_ascii_lowercase(),
         host.to_ascii_lowercase()
     ))
+}
+
+/// (scheme, host without `user:password@`, the rest) of `scheme://authority/rest`.
+fn parts(url: &str) -> Option<(&str, &str, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    Some((scheme, host, path))
 }
 
 /// The URL without query or fragment.

@@ -470,66 +470,25 @@ async fn totp(
     headers: HeaderMap,
     axum::Json(body): axum::Json<TotpCode>,
 ) -> Response {
-    let source = peer.ip().to_string();
-    let Some(id) = session_id(&headers) else {
-        return error(StatusCode::UNAUTHORIZED, "sign in first");
-    };
-    let Some(session) = app.sessions.get(&id).filter(|s| s.stage == Stage::Password) else {
-        return error(StatusCode::UNAUTHORIZED, "sign in first");
-    };
-    let account_key = format!("account:{}", session.user.to_lowercase());
-    if app.locked(&account_key, ACCOUNT_FAILURES) {
-        app.sessions.end(&id);
-        return error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too many failed sign-ins: try later",
-        );
-    }
-    let now = now_ns().div_euclid(1_000_000_000).max(0) as u64;
-    let accepted = {
+    second_factor(app, peer, &headers, "totp", move |app, user| {
+        let now = now_ns().div_euclid(1_000_000_000).max(0) as u64;
         let mut store = app.store();
-        match store.user(&session.user).ok().flatten() {
+        match store.user(user).ok().flatten() {
             Some(mut u) if !u.disabled => {
                 let step = u.totp_secret.as_deref().and_then(|secret| {
                     crate::totp::accept(secret, &body.code, now, u.totp_last_step)
                 });
-                if let Some(step) = step {
-                    u.totp_last_step = Some(step);
-                    u.updated_at = now_ns();
-                    store.update_user(&u).is_ok()
-                } else {
-                    false
-                }
+                let Some(step) = step else {
+                    return false;
+                };
+                u.totp_last_step = Some(step);
+                u.updated_at = now_ns();
+                store.update_user(&u).is_ok()
             }
             _ => false,
         }
-    };
-    if !accepted {
-        app.fail(&account_key);
-        app.audit(
-            &session.user,
-            &source,
-            "mfa.failure",
-            json!({"name": session.user, "factor": "totp"}),
-        );
-        return error(StatusCode::UNAUTHORIZED, "wrong or already used code");
-    }
-    app.clear(&account_key);
-    app.clear(&format!("source:{source}"));
-    let Some((new_id, csrf)) = app.sessions.promote(&id, Stage::Full) else {
-        return error(StatusCode::UNAUTHORIZED, "sign in first");
-    };
-    app.audit(
-        &session.user,
-        &source,
-        "login.success",
-        json!({"name": session.user, "factor": "totp"}),
-    );
-    (
-        [(header::SET_COOKIE, cookie(&new_id))],
-        axum::Json(json!({"csrf_token": csrf, "role": session.role.as_str()})),
-    )
-        .into_response()
+    })
+    .await
 }
 
 /// A one-time recovery code in place of TOTP (the authenticator lost): used once, audited.
@@ -539,8 +498,35 @@ async fn recovery(
     headers: HeaderMap,
     axum::Json(body): axum::Json<TotpCode>,
 ) -> Response {
+    second_factor(app, peer, &headers, "recovery_code", move |app, user| {
+        // The hashes are checked (up to ten argon2 runs) without holding the store; marking
+        // the one that matched fails if another request used it meanwhile.
+        let unused = app.store().recovery_codes(user).unwrap_or_default();
+        unused
+            .iter()
+            .find(|(_, hash)| crate::recovery::matches(&body.code, hash))
+            .is_some_and(|(pk, _)| {
+                app.store()
+                    .mark_recovery_code_used(*pk, now_ns())
+                    .unwrap_or(false)
+            })
+    })
+    .await
+}
+
+/// The second sign-in step, whatever the factor: a session that has passed the password,
+/// the account's lock, `check(app, user)` run off the async workers (argon2 and the store
+/// block), then on success the session promoted under a new id, on failure the attempt
+/// counted; both audited.
+async fn second_factor(
+    app: Arc<App>,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    factor: &'static str,
+    check: impl FnOnce(&App, &str) -> bool + Send + 'static,
+) -> Response {
     let source = peer.ip().to_string();
-    let Some((id, session)) = session_id(&headers).and_then(|id| {
+    let Some((id, session)) = session_id(headers).and_then(|id| {
         let s = app
             .sessions
             .get(&id)
@@ -559,27 +545,21 @@ async fn recovery(
     }
     let worker = Arc::clone(&app);
     let user = session.user.clone();
-    let code = body.code;
-    // Up to ten argon2 checks: off the async workers.
-    let used = tokio::task::spawn_blocking(move || {
-        worker
-            .store()
-            .use_recovery_code(&user, &|h| crate::recovery::matches(&code, h), now_ns())
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false);
-    if !used {
+    let accepted = tokio::task::spawn_blocking(move || check(&worker, &user))
+        .await
+        .unwrap_or(false);
+    if !accepted {
         app.fail(&account_key);
         app.audit(
             &session.user,
             &source,
             "mfa.failure",
-            json!({"name": session.user, "factor": "recovery_code"}),
+            json!({"name": session.user, "factor": factor}),
         );
         return error(StatusCode::UNAUTHORIZED, "wrong or already used code");
     }
     app.clear(&account_key);
+    app.clear(&format!("source:{source}"));
     let Some((new_id, csrf)) = app.sessions.promote(&id, Stage::Full) else {
         return error(StatusCode::UNAUTHORIZED, "sign in first");
     };
@@ -587,7 +567,7 @@ async fn recovery(
         &session.user,
         &source,
         "login.success",
-        json!({"name": session.user, "factor": "recovery_code"}),
+        json!({"name": session.user, "factor": factor}),
     );
     (
         [(header::SET_COOKIE, cookie(&new_id))],

@@ -484,14 +484,11 @@ pub trait Store {
     /// Replaces a user's recovery codes with these hashes (all unused).
     fn set_recovery_codes(&mut self, user: &str, hashes: &[String]) -> Result<(), StoreError>;
 
-    /// Uses one of a user's unused recovery codes: the first whose hash `matches` accepts is
-    /// marked used at `at`; false when none does.
-    fn use_recovery_code(
-        &mut self,
-        user: &str,
-        matches: &dyn Fn(&str) -> bool,
-        at: i64,
-    ) -> Result<bool, StoreError>;
+    /// A user's unused recovery codes: (key, hash).
+    fn recovery_codes(&self, user: &str) -> Result<Vec<(i64, String)>, StoreError>;
+
+    /// Marks one used at `at`; false if it was used already (another request won).
+    fn mark_recovery_code_used(&mut self, key: i64, at: i64) -> Result<bool, StoreError>;
 
     /// Appends an entry to the audit log in one transaction: its `seq` and `prev_hash` are
     /// set from the log's head, its `hash` by `hasher`; returns the entry as stored.

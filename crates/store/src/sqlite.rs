@@ -307,13 +307,12 @@ impl Store for SqliteStore {
         accounts::set_recovery_codes(&mut self.conn, &self.path, user, hashes)
     }
 
-    fn use_recovery_code(
-        &mut self,
-        user: &str,
-        matches: &dyn Fn(&str) -> bool,
-        at: i64,
-    ) -> Result<bool, StoreError> {
-        accounts::use_recovery_code(&mut self.conn, &self.path, user, matches, at)
+    fn recovery_codes(&self, user: &str) -> Result<Vec<(i64, String)>, StoreError> {
+        accounts::recovery_codes(&self.conn, &self.path, user)
+    }
+
+    fn mark_recovery_code_used(&mut self, key: i64, at: i64) -> Result<bool, StoreError> {
+        accounts::mark_recovery_code_used(&self.conn, &self.path, key, at)
     }
 
     fn append_audit(

@@ -197,37 +197,33 @@ pub(crate) fn set_recovery_codes(
         .map_err(sqlite_error(path, "committing the recovery codes"))
 }
 
-pub(crate) fn use_recovery_code(
-    conn: &mut Connection,
+pub(crate) fn recovery_codes(
+    conn: &Connection,
     path: &Path,
     user: &str,
-    matches: &dyn Fn(&str) -> bool,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    let read = || -> rusqlite::Result<Vec<(i64, String)>> {
+        let mut stmt = conn.prepare(
+            "SELECT pk, code_hash FROM recovery_codes WHERE user_name = ?1 AND used_at IS NULL",
+        )?;
+        let rows = stmt.query_map([user], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect()
+    };
+    read().map_err(sqlite_error(path, "reading recovery codes"))
+}
+
+pub(crate) fn mark_recovery_code_used(
+    conn: &Connection,
+    path: &Path,
+    key: i64,
     at: i64,
 ) -> Result<bool, StoreError> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(sqlite_error(path, "starting a recovery code check"))?;
-    let unused: Vec<(i64, String)> = {
-        let mut stmt = tx
-            .prepare(
-                "SELECT pk, code_hash FROM recovery_codes WHERE user_name = ?1 AND used_at IS NULL",
-            )
-            .map_err(sqlite_error(path, "reading recovery codes"))?;
-        let rows = stmt
-            .query_map([user], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(sqlite_error(path, "reading recovery codes"))?;
-        rows.collect::<rusqlite::Result<_>>()
-            .map_err(sqlite_error(path, "reading recovery codes"))?
-    };
-    let Some((pk, _)) = unused.iter().find(|(_, h)| matches(h)) else {
-        return Ok(false);
-    };
-    tx.execute(
-        "UPDATE recovery_codes SET used_at = ?2 WHERE pk = ?1",
-        params![pk, at],
-    )
-    .map_err(sqlite_error(path, "using a recovery code"))?;
-    tx.commit()
-        .map_err(sqlite_error(path, "committing a recovery code"))?;
-    Ok(true)
+    // One statement: of two requests with the same code, exactly one changes the row.
+    let n = conn
+        .execute(
+            "UPDATE recovery_codes SET used_at = ?2 WHERE pk = ?1 AND used_at IS NULL",
+            params![key, at],
+        )
+        .map_err(sqlite_error(path, "using a recovery code"))?;
+    Ok(n == 1)
 }
