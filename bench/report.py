@@ -134,7 +134,9 @@ def main():
     residency = [r["resident"] for rs in runs.values() for r in rs if r["resident"] is not None]
     if residency:
         low = min(residency)
-        out.append(f"Page cache: each capture was read whole (untimed) just before every timed run; "
+        out.append(f"Page cache: each capture was evicted and read back once before the first round (so its "
+                   f"cached pages are readahead's large folios, not the capture writer's 4 KiB ones; "
+                   f"see bench/README.md), then read whole (untimed) just before every timed run; "
                    f"the least of it resident at the start of a run was {low:.1f}%"
                    + ("." if low >= 99.9 else " (runs below 100% read part of the capture from the "
                       "disk: their times are not comparable)."))

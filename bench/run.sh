@@ -206,9 +206,26 @@ warm() {
   size="$(stat -c %s "$1")"
   python3 -c "print(f'{100 * ${res:-0} / $size:.1f}')"
 }
-log "warming the page cache: cat $CAP1 > /dev/null"
+# Drops FILE from the page cache (flushed first; POSIX_FADV_DONTNEED needs no privilege).
+# Why: how the cached pages were made changes what mapping them costs. Pages left by the
+# capture writer (many small writes) are 4 KiB folios; pages read back by readahead are
+# large folios on this kernel (ext4, Linux >= 6.16). wardline maps the file, and mapping and
+# unmapping cost per folio: measured on the 1x capture, system time 0.16-0.27 s with the
+# writer's pages and 0.03-0.05 s after evicting and reading back; ndpiReader's read(2)
+# copies cost the same either way (0.32-0.38 s). Without this step a run measured whichever
+# mix the VM's memory reclaim had left (ratios from 2.8x to 3.4x on the same code), so every
+# capture starts from a cache filled by reading it, as one on a sensor's disk would be.
+evict() {
+  python3 -c 'import os,sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.fsync(fd)
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+os.close(fd)' "$1"
+}
+log "resetting the page cache: evict $CAP1, then cat it > /dev/null"
+evict "$CAP1"
 warm "$CAP1" >/dev/null
-[ "$WITH_4X" = 1 ] && warm "$CAP4" >/dev/null
+if [ "$WITH_4X" = 1 ]; then evict "$CAP4"; warm "$CAP4" >/dev/null; fi
 if has wardline; then
   log "check: wardline counts $PKTS1 packets"
   if "$WARDLINE" analyze "$CAP1" --format json --no-progress >"$TMP/wl.json" 2>"$TMP/wl.err"; then
@@ -284,7 +301,7 @@ ver() {
   echo "## Commands"
   echo
   echo "Each run: \`taskset -c $CPU /usr/bin/time -v CMD > /dev/null\`, $RUNS runs per tool,"
-  echo "interleaved (${LABELS[*]}, then again), each after an untimed \`cat FILE > /dev/null\` and \`fincore FILE\`."
+  echo "interleaved (${LABELS[*]}, then again), each after an untimed \`cat FILE > /dev/null\` and \`fincore FILE\`; the capture was evicted from the page cache (\`POSIX_FADV_DONTNEED\`) and read back once before the first round, so its cached pages are readahead's, not the capture writer's."
   echo
   echo '```'
   echo "python3 bench/make-capture.py --size-gb $SIZE_GB --out ${CAP1#$REPO/}"
