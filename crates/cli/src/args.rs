@@ -404,6 +404,12 @@ pub enum DevicesCommand {
         /// Only devices whose id, a MAC, an IP address or a host name contains this text.
         #[arg(long, value_name = "TEXT")]
         search: Option<String>,
+        /// Only devices of this category (as shown: a person's override first).
+        #[arg(long, value_name = "CATEGORY")]
+        category: Option<String>,
+        /// Only devices of this vendor (as shown: a person's override first).
+        #[arg(long, value_name = "VENDOR")]
+        vendor: Option<String>,
         /// Sort column.
         #[arg(long, value_enum, default_value_t = ListSort::Id)]
         sort: ListSort,

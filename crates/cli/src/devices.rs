@@ -18,6 +18,8 @@ pub fn run(args: &DevicesArgs) -> Result<ExitCode> {
             db,
             format,
             search,
+            category,
+            vendor,
             sort,
             desc,
             limit,
@@ -27,6 +29,8 @@ pub fn run(args: &DevicesArgs) -> Result<ExitCode> {
             let page = store
                 .devices(&DeviceQuery {
                     text: search.clone(),
+                    category: category.clone(),
+                    vendor: vendor.clone(),
                     sort: match sort {
                         ListSort::Id => DeviceSort::Id,
                         ListSort::LastSeen => DeviceSort::LastSeen,

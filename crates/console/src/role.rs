@@ -44,6 +44,8 @@ pub enum Permission {
     AnySession,
     /// Devices, findings, vulnerabilities, patches: every role.
     ReadInventory,
+    /// Acknowledge, resolve and comment on findings: analyst.
+    TriageFindings,
     /// The audit log: admin and auditor.
     ReadAudit,
     /// Users and settings: admin.
@@ -59,6 +61,7 @@ impl Role {
             | Permission::Enrol
             | Permission::AnySession => true,
             Permission::ReadInventory => true,
+            Permission::TriageFindings => self == Self::Analyst,
             Permission::ReadAudit => matches!(self, Self::Admin | Self::Auditor),
             Permission::ManageUsers => self == Self::Admin,
         }

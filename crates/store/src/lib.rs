@@ -250,6 +250,51 @@ pub struct AdvisoryImportSummary {
     pub unchanged: u64,
 }
 
+/// A finding's triage states, in the order work moves them.
+pub const FINDING_STATUSES: [&str; 3] = ["open", "acknowledged", "resolved"];
+
+/// Longest triage comment, in characters.
+pub const MAX_COMMENT_CHARS: usize = 4000;
+
+/// Where a finding stands in triage.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FindingTriage {
+    /// One of [`FINDING_STATUSES`].
+    pub status: String,
+    /// When a person last set it (ns since the epoch); `None`: never.
+    pub at: Option<i64>,
+    /// Who last set it.
+    pub by: Option<String>,
+}
+
+/// One status change or comment on a finding.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FindingNote {
+    /// When (ns since the epoch).
+    pub at: i64,
+    /// Who (a user name, or `wardline` when an analysis reopened it).
+    pub actor: String,
+    /// The status before, when it changed.
+    pub from_status: Option<String>,
+    /// The status after, when it changed.
+    pub to_status: Option<String>,
+    /// What the person wrote.
+    pub comment: Option<String>,
+}
+
+/// A person's triage of one finding: a new status, a comment, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TriageChange<'a> {
+    /// Finding id.
+    pub finding: &'a str,
+    /// New status (one of [`FINDING_STATUSES`]).
+    pub status: Option<&'a str>,
+    /// Comment (at most [`MAX_COMMENT_CHARS`]).
+    pub comment: Option<&'a str>,
+    /// Who.
+    pub actor: &'a str,
+}
+
 /// Which findings to list: filtered, sorted by severity (most urgent first), then last seen
 /// (newest first), then id; one page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -258,6 +303,10 @@ pub struct FindingQuery {
     pub device: Option<String>,
     /// Only findings of this kind.
     pub kind: Option<FindingKind>,
+    /// Only findings in this triage status (one of [`FINDING_STATUSES`]).
+    pub status: Option<String>,
+    /// Only findings of this severity.
+    pub severity: Option<model::Severity>,
     /// Page size; clamped to [`DeviceQuery::MAX_LIMIT`].
     pub limit: u32,
     /// Findings to skip before the page.
@@ -269,6 +318,8 @@ impl Default for FindingQuery {
         Self {
             device: None,
             kind: None,
+            status: None,
+            severity: None,
             limit: DeviceQuery::DEFAULT_LIMIT,
             offset: 0,
         }
@@ -302,6 +353,10 @@ pub struct DeviceQuery {
     /// Keep devices whose id, a MAC, an IP address or a hostname contains this text
     /// (ASCII case-insensitive). `None` or blank keeps all.
     pub text: Option<String>,
+    /// Keep devices whose category (as shown: an override first) is exactly this.
+    pub category: Option<String>,
+    /// Keep devices whose vendor (as shown: an override first) is exactly this.
+    pub vendor: Option<String>,
     /// Sort column.
     pub sort: DeviceSort,
     /// Sort direction.
@@ -324,6 +379,8 @@ impl Default for DeviceQuery {
     fn default() -> Self {
         Self {
             text: None,
+            category: None,
+            vendor: None,
             sort: DeviceSort::default(),
             order: SortOrder::default(),
             limit: Self::DEFAULT_LIMIT,
@@ -528,6 +585,28 @@ pub trait Store {
         change: &PatchChange,
         at: model::Timestamp,
     ) -> Result<PatchRecord, StoreError>;
+
+    /// Applies triage changes in one transaction (all or nothing); per change, whether the
+    /// finding exists.
+    fn triage(&mut self, changes: &[TriageChange<'_>], at: i64) -> Result<Vec<bool>, StoreError>;
+
+    /// The triage state of each of `ids` the store holds.
+    fn finding_states(
+        &self,
+        ids: &[&str],
+    ) -> Result<std::collections::HashMap<String, FindingTriage>, StoreError>;
+
+    /// Finding `id`, if stored.
+    fn finding(&self, id: &str) -> Result<Option<Finding>, StoreError>;
+
+    /// A finding's status changes and comments, oldest first.
+    fn finding_notes(&self, id: &str) -> Result<Vec<FindingNote>, StoreError>;
+
+    /// Devices per shown value of attribute `name` (`""`: unknown), most first.
+    fn device_breakdown(&self, name: &str) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// Findings per (severity, status).
+    fn finding_breakdown(&self) -> Result<Vec<(String, String, u64)>, StoreError>;
 
     /// Schema version of the open database (the number of the last migration applied).
     fn schema_version(&self) -> Result<u32, StoreError>;

@@ -7,6 +7,7 @@ mod merge;
 mod migrate;
 mod patches;
 mod read;
+mod triage;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -165,6 +166,37 @@ impl Store for SqliteStore {
         source: &AnalysisSource,
     ) -> Result<MergeSummary, StoreError> {
         merge::merge(&mut self.conn, &self.path, devices, findings, source)
+    }
+
+    fn triage(
+        &mut self,
+        changes: &[crate::TriageChange<'_>],
+        at: i64,
+    ) -> Result<Vec<bool>, StoreError> {
+        triage::triage(&mut self.conn, &self.path, changes, at)
+    }
+
+    fn finding_states(
+        &self,
+        ids: &[&str],
+    ) -> Result<std::collections::HashMap<String, crate::FindingTriage>, StoreError> {
+        triage::states(&self.conn, &self.path, ids)
+    }
+
+    fn finding(&self, id: &str) -> Result<Option<Finding>, StoreError> {
+        read::finding(&self.conn, &self.path, id)
+    }
+
+    fn finding_notes(&self, id: &str) -> Result<Vec<crate::FindingNote>, StoreError> {
+        triage::notes(&self.conn, &self.path, id)
+    }
+
+    fn device_breakdown(&self, name: &str) -> Result<Vec<(String, u64)>, StoreError> {
+        triage::device_breakdown(&self.conn, &self.path, name)
+    }
+
+    fn finding_breakdown(&self) -> Result<Vec<(String, String, u64)>, StoreError> {
+        triage::finding_breakdown(&self.conn, &self.path)
     }
 
     fn findings(&self, query: &FindingQuery) -> Result<Page<Finding>, StoreError> {

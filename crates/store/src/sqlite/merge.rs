@@ -388,12 +388,25 @@ fn merge_finding(
         )));
     };
     let evidence = serde_json::to_string(&f.evidence).unwrap_or_else(|_| "{}".into());
-    let existing: Option<i64> = tx
-        .prepare_cached("SELECT pk FROM findings WHERE id = ?1")?
-        .query_row([&f.id.0], |r| r.get(0))
+    let existing: Option<(i64, String, Option<i64>)> = tx
+        .prepare_cached("SELECT pk, status, status_at FROM findings WHERE id = ?1")?
+        .query_row([&f.id.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     let pk: i64 = match existing {
-        Some(pk) => {
+        Some((pk, status, status_at)) => {
+            // Resolved, then seen again after the resolution: it opens again, noted.
+            if status == "resolved" && status_at.is_some_and(|at| f.last_seen.0 > at) {
+                tx.prepare_cached(
+                    "UPDATE findings SET status = 'open', status_at = ?2, status_by = 'wardline'
+                     WHERE pk = ?1",
+                )?
+                .execute(params![pk, f.last_seen.0])?;
+                tx.prepare_cached(
+                    "INSERT INTO finding_notes (finding_pk, at, actor, from_status, to_status, comment)
+                     VALUES (?1, ?2, 'wardline', 'resolved', 'open', 'seen again after it was resolved')",
+                )?
+                .execute(params![pk, f.last_seen.0])?;
+            }
             tx.prepare_cached(
                 "UPDATE findings SET severity = ?2, summary = ?3, evidence = ?4,
                      first_seen = min(first_seen, ?5), last_seen = max(last_seen, ?6)

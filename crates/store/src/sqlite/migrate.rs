@@ -63,6 +63,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0008_recovery_codes.sql",
         sql: include_str!("../../migrations/sqlite/0008_recovery_codes.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_triage.sql",
+        sql: include_str!("../../migrations/sqlite/0009_triage.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

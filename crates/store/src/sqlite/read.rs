@@ -19,9 +19,14 @@ use model::{
 const DEVICE_COLUMNS: &str =
     "d.pk, d.id, d.mac_randomized, d.first_seen, d.last_seen, d.packets, d.bytes";
 
-/// Substring match on id, MACs, IPs and hostnames (kept together in `search_text` by the
-/// merge); `?1` is a LIKE pattern with `\` escapes.
-const TEXT_FILTER: &str = " WHERE d.search_text LIKE ?1 ESCAPE '\\'";
+/// SQL for device `d`'s attribute `name` (an SQL expression: a literal or a parameter) as
+/// shown: a person's override first, else what the wire said, else NULL.
+pub(crate) fn effective_attribute(name: &str) -> String {
+    format!(
+        "coalesce((SELECT o.value FROM device_overrides o WHERE o.device_pk = d.pk AND o.name = {name}),
+                  (SELECT a.value FROM device_attributes a WHERE a.device_pk = d.pk AND a.name = {name}))"
+    )
+}
 
 /// A stored value that does not parse back: the file was damaged or edited by hand.
 #[derive(Debug)]
@@ -126,46 +131,59 @@ pub(crate) fn devices(
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .map(like_pattern);
+    let category = query.category.as_deref().filter(|c| !c.is_empty());
+    let vendor = query.vendor.as_deref().filter(|v| !v.is_empty());
 
-    // Only fixed fragments go into the SQL text (the user's text is a bound parameter), so
-    // there are a few statement shapes, each prepared once and cached.
+    // Only fixed fragments go into the SQL text (the user's values are bound parameters,
+    // NULL meaning "any"), so there are a few statement shapes, each prepared once and cached.
     let order = match (query.sort, query.order) {
         (DeviceSort::Id, SortOrder::Ascending) => "d.id ASC",
         (DeviceSort::Id, SortOrder::Descending) => "d.id DESC",
         (DeviceSort::LastSeen, SortOrder::Ascending) => "d.last_seen ASC, d.id ASC",
         (DeviceSort::LastSeen, SortOrder::Descending) => "d.last_seen DESC, d.id DESC",
     };
-    let counted = match &pattern {
-        Some(p) => conn
-            .prepare_cached(&format!("SELECT count(*) FROM devices d{TEXT_FILTER}"))
-            .and_then(|mut s| s.query_row([p], |r| r.get::<_, i64>(0))),
-        None => conn
-            .prepare_cached("SELECT count(*) FROM devices d")
-            .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0))),
+    let filter = format!(
+        " WHERE (?1 IS NULL OR d.search_text LIKE ?1 ESCAPE '\\')
+            AND (?2 IS NULL OR {category} = ?2)
+            AND (?3 IS NULL OR {vendor} = ?3)",
+        category = effective_attribute("'category'"),
+        vendor = effective_attribute("'vendor'"),
+    );
+    let filtered = pattern.is_some() || category.is_some() || vendor.is_some();
+    let counted = if filtered {
+        conn.prepare_cached(&format!("SELECT count(*) FROM devices d{filter}"))
+            .and_then(|mut s| {
+                s.query_row(params![pattern, category, vendor], |r| r.get::<_, i64>(0))
+            })
+    } else {
+        conn.prepare_cached("SELECT count(*) FROM devices d")
+            .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)))
     };
     let total = counted.map_err(read_error(path, "counting devices".into()))?;
 
     let rows: Vec<DeviceRow> = if limit == 0 {
         Vec::new()
     } else {
-        let listed = match &pattern {
-            Some(p) => conn
-                .prepare_cached(&format!(
-                    "SELECT {DEVICE_COLUMNS} FROM devices d{TEXT_FILTER}
-                     ORDER BY {order} LIMIT ?2 OFFSET ?3"
-                ))
-                .and_then(|mut s| {
-                    s.query_map(params![p, limit, offset], device_row)?
-                        .collect::<rusqlite::Result<Vec<_>>>()
-                }),
-            None => conn
-                .prepare_cached(&format!(
-                    "SELECT {DEVICE_COLUMNS} FROM devices d ORDER BY {order} LIMIT ?1 OFFSET ?2"
-                ))
-                .and_then(|mut s| {
-                    s.query_map(params![limit, offset], device_row)?
-                        .collect::<rusqlite::Result<Vec<_>>>()
-                }),
+        let listed = if filtered {
+            conn.prepare_cached(&format!(
+                "SELECT {DEVICE_COLUMNS} FROM devices d{filter}
+                 ORDER BY {order} LIMIT ?4 OFFSET ?5"
+            ))
+            .and_then(|mut s| {
+                s.query_map(
+                    params![pattern, category, vendor, limit, offset],
+                    device_row,
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
+        } else {
+            conn.prepare_cached(&format!(
+                "SELECT {DEVICE_COLUMNS} FROM devices d ORDER BY {order} LIMIT ?1 OFFSET ?2"
+            ))
+            .and_then(|mut s| {
+                s.query_map(params![limit, offset], device_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
         };
         listed.map_err(read_error(path, "listing devices".into()))?
     };
@@ -417,6 +435,21 @@ fn finding_row(r: &Row<'_>) -> rusqlite::Result<Finding> {
     })
 }
 
+/// Finding `id`, if stored.
+pub(crate) fn finding(
+    conn: &Connection,
+    path: &Path,
+    id: &str,
+) -> Result<Option<Finding>, StoreError> {
+    conn.prepare_cached(
+        "SELECT f.id, f.kind, f.severity, d.id, f.summary, f.evidence, f.first_seen,
+                f.last_seen, f.count
+         FROM findings f JOIN devices d ON d.pk = f.device_pk WHERE f.id = ?1",
+    )
+    .and_then(|mut s| s.query_row([id], finding_row).optional())
+    .map_err(read_error(path, format!("reading finding {id:?}")))
+}
+
 pub(crate) fn findings(
     conn: &Connection,
     path: &Path,
@@ -426,22 +459,28 @@ pub(crate) fn findings(
     let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
     // Filters are bound parameters; NULL means "any", so there is one statement shape.
     let filter = " FROM findings f JOIN devices d ON d.pk = f.device_pk
-                   WHERE (?1 IS NULL OR d.id = ?1) AND (?2 IS NULL OR f.kind = ?2)";
+                   WHERE (?1 IS NULL OR d.id = ?1) AND (?2 IS NULL OR f.kind = ?2)
+                     AND (?3 IS NULL OR f.status = ?3) AND (?4 IS NULL OR f.severity = ?4)";
     let device = query.device.as_deref();
     let kind = query.kind.map(FindingKind::as_str);
+    let status = query.status.as_deref();
+    let severity = query.severity.map(Severity::as_str);
     let total: i64 = conn
         .prepare_cached(&format!("SELECT count(*){filter}"))
-        .and_then(|mut s| s.query_row(params![device, kind], |r| r.get(0)))
+        .and_then(|mut s| s.query_row(params![device, kind, status, severity], |r| r.get(0)))
         .map_err(read_error(path, "counting findings".into()))?;
     let items = conn
         .prepare_cached(&format!(
             "SELECT f.id, f.kind, f.severity, d.id, f.summary, f.evidence, f.first_seen,
                     f.last_seen, f.count{filter}
-             ORDER BY {SEVERITY_RANK} DESC, f.last_seen DESC, f.id ASC LIMIT ?3 OFFSET ?4"
+             ORDER BY {SEVERITY_RANK} DESC, f.last_seen DESC, f.id ASC LIMIT ?5 OFFSET ?6"
         ))
         .and_then(|mut s| {
-            s.query_map(params![device, kind, limit, offset], finding_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()
+            s.query_map(
+                params![device, kind, status, severity, limit, offset],
+                finding_row,
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()
         })
         .map_err(read_error(path, "listing findings".into()))?;
     Ok(Page {

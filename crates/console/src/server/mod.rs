@@ -15,7 +15,7 @@ use axum::Router;
 use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
@@ -23,6 +23,8 @@ use store::{SqliteStore, Store};
 
 use crate::session::{COOKIE, Session, Sessions, Stage};
 use crate::{Permission, Role};
+
+mod pages;
 
 /// Where and how to serve.
 #[derive(Debug, Clone)]
@@ -160,6 +162,74 @@ pub const ROUTES: &[(&str, &str, Permission, &str)] = &[
     ),
     ("GET", "/login", Permission::Public, "The sign-in page"),
     (
+        "GET",
+        "/static/console.css",
+        Permission::Public,
+        "The console's stylesheet",
+    ),
+    (
+        "GET",
+        "/static/console.js",
+        Permission::Public,
+        "The console's script",
+    ),
+    (
+        "GET",
+        "/enrol",
+        Permission::Enrol,
+        "The second-factor enrolment page",
+    ),
+    (
+        "GET",
+        "/enrol/qr.svg",
+        Permission::Enrol,
+        "The pending TOTP secret as a QR code",
+    ),
+    (
+        "GET",
+        "/dashboard",
+        Permission::ReadInventory,
+        "Devices by category and vendor, findings by severity",
+    ),
+    (
+        "GET",
+        "/devices",
+        Permission::ReadInventory,
+        "Devices: search, filters, sort, pages",
+    ),
+    (
+        "GET",
+        "/devices.csv",
+        Permission::ReadInventory,
+        "The filtered device list as CSV (audited export)",
+    ),
+    (
+        "GET",
+        "/devices/{id}",
+        Permission::ReadInventory,
+        "One device with the evidence for each attribute",
+    ),
+    (
+        "GET",
+        "/findings",
+        Permission::ReadInventory,
+        "Findings: filters, pages, bulk triage",
+    ),
+    (
+        "GET",
+        "/findings/{id}",
+        Permission::ReadInventory,
+        "One finding with its evidence and triage history",
+    ),
+    (
+        "GET",
+        "/patches",
+        Permission::ReadInventory,
+        "Patch records",
+    ),
+    ("GET", "/audit", Permission::ReadAudit, "The audit log page"),
+    ("GET", "/users", Permission::ManageUsers, "The users page"),
+    (
         "POST",
         "/api/v1/session",
         Permission::SignIn,
@@ -211,13 +281,37 @@ pub const ROUTES: &[(&str, &str, Permission, &str)] = &[
         "GET",
         "/api/v1/devices",
         Permission::ReadInventory,
-        "Devices, paged (limit, offset) and filtered (q)",
+        "Devices, paged (limit, offset) and filtered (q, category, vendor)",
     ),
     (
         "GET",
         "/api/v1/findings",
         Permission::ReadInventory,
-        "Findings, most urgent first, paged (limit, offset), by device or kind",
+        "Findings, most urgent first, paged (limit, offset), by device, kind, status or severity",
+    ),
+    (
+        "GET",
+        "/api/v1/findings/{id}",
+        Permission::ReadInventory,
+        "One finding with its triage status and history",
+    ),
+    (
+        "PATCH",
+        "/api/v1/findings/{id}",
+        Permission::TriageFindings,
+        "Triage one finding: {status?, comment?} (X-CSRF-Token)",
+    ),
+    (
+        "POST",
+        "/api/v1/findings/triage",
+        Permission::TriageFindings,
+        "Triage many findings at once: {ids, status?, comment?} (X-CSRF-Token)",
+    ),
+    (
+        "GET",
+        "/api/v1/devices/{id}",
+        Permission::ReadInventory,
+        "One device with every attribute's evidence",
     ),
     (
         "GET",
@@ -243,8 +337,25 @@ fn router(app: Arc<App>) -> Router {
     let mut r: Router<Arc<App>> = Router::new();
     for (method, path, _, _) in ROUTES {
         let handler = match (*method, *path) {
-            ("GET", "/") => get(|| async { axum::response::Redirect::to("/login") }),
-            ("GET", "/login") => get(login_page),
+            ("GET", "/") => get(|| async { axum::response::Redirect::to("/dashboard") }),
+            ("GET", "/login") => get(pages::login),
+            ("GET", "/static/console.css") => get(pages::static_css),
+            ("GET", "/static/console.js") => get(pages::static_js),
+            ("GET", "/enrol") => get(pages::enrol),
+            ("GET", "/enrol/qr.svg") => get(pages::enrol_qr),
+            ("GET", "/dashboard") => get(pages::dashboard),
+            ("GET", "/devices") => get(pages::devices),
+            ("GET", "/devices.csv") => get(pages::devices_csv),
+            ("GET", "/devices/{id}") => get(pages::device),
+            ("GET", "/findings") => get(pages::findings),
+            ("GET", "/findings/{id}") => get(pages::finding),
+            ("GET", "/patches") => get(pages::patches),
+            ("GET", "/audit") => get(pages::audit),
+            ("GET", "/users") => get(pages::users),
+            ("GET", "/api/v1/findings/{id}") => get(finding),
+            ("PATCH", "/api/v1/findings/{id}") => axum::routing::patch(triage_one),
+            ("POST", "/api/v1/findings/triage") => post(triage_many),
+            ("GET", "/api/v1/devices/{id}") => get(device),
             ("POST", "/api/v1/session") => post(sign_in),
             ("POST", "/api/v1/session/totp") => post(totp),
             ("POST", "/api/v1/session/recovery") => post(recovery),
@@ -304,6 +415,12 @@ async fn authorize(State(app): State<Arc<App>>, mut req: Request, next: Next) ->
         _ => match &session {
             Some(a) if a.session.stage == Stage::Full => {
                 if !a.session.role.can(permission) {
+                    if !path.starts_with("/api/") {
+                        return pages::error_page(
+                            StatusCode::FORBIDDEN,
+                            "your role does not allow this page",
+                        );
+                    }
                     return error(StatusCode::FORBIDDEN, "your role does not allow this");
                 }
                 true
@@ -312,6 +429,14 @@ async fn authorize(State(app): State<Arc<App>>, mut req: Request, next: Next) ->
         },
     };
     if !allowed {
+        // A page asked for in a browser: to where this session can go next.
+        if !path.starts_with("/api/") {
+            let to = match &session {
+                Some(a) if a.session.stage == Stage::Enrolment => "/enrol",
+                _ => "/login",
+            };
+            return axum::response::Redirect::to(to).into_response();
+        }
         return error(StatusCode::UNAUTHORIZED, "sign in with both factors");
     }
     if let Some(a) = session {
@@ -365,16 +490,6 @@ fn cookie(id: &str) -> HeaderValue {
         "{COOKIE}={id}; Path=/; Secure; HttpOnly; SameSite=Strict"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static(""))
-}
-
-async fn login_page() -> Html<&'static str> {
-    Html(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>wardline — sign in</title></head>\
-         <body><main><h1>wardline</h1><form method=\"post\" action=\"/api/v1/session\">\
-         <label>User name <input name=\"username\" autocomplete=\"username\" required></label>\
-         <label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
-         <button type=\"submit\">Sign in</button></form></main></body></html>",
-    )
 }
 
 #[derive(Deserialize)]
@@ -770,6 +885,10 @@ struct PageQuery {
     q: Option<String>,
     device: Option<String>,
     kind: Option<String>,
+    status: Option<String>,
+    severity: Option<String>,
+    category: Option<String>,
+    vendor: Option<String>,
 }
 
 fn stamp(t: model::Timestamp) -> String {
@@ -784,13 +903,37 @@ async fn findings(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Re
         Some((_, kind)) => kind,
         None => None,
     };
+    let severity = match q
+        .severity
+        .as_deref()
+        .map(|s| (s, model::Severity::parse(s)))
+    {
+        Some((s, None)) => return error(StatusCode::BAD_REQUEST, &format!("no severity {s:?}")),
+        Some((_, s)) => s,
+        None => None,
+    };
+    if let Some(s) = &q.status
+        && !store::FINDING_STATUSES.contains(&s.as_str())
+    {
+        return error(StatusCode::BAD_REQUEST, &format!("no finding status {s:?}"));
+    }
     let query = store::FindingQuery {
         device: q.device,
         kind,
+        status: q.status,
+        severity,
         limit: q.limit.unwrap_or(store::DeviceQuery::DEFAULT_LIMIT),
         offset: q.offset.unwrap_or(0),
     };
-    let page = match app.store().findings(&query) {
+    let loaded = {
+        let store = app.store();
+        store.findings(&query).and_then(|page| {
+            let ids: Vec<&str> = page.items.iter().map(|f| f.id.0.as_str()).collect();
+            let states = store.finding_states(&ids)?;
+            Ok((page, states))
+        })
+    };
+    let (page, states) = match loaded {
         Ok(p) => p,
         Err(e) => {
             eprintln!("wardline: listing findings: {e}");
@@ -808,6 +951,7 @@ async fn findings(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Re
                 "id": f.id.0, "kind": f.kind.as_str(), "severity": f.severity.as_str(),
                 "device": f.device.0, "summary": f.summary, "evidence": f.evidence,
                 "first_seen": stamp(f.first_seen), "last_seen": stamp(f.last_seen), "count": f.count,
+                "status": states.get(&f.id.0).map_or("open", |s| s.status.as_str()),
             })
         })
         .collect();
@@ -884,6 +1028,8 @@ fn attr_json(a: Option<&model::Attribute>) -> serde_json::Value {
 async fn devices(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Response {
     let query = store::DeviceQuery {
         text: q.q,
+        category: q.category,
+        vendor: q.vendor,
         limit: q.limit.unwrap_or(store::DeviceQuery::DEFAULT_LIMIT),
         offset: q.offset.unwrap_or(0),
         ..store::DeviceQuery::default()
@@ -974,4 +1120,207 @@ fn fingerprint(cert: &Path) -> Result<String> {
         .map(|b| format!("{b:02X}"))
         .collect::<Vec<_>>()
         .join(":"))
+}
+
+/// The finding, its triage status and history.
+async fn finding(
+    State(app): State<Arc<App>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    let store = app.store();
+    let loaded = (|| {
+        let Some(f) = store.finding(&id)? else {
+            return Ok(None);
+        };
+        let state = store.finding_states(&[id.as_str()])?.remove(&id);
+        let notes = store.finding_notes(&id)?;
+        Ok::<_, store::StoreError>(Some((f, state, notes)))
+    })();
+    drop(store);
+    match loaded {
+        Ok(Some((f, state, notes))) => axum::Json(json!({
+            "id": f.id.0, "kind": f.kind.as_str(), "severity": f.severity.as_str(),
+            "device": f.device.0, "summary": f.summary, "evidence": f.evidence,
+            "first_seen": stamp(f.first_seen), "last_seen": stamp(f.last_seen), "count": f.count,
+            "status": state.as_ref().map_or("open", |s| s.status.as_str()),
+            "status_by": state.as_ref().and_then(|s| s.by.clone()),
+            "status_at": state.as_ref().and_then(|s| s.at).map(|t| stamp(model::Timestamp(t))),
+            "history": notes.iter().map(|n| json!({
+                "at": stamp(model::Timestamp(n.at)), "actor": n.actor,
+                "from_status": n.from_status, "to_status": n.to_status, "comment": n.comment,
+            })).collect::<Vec<_>>(),
+        }))
+        .into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, "no such finding"),
+        Err(e) => {
+            eprintln!("wardline: reading finding: {e}");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the store could not be read",
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Triage {
+    status: Option<String>,
+    comment: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct BulkTriage {
+    ids: Vec<String>,
+    status: Option<String>,
+    comment: Option<String>,
+}
+
+/// Most findings one bulk request may change.
+const MAX_BULK: usize = 1000;
+
+async fn triage_one(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    axum::Extension(a): axum::Extension<Authorized>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    axum::Json(body): axum::Json<Triage>,
+) -> Response {
+    apply_triage(&app, peer, &a, &headers, &[id], body.status, body.comment)
+}
+
+async fn triage_many(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    axum::Extension(a): axum::Extension<Authorized>,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<BulkTriage>,
+) -> Response {
+    if body.ids.is_empty() || body.ids.len() > MAX_BULK {
+        return error(
+            StatusCode::BAD_REQUEST,
+            &format!("give between 1 and {MAX_BULK} finding ids"),
+        );
+    }
+    apply_triage(
+        &app,
+        peer,
+        &a,
+        &headers,
+        &body.ids,
+        body.status,
+        body.comment,
+    )
+}
+
+/// Triage of one or many findings: CSRF-checked, one store transaction, audited (the
+/// comment's length, never its text, goes to the audit log).
+fn apply_triage(
+    app: &App,
+    peer: SocketAddr,
+    a: &Authorized,
+    headers: &HeaderMap,
+    ids: &[String],
+    status: Option<String>,
+    comment: Option<String>,
+) -> Response {
+    if !csrf_ok(headers, a) {
+        return error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token");
+    }
+    let status = status.filter(|s| !s.is_empty());
+    let comment = comment.filter(|c| !c.trim().is_empty());
+    let changes: Vec<store::TriageChange<'_>> = ids
+        .iter()
+        .map(|id| store::TriageChange {
+            finding: id,
+            status: status.as_deref(),
+            comment: comment.as_deref(),
+            actor: &a.session.user,
+        })
+        .collect();
+    let found = match app.store().triage(&changes, now_ns()) {
+        Ok(f) => f,
+        Err(store::StoreError::InvalidInput { problem, .. }) => {
+            let problem = problem
+                .rsplit_once(": ")
+                .map_or(problem.as_str(), |(_, p)| p)
+                .to_string();
+            return error(StatusCode::UNPROCESSABLE_ENTITY, &problem);
+        }
+        Err(e) => {
+            eprintln!("wardline: triage: {e}");
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the store could not be written",
+            );
+        }
+    };
+    let missing: Vec<&String> = ids
+        .iter()
+        .zip(&found)
+        .filter(|(_, f)| !**f)
+        .map(|(id, _)| id)
+        .collect();
+    let changed: Vec<&String> = ids
+        .iter()
+        .zip(&found)
+        .filter(|(_, f)| **f)
+        .map(|(id, _)| id)
+        .collect();
+    if !changed.is_empty() {
+        app.audit(
+            &a.session.user,
+            &peer.ip().to_string(),
+            "finding.triage",
+            json!({"findings": changed, "status": status,
+                   "comment_chars": comment.as_deref().map(|c| c.chars().count())}),
+        );
+    }
+    if ids.len() == 1 && !missing.is_empty() {
+        return error(StatusCode::NOT_FOUND, "no such finding");
+    }
+    axum::Json(json!({"changed": changed.len(), "missing": missing})).into_response()
+}
+
+/// One device, every attribute with its evidence.
+async fn device(
+    State(app): State<Arc<App>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    let loaded = app.store().device(&id);
+    match loaded {
+        Ok(Some(d)) => axum::Json(json!({
+            "id": d.id.0,
+            "vendor": attr_full(d.vendor.as_ref()),
+            "category": attr_full(d.category.as_deref()),
+            "model": attr_full(d.model.as_deref()),
+            "os": attr_full(d.os.as_deref()),
+            "firmware": attr_full(d.firmware.as_deref()),
+            "modality": attr_full(d.modality.as_deref()),
+            "macs": d.macs.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "ips": d.ips.iter().map(|s| json!({"addr": s.addr.to_string(),
+                "first_seen": stamp(s.first_seen), "last_seen": stamp(s.last_seen)})).collect::<Vec<_>>(),
+            "hostnames": d.hostnames.iter().map(|h| h.name.clone()).collect::<Vec<_>>(),
+            "services": d.services.iter().map(|s| json!({"transport": s.transport, "port": s.port,
+                "app": s.app, "role": s.role, "peers": s.peers})).collect::<Vec<_>>(),
+            "software": d.software.iter().map(|s| json!({"product": s.product, "version": s.version,
+                "source": s.source})).collect::<Vec<_>>(),
+            "findings": d.findings.iter().map(|f| f.0.clone()).collect::<Vec<_>>(),
+            "first_seen": stamp(d.first_seen), "last_seen": stamp(d.last_seen),
+        }))
+        .into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, "no such device"),
+        Err(e) => {
+            eprintln!("wardline: reading device: {e}");
+            error(StatusCode::INTERNAL_SERVER_ERROR, "the store could not be read")
+        }
+    }
+}
+
+fn attr_full(a: Option<&model::Attribute>) -> serde_json::Value {
+    a.map_or(serde_json::Value::Null, |a| {
+        json!({"value": a.value, "confidence": a.confidence,
+               "evidence": a.evidence.iter().map(|e| json!({"value": e.value, "source": e.source,
+                   "detail": e.detail, "weight": e.weight})).collect::<Vec<_>>()})
+    })
 }

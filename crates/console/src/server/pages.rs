@@ -1,0 +1,1068 @@
+//! The console's server-rendered pages (maud, escaped by construction). Every list is paged,
+//! filtered and sorted in the store; the only script is `/static/console.js`, which sends
+//! state changes to the JSON API with the session's CSRF token (from the page's meta tag).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use maud::{DOCTYPE, Markup, html};
+use serde::Deserialize;
+use store::Store;
+
+use super::{App, Authorized, stamp};
+use crate::{Permission, Role};
+
+/// Page size of the console's lists.
+const PAGE: u32 = 50;
+
+/// The pages a role sees in the navigation, in order: (path, label, permission).
+const NAV: &[(&str, &str, Permission)] = &[
+    ("/dashboard", "Dashboard", Permission::ReadInventory),
+    ("/devices", "Devices", Permission::ReadInventory),
+    ("/findings", "Findings", Permission::ReadInventory),
+    ("/patches", "Patches", Permission::ReadInventory),
+    ("/audit", "Audit log", Permission::ReadAudit),
+    ("/users", "Users", Permission::ManageUsers),
+];
+
+/// A whole page: head, navigation (for a signed-in user), the body.
+fn layout(title: &str, who: Option<(&Authorized, &str)>, body: Markup) -> Response {
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                @if let Some((a, _)) = who {
+                    meta name="csrf-token" content=(a.session.csrf);
+                }
+                title { (title) " — wardline" }
+                link rel="stylesheet" href="/static/console.css";
+                script src="/static/console.js" defer {}
+            }
+            body {
+                header.top {
+                    span.brand { "wardline" }
+                    @if let Some((a, current)) = who {
+                        nav aria-label="Main" {
+                            ul {
+                                @for (path, label, permission) in NAV {
+                                    @if a.session.role.can(*permission) {
+                                        li {
+                                            a href=(path) aria-current=[(*path == current).then_some("page")] { (label) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        div.who {
+                            span { (a.session.user) " (" (a.session.role.as_str()) ")" }
+                            button.secondary #signout type="button" { "Sign out" }
+                        }
+                    }
+                }
+                main #main { (body) }
+            }
+        }
+    };
+    Html(page.into_string()).into_response()
+}
+
+/// An HTML error page.
+pub(super) fn error_page(status: StatusCode, message: &str) -> Response {
+    let mut r = layout(
+        "Error",
+        None,
+        html! { h1 { (status.as_u16()) " " (status.canonical_reason().unwrap_or("")) } p { (message) } p { a href="/dashboard" { "Back to the dashboard" } } },
+    );
+    *r.status_mut() = status;
+    r
+}
+
+fn store_error(e: &store::StoreError) -> Response {
+    eprintln!("wardline: reading the store: {e}");
+    error_page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the store could not be read",
+    )
+}
+
+pub(super) async fn static_css() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../../static/console.css"),
+    )
+        .into_response()
+}
+
+pub(super) async fn static_js() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../../static/console.js"),
+    )
+        .into_response()
+}
+
+/// The sign-in page: password, then the second factor the account has.
+pub(super) async fn login() -> Response {
+    layout(
+        "Sign in",
+        None,
+        html! {
+            h1 { "Sign in" }
+            form.card #login {
+                p.error role="alert" hidden {}
+                label for="username" { "User name" }
+                input #username name="username" autocomplete="username" required autofocus;
+                label for="password" { "Password" }
+                input #password name="password" type="password" autocomplete="current-password" required;
+                p { button type="submit" { "Continue" } }
+            }
+            section.card #second-factor hidden {
+                h2 { "Second factor" }
+                p.error role="alert" hidden {}
+                form #totp hidden {
+                    p.error role="alert" hidden {}
+                    label for="totp-code" { "Code from your authenticator app" }
+                    input #totp-code name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" required;
+                    p { button type="submit" { "Sign in" } }
+                }
+                p { button.secondary #passkey-signin type="button" hidden { "Use a passkey" } }
+                details {
+                    summary { "Lost your authenticator?" }
+                    form #recovery {
+                        p.error role="alert" hidden {}
+                        label for="recovery-code" { "One of your recovery codes" }
+                        input #recovery-code name="code" autocomplete="off" required;
+                        p { button.secondary type="submit" { "Use recovery code" } }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// Enrolment: a session past the password, without a second factor, reaches only this.
+pub(super) async fn enrol(axum::Extension(a): axum::Extension<Authorized>) -> Response {
+    layout(
+        "Set up a second factor",
+        None,
+        html! {
+            meta name="csrf-token" content=(a.session.csrf);
+            h1 { "Set up a second factor" }
+            p { "Every account needs a second factor before it can see anything. Choose an authenticator app (TOTP) or a passkey (your device's fingerprint, face or PIN)." }
+            section.card #enrol-step1 {
+                p.error role="alert" hidden {}
+                p { button #enrol-start type="button" { "Use an authenticator app" } }
+                p {
+                    label for="enrol-passkey-name" { "Passkey name" }
+                    input #enrol-passkey-name value="passkey" maxlength="64";
+                    " "
+                    button.secondary #enrol-passkey type="button" { "Use a passkey" }
+                }
+            }
+            section.card #enrol-step2 hidden {
+                h2 { "Scan this code" }
+                img.qr #enrol-qr alt="QR code of the authenticator secret";
+                p.muted { "Or enter this address in the app:" }
+                p { code #enrol-uri {} }
+                form #enrol-confirm {
+                    p.error role="alert" hidden {}
+                    label for="enrol-code" { "The code the app now shows" }
+                    input #enrol-code name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" required;
+                    p { button type="submit" { "Confirm" } }
+                }
+            }
+            section.card #enrol-done hidden {
+                h2 { "Recovery codes" }
+                p { "Each code signs you in once if you lose your second factor. Keep them somewhere safe: they are shown only now." }
+                ul.codes #recovery-codes {}
+                p { a.button #enrol-continue href="/dashboard" { "Continue" } }
+            }
+        },
+    )
+}
+
+/// The pending TOTP secret of this enrolment as a QR code (SVG), for the authenticator app.
+pub(super) async fn enrol_qr(axum::Extension(a): axum::Extension<Authorized>) -> Response {
+    let Some(secret) = a.session.pending_totp.as_deref() else {
+        return error_page(StatusCode::NOT_FOUND, "no enrolment in progress");
+    };
+    let uri = crate::totp::enrolment_uri(secret, &a.session.user);
+    match qrcode::QrCode::new(uri.as_bytes()) {
+        Ok(code) => (
+            [(header::CONTENT_TYPE, "image/svg+xml")],
+            code.render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(200, 200)
+                .build(),
+        )
+            .into_response(),
+        Err(_) => error_page(StatusCode::INTERNAL_SERVER_ERROR, "the QR code failed"),
+    }
+}
+
+/// A horizontal bar chart (SVG) of labelled counts.
+fn bar_chart(title: &str, rows: &[(String, u64)]) -> Markup {
+    let max = rows.iter().map(|r| r.1).max().unwrap_or(1).max(1);
+    let height = 22 * rows.len().max(1) + 4;
+    html! {
+        svg role="img" aria-label=(title) width="100%" height=(height) viewBox={"0 0 420 " (height)} preserveAspectRatio="xMinYMin meet" {
+            title { (title) }
+            @for (i, (label, n)) in rows.iter().enumerate() {
+                @let y = 22 * i + 2;
+                @let w = (240.0 * (*n as f64) / (max as f64)).max(1.0);
+                text x="0" y=(y + 14) { (if label.is_empty() { "unknown" } else { label.as_str() }) }
+                rect x="150" y=(y + 2) width=(format!("{w:.1}")) height="16" fill="#0b5cad" {}
+                text x=(format!("{:.1}", 155.0 + w)) y=(y + 14) { (n) }
+            }
+        }
+    }
+}
+
+fn severity_badge(s: &str) -> Markup {
+    html! { span class={"sev sev-" (s)} { (s) } }
+}
+
+/// The dashboard: devices by category and vendor, findings by severity and status, the
+/// devices seen most recently.
+pub(super) async fn dashboard(
+    State(app): State<Arc<App>>,
+    axum::Extension(a): axum::Extension<Authorized>,
+) -> Response {
+    let store = app.store();
+    let (categories, vendors, findings, recent, total) = match (|| {
+        Ok::<_, store::StoreError>((
+            store.device_breakdown("category")?,
+            store.device_breakdown("vendor")?,
+            store.finding_breakdown()?,
+            store.devices(&store::DeviceQuery {
+                sort: store::DeviceSort::LastSeen,
+                order: store::SortOrder::Descending,
+                limit: 10,
+                ..store::DeviceQuery::default()
+            })?,
+            store.device_count()?,
+        ))
+    })() {
+        Ok(v) => v,
+        Err(e) => return store_error(&e),
+    };
+    drop(store);
+    let mut by_severity: Vec<(String, HashMap<String, u64>)> = model::Severity::ALL
+        .iter()
+        .rev()
+        .map(|s| (s.as_str().to_string(), HashMap::new()))
+        .collect();
+    for (sev, status, n) in &findings {
+        if let Some((_, m)) = by_severity.iter_mut().find(|(s, _)| s == sev) {
+            *m.entry(status.clone()).or_default() += n;
+        }
+    }
+    let open: Vec<(String, u64)> = by_severity
+        .iter()
+        .map(|(s, m)| (s.clone(), m.get("open").copied().unwrap_or(0)))
+        .collect();
+    let top_vendors: Vec<(String, u64)> = vendors.into_iter().take(10).collect();
+    layout(
+        "Dashboard",
+        Some((&a, "/dashboard")),
+        html! {
+            h1 { "Dashboard" }
+            p { (total) " devices. " a href="/findings?status=open" { "Open findings" } " by severity below." }
+            div.grid {
+                section.card {
+                    h2 { "Devices by category" }
+                    (bar_chart("Devices by category", &categories))
+                }
+                section.card {
+                    h2 { "Devices by vendor (top 10)" }
+                    (bar_chart("Devices by vendor", &top_vendors))
+                }
+                section.card {
+                    h2 { "Open findings by severity" }
+                    (bar_chart("Open findings by severity", &open))
+                    table {
+                        thead { tr { th { "Severity" } @for s in store::FINDING_STATUSES { th { (s) } } } }
+                        tbody {
+                            @for (sev, m) in &by_severity {
+                                tr {
+                                    td { (severity_badge(sev)) }
+                                    @for s in store::FINDING_STATUSES {
+                                        td { a href={"/findings?severity=" (sev) "&status=" (s)} { (m.get(s).copied().unwrap_or(0)) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            section.card {
+                h2 { "Seen most recently" }
+                (device_table(&recent.items))
+            }
+        },
+    )
+}
+
+fn attr(a: Option<&model::Attribute>) -> Markup {
+    match a {
+        Some(a) => {
+            html! { (a.value) " " span.muted { "(" (format!("{:.0}%", a.confidence * 100.0)) ")" } }
+        }
+        None => html! { span.muted { "—" } },
+    }
+}
+
+fn device_table(devices: &[model::Device]) -> Markup {
+    html! {
+        div.table-wrap {
+            table {
+                thead { tr { th { "Device" } th { "Category" } th { "Vendor" } th { "Model" } th { "Firmware" } th { "Addresses" } th { "Last seen" } } }
+                tbody {
+                    @for d in devices {
+                        tr {
+                            td { a href={"/devices/" (d.id.0)} { (d.id.0) } }
+                            td { (attr(d.category.as_deref())) }
+                            td { (attr(d.vendor.as_ref())) }
+                            td { (attr(d.model.as_deref())) }
+                            td { (attr(d.firmware.as_deref())) }
+                            td { (d.ips.iter().map(|s| s.addr.to_string()).collect::<Vec<_>>().join(", ")) }
+                            td { (stamp(d.last_seen)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Query of the device list (and its CSV export).
+#[derive(Deserialize, Default, Clone)]
+pub(super) struct DeviceFilter {
+    q: Option<String>,
+    category: Option<String>,
+    vendor: Option<String>,
+    sort: Option<String>,
+    offset: Option<u64>,
+}
+
+impl DeviceFilter {
+    fn query(&self, limit: u32) -> store::DeviceQuery {
+        let (sort, order) = match self.sort.as_deref() {
+            Some("id") => (store::DeviceSort::Id, store::SortOrder::Ascending),
+            _ => (store::DeviceSort::LastSeen, store::SortOrder::Descending),
+        };
+        let some = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        store::DeviceQuery {
+            text: some(&self.q),
+            category: some(&self.category),
+            vendor: some(&self.vendor),
+            sort,
+            order,
+            limit,
+            offset: self.offset.unwrap_or(0),
+        }
+    }
+
+    /// The same filter as a query string, at `offset`.
+    fn link(&self, base: &str, offset: Option<u64>) -> String {
+        let mut parts = Vec::new();
+        for (k, v) in [
+            ("q", &self.q),
+            ("category", &self.category),
+            ("vendor", &self.vendor),
+            ("sort", &self.sort),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                parts.push(format!("{k}={}", url_encode(v)));
+            }
+        }
+        if let Some(o) = offset.filter(|o| *o > 0) {
+            parts.push(format!("offset={o}"));
+        }
+        if parts.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{}", parts.join("&"))
+        }
+    }
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters kept).
+fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn pager(total: u64, offset: u64, limit: u32, link: impl Fn(Option<u64>) -> String) -> Markup {
+    let end = (offset + u64::from(limit)).min(total);
+    html! {
+        nav.pager aria-label="Pages" {
+            span { @if total == 0 { "None" } @else { (offset + 1) "–" (end) " of " (total) } }
+            @if offset > 0 { a href=(link(Some(offset.saturating_sub(u64::from(limit))))) { "← Previous" } }
+            @if end < total { a href=(link(Some(end))) { "Next →" } }
+        }
+    }
+}
+
+/// The device list: search, filters, sort, pages, CSV export.
+pub(super) async fn devices(
+    State(app): State<Arc<App>>,
+    axum::Extension(a): axum::Extension<Authorized>,
+    Query(f): Query<DeviceFilter>,
+) -> Response {
+    let query = f.query(PAGE);
+    let store = app.store();
+    let (page, categories) = match (|| {
+        Ok::<_, store::StoreError>((store.devices(&query)?, store.device_breakdown("category")?))
+    })() {
+        Ok(v) => v,
+        Err(e) => return store_error(&e),
+    };
+    drop(store);
+    layout(
+        "Devices",
+        Some((&a, "/devices")),
+        html! {
+            h1 { "Devices" }
+            form.card.filters method="get" action="/devices" role="search" {
+                div { label for="q" { "Search (id, MAC, IP, host name)" } input #q name="q" value=[f.q.as_deref()]; }
+                div {
+                    label for="category" { "Category" }
+                    select #category name="category" {
+                        option value="" { "any" }
+                        @for (c, n) in &categories {
+                            @if !c.is_empty() {
+                                option value=(c) selected[f.category.as_deref() == Some(c.as_str())] { (c) " (" (n) ")" }
+                            }
+                        }
+                    }
+                }
+                div { label for="vendor" { "Vendor" } input #vendor name="vendor" value=[f.vendor.as_deref()]; }
+                div {
+                    label for="sort" { "Sort" }
+                    select #sort name="sort" {
+                        option value="last_seen" selected[f.sort.as_deref() != Some("id")] { "last seen, newest first" }
+                        option value="id" selected[f.sort.as_deref() == Some("id")] { "id" }
+                    }
+                }
+                div { button type="submit" { "Apply" } " " a.button.secondary href=(f.link("/devices.csv", None)) { "Export CSV" } }
+            }
+            (pager(page.total, page.offset, page.limit, |o| f.link("/devices", o)))
+            (device_table(&page.items))
+            (pager(page.total, page.offset, page.limit, |o| f.link("/devices", o)))
+        },
+    )
+}
+
+/// A CSV field: quoted when needed (RFC 4180); a leading `=`, `+`, `-` or `@` is prefixed
+/// with `'` so that a spreadsheet does not run a device-supplied string as a formula.
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// Every device the filter keeps, as CSV (paged through the store; audited as an export).
+pub(super) async fn devices_csv(
+    State(app): State<Arc<App>>,
+    axum::Extension(a): axum::Extension<Authorized>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    Query(f): Query<DeviceFilter>,
+) -> Response {
+    let mut out = String::from(
+        "id,category,vendor,model,os,firmware,ips,macs,hostnames,first_seen,last_seen\n",
+    );
+    let mut query = f.query(store::DeviceQuery::MAX_LIMIT);
+    query.offset = 0;
+    let mut rows = 0u64;
+    loop {
+        let page = match app.store().devices(&query) {
+            Ok(p) => p,
+            Err(e) => return store_error(&e),
+        };
+        for d in &page.items {
+            let v = |x: Option<&model::Attribute>| x.map(|a| a.value.clone()).unwrap_or_default();
+            let fields = [
+                d.id.0.clone(),
+                v(d.category.as_deref()),
+                v(d.vendor.as_ref()),
+                v(d.model.as_deref()),
+                v(d.os.as_deref()),
+                v(d.firmware.as_deref()),
+                d.ips
+                    .iter()
+                    .map(|s| s.addr.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                d.macs
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                d.hostnames
+                    .iter()
+                    .map(|h| h.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                stamp(d.first_seen),
+                stamp(d.last_seen),
+            ];
+            out.push_str(
+                &fields
+                    .iter()
+                    .map(|s| csv_field(s))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            );
+            out.push('\n');
+        }
+        rows += page.items.len() as u64;
+        query.offset += page.items.len() as u64;
+        if page.items.is_empty() || query.offset >= page.total {
+            break;
+        }
+    }
+    app.audit(
+        &a.session.user,
+        &peer.ip().to_string(),
+        "export.devices",
+        serde_json::json!({"name": a.session.user, "rows": rows, "filtered": !f.link("", None).is_empty()}),
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"wardline-devices.csv\"",
+            ),
+        ],
+        out,
+    )
+        .into_response()
+}
+
+fn evidence_table(a: &model::Attribute) -> Markup {
+    html! {
+        @if !a.evidence.is_empty() {
+            details {
+                summary { (a.evidence.len()) " piece" @if a.evidence.len() != 1 { "s" } " of evidence" }
+                table {
+                    thead { tr { th { "Says" } th { "Source" } th { "Detail" } th { "Weight" } } }
+                    tbody {
+                        @for e in &a.evidence {
+                            tr {
+                                td { (e.value) @if e.value != a.value { " " span.badge { "outweighed" } } }
+                                td { (e.source) }
+                                td { (e.detail) }
+                                td { (format!("{:.2}", e.weight)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One device: every attribute with its evidence, addresses over time, services, software,
+/// findings, patch records.
+pub(super) async fn device(
+    State(app): State<Arc<App>>,
+    axum::Extension(a): axum::Extension<Authorized>,
+    Path(id): Path<String>,
+) -> Response {
+    let store = app.store();
+    let loaded = (|| {
+        let Some(d) = store.device(&id)? else {
+            return Ok(None);
+        };
+        let findings = store.findings(&store::FindingQuery {
+            device: Some(id.clone()),
+            limit: 200,
+            ..store::FindingQuery::default()
+        })?;
+        let ids: Vec<&str> = findings.items.iter().map(|f| f.id.0.as_str()).collect();
+        let states = store.finding_states(&ids)?;
+        let patches = store.patch_records(Some(&id))?;
+        Ok::<_, store::StoreError>(Some((d, findings, states, patches)))
+    })();
+    drop(store);
+    let (d, findings, states, patches) = match loaded {
+        Ok(Some(v)) => v,
+        Ok(None) => return error_page(StatusCode::NOT_FOUND, "no such device"),
+        Err(e) => return store_error(&e),
+    };
+    let attributes: [(&str, Option<&model::Attribute>); 6] = [
+        ("Category", d.category.as_deref()),
+        ("Vendor", d.vendor.as_ref()),
+        ("Model", d.model.as_deref()),
+        ("OS", d.os.as_deref()),
+        ("Firmware", d.firmware.as_deref()),
+        ("Modality", d.modality.as_deref()),
+    ];
+    layout(
+        &d.id.0,
+        Some((&a, "/devices")),
+        html! {
+            h1 { "Device " (d.id.0) }
+            p.muted { "First seen " (stamp(d.first_seen)) ", last seen " (stamp(d.last_seen)) "; " (d.packets) " packets, " (d.bytes) " bytes." }
+            section.card {
+                h2 { "What it is" }
+                table {
+                    thead { tr { th { "Attribute" } th { "Value" } th { "Why" } } }
+                    tbody {
+                        @for (name, value) in attributes {
+                            tr {
+                                th scope="row" { (name) }
+                                td { (attr(value)) }
+                                td { @if let Some(v) = value { (evidence_table(v)) } }
+                            }
+                        }
+                    }
+                }
+            }
+            div.grid {
+                section.card {
+                    h2 { "Addresses" }
+                    table {
+                        thead { tr { th { "IP" } th { "First seen" } th { "Last seen" } } }
+                        tbody { @for s in &d.ips { tr { td { (s.addr) } td { (stamp(s.first_seen)) } td { (stamp(s.last_seen)) } } } }
+                    }
+                    p { "MAC: " (d.macs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
+                        @if d.mac_randomized { " " span.badge { "randomized" } } }
+                    @if !d.hostnames.is_empty() { p { "Host names: " (d.hostnames.iter().map(|h| h.name.as_str()).collect::<Vec<_>>().join(", ")) } }
+                    @if !d.vlans.is_empty() { p { "VLANs: " (d.vlans.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")) } }
+                }
+                section.card {
+                    h2 { "Services" }
+                    table {
+                        thead { tr { th { "Port" } th { "Protocol" } th { "Role" } th { "Peers" } } }
+                        tbody { @for s in &d.services { tr { td { (s.transport) "/" (s.port) } td { (s.app.as_deref().unwrap_or("—")) } td { (s.role) } td { (s.peers) } } } }
+                    }
+                }
+                section.card {
+                    h2 { "Software" }
+                    table {
+                        thead { tr { th { "Product" } th { "Version" } th { "Seen in" } } }
+                        tbody { @for s in &d.software { tr { td { (s.product) } td { (s.version.as_deref().unwrap_or("—")) } td { (s.source) " (" (s.role) ")" } } } }
+                    }
+                }
+            }
+            section.card {
+                h2 { "Findings" }
+                (finding_table(&findings.items, &states, false))
+            }
+            section.card {
+                h2 { "Patches" }
+                @if patches.is_empty() { p.muted { "No patch records." } }
+                @else {
+                    table {
+                        thead { tr { th { "Advisory" } th { "State" } th { "CVEs" } th { "Owner" } th { "Window" } } }
+                        tbody {
+                            @for p in &patches {
+                                tr { td { (p.advisory) } td { (p.state) } td { (p.cves.join(" ")) } td { (p.owner.as_deref().unwrap_or("—")) } td { (p.maintenance_window.as_deref().unwrap_or("—")) } }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+fn finding_table(
+    items: &[model::Finding],
+    states: &HashMap<String, store::FindingTriage>,
+    selectable: bool,
+) -> Markup {
+    html! {
+        @if items.is_empty() { p.muted { "None." } }
+        @else {
+            div.table-wrap {
+                table {
+                    thead {
+                        tr {
+                            @if selectable { th { label.sr-only for="select-all" { "Select all" } input #select-all type="checkbox"; } }
+                            th { "Severity" } th { "Kind" } th { "Device" } th { "Summary" } th { "Last seen" } th { "Count" } th { "Status" }
+                        }
+                    }
+                    tbody {
+                        @for f in items {
+                            tr {
+                                @if selectable { td { input type="checkbox" name="finding" value=(f.id.0) aria-label={"Select finding " (f.id.0)}; } }
+                                td { (severity_badge(f.severity.as_str())) }
+                                td { (f.kind.as_str()) }
+                                td { a href={"/devices/" (f.device.0)} { (f.device.0) } }
+                                td { a href={"/findings/" (f.id.0)} { (f.summary) } }
+                                td { (stamp(f.last_seen)) }
+                                td { (f.count) }
+                                td { (states.get(&f.id.0).map_or("open", |s| s.status.as_str())) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Query of the findings list.
+#[derive(Deserialize, Default)]
+pub(super) struct FindingFilter {
+    status: Option<String>,
+    severity: Option<String>,
+    kind: Option<String>,
+    device: Option<String>,
+    offset: Option<u64>,
+}
+
+impl FindingFilter {
+    fn link(&self, offset: Option<u64>) -> String {
+        let mut parts = Vec::new();
+        for (k, v) in [
+            ("status", &self.status),
+            ("severity", &self.severity),
+            ("kind", &self.kind),
+            ("device", &self.device),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                parts.push(format!("{k}={}", url_encode(v)));
+            }
+        }
+        if let Some(o) = offset.filter(|o| *o > 0) {
+            parts.push(format!("offset={o}"));
+        }
+        if parts.is_empty() {
+            "/findings".into()
+        } else {
+            format!("/findings?{}", parts.join("&"))
+        }
+    }
+}
+
+fn status_options(selected: Option<&str>, any: &str) -> Markup {
+    html! {
+        option value="" { (any) }
+        @for s in store::FINDING_STATUSES { option value=(s) selected[selected == Some(s)] { (s) } }
+    }
+}
+
+/// Findings: filters, pages, and (for a role that triages) bulk acknowledge/resolve/comment.
+pub(super) async fn findings(
+    State(app): State<Arc<App>>,
+    axum::Extension(a): axum::Extension<Authorized>,
+    Query(f): Query<FindingFilter>,
+) -> Response {
+    let nonempty = |s: &Option<String>| s.as_deref().filter(|s| !s.is_empty()).map(str::to_string);
+    let kind = match nonempty(&f.kind) {
+        Some(k) => match model::FindingKind::parse(&k) {
+            Some(k) => Some(k),
+            None => return error_page(StatusCode::BAD_REQUEST, &format!("no finding kind {k:?}")),
+        },
+        None => None,
+    };
+    let severity = match nonempty(&f.severity) {
+        Some(s) => match model::Severity::parse(&s) {
+            Some(s) => Some(s),
+            None => return error_page(StatusCode::BAD_REQUEST, &format!("no severity {s:?}")),
+        },
+        None => None,
+    };
+    let status = nonempty(&f.status);
+    if let Some(s) = &status
+        && !store::FINDING_STATUSES.contains(&s.as_str())
+    {
+        return error_page(StatusCode::BAD_REQUEST, &format!("no status {s:?}"));
+    }
+    let query = store::FindingQuery {
+        device: nonempty(&f.device),
+        kind,
+        status: status.clone(),
+        severity,
+        limit: PAGE,
+        offset: f.offset.unwrap_or(0),
+    };
+    let store = app.store();
+    let loaded = (|| {
+        let page = store.findings(&query)?;
+        let ids: Vec<&str> = page.items.iter().map(|f| f.id.0.as_str()).collect();
+        let states = store.finding_states(&ids)?;
+        Ok::<_, store::StoreError>((page, states))
+    })();
+    drop(store);
+    let (page, states) = match loaded {
+        Ok(v) => v,
+        Err(e) => return store_error(&e),
+    };
+    let triage = a.session.role.can(Permission::TriageFindings);
+    layout(
+        "Findings",
+        Some((&a, "/findings")),
+        html! {
+            h1 { "Findings" }
+            form.card.filters method="get" action="/findings" {
+                div { label for="f-status" { "Status" } select #f-status name="status" { (status_options(status.as_deref(), "any")) } }
+                div {
+                    label for="f-severity" { "Severity" }
+                    select #f-severity name="severity" {
+                        option value="" { "any" }
+                        @for s in model::Severity::ALL.iter().rev() { option value=(s.as_str()) selected[severity == Some(*s)] { (s.as_str()) } }
+                    }
+                }
+                div {
+                    label for="f-kind" { "Kind" }
+                    select #f-kind name="kind" {
+                        option value="" { "any" }
+                        @for k in model::FindingKind::ALL { option value=(k.as_str()) selected[kind == Some(k)] { (k.as_str()) } }
+                    }
+                }
+                @if let Some(d) = nonempty(&f.device) { input type="hidden" name="device" value=(d); }
+                div { button type="submit" { "Apply" } }
+            }
+            (pager(page.total, page.offset, page.limit, |o| f.link(o)))
+            (finding_table(&page.items, &states, triage))
+            @if triage && !page.items.is_empty() {
+                form.card.filters #bulk-triage {
+                    p.error role="alert" hidden {}
+                    div { label for="bulk-status" { "Set the selected to" } select #bulk-status name="status" { (status_options(None, "(keep status)")) } }
+                    div { label for="bulk-comment" { "Comment" } input #bulk-comment name="comment" maxlength="4000" size="40"; }
+                    div { button type="submit" { "Apply to selected" } }
+                }
+            }
+        },
+    )
+}
+
+/// One finding: its evidence, triage history, and (for a role that triages) the triage form.
+pub(super) async fn finding(
+    State(app): State<Arc<App>>,
+    axum::Extension(a): axum::Extension<Authorized>,
+    Path(id): Path<String>,
+) -> Response {
+    let store = app.store();
+    let loaded = (|| {
+        let Some(f) = store.finding(&id)? else {
+            return Ok(None);
+        };
+        let states = store.finding_states(&[id.as_str()])?;
+        let notes = store.finding_notes(&id)?;
+        Ok::<_, store::StoreError>(Some((f, states, notes)))
+    })();
+    drop(store);
+    let (f, states, notes) = match loaded {
+        Ok(Some(v)) => v,
+        Ok(None) => return error_page(StatusCode::NOT_FOUND, "no such finding"),
+        Err(e) => return store_error(&e),
+    };
+    let state = states.get(&id);
+    let status = state.map_or("open", |s| s.status.as_str());
+    layout(
+        "Finding",
+        Some((&a, "/findings")),
+        html! {
+            h1 { (severity_badge(f.severity.as_str())) " " (f.summary) }
+            p { "Kind " code { (f.kind.as_str()) } " on " a href={"/devices/" (f.device.0)} { (f.device.0) }
+                "; first seen " (stamp(f.first_seen)) ", last seen " (stamp(f.last_seen)) ", " (f.count) " times." }
+            p { "Status: " strong { (status) }
+                @if let Some(s) = state && let (Some(by), Some(at)) = (&s.by, s.at) { " (by " (by) ", " (stamp(model::Timestamp(at))) ")" } }
+            section.card {
+                h2 { "Evidence" }
+                table { tbody { @for (k, v) in &f.evidence { tr { th scope="row" { (k) } td { code { (v.to_string()) } } } } } }
+            }
+            section.card {
+                h2 { "History" }
+                @if notes.is_empty() { p.muted { "No triage yet." } }
+                @else {
+                    table {
+                        thead { tr { th { "When" } th { "Who" } th { "Status" } th { "Comment" } } }
+                        tbody {
+                            @for n in &notes {
+                                tr {
+                                    td { (stamp(model::Timestamp(n.at))) }
+                                    td { (n.actor) }
+                                    td { @if let (Some(from), Some(to)) = (&n.from_status, &n.to_status) { (from) " → " (to) } }
+                                    td { (n.comment.as_deref().unwrap_or("")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if a.session.role.can(Permission::TriageFindings) {
+                form.card #triage data-finding=(f.id.0) {
+                    h2 { "Triage" }
+                    p.error role="alert" hidden {}
+                    label for="t-status" { "Status" }
+                    select #t-status name="status" { (status_options(None, "(keep status)")) }
+                    label for="t-comment" { "Comment" }
+                    textarea #t-comment name="comment" rows="3" cols="60" maxlength="4000" {}
+                    p { button type="submit" { "Save" } }
+                }
+            }
+        },
+    )
+}
+
+/// Patch records of every device.
+pub(super) async fn patches(
+    State(app): State<Arc<App>>,
+    axum::Extension(a): axum::Extension<Authorized>,
+) -> Response {
+    let records = match app.store().patch_records(None) {
+        Ok(r) => r,
+        Err(e) => return store_error(&e),
+    };
+    layout(
+        "Patches",
+        Some((&a, "/patches")),
+        html! {
+            h1 { "Patches" }
+            @if records.is_empty() { p.muted { "No patch records yet (" code { "wardline patches" } " creates them from matched advisories)." } }
+            @else {
+                div.table-wrap {
+                    table {
+                        thead { tr { th { "Device" } th { "Advisory" } th { "State" } th { "CVEs" } th { "Seen version" } th { "Owner" } th { "Window" } th { "Compensating control" } } }
+                        tbody {
+                            @for p in &records {
+                                tr {
+                                    td { a href={"/devices/" (p.device)} { (p.device) } }
+                                    td { (p.advisory) } td { (p.state) } td { (p.cves.join(" ")) }
+                                    td { (p.observed_version.as_deref().unwrap_or("—")) }
+                                    td { (p.owner.as_deref().unwrap_or("—")) }
+                                    td { (p.maintenance_window.as_deref().unwrap_or("—")) }
+                                    td { (p.compensating_control.as_deref().unwrap_or("—")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// Query of the audit page.
+#[derive(Deserialize, Default)]
+pub(super) struct Offset {
+    offset: Option<u64>,
+}
+
+/// The audit log, newest first, with whether its hash chain holds.
+pub(super) async fn audit(
+    State(app): State<Arc<App>>,
+    axum::Extension(a): axum::Extension<Authorized>,
+    Query(q): Query<Offset>,
+) -> Response {
+    let log = match app.store().audit_log() {
+        Ok(l) => l,
+        Err(e) => return store_error(&e),
+    };
+    let verdict = crate::audit::verify(&log.entries, log.head.as_ref());
+    let total = log.entries.len() as u64;
+    let offset = q.offset.unwrap_or(0);
+    let page: Vec<&store::AuditRecord> = log
+        .entries
+        .iter()
+        .rev()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(PAGE as usize)
+        .collect();
+    layout(
+        "Audit log",
+        Some((&a, "/audit")),
+        html! {
+            h1 { "Audit log" }
+            @match &verdict {
+                Ok(n) => p { "The hash chain holds over all " (n) " entries." },
+                Err(b) => p.error { "The hash chain is broken at entry " (b.seq) ": " (b.what) },
+            }
+            (pager(total, offset, PAGE, |o| match o { Some(o) if o > 0 => format!("/audit?offset={o}"), _ => "/audit".into() }))
+            div.table-wrap {
+                table {
+                    thead { tr { th { "#" } th { "When" } th { "Who" } th { "From" } th { "Action" } th { "Details" } } }
+                    tbody {
+                        @for e in page {
+                            tr { td { (e.seq) } td { (stamp(model::Timestamp(e.at))) } td { (e.actor) } td { (e.source) } td { code { (e.action) } } td { code { (e.details.to_string()) } } }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// Accounts: role, factors, state (admin).
+pub(super) async fn users(
+    State(app): State<Arc<App>>,
+    axum::Extension(a): axum::Extension<Authorized>,
+) -> Response {
+    let users = match app.store().users() {
+        Ok(u) => u,
+        Err(e) => return store_error(&e),
+    };
+    layout(
+        "Users",
+        Some((&a, "/users")),
+        html! {
+            h1 { "Users" }
+            p.muted { "Accounts are added, disabled and reset with " code { "wardline users" } " on the server." }
+            table {
+                thead { tr { th { "Name" } th { "Role" } th { "Password" } th { "TOTP" } th { "State" } } }
+                tbody {
+                    @for u in &users {
+                        tr {
+                            td { (u.name) }
+                            td { (u.role) }
+                            td { (if u.password_hash.is_some() { "set" } else { "not set" }) }
+                            td { (if u.totp_secret.is_some() { "enrolled" } else { "—" }) }
+                            td { (if u.disabled { "disabled" } else { "active" }) }
+                        }
+                    }
+                }
+            }
+            h2 { "Roles" }
+            table {
+                thead { tr { th { "Role" } th { "May" } } }
+                tbody {
+                    @for r in Role::ALL {
+                        tr { td { (r.as_str()) } td { (role_summary(r)) } }
+                    }
+                }
+            }
+        },
+    )
+}
+
+fn role_summary(r: Role) -> &'static str {
+    match r {
+        Role::Admin => "manage users and settings; read everything, the audit log included",
+        Role::Analyst => {
+            "triage findings (acknowledge, resolve, comment); read devices, findings, patches"
+        }
+        Role::Biomed => "read devices, findings, the asset list and patches",
+        Role::Auditor => "read everything, the audit log included; change nothing",
+    }
+}

@@ -1,0 +1,187 @@
+//! Finding triage: status changes and comments, each kept with who and when; and the
+//! breakdowns the console's dashboard shows.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::sqlite_error;
+use crate::{FINDING_STATUSES, FindingNote, FindingTriage, StoreError, TriageChange};
+
+/// Applies every change in one transaction: all or nothing. Returns, per change, whether the
+/// finding exists (a missing one changes nothing).
+pub(crate) fn triage(
+    conn: &mut Connection,
+    path: &Path,
+    changes: &[TriageChange<'_>],
+    at: i64,
+) -> Result<Vec<bool>, StoreError> {
+    for c in changes {
+        if let Some(s) = c.status
+            && !FINDING_STATUSES.contains(&s)
+        {
+            return Err(StoreError::InvalidInput {
+                path: path.to_path_buf(),
+                problem: format!("no finding status {s:?}: one of {FINDING_STATUSES:?}"),
+            });
+        }
+        if c.status.is_none() && c.comment.is_none_or(|t| t.trim().is_empty()) {
+            return Err(StoreError::InvalidInput {
+                path: path.to_path_buf(),
+                problem: format!("finding {}: a status or a comment is needed", c.finding),
+            });
+        }
+        if c.comment
+            .is_some_and(|t| t.chars().count() > crate::MAX_COMMENT_CHARS)
+        {
+            return Err(StoreError::InvalidInput {
+                path: path.to_path_buf(),
+                problem: format!(
+                    "finding {}: a comment holds at most {} characters",
+                    c.finding,
+                    crate::MAX_COMMENT_CHARS
+                ),
+            });
+        }
+    }
+    let mut apply = || -> rusqlite::Result<Vec<bool>> {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut found = Vec::with_capacity(changes.len());
+        for c in changes {
+            let row: Option<(i64, String)> = tx
+                .prepare_cached("SELECT pk, status FROM findings WHERE id = ?1")?
+                .query_row([c.finding], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let Some((pk, from)) = row else {
+                found.push(false);
+                continue;
+            };
+            let to = c.status.filter(|s| *s != from);
+            if let Some(to) = to {
+                tx.prepare_cached(
+                    "UPDATE findings SET status = ?2, status_at = ?3, status_by = ?4 WHERE pk = ?1",
+                )?
+                .execute(params![pk, to, at, c.actor])?;
+            }
+            let comment = c.comment.map(str::trim).filter(|t| !t.is_empty());
+            if to.is_some() || comment.is_some() {
+                tx.prepare_cached(
+                    "INSERT INTO finding_notes (finding_pk, at, actor, from_status, to_status, comment)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![
+                    pk,
+                    at,
+                    c.actor,
+                    to.map(|_| from.as_str()),
+                    to,
+                    comment
+                ])?;
+            }
+            found.push(true);
+        }
+        tx.commit()?;
+        Ok(found)
+    };
+    apply().map_err(sqlite_error(path, "triaging findings"))
+}
+
+/// The triage state of each of `ids` that exists.
+pub(crate) fn states(
+    conn: &Connection,
+    path: &Path,
+    ids: &[&str],
+) -> Result<HashMap<String, FindingTriage>, StoreError> {
+    let read = || -> rusqlite::Result<HashMap<String, FindingTriage>> {
+        let mut stmt =
+            conn.prepare_cached("SELECT status, status_at, status_by FROM findings WHERE id = ?1")?;
+        let mut out = HashMap::with_capacity(ids.len());
+        for id in ids {
+            if let Some(t) = stmt
+                .query_row([id], |r| {
+                    Ok(FindingTriage {
+                        status: r.get(0)?,
+                        at: r.get(1)?,
+                        by: r.get(2)?,
+                    })
+                })
+                .optional()?
+            {
+                out.insert((*id).to_string(), t);
+            }
+        }
+        Ok(out)
+    };
+    read().map_err(sqlite_error(path, "reading finding states"))
+}
+
+/// Every status change and comment of finding `id`, oldest first.
+pub(crate) fn notes(
+    conn: &Connection,
+    path: &Path,
+    id: &str,
+) -> Result<Vec<FindingNote>, StoreError> {
+    let read = || -> rusqlite::Result<Vec<FindingNote>> {
+        let mut stmt = conn.prepare_cached(
+            "SELECT n.at, n.actor, n.from_status, n.to_status, n.comment
+             FROM finding_notes n JOIN findings f ON f.pk = n.finding_pk
+             WHERE f.id = ?1 ORDER BY n.pk",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            Ok(FindingNote {
+                at: r.get(0)?,
+                actor: r.get(1)?,
+                from_status: r.get(2)?,
+                to_status: r.get(3)?,
+                comment: r.get(4)?,
+            })
+        })?;
+        rows.collect()
+    };
+    read().map_err(sqlite_error(path, "reading finding notes"))
+}
+
+/// Devices per value of attribute `name` (a person's override first, else what the wire
+/// said; `""` when neither), most first.
+pub(crate) fn device_breakdown(
+    conn: &Connection,
+    path: &Path,
+    name: &str,
+) -> Result<Vec<(String, u64)>, StoreError> {
+    let read = || -> rusqlite::Result<Vec<(String, u64)>> {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {expr} AS v, count(*) FROM devices d GROUP BY v ORDER BY 2 DESC, 1",
+            expr = super::read::effective_attribute("?1")
+        ))?;
+        let rows = stmt.query_map([name], |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+            ))
+        })?;
+        rows.collect()
+    };
+    read().map_err(sqlite_error(path, "counting devices"))
+}
+
+/// Findings per (severity, status).
+pub(crate) fn finding_breakdown(
+    conn: &Connection,
+    path: &Path,
+) -> Result<Vec<(String, String, u64)>, StoreError> {
+    let read = || -> rusqlite::Result<Vec<(String, String, u64)>> {
+        let mut stmt = conn.prepare_cached(
+            "SELECT severity, status, count(*) FROM findings GROUP BY severity, status",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+            ))
+        })?;
+        rows.collect()
+    };
+    read().map_err(sqlite_error(path, "counting findings"))
+}
