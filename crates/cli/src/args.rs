@@ -63,6 +63,11 @@ pub struct ServeArgs {
     /// PEM private key of --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// The console's address as browsers reach it (`https://host[:port]`): passkeys are
+    /// bound to its host (default: the configuration's `[serve] public_url`, else
+    /// https://localhost:PORT).
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

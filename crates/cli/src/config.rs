@@ -7,6 +7,8 @@
 //! listen = "127.0.0.1:8443"
 //! # tls_cert = "/etc/wardline/cert.pem"   # both, or neither: a self-signed certificate
 //! # tls_key = "/etc/wardline/key.pem"     # is made beside the database
+//! # public_url = "https://wardline.example.org:8443"  # as browsers reach it (passkeys
+//! #                                       # are bound to its host); default https://localhost:PORT
 //!
 //! [vulns]
 //! sources = []                            # https:// URLs `wardline vulns update` fetches
@@ -36,6 +38,7 @@ pub struct ServeConfig {
     pub listen: Option<SocketAddr>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    pub public_url: Option<String>,
 }
 
 /// `[vulns]`: the online sources `wardline vulns update` fetches.

@@ -77,14 +77,20 @@ fn serve(a: &args::ServeArgs) -> anyhow::Result<ExitCode> {
         (Some(c), Some(k)) => (Some(c.clone()), Some(k.clone())),
         _ => (file.tls_cert, file.tls_key),
     };
+    let listen = a
+        .listen
+        .or(file.listen)
+        .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 8443)));
     console::server::serve(&console::server::ServeConfig {
         db: a.db.clone(),
-        listen: a
-            .listen
-            .or(file.listen)
-            .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 8443))),
+        listen,
         tls_cert,
         tls_key,
+        public_url: a
+            .public_url
+            .clone()
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("https://localhost:{}", listen.port())),
     })?;
     Ok(ExitCode::SUCCESS)
 }

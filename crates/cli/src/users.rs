@@ -48,7 +48,9 @@ pub fn run(args: &UsersArgs) -> Result<ExitCode> {
                 u.totp_secret = None;
                 u.totp_last_step = None;
             })?;
-            crate::output::open_store(db)?.set_recovery_codes(name, &[])?;
+            let mut store = crate::output::open_store(db)?;
+            store.set_recovery_codes(name, &[])?;
+            store.delete_passkeys(name)?;
             Ok(code)
         }
     }
@@ -178,6 +180,7 @@ struct UserRow {
     role: String,
     password: bool,
     totp: bool,
+    passkeys: usize,
     disabled: bool,
     created_at: String,
 }
@@ -188,6 +191,7 @@ fn list(db: &Path, format: Option<Format>) -> Result<ExitCode> {
         .users()?
         .into_iter()
         .map(|u| UserRow {
+            passkeys: store.passkeys(&u.name).map_or(0, |p| p.len()),
             created_at: model::Timestamp(u.created_at)
                 .rfc3339(model::TsPrecision::Seconds)
                 .to_string(),
@@ -211,18 +215,19 @@ fn list(db: &Path, format: Option<Format>) -> Result<ExitCode> {
         Format::Table => {
             writeln!(
                 out,
-                "{:<24} {:<8} {:<8} {:<5} {:<8} created",
-                "name", "role", "password", "totp", "disabled"
+                "{:<24} {:<8} {:<8} {:<5} {:<8} {:<8} created",
+                "name", "role", "password", "totp", "passkeys", "disabled"
             )?;
             for r in &rows {
                 let yes = |b: bool| if b { "yes" } else { "no" };
                 writeln!(
                     out,
-                    "{:<24} {:<8} {:<8} {:<5} {:<8} {}",
+                    "{:<24} {:<8} {:<8} {:<5} {:<8} {:<8} {}",
                     r.name,
                     r.role,
                     yes(r.password),
                     yes(r.totp),
+                    r.passkeys,
                     yes(r.disabled),
                     r.created_at
                 )?;

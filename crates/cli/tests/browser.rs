@@ -400,7 +400,90 @@ fn an_analyst_signs_in_with_totp_browses_and_triages_in_chromium() {
     );
     page.wait_for("location.pathname === '/login' && document.readyState === 'complete'");
 
+    // Bea has no second factor yet: she enrols a passkey (a virtual platform authenticator
+    // that verifies the user, as a fingerprint reader would), keeps her recovery codes, and
+    // signs in with password and passkey.
+    wardline_ok(
+        &[
+            "users",
+            "add",
+            "bea",
+            "--role",
+            "biomed",
+            "--db",
+            d,
+            "--password-stdin",
+        ],
+        &format!("{password}\n"),
+    );
+    page.call("WebAuthn.enable", json!({}), true);
+    page.call(
+        "WebAuthn.addVirtualAuthenticator",
+        json!({"options": {"protocol": "ctap2", "transport": "internal", "hasResidentKey": true,
+                           "hasUserVerification": true, "isUserVerified": true,
+                           "automaticPresenceSimulation": true}}),
+        true,
+    );
+    page.navigate(&format!("{base}/login"));
+    page.eval(&format!(
+        "document.querySelector('#username').value = 'bea';
+         document.querySelector('#password').value = {};
+         document.querySelector('#login').requestSubmit();",
+        json!(password)
+    ));
+    page.wait_for("location.pathname === '/enrol' && document.readyState === 'complete'");
+    page.screenshot(&shots, "08-enrol");
+    page.eval("document.querySelector('#enrol-passkey').click()");
+    page.wait_for("!document.querySelector('#enrol-done').hidden");
+    let codes = page.eval("document.querySelectorAll('#recovery-codes li').length");
+    assert_eq!(codes, json!(10));
+    page.screenshot(&shots, "09-recovery-codes");
+    page.eval("document.querySelector('#enrol-continue').click()");
+    page.wait_for("location.pathname === '/dashboard' && document.readyState === 'complete'");
+    page.eval("document.querySelector('#signout').click()");
+    page.wait_for("location.pathname === '/login' && document.readyState === 'complete'");
+
+    page.eval(&format!(
+        "document.querySelector('#username').value = 'bea';
+         document.querySelector('#password').value = {};
+         document.querySelector('#login').requestSubmit();",
+        json!(password)
+    ));
+    page.wait_for("!document.querySelector('#second-factor').hidden && !document.querySelector('#passkey-signin').hidden");
+    assert_eq!(
+        page.eval("document.querySelector('#totp').hidden"),
+        json!(true)
+    );
+    page.screenshot(&shots, "10-passkey-sign-in");
+    page.eval("document.querySelector('#passkey-signin').click()");
+    page.wait_for("location.pathname === '/dashboard' && document.readyState === 'complete'");
+    page.navigate(&format!("{base}/account"));
+    let account = page.eval("document.querySelector('main').innerText");
+    let account = account.as_str().unwrap_or_default();
+    assert!(
+        account.contains("passkey") && !account.contains("never"),
+        "{account}"
+    );
+    page.screenshot(&shots, "11-account");
+    // A biomed account may not read the audit log.
+    page.call(
+        "Page.navigate",
+        json!({"url": format!("{base}/audit")}),
+        true,
+    );
+    page.wait_for("document.readyState === 'complete' && document.title.startsWith('Error')");
+
     let log = wardline_ok(&["audit", "list", "--db", d, "--format", "json"], "");
+    let entries: Value = serde_json::from_str(&log).expect("audit JSON");
+    let has = |action: &str, factor: &str| {
+        entries.as_array().into_iter().flatten().any(|e| {
+            e["action"] == action && e["actor"] == "bea" && e["details"]["factor"] == factor
+        })
+    };
+    assert!(
+        has("mfa.enrol", "webauthn") && has("login.success", "webauthn"),
+        "{log}"
+    );
     for action in ["login.failure", "login.success", "finding.triage", "logout"] {
         assert!(log.contains(&format!("\"{action}\"")), "{action}: {log}");
     }

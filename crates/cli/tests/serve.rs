@@ -562,6 +562,7 @@ fn every_route_gives_each_role_exactly_its_permission() {
                     | Permission::SignIn
                     | Permission::Enrol
                     | Permission::AnySession
+                    | Permission::OwnFactors
             )
         })
         .collect();
@@ -570,6 +571,26 @@ fn every_route_gives_each_role_exactly_its_permission() {
     let concrete = |path: &str| path.replace("{id}", "no-such-id");
     for (role, name, uri) in &uris {
         let (cookie, csrf) = sign_in(&http, port, name, password, uri);
+        // Every role may add a passkey to its own account.
+        let options = send(
+            &http,
+            port,
+            "POST",
+            "/api/v1/mfa/webauthn/start",
+            Some(&cookie),
+            Some(&csrf),
+            None,
+        );
+        assert_eq!(options.status, 200, "{role}: {}", options.text);
+        assert!(
+            options.body["publicKey"]["challenge"].is_string(),
+            "{}",
+            options.body
+        );
+        assert_eq!(
+            options.body["publicKey"]["authenticatorSelection"]["userVerification"],
+            "required"
+        );
         for (method, path, permission, _) in &role_routes {
             let body = (*method != "GET").then(|| serde_json::json!({}));
             let r = send(

@@ -1,9 +1,11 @@
-//! The console's security core: accounts and roles, passwords (argon2id, NIST SP 800-63B
-//! rules), TOTP second factors (RFC 6238) and the hash-chained audit log. The HTTPS server,
-//! sessions, WebAuthn and the pages build on these.
+//! The console: accounts and roles, passwords (argon2id, NIST SP 800-63B rules), second
+//! factors (TOTP per RFC 6238, WebAuthn passkeys with user verification, one-time recovery
+//! codes), the hash-chained audit log, server-side sessions, and the HTTPS server with its
+//! pages and API.
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod passkey;
 pub mod password;
 pub mod recovery;
 pub mod role;

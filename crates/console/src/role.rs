@@ -42,6 +42,8 @@ pub enum Permission {
     Enrol,
     /// Any session (signing out).
     AnySession,
+    /// A session enrolling its first second factor, or a full one: adding a passkey.
+    OwnFactors,
     /// Devices, findings, vulnerabilities, patches: every role.
     ReadInventory,
     /// Acknowledge, resolve and comment on findings: analyst.
@@ -59,7 +61,8 @@ impl Role {
             Permission::Public
             | Permission::SignIn
             | Permission::Enrol
-            | Permission::AnySession => true,
+            | Permission::AnySession
+            | Permission::OwnFactors => true,
             Permission::ReadInventory => true,
             Permission::TriageFindings => self == Self::Analyst,
             Permission::ReadAudit => matches!(self, Self::Admin | Self::Auditor),

@@ -40,6 +40,8 @@ pub struct Session {
     pub csrf: String,
     /// A TOTP secret being enrolled, until its first code confirms it.
     pub pending_totp: Option<Vec<u8>>,
+    /// A WebAuthn ceremony under way (its challenge), taken by the step that finishes it.
+    pub ceremony: Option<crate::passkey::Ceremony>,
     created: Instant,
     last_seen: Instant,
 }
@@ -72,6 +74,7 @@ impl Sessions {
             stage,
             csrf: csrf.clone(),
             pending_totp: None,
+            ceremony: None,
             created: now,
             last_seen: now,
         };

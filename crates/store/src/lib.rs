@@ -205,6 +205,24 @@ impl std::fmt::Debug for UserRecord {
     }
 }
 
+/// A WebAuthn passkey as the relying party keeps it: public key, credential id and counter
+/// (as the WebAuthn library's JSON), never a private key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasskeyRecord {
+    /// Its user.
+    pub user: String,
+    /// What the user called it ("laptop", "phone").
+    pub name: String,
+    /// The credential id (base64url), unique.
+    pub credential_id: String,
+    /// The library's serialised passkey (JSON).
+    pub passkey: String,
+    /// When registered (ns since the epoch).
+    pub created_at: i64,
+    /// When last used to sign in.
+    pub last_used_at: Option<i64>,
+}
+
 /// An audit log entry.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AuditRecord {
@@ -607,6 +625,23 @@ pub trait Store {
 
     /// Findings per (severity, status).
     fn finding_breakdown(&self) -> Result<Vec<(String, String, u64)>, StoreError>;
+
+    /// Stores a new passkey (its credential id must be new).
+    fn add_passkey(&mut self, passkey: &PasskeyRecord) -> Result<(), StoreError>;
+
+    /// A user's passkeys, oldest first.
+    fn passkeys(&self, user: &str) -> Result<Vec<PasskeyRecord>, StoreError>;
+
+    /// Replaces a passkey's serialised state (its counter) after a sign-in; false if unknown.
+    fn update_passkey(
+        &mut self,
+        credential_id: &str,
+        passkey: &str,
+        at: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// Removes every passkey of a user; how many.
+    fn delete_passkeys(&mut self, user: &str) -> Result<u64, StoreError>;
 
     /// Schema version of the open database (the number of the last migration applied).
     fn schema_version(&self) -> Result<u32, StoreError>;

@@ -183,6 +183,27 @@ impl Store for SqliteStore {
         triage::states(&self.conn, &self.path, ids)
     }
 
+    fn add_passkey(&mut self, passkey: &crate::PasskeyRecord) -> Result<(), StoreError> {
+        accounts::add_passkey(&self.conn, &self.path, passkey)
+    }
+
+    fn passkeys(&self, user: &str) -> Result<Vec<crate::PasskeyRecord>, StoreError> {
+        accounts::passkeys(&self.conn, &self.path, user)
+    }
+
+    fn update_passkey(
+        &mut self,
+        credential_id: &str,
+        passkey: &str,
+        at: i64,
+    ) -> Result<bool, StoreError> {
+        accounts::update_passkey(&self.conn, &self.path, credential_id, passkey, at)
+    }
+
+    fn delete_passkeys(&mut self, user: &str) -> Result<u64, StoreError> {
+        accounts::delete_passkeys(&self.conn, &self.path, user)
+    }
+
     fn finding(&self, id: &str) -> Result<Option<Finding>, StoreError> {
         read::finding(&self.conn, &self.path, id)
     }

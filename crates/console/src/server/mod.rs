@@ -36,6 +36,9 @@ pub struct ServeConfig {
     /// PEM certificate chain and key; both `None`: a self-signed pair kept beside the store.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// The console's address as browsers reach it (`https://host[:port]`): the WebAuthn
+    /// relying party (passkeys are bound to its host).
+    pub public_url: String,
 }
 
 /// Failed sign-ins that lock an account or a source, within [`LOCK_WINDOW`].
@@ -51,6 +54,8 @@ struct App {
     failures: Mutex<HashMap<String, (u32, Instant)>>,
     /// A hash verified for unknown accounts, so that their answer takes as long.
     decoy: String,
+    /// The WebAuthn relying party.
+    rp: crate::passkey::RelyingParty,
 }
 
 impl App {
@@ -121,6 +126,7 @@ pub fn serve(config: &ServeConfig) -> Result<()> {
         failures: Mutex::new(HashMap::new()),
         decoy: crate::password::hash("a decoy nobody can sign in with")
             .map_err(|e| anyhow::anyhow!("hashing: {e}"))?,
+        rp: crate::passkey::RelyingParty::new(&config.public_url)?,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -138,8 +144,9 @@ pub fn serve(config: &ServeConfig) -> Result<()> {
             stop.graceful_shutdown(Some(Duration::from_secs(5)));
         });
         eprintln!(
-            "wardline: serving https://{} (certificate {}, SHA-256 fingerprint {fingerprint})",
+            "wardline: serving https://{} as {} (certificate {}, SHA-256 fingerprint {fingerprint})",
             config.listen,
+            config.public_url,
             cert.display()
         );
         axum_server::bind_rustls(config.listen, tls)
@@ -230,6 +237,12 @@ pub const ROUTES: &[(&str, &str, Permission, &str)] = &[
     ("GET", "/audit", Permission::ReadAudit, "The audit log page"),
     ("GET", "/users", Permission::ManageUsers, "The users page"),
     (
+        "GET",
+        "/account",
+        Permission::ReadInventory,
+        "Your account: passkeys, signing out everywhere",
+    ),
+    (
         "POST",
         "/api/v1/session",
         Permission::SignIn,
@@ -264,6 +277,30 @@ pub const ROUTES: &[(&str, &str, Permission, &str)] = &[
         "/api/v1/mfa/totp",
         Permission::Enrol,
         "Start TOTP enrolment: an otpauth:// URI (X-CSRF-Token)",
+    ),
+    (
+        "POST",
+        "/api/v1/session/webauthn/start",
+        Permission::SignIn,
+        "Start signing in with a passkey: WebAuthn request options",
+    ),
+    (
+        "POST",
+        "/api/v1/session/webauthn",
+        Permission::SignIn,
+        "Pass the passkey's assertion: a full session under a new id",
+    ),
+    (
+        "POST",
+        "/api/v1/mfa/webauthn/start",
+        Permission::OwnFactors,
+        "Start adding a passkey: WebAuthn creation options (X-CSRF-Token)",
+    ),
+    (
+        "POST",
+        "/api/v1/mfa/webauthn",
+        Permission::OwnFactors,
+        "Finish adding a passkey {name, credential}; at enrolment, a full session and recovery codes (X-CSRF-Token)",
     ),
     (
         "POST",
@@ -363,6 +400,11 @@ fn router(app: Arc<App>) -> Router {
             ("DELETE", "/api/v1/sessions") => axum::routing::delete(sign_out_everywhere),
             ("POST", "/api/v1/mfa/totp") => post(enrol_totp),
             ("POST", "/api/v1/mfa/totp/confirm") => post(confirm_totp),
+            ("POST", "/api/v1/session/webauthn/start") => post(passkey_sign_in_start),
+            ("POST", "/api/v1/session/webauthn") => post(passkey_sign_in),
+            ("POST", "/api/v1/mfa/webauthn/start") => post(passkey_add_start),
+            ("POST", "/api/v1/mfa/webauthn") => post(passkey_add),
+            ("GET", "/account") => get(pages::account),
             ("GET", "/api/openapi.json") => get(openapi),
             ("GET", "/api/v1/devices") => get(devices),
             ("GET", "/api/v1/findings") => get(findings),
@@ -412,6 +454,9 @@ async fn authorize(State(app): State<Arc<App>>, mut req: Request, next: Next) ->
         Permission::Enrol => session
             .as_ref()
             .is_some_and(|a| a.session.stage == Stage::Enrolment),
+        Permission::OwnFactors => session
+            .as_ref()
+            .is_some_and(|a| matches!(a.session.stage, Stage::Enrolment | Stage::Full)),
         _ => match &session {
             Some(a) if a.session.stage == Stage::Full => {
                 if !a.session.role.can(permission) {
@@ -553,7 +598,12 @@ async fn sign_in(
             "the account's role is unknown",
         );
     };
-    let enrolled = user.totp_secret.is_some();
+    let has_passkeys = app
+        .store()
+        .passkeys(&user.name)
+        .is_ok_and(|p| !p.is_empty());
+    let has_totp = user.totp_secret.is_some();
+    let enrolled = has_totp || has_passkeys;
     let stage = if enrolled {
         Stage::Password
     } else {
@@ -567,7 +617,14 @@ async fn sign_in(
         json!({"name": user.name, "second_factor_enrolled": enrolled}),
     );
     let body = if enrolled {
-        json!({"second_factors": ["totp"], "csrf_token": csrf})
+        let mut factors = Vec::new();
+        if has_totp {
+            factors.push("totp");
+        }
+        if has_passkeys {
+            factors.push("webauthn");
+        }
+        json!({"second_factors": factors, "csrf_token": csrf})
     } else {
         json!({"second_factors": [], "enrolment_required": true, "csrf_token": csrf})
     };
@@ -1323,4 +1380,207 @@ fn attr_full(a: Option<&model::Attribute>) -> serde_json::Value {
                "evidence": a.evidence.iter().map(|e| json!({"value": e.value, "source": e.source,
                    "detail": e.detail, "weight": e.weight})).collect::<Vec<_>>()})
     })
+}
+
+/// A user's stored passkeys, deserialised (an unreadable one is skipped and reported).
+fn user_passkeys(app: &App, user: &str) -> Vec<webauthn_rs::prelude::Passkey> {
+    app.store()
+        .passkeys(user)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| match serde_json::from_str(&r.passkey) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                eprintln!("wardline: passkey {:?} of {user} unreadable: {e}", r.name);
+                None
+            }
+        })
+        .collect()
+}
+
+/// Takes the session's WebAuthn ceremony (each challenge answers once).
+fn take_ceremony(app: &App, id: &str) -> Option<crate::passkey::Ceremony> {
+    let mut out = None;
+    app.sessions.update(id, |s| out = s.ceremony.take());
+    out
+}
+
+/// Sign-in, second step by passkey: the request options for the user's passkeys.
+async fn passkey_sign_in_start(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    let Some((id, session)) = session_id(&headers).and_then(|id| {
+        let s = app
+            .sessions
+            .get(&id)
+            .filter(|s| s.stage == Stage::Password)?;
+        Some((id, s))
+    }) else {
+        return error(StatusCode::UNAUTHORIZED, "sign in first");
+    };
+    let passkeys = user_passkeys(&app, &session.user);
+    if passkeys.is_empty() {
+        return error(StatusCode::CONFLICT, "this account has no passkey");
+    }
+    match app.rp.start_authentication(&passkeys) {
+        Ok((options, ceremony)) => {
+            app.sessions.update(&id, |s| s.ceremony = Some(ceremony));
+            axum::Json(options).into_response()
+        }
+        Err(e) => {
+            eprintln!("wardline: {e}");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the passkey sign-in could not start",
+            )
+        }
+    }
+}
+
+/// Sign-in, second step by passkey: the authenticator's assertion (user verified).
+async fn passkey_sign_in(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    axum::Json(answer): axum::Json<webauthn_rs::prelude::PublicKeyCredential>,
+) -> Response {
+    let ceremony = session_id(&headers).and_then(|id| take_ceremony(&app, &id));
+    second_factor(app, peer, &headers, "webauthn", move |app, user| {
+        let Some(ceremony) = ceremony else {
+            return false;
+        };
+        let passkeys = user_passkeys(app, user);
+        match app.rp.finish_authentication(&answer, &ceremony, &passkeys) {
+            Ok(used) => {
+                let json = serde_json::to_string(&used).unwrap_or_default();
+                app.store()
+                    .update_passkey(&crate::passkey::credential_id(&used), &json, now_ns())
+                    .unwrap_or(false)
+            }
+            Err(e) => {
+                eprintln!("wardline: passkey sign-in of {user}: {e}");
+                false
+            }
+        }
+    })
+    .await
+}
+
+/// Adding a passkey (at enrolment, or to a full session): the creation options.
+async fn passkey_add_start(
+    State(app): State<Arc<App>>,
+    axum::Extension(a): axum::Extension<Authorized>,
+    headers: HeaderMap,
+) -> Response {
+    if !csrf_ok(&headers, &a) {
+        return error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token");
+    }
+    let existing = user_passkeys(&app, &a.session.user);
+    match app.rp.start_registration(&a.session.user, &existing) {
+        Ok((options, ceremony)) => {
+            app.sessions.update(&a.id, |s| s.ceremony = Some(ceremony));
+            axum::Json(options).into_response()
+        }
+        Err(e) => {
+            eprintln!("wardline: {e}");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the passkey registration could not start",
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct NewPasskey {
+    name: String,
+    credential: webauthn_rs::prelude::RegisterPublicKeyCredential,
+}
+
+/// Adding a passkey: the authenticator's attestation checked and the passkey stored. At
+/// enrolment it is the account's first second factor: recovery codes are made and the
+/// session becomes full under a new id, as with TOTP.
+async fn passkey_add(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    axum::Extension(a): axum::Extension<Authorized>,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<NewPasskey>,
+) -> Response {
+    if !csrf_ok(&headers, &a) {
+        return error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token");
+    }
+    let source = peer.ip().to_string();
+    let name = body.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 64 {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a passkey name has 1 to 64 characters",
+        );
+    }
+    let Some(ceremony) = take_ceremony(&app, &a.id) else {
+        return error(
+            StatusCode::CONFLICT,
+            "start first (POST /api/v1/mfa/webauthn/start)",
+        );
+    };
+    let passkey = match app.rp.finish_registration(&body.credential, &ceremony) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("wardline: passkey registration of {}: {e}", a.session.user);
+            app.audit(
+                &a.session.user,
+                &source,
+                "mfa.failure",
+                json!({"name": a.session.user, "factor": "webauthn", "enrolment": true}),
+            );
+            return error(StatusCode::UNPROCESSABLE_ENTITY, "the passkey was refused");
+        }
+    };
+    let record = store::PasskeyRecord {
+        user: a.session.user.clone(),
+        name: name.clone(),
+        credential_id: crate::passkey::credential_id(&passkey),
+        passkey: serde_json::to_string(&passkey).unwrap_or_default(),
+        created_at: now_ns(),
+        last_used_at: None,
+    };
+    if let Err(e) = app.store().add_passkey(&record) {
+        eprintln!("wardline: storing a passkey: {e}");
+        return error(StatusCode::CONFLICT, "the passkey could not be stored");
+    }
+    if a.session.stage == Stage::Full {
+        app.audit(
+            &a.session.user,
+            &source,
+            "mfa.add",
+            json!({"name": a.session.user, "factor": "webauthn", "passkey": name}),
+        );
+        return axum::Json(json!({"added": name})).into_response();
+    }
+    let codes = crate::recovery::new_codes();
+    let hashes: Result<Vec<String>, _> = codes.iter().map(|c| crate::recovery::hash(c)).collect();
+    let saved = hashes
+        .ok()
+        .is_some_and(|h| app.store().set_recovery_codes(&a.session.user, &h).is_ok());
+    if !saved {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the recovery codes could not be stored",
+        );
+    }
+    let Some((new_id, csrf)) = app.sessions.promote(&a.id, Stage::Full) else {
+        return error(StatusCode::UNAUTHORIZED, "sign in first");
+    };
+    app.audit(
+        &a.session.user,
+        &source,
+        "mfa.enrol",
+        json!({"name": a.session.user, "factor": "webauthn", "passkey": name}),
+    );
+    (
+        [(header::SET_COOKIE, cookie(&new_id))],
+        axum::Json(
+            json!({"csrf_token": csrf, "role": a.session.role.as_str(), "recovery_codes": codes}),
+        ),
+    )
+        .into_response()
 }

@@ -26,6 +26,7 @@ const NAV: &[(&str, &str, Permission)] = &[
     ("/patches", "Patches", Permission::ReadInventory),
     ("/audit", "Audit log", Permission::ReadAudit),
     ("/users", "Users", Permission::ManageUsers),
+    ("/account", "Account", Permission::ReadInventory),
 ];
 
 /// A whole page: head, navigation (for a signed-in user), the body.
@@ -1065,4 +1066,57 @@ fn role_summary(r: Role) -> &'static str {
         Role::Biomed => "read devices, findings, the asset list and patches",
         Role::Auditor => "read everything, the audit log included; change nothing",
     }
+}
+
+/// The signed-in user's account: passkeys (and adding one), signing out everywhere.
+pub(super) async fn account(
+    State(app): State<Arc<App>>,
+    axum::Extension(a): axum::Extension<Authorized>,
+) -> Response {
+    let (user, passkeys) = {
+        let store = app.store();
+        match (|| {
+            Ok::<_, store::StoreError>((
+                store.user(&a.session.user)?,
+                store.passkeys(&a.session.user)?,
+            ))
+        })() {
+            Ok(v) => v,
+            Err(e) => return store_error(&e),
+        }
+    };
+    let totp = user.as_ref().is_some_and(|u| u.totp_secret.is_some());
+    layout(
+        "Account",
+        Some((&a, "/account")),
+        html! {
+            h1 { "Your account" }
+            p { (a.session.user) ", role " (a.session.role.as_str()) ". Authenticator app (TOTP): " (if totp { "enrolled" } else { "not enrolled" }) "." }
+            section.card {
+                h2 { "Passkeys" }
+                @if passkeys.is_empty() { p.muted { "None yet." } }
+                @else {
+                    table {
+                        thead { tr { th { "Name" } th { "Added" } th { "Last used" } } }
+                        tbody {
+                            @for p in &passkeys {
+                                tr { td { (p.name) } td { (stamp(model::Timestamp(p.created_at))) } td { (p.last_used_at.map_or_else(|| "never".to_string(), |t| stamp(model::Timestamp(t)))) } }
+                            }
+                        }
+                    }
+                }
+                form #add-passkey {
+                    p.error role="alert" hidden {}
+                    label for="passkey-name" { "Name of the new passkey" }
+                    input #passkey-name name="name" value="passkey" maxlength="64" required;
+                    " "
+                    button type="submit" { "Add a passkey" }
+                }
+            }
+            section.card {
+                h2 { "Sessions" }
+                p { button.secondary #signout-everywhere type="button" { "Sign out everywhere" } }
+            }
+        },
+    )
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use super::sqlite_error;
-use crate::{AuditHasher, AuditLog, AuditRecord, StoreError, UserRecord};
+use crate::{AuditHasher, AuditLog, AuditRecord, PasskeyRecord, StoreError, UserRecord};
 
 const USER_COLUMNS: &str =
     "name, role, password_hash, totp_secret, totp_last_step, disabled, created_at, updated_at";
@@ -226,4 +226,77 @@ pub(crate) fn mark_recovery_code_used(
         )
         .map_err(sqlite_error(path, "using a recovery code"))?;
     Ok(n == 1)
+}
+
+pub(crate) fn add_passkey(
+    conn: &Connection,
+    path: &Path,
+    p: &PasskeyRecord,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO passkeys (user_name, name, credential_id, passkey, created_at, last_used_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            p.user,
+            p.name,
+            p.credential_id,
+            p.passkey,
+            p.created_at,
+            p.last_used_at
+        ],
+    )
+    .map_err(sqlite_error(path, "storing a passkey"))?;
+    Ok(())
+}
+
+pub(crate) fn passkeys(
+    conn: &Connection,
+    path: &Path,
+    user: &str,
+) -> Result<Vec<PasskeyRecord>, StoreError> {
+    let read = || -> rusqlite::Result<Vec<PasskeyRecord>> {
+        let mut stmt = conn.prepare_cached(
+            "SELECT user_name, name, credential_id, passkey, created_at, last_used_at
+             FROM passkeys WHERE user_name = ?1 ORDER BY pk",
+        )?;
+        let rows = stmt.query_map([user], |r| {
+            Ok(PasskeyRecord {
+                user: r.get(0)?,
+                name: r.get(1)?,
+                credential_id: r.get(2)?,
+                passkey: r.get(3)?,
+                created_at: r.get(4)?,
+                last_used_at: r.get(5)?,
+            })
+        })?;
+        rows.collect()
+    };
+    read().map_err(sqlite_error(path, "reading passkeys"))
+}
+
+pub(crate) fn update_passkey(
+    conn: &Connection,
+    path: &Path,
+    credential_id: &str,
+    passkey: &str,
+    at: i64,
+) -> Result<bool, StoreError> {
+    let n = conn
+        .execute(
+            "UPDATE passkeys SET passkey = ?2, last_used_at = ?3 WHERE credential_id = ?1",
+            params![credential_id, passkey, at],
+        )
+        .map_err(sqlite_error(path, "updating a passkey"))?;
+    Ok(n == 1)
+}
+
+pub(crate) fn delete_passkeys(
+    conn: &Connection,
+    path: &Path,
+    user: &str,
+) -> Result<u64, StoreError> {
+    let n = conn
+        .execute("DELETE FROM passkeys WHERE user_name = ?1", [user])
+        .map_err(sqlite_error(path, "removing passkeys"))?;
+    Ok(n as u64)
 }

@@ -68,6 +68,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0009_triage.sql",
         sql: include_str!("../../migrations/sqlite/0009_triage.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_passkeys.sql",
+        sql: include_str!("../../migrations/sqlite/0010_passkeys.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
