@@ -1065,3 +1065,108 @@ fn pages_render_the_store_and_an_analyst_triages_findings() {
     assert!(!log.contains("ticket 4711"), "{log}");
     run(&["audit", "verify", "--db", d], "");
 }
+
+/// The fix-first list over real advisories: the IoT Sentinel Aria capture's device, listed
+/// as a BD Alaris pump on an affected firmware, is `vulnerable` per ICSMA-23-194-01; the API
+/// and the page list it with its risk score, most urgent first.
+#[test]
+fn the_vulnerabilities_page_lists_affected_devices_by_risk() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let d = db.to_str().unwrap();
+    let csv = dir.path().join("assets.csv");
+    std::fs::write(
+        &csv,
+        "Asset Tag,MAC,Manufacturer,Model,Firmware Version,Type\n\
+         PUMP-9,00:b5:6d:06:08:ba,BD,Alaris 8015,12.1.2,infusion_pump\n",
+    )
+    .unwrap();
+    run(
+        &[
+            "assets",
+            "import",
+            csv.to_str().unwrap(),
+            "--db",
+            d,
+            "--format",
+            "json",
+        ],
+        "",
+    );
+    let advisories = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/advisories");
+    run(
+        &[
+            "vulns",
+            "import",
+            advisories.to_str().unwrap(),
+            "--db",
+            d,
+            "--format",
+            "json",
+        ],
+        "",
+    );
+    let capture = std::fs::read_dir(common::corpus().join("iot-sentinel/Aria"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pcap"))
+        .min()
+        .unwrap();
+    run(
+        &[
+            "analyze",
+            "--no-progress",
+            "--format",
+            "json",
+            "--db",
+            d,
+            capture.to_str().unwrap(),
+        ],
+        "",
+    );
+    let password = "long enough passphrase for tests";
+    let uri = add_user(d, "bo", "biomed", password);
+    let (_server, port) = start(&db);
+    let http = client(&dir.path().join("w.db.tls/cert.pem"));
+    let (cookie, _) = sign_in(&http, port, "bo", password, &uri);
+    let list = send(
+        &http,
+        port,
+        "GET",
+        "/api/v1/vulnerabilities",
+        Some(&cookie),
+        None,
+        None,
+    );
+    assert_eq!(list.status, 200, "{}", list.text);
+    let items = list.body["items"].as_array().expect("items");
+    let pump = items
+        .iter()
+        .find(|i| i["device"] == "mac-00b56d0608ba")
+        .unwrap_or_else(|| panic!("{}", list.body));
+    assert_eq!(pump["advisory"], "ICSMA-23-194-01");
+    assert_eq!(pump["match_status"], "affected");
+    assert!(
+        pump["risk"]["score"].as_u64().is_some_and(|s| s > 0),
+        "{pump}"
+    );
+    let scores: Vec<u64> = items
+        .iter()
+        .filter_map(|i| i["risk"]["score"].as_u64())
+        .collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "not by risk: {scores:?}"
+    );
+    let page = send(
+        &http,
+        port,
+        "GET",
+        "/vulnerabilities",
+        Some(&cookie),
+        None,
+        None,
+    );
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("ICSMA-23-194-01") && page.text.contains("mac-00b56d0608ba"));
+}

@@ -325,6 +325,9 @@ pub struct FindingQuery {
     pub status: Option<String>,
     /// Only findings of this severity.
     pub severity: Option<model::Severity>,
+    /// Most urgent first by the risk score in the evidence (`risk.score`, as `vulnerable`
+    /// findings carry it) instead of by severity: the "fix first" order.
+    pub by_risk: bool,
     /// Page size; clamped to [`DeviceQuery::MAX_LIMIT`].
     pub limit: u32,
     /// Findings to skip before the page.
@@ -338,6 +341,7 @@ impl Default for FindingQuery {
             kind: None,
             status: None,
             severity: None,
+            by_risk: false,
             limit: DeviceQuery::DEFAULT_LIMIT,
             offset: 0,
         }

@@ -230,6 +230,12 @@ pub const ROUTES: &[(&str, &str, Permission, &str)] = &[
     ),
     (
         "GET",
+        "/vulnerabilities",
+        Permission::ReadInventory,
+        "Vulnerabilities, the fix-first list by risk",
+    ),
+    (
+        "GET",
         "/patches",
         Permission::ReadInventory,
         "Patch records",
@@ -352,6 +358,18 @@ pub const ROUTES: &[(&str, &str, Permission, &str)] = &[
     ),
     (
         "GET",
+        "/api/v1/vulnerabilities",
+        Permission::ReadInventory,
+        "Affected devices, most urgent first by risk score (the fix-first list), paged, by status",
+    ),
+    (
+        "GET",
+        "/api/v1/patches",
+        Permission::ReadInventory,
+        "Patch records with their transitions, by device",
+    ),
+    (
+        "GET",
         "/api/v1/assets",
         Permission::ReadInventory,
         "The asset list with the device each asset is",
@@ -387,6 +405,9 @@ fn router(app: Arc<App>) -> Router {
             ("GET", "/findings") => get(pages::findings),
             ("GET", "/findings/{id}") => get(pages::finding),
             ("GET", "/patches") => get(pages::patches),
+            ("GET", "/vulnerabilities") => get(pages::vulnerabilities),
+            ("GET", "/api/v1/vulnerabilities") => get(vulnerabilities),
+            ("GET", "/api/v1/patches") => get(patches),
             ("GET", "/audit") => get(pages::audit),
             ("GET", "/users") => get(pages::users),
             ("GET", "/api/v1/findings/{id}") => get(finding),
@@ -979,6 +1000,7 @@ async fn findings(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Re
         kind,
         status: q.status,
         severity,
+        by_risk: false,
         limit: q.limit.unwrap_or(store::DeviceQuery::DEFAULT_LIMIT),
         offset: q.offset.unwrap_or(0),
     };
@@ -1583,4 +1605,54 @@ async fn passkey_add(
         ),
     )
         .into_response()
+}
+
+async fn vulnerabilities(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Response {
+    if let Some(s) = &q.status
+        && !store::FINDING_STATUSES.contains(&s.as_str())
+    {
+        return error(StatusCode::BAD_REQUEST, &format!("no finding status {s:?}"));
+    }
+    let limit = q
+        .limit
+        .unwrap_or(store::DeviceQuery::DEFAULT_LIMIT)
+        .min(store::DeviceQuery::MAX_LIMIT);
+    let offset = q.offset.unwrap_or(0);
+    match pages::vulnerability_rows(&app, q.status, limit, offset) {
+        Ok((rows, total)) => {
+            let items: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|r| {
+                    json!({
+                        "finding": r.finding.id.0, "device": r.finding.device.0,
+                        "advisory": r.advisory, "cves": r.cves, "kev": r.kev,
+                        "risk": r.finding.evidence.get("risk"), "match_status": r.match_status,
+                        "patch_state": r.patch, "status": r.triage, "summary": r.finding.summary,
+                    })
+                })
+                .collect();
+            axum::Json(json!({"items": items, "total": total, "offset": offset, "limit": limit}))
+                .into_response()
+        }
+        Err(e) => {
+            eprintln!("wardline: listing vulnerabilities: {e}");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the store could not be read",
+            )
+        }
+    }
+}
+
+async fn patches(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Response {
+    match app.store().patch_records(q.device.as_deref()) {
+        Ok(records) => axum::Json(json!({"items": records})).into_response(),
+        Err(e) => {
+            eprintln!("wardline: listing patches: {e}");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the store could not be read",
+            )
+        }
+    }
 }

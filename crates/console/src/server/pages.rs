@@ -23,6 +23,11 @@ const NAV: &[(&str, &str, Permission)] = &[
     ("/dashboard", "Dashboard", Permission::ReadInventory),
     ("/devices", "Devices", Permission::ReadInventory),
     ("/findings", "Findings", Permission::ReadInventory),
+    (
+        "/vulnerabilities",
+        "Vulnerabilities",
+        Permission::ReadInventory,
+    ),
     ("/patches", "Patches", Permission::ReadInventory),
     ("/audit", "Audit log", Permission::ReadAudit),
     ("/users", "Users", Permission::ManageUsers),
@@ -803,6 +808,7 @@ pub(super) async fn findings(
         kind,
         status: status.clone(),
         severity,
+        by_risk: false,
         limit: PAGE,
         offset: f.offset.unwrap_or(0),
     };
@@ -1116,6 +1122,156 @@ pub(super) async fn account(
             section.card {
                 h2 { "Sessions" }
                 p { button.secondary #signout-everywhere type="button" { "Sign out everywhere" } }
+            }
+        },
+    )
+}
+
+/// One row of the "fix first" list, from a `vulnerable` finding's evidence.
+pub(super) struct VulnRow {
+    pub finding: model::Finding,
+    pub advisory: String,
+    pub cves: Vec<String>,
+    pub kev: bool,
+    pub risk: Option<u64>,
+    pub match_status: String,
+    pub triage: String,
+    pub patch: Option<String>,
+}
+
+/// `vulnerable` findings, most urgent first by risk, with their triage and patch state.
+pub(super) fn vulnerability_rows(
+    app: &App,
+    status: Option<String>,
+    limit: u32,
+    offset: u64,
+) -> Result<(Vec<VulnRow>, u64), store::StoreError> {
+    let store = app.store();
+    let page = store.findings(&store::FindingQuery {
+        kind: Some(model::FindingKind::Vulnerable),
+        status,
+        by_risk: true,
+        limit,
+        offset,
+        ..store::FindingQuery::default()
+    })?;
+    let ids: Vec<&str> = page.items.iter().map(|f| f.id.0.as_str()).collect();
+    let states = store.finding_states(&ids)?;
+    let patches: HashMap<(String, String), String> = store
+        .patch_records(None)?
+        .into_iter()
+        .map(|p| ((p.device, p.advisory), p.state))
+        .collect();
+    drop(store);
+    let rows = page
+        .items
+        .into_iter()
+        .map(|f| {
+            let e = &f.evidence;
+            let advisory = e
+                .get("advisory")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string();
+            VulnRow {
+                cves: e
+                    .get("cves")
+                    .and_then(|v| v.as_array())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|c| c.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                kev: e
+                    .get("kev")
+                    .and_then(serde_json::Value::as_bool)
+                    .unwrap_or(false),
+                risk: e
+                    .get("risk")
+                    .and_then(|r| r.get("score"))
+                    .and_then(serde_json::Value::as_u64),
+                match_status: e
+                    .get("status")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                triage: states
+                    .get(&f.id.0)
+                    .map_or_else(|| "open".to_string(), |s| s.status.clone()),
+                patch: patches
+                    .get(&(f.device.0.clone(), advisory.clone()))
+                    .cloned(),
+                advisory,
+                finding: f,
+            }
+        })
+        .collect();
+    Ok((rows, page.total))
+}
+
+/// Vulnerabilities, the "fix first" list: affected devices by risk score.
+pub(super) async fn vulnerabilities(
+    State(app): State<Arc<App>>,
+    axum::Extension(a): axum::Extension<Authorized>,
+    Query(f): Query<FindingFilter>,
+) -> Response {
+    let status = f.status.clone().filter(|s| !s.is_empty());
+    if let Some(s) = &status
+        && !store::FINDING_STATUSES.contains(&s.as_str())
+    {
+        return error_page(StatusCode::BAD_REQUEST, &format!("no status {s:?}"));
+    }
+    let offset = f.offset.unwrap_or(0);
+    let (rows, total) = match vulnerability_rows(&app, status.clone(), PAGE, offset) {
+        Ok(v) => v,
+        Err(e) => return store_error(&e),
+    };
+    let link = |o: Option<u64>| {
+        let mut parts = Vec::new();
+        if let Some(s) = &status {
+            parts.push(format!("status={}", url_encode(s)));
+        }
+        if let Some(o) = o.filter(|o| *o > 0) {
+            parts.push(format!("offset={o}"));
+        }
+        if parts.is_empty() {
+            "/vulnerabilities".to_string()
+        } else {
+            format!("/vulnerabilities?{}", parts.join("&"))
+        }
+    };
+    layout(
+        "Vulnerabilities",
+        Some((&a, "/vulnerabilities")),
+        html! {
+            h1 { "Vulnerabilities: fix first" }
+            p.muted { "Devices an advisory affects, the most urgent first by risk score (CVSS, exploitation in the wild per CISA KEV, EPSS, exposure and the device's clinical criticality; each finding explains its score)." }
+            form.card.filters method="get" action="/vulnerabilities" {
+                div { label for="v-status" { "Triage status" } select #v-status name="status" { (status_options(status.as_deref(), "any")) } }
+                div { button type="submit" { "Apply" } }
+            }
+            (pager(total, offset, PAGE, link))
+            @if rows.is_empty() { p.muted { "None: import advisories (" code { "wardline vulns import" } ") and analyse again." } }
+            @else {
+                div.table-wrap {
+                    table {
+                        thead { tr { th { "Risk" } th { "Device" } th { "Advisory" } th { "CVEs" } th { "Match" } th { "Patch" } th { "Triage" } } }
+                        tbody {
+                            @for r in &rows {
+                                tr {
+                                    td { (r.risk.map_or_else(|| "—".to_string(), |s| s.to_string())) @if r.kev { " " span.badge.sev-critical { "KEV" } } }
+                                    td { a href={"/devices/" (r.finding.device.0)} { (r.finding.device.0) } }
+                                    td { a href={"/findings/" (r.finding.id.0)} { (r.advisory) } }
+                                    td { (r.cves.join(" ")) }
+                                    td { (r.match_status) }
+                                    td { (r.patch.as_deref().unwrap_or("no record")) }
+                                    td { (r.triage) }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         },
     )

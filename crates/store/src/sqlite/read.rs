@@ -465,6 +465,11 @@ pub(crate) fn findings(
     let kind = query.kind.map(FindingKind::as_str);
     let status = query.status.as_deref();
     let severity = query.severity.map(Severity::as_str);
+    let rank = if query.by_risk {
+        format!("coalesce(json_extract(f.evidence, '$.risk.score'), -1) DESC, {SEVERITY_RANK}")
+    } else {
+        SEVERITY_RANK.to_string()
+    };
     let total: i64 = conn
         .prepare_cached(&format!("SELECT count(*){filter}"))
         .and_then(|mut s| s.query_row(params![device, kind, status, severity], |r| r.get(0)))
@@ -473,7 +478,7 @@ pub(crate) fn findings(
         .prepare_cached(&format!(
             "SELECT f.id, f.kind, f.severity, d.id, f.summary, f.evidence, f.first_seen,
                     f.last_seen, f.count{filter}
-             ORDER BY {SEVERITY_RANK} DESC, f.last_seen DESC, f.id ASC LIMIT ?5 OFFSET ?6"
+             ORDER BY {rank} DESC, f.last_seen DESC, f.id ASC LIMIT ?5 OFFSET ?6"
         ))
         .and_then(|mut s| {
             s.query_map(
