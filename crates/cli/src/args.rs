@@ -39,9 +39,56 @@ pub enum Command {
     Users(UsersArgs),
     /// The audit log: list it, or verify its hash chain.
     Audit(AuditArgs),
-    /// The HTTPS console and REST API over a database (so far: sign-in with password and
-    /// TOTP, sign-out, the device list). Serves until Ctrl-C.
+    /// Scoped API tokens for integrations: issue one (printed once), list them, revoke one.
+    Tokens(TokensArgs),
+    /// The HTTPS console and REST API over a database: sign-in with password and a second
+    /// factor (TOTP or a passkey), devices, findings and their triage, vulnerabilities,
+    /// patches, the audit log, users. Serves until Ctrl-C.
     Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokensArgs {
+    #[command(subcommand)]
+    pub command: TokensCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Issue a token and print it once (only its SHA-256 is stored). Send it as
+    /// `Authorization: Bearer TOKEN` to /api/v1/.
+    Add {
+        /// What the integration is (unique): letters, digits, '.', '_', '-'.
+        name: String,
+        /// Comma-separated: read (devices, findings, vulnerabilities, patches, assets),
+        /// triage (acknowledge, resolve, comment on findings), audit (the audit log).
+        #[arg(long)]
+        scope: String,
+        /// Days until it stops working (default: never).
+        #[arg(long, value_name = "DAYS")]
+        expires_days: Option<u32>,
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// Who is making the change (default: $USER).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Every token: scopes, expiry, last use, revoked (never the token).
+    List {
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// table (default on a terminal), json or csv.
+        #[arg(long, short = 'f', value_enum)]
+        format: Option<Format>,
+    },
+    /// Revoke a token: it stops working at once.
+    Revoke {
+        name: String,
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        #[arg(long)]
+        by: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -50,6 +50,7 @@ fn main() -> ExitCode {
         args::Command::Patches(a) => patches::run(&a),
         args::Command::Users(a) => users::run(&a),
         args::Command::Audit(a) => users::audit(&a),
+        args::Command::Tokens(a) => users::tokens(&a),
         args::Command::Serve(a) => serve(&a),
     };
     match result {

@@ -296,3 +296,121 @@ pub fn audit(args: &AuditArgs) -> Result<ExitCode> {
         }
     }
 }
+
+/// A row of `tokens list`: never the token or its hash.
+#[derive(Debug, Serialize)]
+struct TokenRow {
+    name: String,
+    scopes: String,
+    created_by: String,
+    created_at: String,
+    expires_at: Option<String>,
+    last_used_at: Option<String>,
+    revoked: bool,
+}
+
+pub fn tokens(args: &crate::args::TokensArgs) -> Result<ExitCode> {
+    use crate::args::TokensCommand;
+    let stamp = |t: i64| {
+        model::Timestamp(t)
+            .rfc3339(model::TsPrecision::Seconds)
+            .to_string()
+    };
+    match &args.command {
+        TokensCommand::Add {
+            name,
+            scope,
+            expires_days,
+            db,
+            by,
+        } => {
+            let scopes =
+                console::token::parse_scopes(scope).map_err(|e| anyhow::anyhow!("--scope: {e}"))?;
+            let mut store = crate::devices::open_existing(db)?;
+            let at = now();
+            let expires_at =
+                expires_days.map(|d| at.saturating_add(i64::from(d) * 86_400_000_000_000));
+            let who = actor(by.as_deref());
+            let token = console::token::issue(&mut store, name, &scopes, expires_at, &who, at)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", db.display()))?;
+            console::audit::record(
+                &mut store,
+                at,
+                &who,
+                "cli",
+                "token.add",
+                serde_json::json!({"name": name, "scopes": scopes, "expires_days": expires_days}),
+            )?;
+            let mut out = io::stdout().lock();
+            writeln!(out, "{token}")?;
+            eprintln!(
+                "wardline: token {name} issued ({}); it is shown only now",
+                scopes.join(", ")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        TokensCommand::List { db, format } => {
+            let store = crate::devices::open_existing(db)?;
+            let rows: Vec<TokenRow> = store
+                .tokens()?
+                .into_iter()
+                .map(|t| TokenRow {
+                    name: t.name,
+                    scopes: t.scopes.join(" "),
+                    created_by: t.created_by,
+                    created_at: stamp(t.created_at),
+                    expires_at: t.expires_at.map(stamp),
+                    last_used_at: t.last_used_at.map(stamp),
+                    revoked: t.revoked_at.is_some(),
+                })
+                .collect();
+            let mut out = io::stdout().lock();
+            match format.unwrap_or_else(Format::for_stdout) {
+                Format::Json => crate::output::write_json(&mut out, &rows)?,
+                Format::Csv => {
+                    let mut w = csv::Writer::from_writer(&mut out);
+                    for r in &rows {
+                        w.serialize(r)?;
+                    }
+                    w.flush()?;
+                }
+                Format::Table => {
+                    writeln!(
+                        out,
+                        "{:<24} {:<18} {:<8} {:<21} last used",
+                        "name", "scopes", "revoked", "expires"
+                    )?;
+                    for r in &rows {
+                        writeln!(
+                            out,
+                            "{:<24} {:<18} {:<8} {:<21} {}",
+                            r.name,
+                            r.scopes,
+                            if r.revoked { "yes" } else { "no" },
+                            r.expires_at.as_deref().unwrap_or("never"),
+                            r.last_used_at.as_deref().unwrap_or("never")
+                        )?;
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        TokensCommand::Revoke { name, db, by } => {
+            let mut store = crate::devices::open_existing(db)?;
+            let at = now();
+            if !store.revoke_token(name, at)? {
+                bail!("{}: no live token {name:?}", db.display());
+            }
+            console::audit::record(
+                &mut store,
+                at,
+                &actor(by.as_deref()),
+                "cli",
+                "token.revoke",
+                serde_json::json!({"name": name}),
+            )?;
+            eprintln!("wardline: token {name} revoked");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -11,6 +11,7 @@ pub mod recovery;
 pub mod role;
 pub mod server;
 pub mod session;
+pub mod token;
 pub mod totp;
 
 pub use role::{Permission, Role};

@@ -223,6 +223,27 @@ pub struct PasskeyRecord {
     pub last_used_at: Option<i64>,
 }
 
+/// A scoped API token as stored: its SHA-256, never the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiTokenRecord {
+    /// Unique name (what the integration is).
+    pub name: String,
+    /// SHA-256 of the token, hex.
+    pub token_hash: String,
+    /// Scopes (`read`, `triage`, `audit`).
+    pub scopes: Vec<String>,
+    /// Who made it.
+    pub created_by: String,
+    /// When made (ns since the epoch).
+    pub created_at: i64,
+    /// When it stops working, if ever.
+    pub expires_at: Option<i64>,
+    /// When last used.
+    pub last_used_at: Option<i64>,
+    /// When revoked.
+    pub revoked_at: Option<i64>,
+}
+
 /// An audit log entry.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AuditRecord {
@@ -646,6 +667,21 @@ pub trait Store {
 
     /// Removes every passkey of a user; how many.
     fn delete_passkeys(&mut self, user: &str) -> Result<u64, StoreError>;
+
+    /// Stores a new API token (its name and hash must be new).
+    fn add_token(&mut self, token: &ApiTokenRecord) -> Result<(), StoreError>;
+
+    /// Every API token, by name.
+    fn tokens(&self) -> Result<Vec<ApiTokenRecord>, StoreError>;
+
+    /// The token with this SHA-256, if any.
+    fn token_by_hash(&self, hash: &str) -> Result<Option<ApiTokenRecord>, StoreError>;
+
+    /// Records a token's use.
+    fn touch_token(&mut self, hash: &str, at: i64) -> Result<(), StoreError>;
+
+    /// Revokes a token by name; false if there is no live one.
+    fn revoke_token(&mut self, name: &str, at: i64) -> Result<bool, StoreError>;
 
     /// Schema version of the open database (the number of the last migration applied).
     fn schema_version(&self) -> Result<u32, StoreError>;

@@ -204,6 +204,26 @@ impl Store for SqliteStore {
         accounts::delete_passkeys(&self.conn, &self.path, user)
     }
 
+    fn add_token(&mut self, token: &crate::ApiTokenRecord) -> Result<(), StoreError> {
+        accounts::add_token(&self.conn, &self.path, token)
+    }
+
+    fn tokens(&self) -> Result<Vec<crate::ApiTokenRecord>, StoreError> {
+        accounts::tokens(&self.conn, &self.path)
+    }
+
+    fn token_by_hash(&self, hash: &str) -> Result<Option<crate::ApiTokenRecord>, StoreError> {
+        accounts::token_by_hash(&self.conn, &self.path, hash)
+    }
+
+    fn touch_token(&mut self, hash: &str, at: i64) -> Result<(), StoreError> {
+        accounts::touch_token(&self.conn, &self.path, hash, at)
+    }
+
+    fn revoke_token(&mut self, name: &str, at: i64) -> Result<bool, StoreError> {
+        accounts::revoke_token(&self.conn, &self.path, name, at)
+    }
+
     fn finding(&self, id: &str) -> Result<Option<Finding>, StoreError> {
         read::finding(&self.conn, &self.path, id)
     }

@@ -382,6 +382,24 @@ pub const ROUTES: &[(&str, &str, Permission, &str)] = &[
     ),
     (
         "GET",
+        "/api/v1/tokens",
+        Permission::ManageUsers,
+        "API tokens: name, scopes, expiry, last use (never the token)",
+    ),
+    (
+        "POST",
+        "/api/v1/tokens",
+        Permission::ManageUsers,
+        "Issue an API token {name, scopes, expires_days?}: the token, shown once (X-CSRF-Token)",
+    ),
+    (
+        "DELETE",
+        "/api/v1/tokens/{name}",
+        Permission::ManageUsers,
+        "Revoke an API token (X-CSRF-Token)",
+    ),
+    (
+        "GET",
         "/api/v1/users",
         Permission::ManageUsers,
         "Accounts: role and which factors are set",
@@ -432,6 +450,9 @@ fn router(app: Arc<App>) -> Router {
             ("GET", "/api/v1/assets") => get(assets),
             ("GET", "/api/v1/audit") => get(audit_log),
             ("GET", "/api/v1/users") => get(users),
+            ("GET", "/api/v1/tokens") => get(tokens),
+            ("POST", "/api/v1/tokens") => post(issue_token),
+            ("DELETE", "/api/v1/tokens/{name}") => axum::routing::delete(revoke_token),
             _ => unreachable!("ROUTES names a route with no handler: {method} {path}"),
         };
         r = r.route(path, handler);
@@ -447,6 +468,8 @@ fn router(app: Arc<App>) -> Router {
 struct Authorized {
     id: String,
     session: Session,
+    /// Set when an API token (not a session) authorized the request: its scopes.
+    token_scopes: Option<Vec<String>>,
 }
 
 /// Checks the route's permission (from [`ROUTES`]) against the request's session: 401
@@ -465,9 +488,22 @@ async fn authorize(State(app): State<Arc<App>>, mut req: Request, next: Next) ->
     else {
         return error(StatusCode::NOT_FOUND, "no such page");
     };
+    if let Some(bearer) = bearer_token(req.headers()) {
+        return match token_authorized(&app, &bearer, &path, permission) {
+            Ok(a) => {
+                req.extensions_mut().insert(a);
+                next.run(req).await
+            }
+            Err(refusal) => refusal,
+        };
+    }
     let session = session_id(req.headers()).and_then(|id| {
         let s = app.sessions.get(&id)?;
-        Some(Authorized { id, session: s })
+        Some(Authorized {
+            id,
+            session: s,
+            token_scopes: None,
+        })
     });
     let allowed = match permission {
         Permission::Public | Permission::SignIn => true,
@@ -769,8 +805,62 @@ async fn second_factor(
         .into_response()
 }
 
+/// A cookie session must send its CSRF token; a bearer token is not sent by browsers on
+/// their own, so it needs none.
 fn csrf_ok(headers: &HeaderMap, a: &Authorized) -> bool {
-    headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) == Some(a.session.csrf.as_str())
+    a.token_scopes.is_some()
+        || headers.get("x-csrf-token").and_then(|v| v.to_str().ok())
+            == Some(a.session.csrf.as_str())
+}
+
+/// `Authorization: Bearer TOKEN`, when given.
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
+}
+
+/// An API token's request: only under `/api/`, only a live token, only what its scopes
+/// grant (401 for a bad token, 403 for a scope it lacks).
+fn token_authorized(
+    app: &App,
+    token: &str,
+    path: &str,
+    permission: Permission,
+) -> Result<Authorized, Response> {
+    let refuse = || {
+        error(
+            StatusCode::UNAUTHORIZED,
+            "unknown, expired or revoked token",
+        )
+    };
+    if !path.starts_with("/api/") {
+        return Err(refuse());
+    }
+    let hash = crate::token::digest(token);
+    let record = app.store().token_by_hash(&hash).ok().flatten();
+    let now = now_ns();
+    let Some(t) = record.filter(|t| t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > now))
+    else {
+        return Err(refuse());
+    };
+    if !crate::token::allows(&t.scopes, permission) {
+        return Err(error(
+            StatusCode::FORBIDDEN,
+            "the token's scopes do not allow this",
+        ));
+    }
+    // Last use to the minute: not a store write per request.
+    if t.last_used_at.is_none_or(|u| now - u > 60_000_000_000) {
+        let _ = app.store().touch_token(&hash, now);
+    }
+    Ok(Authorized {
+        id: String::new(),
+        session: Session::for_token(&t.name),
+        token_scopes: Some(t.scopes),
+    })
 }
 
 fn cleared_cookie() -> HeaderValue {
@@ -1090,8 +1180,13 @@ async fn openapi() -> Response {
     axum::Json(json!({
         "openapi": "3.1.0",
         "info": {"title": "wardline API", "version": env!("CARGO_PKG_VERSION")},
-        "components": {"securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": COOKIE}}},
-        "security": [{"session": []}],
+        "components": {"securitySchemes": {
+            "session": {"type": "apiKey", "in": "cookie", "name": COOKIE,
+                        "description": "A signed-in person's session; state changes also need the X-CSRF-Token header"},
+            "token": {"type": "http", "scheme": "bearer",
+                      "description": "A scoped API token (wardline tokens add): read, triage, audit"}
+        }},
+        "security": [{"session": []}, {"token": []}],
         "paths": paths,
     }))
     .into_response()
@@ -1652,6 +1747,121 @@ async fn patches(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Res
             error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the store could not be read",
+            )
+        }
+    }
+}
+
+async fn tokens(State(app): State<Arc<App>>) -> Response {
+    match app.store().tokens() {
+        Ok(t) => {
+            let items: Vec<serde_json::Value> = t
+                .iter()
+                .map(|t| {
+                    let at = |v: Option<i64>| v.map(|t| stamp(model::Timestamp(t)));
+                    json!({"name": t.name, "scopes": t.scopes, "created_by": t.created_by,
+                           "created_at": stamp(model::Timestamp(t.created_at)),
+                           "expires_at": at(t.expires_at), "last_used_at": at(t.last_used_at),
+                           "revoked_at": at(t.revoked_at)})
+                })
+                .collect();
+            axum::Json(json!({"items": items})).into_response()
+        }
+        Err(e) => {
+            eprintln!("wardline: listing tokens: {e}");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the store could not be read",
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct NewToken {
+    name: String,
+    scopes: serde_json::Value,
+    expires_days: Option<u32>,
+}
+
+async fn issue_token(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    axum::Extension(a): axum::Extension<Authorized>,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<NewToken>,
+) -> Response {
+    if !csrf_ok(&headers, &a) {
+        return error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token");
+    }
+    let text = match &body.scopes {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(v) => v
+            .iter()
+            .filter_map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        _ => String::new(),
+    };
+    let scopes = match crate::token::parse_scopes(&text) {
+        Ok(s) => s,
+        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, &e),
+    };
+    let now = now_ns();
+    let expires_at = body
+        .expires_days
+        .map(|d| now.saturating_add(i64::from(d) * 86_400_000_000_000));
+    let issued = crate::token::issue(
+        &mut *app.store(),
+        &body.name,
+        &scopes,
+        expires_at,
+        &a.session.user,
+        now,
+    );
+    match issued {
+        Ok(token) => {
+            app.audit(
+                &a.session.user,
+                &peer.ip().to_string(),
+                "token.add",
+                json!({"name": body.name, "scopes": scopes, "expires_days": body.expires_days}),
+            );
+            axum::Json(json!({"name": body.name, "token": token, "scopes": scopes,
+                              "expires_at": expires_at.map(|t| stamp(model::Timestamp(t)))}))
+            .into_response()
+        }
+        Err(e) => error(StatusCode::UNPROCESSABLE_ENTITY, &e),
+    }
+}
+
+async fn revoke_token(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    axum::Extension(a): axum::Extension<Authorized>,
+    headers: HeaderMap,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Response {
+    if !csrf_ok(&headers, &a) {
+        return error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token");
+    }
+    let revoked = app.store().revoke_token(&name, now_ns());
+    match revoked {
+        Ok(true) => {
+            app.audit(
+                &a.session.user,
+                &peer.ip().to_string(),
+                "token.revoke",
+                json!({"name": name}),
+            );
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Ok(false) => error(StatusCode::NOT_FOUND, "no live token of that name"),
+        Err(e) => {
+            eprintln!("wardline: revoking a token: {e}");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the store could not be written",
             )
         }
     }

@@ -8,7 +8,9 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use super::sqlite_error;
-use crate::{AuditHasher, AuditLog, AuditRecord, PasskeyRecord, StoreError, UserRecord};
+use crate::{
+    ApiTokenRecord, AuditHasher, AuditLog, AuditRecord, PasskeyRecord, StoreError, UserRecord,
+};
 
 const USER_COLUMNS: &str =
     "name, role, password_hash, totp_secret, totp_last_step, disabled, created_at, updated_at";
@@ -299,4 +301,102 @@ pub(crate) fn delete_passkeys(
         .execute("DELETE FROM passkeys WHERE user_name = ?1", [user])
         .map_err(sqlite_error(path, "removing passkeys"))?;
     Ok(n as u64)
+}
+
+const TOKEN_COLUMNS: &str =
+    "name, token_hash, scopes, created_by, created_at, expires_at, last_used_at, revoked_at";
+
+fn token_row(r: &Row<'_>) -> rusqlite::Result<ApiTokenRecord> {
+    let scopes: String = r.get(2)?;
+    Ok(ApiTokenRecord {
+        name: r.get(0)?,
+        token_hash: r.get(1)?,
+        scopes: scopes.split_whitespace().map(str::to_string).collect(),
+        created_by: r.get(3)?,
+        created_at: r.get(4)?,
+        expires_at: r.get(5)?,
+        last_used_at: r.get(6)?,
+        revoked_at: r.get(7)?,
+    })
+}
+
+pub(crate) fn add_token(
+    conn: &Connection,
+    path: &Path,
+    t: &ApiTokenRecord,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO api_tokens (name, token_hash, scopes, created_by, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            t.name,
+            t.token_hash,
+            t.scopes.join(" "),
+            t.created_by,
+            t.created_at,
+            t.expires_at
+        ],
+    )
+    .map_err(|e| match e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            StoreError::InvalidInput {
+                path: path.to_path_buf(),
+                problem: format!("a token named {:?} exists", t.name),
+            }
+        }
+        e => sqlite_error(path, "storing a token")(e),
+    })?;
+    Ok(())
+}
+
+pub(crate) fn tokens(conn: &Connection, path: &Path) -> Result<Vec<ApiTokenRecord>, StoreError> {
+    let read = || -> rusqlite::Result<Vec<ApiTokenRecord>> {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY name COLLATE NOCASE"
+        ))?;
+        let rows = stmt.query_map([], token_row)?;
+        rows.collect()
+    };
+    read().map_err(sqlite_error(path, "reading tokens"))
+}
+
+pub(crate) fn token_by_hash(
+    conn: &Connection,
+    path: &Path,
+    hash: &str,
+) -> Result<Option<ApiTokenRecord>, StoreError> {
+    conn.prepare_cached(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ?1"
+    ))
+    .and_then(|mut s| s.query_row([hash], token_row).optional())
+    .map_err(sqlite_error(path, "reading a token"))
+}
+
+pub(crate) fn touch_token(
+    conn: &Connection,
+    path: &Path,
+    hash: &str,
+    at: i64,
+) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE api_tokens SET last_used_at = ?2 WHERE token_hash = ?1")
+        .and_then(|mut s| s.execute(params![hash, at]))
+        .map_err(sqlite_error(path, "recording a token's use"))?;
+    Ok(())
+}
+
+pub(crate) fn revoke_token(
+    conn: &Connection,
+    path: &Path,
+    name: &str,
+    at: i64,
+) -> Result<bool, StoreError> {
+    let n = conn
+        .execute(
+            "UPDATE api_tokens SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL",
+            params![name, at],
+        )
+        .map_err(sqlite_error(path, "revoking a token"))?;
+    Ok(n == 1)
 }

@@ -73,6 +73,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0010_passkeys.sql",
         sql: include_str!("../../migrations/sqlite/0010_passkeys.sql"),
     },
+    Migration {
+        version: 11,
+        name: "0011_api_tokens.sql",
+        sql: include_str!("../../migrations/sqlite/0011_api_tokens.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
