@@ -582,7 +582,7 @@ pub struct SimArgs {
 }
 
 /// Seconds from `90s`, `10m`, `1h`, `2d` (or a bare number of seconds).
-fn parse_duration(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
         Some(i) => s.split_at(i),

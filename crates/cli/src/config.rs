@@ -9,6 +9,8 @@
 //! # tls_key = "/etc/wardline/key.pem"     # is made beside the database
 //! # public_url = "https://wardline.example.org:8443"  # as browsers reach it (passkeys
 //! #                                       # are bound to its host); default https://localhost:PORT
+//! idle_timeout = "30m"                    # sign-out after this long without a request
+//! absolute_timeout = "12h"                # and this long after sign-in (both at most these)
 //!
 //! [vulns]
 //! sources = []                            # https:// URLs `wardline vulns update` fetches
@@ -39,6 +41,9 @@ pub struct ServeConfig {
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     pub public_url: Option<String>,
+    /// `30m`, `900s`, `1h`…
+    pub idle_timeout: Option<String>,
+    pub absolute_timeout: Option<String>,
 }
 
 /// `[vulns]`: the online sources `wardline vulns update` fetches.

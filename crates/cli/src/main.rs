@@ -82,7 +82,33 @@ fn serve(a: &args::ServeArgs) -> anyhow::Result<ExitCode> {
         .listen
         .or(file.listen)
         .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 8443)));
+    let timeout = |value: Option<&String>, default: std::time::Duration, key: &str| match value {
+        Some(v) => {
+            let secs =
+                args::parse_duration(v).map_err(|e| anyhow::anyhow!("[serve] {key}: {e}"))?;
+            let d = std::time::Duration::from_secs(secs);
+            anyhow::ensure!(
+                d <= default,
+                "[serve] {key}: {v} is longer than the most allowed ({} minutes)",
+                default.as_secs() / 60
+            );
+            Ok(d)
+        }
+        None => Ok(default),
+    };
+    let idle_timeout = timeout(
+        file.idle_timeout.as_ref(),
+        console::session::IDLE,
+        "idle_timeout",
+    )?;
+    let absolute_timeout = timeout(
+        file.absolute_timeout.as_ref(),
+        console::session::ABSOLUTE,
+        "absolute_timeout",
+    )?;
     console::server::serve(&console::server::ServeConfig {
+        idle_timeout,
+        absolute_timeout,
         db: a.db.clone(),
         listen,
         tls_cert,

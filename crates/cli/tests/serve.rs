@@ -1338,3 +1338,89 @@ fn api_tokens_get_exactly_their_scopes() {
         "{list}"
     );
 }
+
+/// Session timeouts from the configuration file: a session ends after the idle time without
+/// a request, and after the absolute time however busy; a timeout longer than the most
+/// allowed (30 minutes idle) is refused at start.
+#[test]
+fn sessions_end_when_idle_and_after_their_absolute_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let d = db.to_str().unwrap();
+    let password = "long enough passphrase for tests";
+    let uri = add_user(d, "ann", "analyst", password);
+    let config = dir.path().join("too-long.toml");
+    std::fs::write(&config, "[serve]\nidle_timeout = \"2h\"\n").unwrap();
+    let refused = common::wardline()
+        .env("WARDLINE_DB_KEY", DB_KEY)
+        .args(["serve", "--db", d, "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("idle_timeout") && said.contains("30 minutes"),
+        "{said}"
+    );
+
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let config = dir.path().join("short.toml");
+    std::fs::write(
+        &config,
+        format!("[serve]\nlisten = \"127.0.0.1:{port}\"\nidle_timeout = \"3s\"\nabsolute_timeout = \"6s\"\n"),
+    )
+    .unwrap();
+    let _server = Server(
+        common::wardline()
+            .env("WARDLINE_DB_KEY", DB_KEY)
+            .args(["serve", "--db", d, "--config", config.to_str().unwrap()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "serve did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let http = client(&dir.path().join("w.db.tls/cert.pem"));
+    let devices = |cookie: &str| {
+        send(
+            &http,
+            port,
+            "GET",
+            "/api/v1/devices",
+            Some(cookie),
+            None,
+            None,
+        )
+        .status
+    };
+
+    // Idle: alive while used, gone after 3 s without a request.
+    let (cookie, _) = sign_in(&http, port, "ann", password, &uri);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(devices(&cookie), 200);
+    std::thread::sleep(Duration::from_millis(3500));
+    assert_eq!(devices(&cookie), 401, "idle for 3.5 s");
+
+    // Absolute: requests every second keep it from idling, not past 6 s. (The TOTP code is
+    // new: the last one was used; wait for the next time step.)
+    std::thread::sleep(Duration::from_secs(30 - now() % 30 + 1));
+    let (cookie, _) = sign_in(&http, port, "ann", password, &uri);
+    let signed_in = Instant::now();
+    while signed_in.elapsed() < Duration::from_millis(5000) {
+        assert_eq!(devices(&cookie), 200, "at {:?}", signed_in.elapsed());
+        std::thread::sleep(Duration::from_millis(1000));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(devices(&cookie), 401, "past the absolute time");
+}

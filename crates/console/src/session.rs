@@ -13,9 +13,9 @@ use sha2::{Digest, Sha256};
 
 use crate::Role;
 
-/// Idle timeout.
+/// Idle timeout by default (and the longest allowed: HIPAA automatic logoff, ASVS 5.0 L2).
 pub const IDLE: Duration = Duration::from_secs(30 * 60);
-/// Absolute timeout.
+/// Absolute timeout by default (and the longest allowed).
 pub const ABSOLUTE: Duration = Duration::from_secs(12 * 60 * 60);
 /// The cookie's name.
 pub const COOKIE: &str = "wardline_session";
@@ -66,9 +66,17 @@ impl Session {
 }
 
 /// Every live session, by the digest of its id.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Sessions {
     map: Mutex<HashMap<[u8; 32], Session>>,
+    idle: Duration,
+    absolute: Duration,
+}
+
+impl Default for Sessions {
+    fn default() -> Self {
+        Self::with_timeouts(IDLE, ABSOLUTE)
+    }
 }
 
 /// 256 random bits from the operating system, as hex.
@@ -83,11 +91,27 @@ fn digest(id: &str) -> [u8; 32] {
 }
 
 impl Sessions {
-    /// Starts a session; returns its id (for the cookie) and CSRF token.
+    /// Sessions ending after `idle` without a request or `absolute` after sign-in, whichever
+    /// comes first (each at most the default: a site may shorten them, not lengthen them).
+    pub fn with_timeouts(idle: Duration, absolute: Duration) -> Self {
+        Self {
+            map: Mutex::new(HashMap::new()),
+            idle: idle.min(IDLE),
+            absolute: absolute.min(ABSOLUTE),
+        }
+    }
+
+    fn live(&self, s: &Session, now: Instant) -> bool {
+        now - s.last_seen < self.idle && now - s.created < self.absolute
+    }
+
+    /// Starts a session; returns its id (for the cookie) and CSRF token. Expired sessions
+    /// are dropped first, so abandoned ones do not pile up.
     pub fn start(&self, user: &str, role: Role, stage: Stage) -> (String, String) {
         let id = random_hex();
         let csrf = random_hex();
         let now = Instant::now();
+        self.lock().retain(|_, s| self.live(s, now));
         let session = Session {
             user: user.to_string(),
             role,
@@ -115,9 +139,7 @@ impl Sessions {
         let mut map = self.lock();
         let key = digest(id);
         let now = Instant::now();
-        let live = map
-            .get(&key)
-            .is_some_and(|s| now - s.last_seen < IDLE && now - s.created < ABSOLUTE);
+        let live = map.get(&key).is_some_and(|s| self.live(s, now));
         if !live {
             map.remove(&key);
             return None;

@@ -39,6 +39,9 @@ pub struct ServeConfig {
     /// The console's address as browsers reach it (`https://host[:port]`): the WebAuthn
     /// relying party (passkeys are bound to its host).
     pub public_url: String,
+    /// Session idle and absolute timeouts (at most 30 minutes and 12 hours).
+    pub idle_timeout: Duration,
+    pub absolute_timeout: Duration,
 }
 
 /// Failed sign-ins that lock an account or a source, within [`LOCK_WINDOW`].
@@ -122,7 +125,7 @@ pub fn serve(config: &ServeConfig) -> Result<()> {
     let fingerprint = fingerprint(&cert)?;
     let app = Arc::new(App {
         store: Mutex::new(store),
-        sessions: Sessions::default(),
+        sessions: Sessions::with_timeouts(config.idle_timeout, config.absolute_timeout),
         failures: Mutex::new(HashMap::new()),
         decoy: crate::password::hash("a decoy nobody can sign in with")
             .map_err(|e| anyhow::anyhow!("hashing: {e}"))?,
