@@ -531,6 +531,14 @@ pub struct DemoArgs {
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+
+    /// Analyse, print and exit, without serving the console.
+    #[arg(long)]
+    pub no_serve: bool,
+
+    /// Where the console listens (a demo admin account is made and printed).
+    #[arg(long, default_value = "127.0.0.1:8443", value_name = "ADDR:PORT")]
+    pub listen: std::net::SocketAddr,
 }
 
 #[derive(Debug, Args)]

@@ -92,7 +92,62 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         &[&capture, &truth, &assets_path, &report_path, &db],
     )?;
     out.flush()?;
+    drop(out);
+    if !args.no_serve {
+        serve(&db, args.listen)?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The demo's console: a demo admin with a fresh random password and TOTP secret, printed
+/// (marked demo-only), then the console served on the demo's database until Ctrl-C.
+fn serve(db: &Path, listen: std::net::SocketAddr) -> Result<()> {
+    let codes = console::recovery::new_codes();
+    let password = format!("{}-{}", codes[0], codes[1]);
+    let hash = console::password::hash(&password).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
+    let mut store = crate::output::open_store(db)?;
+    let name = "demo-admin";
+    let (uri, recovery) = crate::users::create(
+        &mut store,
+        name,
+        console::Role::Admin,
+        Some(hash),
+        true,
+        "cli:demo",
+    )?
+    .context("the demo admin has a TOTP secret")?;
+    drop(store);
+    let url = format!("https://localhost:{}/", listen.port());
+    let mut out = io::stdout().lock();
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Console (DEMO ONLY: throw-away credentials for this simulated hospital; never use them for anything real)"
+    )?;
+    writeln!(
+        out,
+        "  open      {url}  (a self-signed certificate: its fingerprint is printed below)"
+    )?;
+    writeln!(out, "  user      {name}")?;
+    writeln!(out, "  password  {password}")?;
+    writeln!(out, "  TOTP      {uri}")?;
+    writeln!(
+        out,
+        "            (add it to an authenticator app, or sign in once with a recovery code instead)"
+    )?;
+    writeln!(out, "  recovery  {}", recovery.join("  "))?;
+    writeln!(out, "Serving until Ctrl-C.")?;
+    out.flush()?;
+    drop(out);
+    console::server::serve(&console::server::ServeConfig {
+        db: db.to_path_buf(),
+        listen,
+        tls_cert: None,
+        tls_key: None,
+        public_url: url.trim_end_matches('/').to_string(),
+        idle_timeout: console::session::IDLE,
+        absolute_timeout: console::session::ABSOLUTE,
+    })
 }
 
 /// Devices by zone and vendor, then the findings.

@@ -95,11 +95,50 @@ fn add(
             "give the password on standard input with --password-stdin (it is never taken from the command line or an environment variable)"
         );
     };
-    let totp_secret = enroll_totp.then(console::totp::new_secret);
     let mut store = crate::output::open_store(db)?;
     if store.user(name)?.is_some() {
         bail!("{}: there is already a user {name:?}", db.display());
     }
+    let enrolled = create(
+        &mut store,
+        name,
+        role,
+        password_hash,
+        enroll_totp,
+        &actor(by),
+    )?;
+    let mut out = io::stdout().lock();
+    match enrolled {
+        Some((uri, codes)) => {
+            if io::stdout().is_terminal() {
+                eprintln!(
+                    "wardline: add the URI to the user's authenticator app and give them the recovery codes now; neither is shown again:"
+                );
+            }
+            writeln!(out, "{uri}")?;
+            for c in &codes {
+                writeln!(out, "recovery-code {c}")?;
+            }
+        }
+        None => eprintln!(
+            "wardline: user {name:?} added ({role}); no second factor yet: the first sign-in reaches only enrolment"
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Creates an account (the name must be free) and records it; with `enroll_totp`, its TOTP
+/// secret and ten recovery codes: returns the `otpauth://` URI and the codes, to be shown
+/// once.
+pub(crate) fn create(
+    store: &mut store::SqliteStore,
+    name: &str,
+    role: console::Role,
+    password_hash: Option<String>,
+    enroll_totp: bool,
+    actor: &str,
+) -> Result<Option<(String, Vec<String>)>> {
+    let totp_secret = enroll_totp.then(console::totp::new_secret);
     let at = now();
     store.add_user(&UserRecord {
         name: name.to_string(),
@@ -112,38 +151,24 @@ fn add(
         updated_at: at,
     })?;
     console::audit::record(
-        &mut store,
+        store,
         at,
-        &actor(by),
+        actor,
         "cli",
         "user.add",
         serde_json::json!({"name": name, "role": role.as_str(), "password": true, "totp": enroll_totp}),
     )?;
-    let mut out = io::stdout().lock();
-    match totp_secret {
-        Some(secret) => {
-            let codes = console::recovery::new_codes();
-            let hashes = codes
-                .iter()
-                .map(|c| console::recovery::hash(c))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
-            store.set_recovery_codes(name, &hashes)?;
-            if io::stdout().is_terminal() {
-                eprintln!(
-                    "wardline: add the URI to the user's authenticator app and give them the recovery codes now; neither is shown again:"
-                );
-            }
-            writeln!(out, "{}", console::totp::enrolment_uri(&secret, name))?;
-            for c in &codes {
-                writeln!(out, "recovery-code {c}")?;
-            }
-        }
-        None => eprintln!(
-            "wardline: user {name:?} added ({role}); no second factor yet: the first sign-in reaches only enrolment"
-        ),
-    }
-    Ok(ExitCode::SUCCESS)
+    let Some(secret) = totp_secret else {
+        return Ok(None);
+    };
+    let codes = console::recovery::new_codes();
+    let hashes = codes
+        .iter()
+        .map(|c| console::recovery::hash(c))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
+    store.set_recovery_codes(name, &hashes)?;
+    Ok(Some((console::totp::enrolment_uri(&secret, name), codes)))
 }
 
 /// Changes one account and records it.

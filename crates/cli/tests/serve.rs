@@ -1424,3 +1424,98 @@ fn sessions_end_when_idle_and_after_their_absolute_time() {
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(devices(&cookie), 401, "past the absolute time");
 }
+
+/// `wardline demo` serves the console on the simulated hospital: it prints a demo admin
+/// (marked demo-only) who signs in with the printed password and TOTP and sees the devices;
+/// Ctrl-C (SIGINT) stops it cleanly.
+#[test]
+fn the_demo_serves_the_console_with_a_printed_demo_admin() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let demo_dir = dir.path().join("demo");
+    let mut child = common::wardline()
+        .args([
+            "demo",
+            "--no-progress",
+            "--devices",
+            "40",
+            "--duration",
+            "3m",
+        ])
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--dir"])
+        .arg(&demo_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.starts_with("Serving until Ctrl-C");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let server = Server(child);
+    let text = printed.join("\n");
+    assert!(text.contains("DEMO ONLY"), "{text}");
+    let field = |name: &str| {
+        printed
+            .iter()
+            .find_map(|l| {
+                l.trim_start()
+                    .strip_prefix(name)
+                    .map(|v| v.trim().to_string())
+            })
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+    };
+    assert_eq!(field("user "), "demo-admin");
+    let password = field("password ");
+    let uri = field("TOTP ");
+    assert!(uri.starts_with("otpauth://totp/"), "{uri}");
+    assert!(field("open ").starts_with(&format!("https://localhost:{port}/")));
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the demo did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let http = client(&demo_dir.join("wardline.db.tls/cert.pem"));
+    let (cookie, _) = sign_in(&http, port, "demo-admin", &password, &uri);
+    let devices = send(
+        &http,
+        port,
+        "GET",
+        "/api/v1/devices",
+        Some(&cookie),
+        None,
+        None,
+    );
+    assert_eq!(devices.status, 200);
+    assert!(
+        devices.body["total"].as_u64().is_some_and(|n| n >= 20),
+        "{}",
+        devices.body
+    );
+    // Ctrl-C: a clean stop.
+    let mut child = server;
+    let pid = child.0.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = child.0.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}

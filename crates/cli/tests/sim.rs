@@ -397,6 +397,7 @@ fn demo_runs_from_an_empty_folder_and_shows_devices_and_findings() {
         .args([
             "demo",
             "--no-progress",
+            "--no-serve",
             "--devices",
             "150",
             "--duration",
@@ -464,7 +465,7 @@ fn demo_runs_from_an_empty_folder_and_shows_devices_and_findings() {
     );
     // A second demo into the same folder is refused rather than merged into its store.
     let again = Command::new(env!("CARGO_BIN_EXE_wardline"))
-        .args(["demo", "--no-progress", "--dir"])
+        .args(["demo", "--no-progress", "--no-serve", "--dir"])
         .arg(&dir)
         .output()
         .unwrap();

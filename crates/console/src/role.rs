@@ -6,7 +6,7 @@ use std::str::FromStr;
 /// A console role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Role {
-    /// Users and settings.
+    /// Users and settings, and everything the other roles may do.
     Admin,
     /// Triage of findings, policies.
     Analyst,
@@ -46,7 +46,7 @@ pub enum Permission {
     OwnFactors,
     /// Devices, findings, vulnerabilities, patches: every role.
     ReadInventory,
-    /// Acknowledge, resolve and comment on findings: analyst.
+    /// Acknowledge, resolve and comment on findings: analyst (and admin).
     TriageFindings,
     /// The audit log: admin and auditor.
     ReadAudit,
@@ -64,7 +64,8 @@ impl Role {
             | Permission::AnySession
             | Permission::OwnFactors => true,
             Permission::ReadInventory => true,
-            Permission::TriageFindings => self == Self::Analyst,
+            // The admin may do what every other role does (a small hospital's one person).
+            Permission::TriageFindings => matches!(self, Self::Analyst | Self::Admin),
             Permission::ReadAudit => matches!(self, Self::Admin | Self::Auditor),
             Permission::ManageUsers => self == Self::Admin,
         }

@@ -336,12 +336,21 @@ fn device_table(devices: &[model::Device]) -> Markup {
                             td { (attr(d.model.as_deref())) }
                             td { (attr(d.firmware.as_deref())) }
                             td { (d.ips.iter().map(|s| s.addr.to_string()).collect::<Vec<_>>().join(", ")) }
-                            td { (stamp(d.last_seen)) }
+                            td { (seen(d.last_seen)) }
                         }
                     }
                 }
             }
         }
+    }
+}
+
+/// A time a device was seen, or "never" (a listed asset not yet seen on the wire).
+fn seen(t: model::Timestamp) -> String {
+    if t.0 == 0 {
+        "never".to_string()
+    } else {
+        stamp(t)
     }
 }
 
@@ -634,7 +643,7 @@ pub(super) async fn device(
         Some((&a, "/devices")),
         html! {
             h1 { "Device " (d.id.0) }
-            p.muted { "First seen " (stamp(d.first_seen)) ", last seen " (stamp(d.last_seen)) "; " (d.packets) " packets, " (d.bytes) " bytes." }
+            p.muted { "First seen " (seen(d.first_seen)) ", last seen " (seen(d.last_seen)) "; " (d.packets) " packets, " (d.bytes) " bytes." }
             section.card {
                 h2 { "What it is" }
                 table {
@@ -1065,7 +1074,9 @@ pub(super) async fn users(
 
 fn role_summary(r: Role) -> &'static str {
     match r {
-        Role::Admin => "manage users and settings; read everything, the audit log included",
+        Role::Admin => {
+            "manage users and settings; everything the other roles may do, the audit log included"
+        }
         Role::Analyst => {
             "triage findings (acknowledge, resolve, comment); read devices, findings, patches"
         }
