@@ -959,6 +959,25 @@ fn pages_render_the_store_and_an_analyst_triages_findings() {
     );
     assert_eq!(get("/devices/no-such-device", &cookie).status, 404);
 
+    // The compliance view counts the open cleartext sign-in under person authentication.
+    let compliance = get("/compliance", &cookie);
+    assert_eq!(compliance.status, 200);
+    assert!(
+        compliance.text.contains("§164.312(e)(1)") && compliance.text.contains("62443-3-3 SR 4.1")
+    );
+    let csv = get("/compliance.csv", &cookie);
+    let row = csv
+        .text
+        .lines()
+        .find(|l| l.starts_with("HIPAA,§164.312(d),"))
+        .unwrap_or_else(|| panic!("{}", csv.text));
+    let open: u64 = row
+        .split(',')
+        .nth(4)
+        .and_then(|n| n.parse().ok())
+        .expect("open count");
+    assert!(open >= 1, "{row}");
+
     // Triage needs the CSRF token.
     let body = serde_json::json!({"status": "acknowledged", "comment": "<script>alert(1)</script> ticket 4711"});
     let path = format!("/api/v1/findings/{id}");
@@ -1066,7 +1085,9 @@ fn pages_render_the_store_and_an_analyst_triages_findings() {
     // The audit log: the triage and the export, the comment's length but not its text.
     let log = run(&["audit", "list", "--db", d, "--format", "json"], "");
     assert!(
-        log.contains("\"finding.triage\"") && log.contains("\"export.devices\""),
+        log.contains("\"finding.triage\"")
+            && log.contains("\"export.devices\"")
+            && log.contains("\"export.compliance\""),
         "{log}"
     );
     assert!(!log.contains("ticket 4711"), "{log}");

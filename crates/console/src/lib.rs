@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod compliance;
 pub mod passkey;
 pub mod password;
 pub mod recovery;

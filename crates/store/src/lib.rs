@@ -651,6 +651,12 @@ pub trait Store {
     /// Findings per (severity, status).
     fn finding_breakdown(&self) -> Result<Vec<(String, String, u64)>, StoreError>;
 
+    /// Distinct devices with a finding of one of `kinds` in triage `status`.
+    fn devices_with_findings(&self, kinds: &[&str], status: &str) -> Result<u64, StoreError>;
+
+    /// Findings per (kind, status): (kind, status, findings, distinct devices).
+    fn finding_kind_breakdown(&self) -> Result<Vec<(String, String, u64, u64)>, StoreError>;
+
     /// Stores a new passkey (its credential id must be new).
     fn add_passkey(&mut self, passkey: &PasskeyRecord) -> Result<(), StoreError>;
 

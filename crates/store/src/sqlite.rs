@@ -240,6 +240,14 @@ impl Store for SqliteStore {
         triage::finding_breakdown(&self.conn, &self.path)
     }
 
+    fn devices_with_findings(&self, kinds: &[&str], status: &str) -> Result<u64, StoreError> {
+        triage::devices_with(&self.conn, &self.path, kinds, status)
+    }
+
+    fn finding_kind_breakdown(&self) -> Result<Vec<(String, String, u64, u64)>, StoreError> {
+        triage::kind_breakdown(&self.conn, &self.path)
+    }
+
     fn findings(&self, query: &FindingQuery) -> Result<Page<Finding>, StoreError> {
         read::findings(&self.conn, &self.path, query)
     }

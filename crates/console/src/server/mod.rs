@@ -243,6 +243,18 @@ pub const ROUTES: &[(&str, &str, Permission, &str)] = &[
         Permission::ReadInventory,
         "Patch records",
     ),
+    (
+        "GET",
+        "/compliance",
+        Permission::ReadInventory,
+        "Findings by HIPAA and IEC 62443 safeguard (printable)",
+    ),
+    (
+        "GET",
+        "/compliance.csv",
+        Permission::ReadInventory,
+        "The compliance view as CSV (audited export)",
+    ),
     ("GET", "/audit", Permission::ReadAudit, "The audit log page"),
     ("GET", "/users", Permission::ManageUsers, "The users page"),
     (
@@ -327,7 +339,7 @@ pub const ROUTES: &[(&str, &str, Permission, &str)] = &[
         "GET",
         "/api/v1/devices",
         Permission::ReadInventory,
-        "Devices, paged (limit, offset) and filtered (q, category, vendor)",
+        "Devices, paged (limit, offset), filtered (q, category, vendor), sorted (sort=id|last_seen)",
     ),
     (
         "GET",
@@ -426,6 +438,8 @@ fn router(app: Arc<App>) -> Router {
             ("GET", "/findings") => get(pages::findings),
             ("GET", "/findings/{id}") => get(pages::finding),
             ("GET", "/patches") => get(pages::patches),
+            ("GET", "/compliance") => get(pages::compliance),
+            ("GET", "/compliance.csv") => get(pages::compliance_csv),
             ("GET", "/vulnerabilities") => get(pages::vulnerabilities),
             ("GET", "/api/v1/vulnerabilities") => get(vulnerabilities),
             ("GET", "/api/v1/patches") => get(patches),
@@ -1060,6 +1074,7 @@ struct PageQuery {
     severity: Option<String>,
     category: Option<String>,
     vendor: Option<String>,
+    sort: Option<String>,
 }
 
 fn stamp(t: model::Timestamp) -> String {
@@ -1203,10 +1218,22 @@ fn attr_json(a: Option<&model::Attribute>) -> serde_json::Value {
 }
 
 async fn devices(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Response {
+    let (sort, order) = match q.sort.as_deref() {
+        None | Some("id") => (store::DeviceSort::Id, store::SortOrder::Ascending),
+        Some("last_seen") => (store::DeviceSort::LastSeen, store::SortOrder::Descending),
+        Some(other) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("no sort {other:?}: id or last_seen"),
+            );
+        }
+    };
     let query = store::DeviceQuery {
         text: q.q,
         category: q.category,
         vendor: q.vendor,
+        sort,
+        order,
         limit: q.limit.unwrap_or(store::DeviceQuery::DEFAULT_LIMIT),
         offset: q.offset.unwrap_or(0),
         ..store::DeviceQuery::default()

@@ -29,6 +29,7 @@ const NAV: &[(&str, &str, Permission)] = &[
         Permission::ReadInventory,
     ),
     ("/patches", "Patches", Permission::ReadInventory),
+    ("/compliance", "Compliance", Permission::ReadInventory),
     ("/audit", "Audit log", Permission::ReadAudit),
     ("/users", "Users", Permission::ManageUsers),
     ("/account", "Account", Permission::ReadInventory),
@@ -1286,4 +1287,130 @@ pub(super) async fn vulnerabilities(
             }
         },
     )
+}
+
+/// One safeguard's row: its findings by status and the devices with open ones.
+struct SafeguardRow {
+    safeguard: crate::compliance::Safeguard,
+    kinds: Vec<model::FindingKind>,
+    counts: HashMap<String, u64>,
+    devices: u64,
+}
+
+fn safeguard_rows(app: &App) -> Result<Vec<SafeguardRow>, store::StoreError> {
+    let store = app.store();
+    let breakdown = store.finding_kind_breakdown()?;
+    let mut rows = Vec::new();
+    for safeguard in crate::compliance::all() {
+        let kinds = crate::compliance::kinds(&safeguard);
+        let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        let mut counts: HashMap<String, u64> = HashMap::new();
+        for (kind, status, n, _) in &breakdown {
+            if names.contains(&kind.as_str()) {
+                *counts.entry(status.clone()).or_default() += n;
+            }
+        }
+        let devices = store.devices_with_findings(&names, "open")?;
+        rows.push(SafeguardRow {
+            safeguard,
+            kinds,
+            counts,
+            devices,
+        });
+    }
+    Ok(rows)
+}
+
+/// The compliance view: findings mapped to HIPAA §164.312 (and §164.308/§164.310 where they
+/// belong) and IEC 62443 requirements; printable, and exportable as CSV.
+pub(super) async fn compliance(
+    State(app): State<Arc<App>>,
+    axum::Extension(a): axum::Extension<Authorized>,
+) -> Response {
+    let rows = match safeguard_rows(&app) {
+        Ok(r) => r,
+        Err(e) => return store_error(&e),
+    };
+    layout(
+        "Compliance",
+        Some((&a, "/compliance")),
+        html! {
+            h1 { "Compliance: findings by safeguard" }
+            p.muted { "Each kind of finding is mapped to the safeguards it bears on (a finding may count under several). Print this page for a PDF, or " a href="/compliance.csv" { "export it as CSV" } "." }
+            div.table-wrap {
+                table {
+                    thead { tr { th { "Framework" } th { "Requirement" } th { "Safeguard" } th { "Finding kinds" } th { "Open" } th { "Acknowledged" } th { "Resolved" } th { "Devices with open findings" } } }
+                    tbody {
+                        @for r in &rows {
+                            tr {
+                                td { (r.safeguard.framework) }
+                                td { (r.safeguard.requirement) }
+                                td { (r.safeguard.title) }
+                                td { @for (i, k) in r.kinds.iter().enumerate() { @if i > 0 { ", " } a href={"/findings?kind=" (k.as_str())} { (k.as_str()) } } }
+                                @for s in store::FINDING_STATUSES { td { (r.counts.get(s).copied().unwrap_or(0)) } }
+                                td { (r.devices) }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// The compliance view as CSV (audited as an export).
+pub(super) async fn compliance_csv(
+    State(app): State<Arc<App>>,
+    axum::Extension(a): axum::Extension<Authorized>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+) -> Response {
+    let rows = match safeguard_rows(&app) {
+        Ok(r) => r,
+        Err(e) => return store_error(&e),
+    };
+    let mut out = String::from(
+        "framework,requirement,safeguard,finding_kinds,open,acknowledged,resolved,devices_with_open_findings\n",
+    );
+    for r in &rows {
+        let kinds: Vec<&str> = r.kinds.iter().map(|k| k.as_str()).collect();
+        let fields = [
+            r.safeguard.framework.to_string(),
+            r.safeguard.requirement.to_string(),
+            r.safeguard.title.to_string(),
+            kinds.join(" "),
+            r.counts.get("open").copied().unwrap_or(0).to_string(),
+            r.counts
+                .get("acknowledged")
+                .copied()
+                .unwrap_or(0)
+                .to_string(),
+            r.counts.get("resolved").copied().unwrap_or(0).to_string(),
+            r.devices.to_string(),
+        ];
+        out.push_str(
+            &fields
+                .iter()
+                .map(|s| csv_field(s))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        out.push('\n');
+    }
+    app.audit(
+        &a.session.user,
+        &peer.ip().to_string(),
+        "export.compliance",
+        serde_json::json!({"name": a.session.user, "rows": rows.len()}),
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"wardline-compliance.csv\"",
+            ),
+        ],
+        out,
+    )
+        .into_response()
 }

@@ -185,3 +185,43 @@ pub(crate) fn finding_breakdown(
     };
     read().map_err(sqlite_error(path, "counting findings"))
 }
+
+/// Findings per (kind, status): how many, and on how many distinct devices.
+pub(crate) fn kind_breakdown(
+    conn: &Connection,
+    path: &Path,
+) -> Result<Vec<(String, String, u64, u64)>, StoreError> {
+    let read = || -> rusqlite::Result<Vec<(String, String, u64, u64)>> {
+        let mut stmt = conn.prepare_cached(
+            "SELECT kind, status, count(*), count(DISTINCT device_pk) FROM findings
+             GROUP BY kind, status",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+                u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
+            ))
+        })?;
+        rows.collect()
+    };
+    read().map_err(sqlite_error(path, "counting findings by kind"))
+}
+
+/// Distinct devices with a finding of one of `kinds` in `status`.
+pub(crate) fn devices_with(
+    conn: &Connection,
+    path: &Path,
+    kinds: &[&str],
+    status: &str,
+) -> Result<u64, StoreError> {
+    let kinds = serde_json::to_string(kinds).unwrap_or_else(|_| "[]".into());
+    conn.prepare_cached(
+        "SELECT count(DISTINCT device_pk) FROM findings
+         WHERE status = ?1 AND kind IN (SELECT value FROM json_each(?2))",
+    )
+    .and_then(|mut s| s.query_row(params![status, kinds], |r| r.get::<_, i64>(0)))
+    .map(|n| u64::try_from(n).unwrap_or(0))
+    .map_err(sqlite_error(path, "counting devices with findings"))
+}
