@@ -1236,7 +1236,6 @@ async fn devices(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Res
         order,
         limit: q.limit.unwrap_or(store::DeviceQuery::DEFAULT_LIMIT),
         offset: q.offset.unwrap_or(0),
-        ..store::DeviceQuery::default()
     };
     let page = match app.store().devices(&query) {
         Ok(p) => p,
