@@ -37,7 +37,7 @@ command -v curl >/dev/null || { echo "console-scale.sh: needs curl" >&2; exit 1;
 [ "$BUILD" = 1 ] && (cd "$REPO" && cargo build --release -p cli >&2)
 WARDLINE="${CARGO_TARGET_DIR:-$REPO/target}/release/wardline"
 OUT="$(mktemp -d "$REPO/bench/out/console-XXXXXX")"
-if [ "$KEEP" = 1 ]; then echo "files kept in $OUT" >&2; else trap 'kill $SERVER 2>/dev/null || true; rm -rf "$OUT"' EXIT; fi
+if [ "$KEEP" = 1 ]; then echo "files kept in $OUT" >&2; else trap 'kill ${SERVER:-} 2>/dev/null || true; rm -rf "$OUT"' EXIT; fi
 export WARDLINE_DB_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
 echo "console-scale: simulating $DEVICES devices for $DURATION" >&2
@@ -47,9 +47,9 @@ echo "console-scale: analysing into a fresh store" >&2
 /usr/bin/time -f "%e %M" -o "$OUT/analyze.time" \
   "$WARDLINE" analyze "$OUT/h.pcapng" --db "$OUT/w.db" --format json --no-progress >/dev/null
 rm -f "$OUT/h.pcapng"
-PASSWORD="console scale benchmark passphrase"
-URI="$(printf '%s\n' "$PASSWORD" | "$WARDLINE" users add bench --role analyst --db "$OUT/w.db" --password-stdin --enroll-totp | head -1)"
-TOKEN="$("$WARDLINE" tokens add bench --scope read --db "$OUT/w.db" 2>/dev/null)"
+PASSWORD="a long passphrase for the load run"
+URI="$(printf '%s\n' "$PASSWORD" | "$WARDLINE" users add loadtest --role analyst --db "$OUT/w.db" --password-stdin --enroll-totp | head -1)"
+TOKEN="$("$WARDLINE" tokens add loadtest --scope read --db "$OUT/w.db" 2>/dev/null)"
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 /usr/bin/time -f "%M" -o "$OUT/serve.rss" "$WARDLINE" serve --db "$OUT/w.db" --listen "127.0.0.1:$PORT" 2>"$OUT/serve.log" &
 SERVER=$!
@@ -68,7 +68,7 @@ print("%06d" % ((struct.unpack(">I", digest[o:o + 4])[0] & 0x7fffffff) % 1000000
 PY
 )"
 curl -sk -c "$OUT/jar" -H 'content-type: application/json' \
-  -d "{\"username\":\"bench\",\"password\":\"$PASSWORD\"}" "$BASE/api/v1/session" >/dev/null
+  -d "{\"username\":\"loadtest\",\"password\":\"$PASSWORD\"}" "$BASE/api/v1/session" >/dev/null
 curl -sk -b "$OUT/jar" -c "$OUT/jar" -H 'content-type: application/json' \
   -d "{\"code\":\"$CODE\"}" "$BASE/api/v1/session/totp" >/dev/null
 COOKIE="wardline_session=$(awk '$6 == "wardline_session" {print $7}' "$OUT/jar" | tail -1)"

@@ -1108,3 +1108,131 @@ fn advisories_upsert_by_id_and_read_back_with_their_cves() -> TestResult {
     assert_eq!(stored[1], b);
     Ok(())
 }
+
+fn with_category(mut d: Device, category: &str) -> Device {
+    d.category = Some(Box::new(Attribute {
+        value: category.into(),
+        confidence: 0.9,
+        evidence: Vec::new(),
+    }));
+    d
+}
+
+/// The console's filters and counts: devices by the category they show (an override wins
+/// over what the wire said), devices per category, findings by status and severity.
+#[test]
+fn devices_filter_and_count_by_the_category_they_show() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let mut store = open(&db_in(&dir));
+    let devices: Vec<Device> = (0..6)
+        .map(|n| match n {
+            0..=2 => with_category(ip_device(n, 100 + i64::from(n)), "infusion_pump"),
+            3 | 4 => with_category(ip_device(n, 100 + i64::from(n)), "printer"),
+            _ => ip_device(n, 100 + i64::from(n)),
+        })
+        .collect();
+    store.merge_devices(&devices, &source("a", 1))?;
+    // A person says device 2 is a patient monitor: it leaves the pumps.
+    assert!(store.set_override(
+        &devices[2].id.0,
+        "category",
+        Some("patient_monitor"),
+        Timestamp(5)
+    )?);
+    let pumps = store.devices(&DeviceQuery {
+        category: Some("infusion_pump".into()),
+        ..DeviceQuery::default()
+    })?;
+    let ids: Vec<&str> = pumps.items.iter().map(|d| d.id.0.as_str()).collect();
+    assert_eq!(pumps.total, 2);
+    assert_eq!(ids, [devices[0].id.0.as_str(), devices[1].id.0.as_str()]);
+    let monitors = store.devices(&DeviceQuery {
+        category: Some("patient_monitor".into()),
+        ..DeviceQuery::default()
+    })?;
+    assert_eq!(monitors.total, 1);
+    let counts = store.device_breakdown("category")?;
+    assert_eq!(
+        counts,
+        vec![
+            ("infusion_pump".to_string(), 2),
+            ("printer".to_string(), 2),
+            (String::new(), 1),
+            ("patient_monitor".to_string(), 1),
+        ]
+    );
+    Ok(())
+}
+
+/// Triage: a status and a comment kept with who and when, all or nothing over a batch; an
+/// unknown status refused; a resolved finding seen again by a later analysis opens again.
+#[test]
+fn triage_is_kept_with_its_history_and_a_finding_seen_again_reopens() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let mut store = open(&db_in(&dir));
+    let pump = pump();
+    let f = phi_finding(&pump, 3);
+    store.merge_analysis(std::slice::from_ref(&pump), &[f.clone()], &source("a", 1))?;
+    let change =
+        |status: Option<&'static str>, comment: Option<&'static str>| store::TriageChange {
+            finding: "",
+            status,
+            comment,
+            actor: "ann",
+        };
+    let mut ack = change(Some("acknowledged"), Some("ticket 12"));
+    ack.finding = &f.id.0;
+    let mut missing = change(Some("resolved"), None);
+    missing.finding = "f-none";
+    assert_eq!(store.triage(&[ack, missing], 1_000)?, vec![true, false]);
+    let mut bad = change(Some("closed"), None);
+    bad.finding = &f.id.0;
+    assert!(store.triage(&[bad], 2_000).is_err());
+    let state = store.finding_states(&[f.id.0.as_str()])?;
+    assert_eq!(state[&f.id.0].status, "acknowledged");
+    assert_eq!(state[&f.id.0].by.as_deref(), Some("ann"));
+    let only_ack = FindingQuery {
+        status: Some("acknowledged".into()),
+        severity: Some(Severity::High),
+        ..FindingQuery::default()
+    };
+    assert_eq!(store.findings(&only_ack)?.total, 1);
+    let mut resolve = change(Some("resolved"), None);
+    resolve.finding = &f.id.0;
+    store.triage(&[resolve], 3_000)?;
+    // The same evidence again (last seen 200, before the resolution): it stays resolved.
+    store.merge_analysis(std::slice::from_ref(&pump), &[f.clone()], &source("b", 2))?;
+    assert_eq!(
+        store.finding_states(&[f.id.0.as_str()])?[&f.id.0].status,
+        "resolved"
+    );
+    // Seen after it was resolved: open again, noted.
+    let mut later = f.clone();
+    later.last_seen = Timestamp(5_000);
+    store.merge_analysis(std::slice::from_ref(&pump), &[later], &source("c", 3))?;
+    assert_eq!(
+        store.finding_states(&[f.id.0.as_str()])?[&f.id.0].status,
+        "open"
+    );
+    let notes = store.finding_notes(&f.id.0)?;
+    let steps: Vec<(Option<&str>, Option<&str>, &str)> = notes
+        .iter()
+        .map(|n| {
+            (
+                n.from_status.as_deref(),
+                n.to_status.as_deref(),
+                n.actor.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (Some("open"), Some("acknowledged"), "ann"),
+            (Some("acknowledged"), Some("resolved"), "ann"),
+            (Some("resolved"), Some("open"), "wardline"),
+        ]
+    );
+    assert_eq!(notes[0].comment.as_deref(), Some("ticket 12"));
+    Ok(())
+}

@@ -50,8 +50,13 @@ const SOURCE_FAILURES: u32 = 20;
 /// How long failures count, and how long a lock lasts.
 const LOCK_WINDOW: Duration = Duration::from_secs(15 * 60);
 
+/// Connections to the store: requests take a free one (SQLite in WAL mode lets readers run
+/// side by side and beside a writer), so one slow list does not queue every other request.
+const CONNECTIONS: usize = 4;
+
 struct App {
-    store: Mutex<SqliteStore>,
+    stores: Vec<Mutex<SqliteStore>>,
+    next_store: std::sync::atomic::AtomicUsize,
     sessions: Sessions,
     /// Failures per `account:NAME` and `source:IP`: (count, first failure).
     failures: Mutex<HashMap<String, (u32, Instant)>>,
@@ -59,11 +64,30 @@ struct App {
     decoy: String,
     /// The WebAuthn relying party.
     rp: crate::passkey::RelyingParty,
+    /// Devices per category and per vendor, as counted at most [`BREAKDOWN_TTL`] ago (the
+    /// dashboard and the device list's filter show them; counting 100,000 devices on every
+    /// page would cost more than the page).
+    breakdowns: Mutex<HashMap<String, (Instant, Vec<(String, u64)>)>>,
 }
 
+/// How long a device breakdown is reused.
+const BREAKDOWN_TTL: Duration = Duration::from_secs(10);
+
 impl App {
+    /// A free connection, or (all busy) the next one in turn.
     fn store(&self) -> std::sync::MutexGuard<'_, SqliteStore> {
-        self.store
+        for m in &self.stores {
+            match m.try_lock() {
+                Ok(g) => return g,
+                Err(std::sync::TryLockError::Poisoned(p)) => return p.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => {}
+            }
+        }
+        let i = self
+            .next_store
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            % self.stores.len();
+        self.stores[i]
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -74,6 +98,23 @@ impl App {
         {
             eprintln!("wardline: audit entry {action} not written: {e}");
         }
+    }
+
+    /// Devices per shown value of attribute `name`, counted at most [`BREAKDOWN_TTL`] ago.
+    fn breakdown(&self, name: &str) -> Result<Vec<(String, u64)>, store::StoreError> {
+        let lock = || {
+            self.breakdowns
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some((at, rows)) = lock().get(name)
+            && at.elapsed() < BREAKDOWN_TTL
+        {
+            return Ok(rows.clone());
+        }
+        let rows = self.store().device_breakdown(name)?;
+        lock().insert(name.to_string(), (Instant::now(), rows.clone()));
+        Ok(rows)
     }
 
     fn locked(&self, key: &str, limit: u32) -> bool {
@@ -116,7 +157,9 @@ fn now_ns() -> i64 {
 pub fn serve(config: &ServeConfig) -> Result<()> {
     let (key, _) = store::Key::resolve(&config.db)
         .with_context(|| format!("opening the key for {}", config.db.display()))?;
-    let store = SqliteStore::open(&config.db, &key)?;
+    let stores = (0..CONNECTIONS)
+        .map(|_| SqliteStore::open(&config.db, &key).map(Mutex::new))
+        .collect::<Result<Vec<_>, _>>()?;
     let (cert, key_file) = match (&config.tls_cert, &config.tls_key) {
         (Some(c), Some(k)) => (c.clone(), k.clone()),
         (None, None) => self_signed(&config.db)?,
@@ -124,12 +167,14 @@ pub fn serve(config: &ServeConfig) -> Result<()> {
     };
     let fingerprint = fingerprint(&cert)?;
     let app = Arc::new(App {
-        store: Mutex::new(store),
+        stores,
+        next_store: std::sync::atomic::AtomicUsize::new(0),
         sessions: Sessions::with_timeouts(config.idle_timeout, config.absolute_timeout),
         failures: Mutex::new(HashMap::new()),
         decoy: crate::password::hash("a decoy nobody can sign in with")
             .map_err(|e| anyhow::anyhow!("hashing: {e}"))?,
         rp: crate::passkey::RelyingParty::new(&config.public_url)?,
+        breakdowns: Mutex::new(HashMap::new()),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

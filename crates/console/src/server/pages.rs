@@ -239,11 +239,15 @@ pub(super) async fn dashboard(
     State(app): State<Arc<App>>,
     axum::Extension(a): axum::Extension<Authorized>,
 ) -> Response {
+    let (categories, vendors) = match (|| {
+        Ok::<_, store::StoreError>((app.breakdown("category")?, app.breakdown("vendor")?))
+    })() {
+        Ok(v) => v,
+        Err(e) => return store_error(&e),
+    };
     let store = app.store();
-    let (categories, vendors, findings, recent, total) = match (|| {
+    let (findings, recent, total) = match (|| {
         Ok::<_, store::StoreError>((
-            store.device_breakdown("category")?,
-            store.device_breakdown("vendor")?,
             store.finding_breakdown()?,
             store.devices(&store::DeviceQuery {
                 sort: store::DeviceSort::LastSeen,
@@ -443,14 +447,14 @@ pub(super) async fn devices(
     Query(f): Query<DeviceFilter>,
 ) -> Response {
     let query = f.query(PAGE);
-    let store = app.store();
-    let (page, categories) = match (|| {
-        Ok::<_, store::StoreError>((store.devices(&query)?, store.device_breakdown("category")?))
-    })() {
+    let categories = match app.breakdown("category") {
         Ok(v) => v,
         Err(e) => return store_error(&e),
     };
-    drop(store);
+    let page = match app.store().devices(&query) {
+        Ok(v) => v,
+        Err(e) => return store_error(&e),
+    };
     layout(
         "Devices",
         Some((&a, "/devices")),

@@ -78,6 +78,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0011_api_tokens.sql",
         sql: include_str!("../../migrations/sqlite/0011_api_tokens.sql"),
     },
+    Migration {
+        version: 12,
+        name: "0012_list_indexes.sql",
+        sql: include_str!("../../migrations/sqlite/0012_list_indexes.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

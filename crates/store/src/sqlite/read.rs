@@ -19,12 +19,17 @@ use model::{
 const DEVICE_COLUMNS: &str =
     "d.pk, d.id, d.mac_randomized, d.first_seen, d.last_seen, d.packets, d.bytes";
 
-/// SQL for device `d`'s attribute `name` (an SQL expression: a literal or a parameter) as
-/// shown: a person's override first, else what the wire said, else NULL.
-pub(crate) fn effective_attribute(name: &str) -> String {
+/// SQL for the pks of the devices whose attribute `name` shows `value` (SQL expressions):
+/// overridden to it, or derived as it and not overridden. Uncorrelated, so SQLite computes it
+/// once per statement, through the (name, value) indexes.
+fn devices_whose(name: &str, value: &str) -> String {
     format!(
-        "coalesce((SELECT o.value FROM device_overrides o WHERE o.device_pk = d.pk AND o.name = {name}),
-                  (SELECT a.value FROM device_attributes a WHERE a.device_pk = d.pk AND a.name = {name}))"
+        "SELECT a.device_pk FROM device_attributes a
+         WHERE a.name = {name} AND a.value = {value}
+           AND NOT EXISTS (SELECT 1 FROM device_overrides o
+                           WHERE o.device_pk = a.device_pk AND o.name = {name})
+         UNION
+         SELECT o.device_pk FROM device_overrides o WHERE o.name = {name} AND o.value = {value}"
     )
 }
 
@@ -144,10 +149,10 @@ pub(crate) fn devices(
     };
     let filter = format!(
         " WHERE (?1 IS NULL OR d.search_text LIKE ?1 ESCAPE '\\')
-            AND (?2 IS NULL OR {category} = ?2)
-            AND (?3 IS NULL OR {vendor} = ?3)",
-        category = effective_attribute("'category'"),
-        vendor = effective_attribute("'vendor'"),
+            AND (?2 IS NULL OR d.pk IN ({category}))
+            AND (?3 IS NULL OR d.pk IN ({vendor}))",
+        category = devices_whose("'category'", "?2"),
+        vendor = devices_whose("'vendor'", "?3"),
     );
     let filtered = pattern.is_some() || category.is_some() || vendor.is_some();
     let counted = if filtered {
@@ -410,10 +415,6 @@ fn derived_attribute(
     }))
 }
 
-/// Severity as a number for sorting in SQL (most urgent is largest).
-const SEVERITY_RANK: &str = "CASE f.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3
-    WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END";
-
 fn finding_row(r: &Row<'_>) -> rusqlite::Result<Finding> {
     let kind: String = r.get(1)?;
     let severity: String = r.get(2)?;
@@ -458,26 +459,29 @@ pub(crate) fn findings(
     let limit = query.limit.min(DeviceQuery::MAX_LIMIT);
     let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
     // Filters are bound parameters; NULL means "any", so there is one statement shape.
-    let filter = " FROM findings f JOIN devices d ON d.pk = f.device_pk
-                   WHERE (?1 IS NULL OR d.id = ?1) AND (?2 IS NULL OR f.kind = ?2)
+    // The device by its pk (one lookup), so that counting needs no join; the page joins
+    // devices only for its own rows, read in listing order from findings_listing.
+    let filter = " WHERE (?1 IS NULL OR f.device_pk = (SELECT pk FROM devices WHERE id = ?1))
+                     AND (?2 IS NULL OR f.kind = ?2)
                      AND (?3 IS NULL OR f.status = ?3) AND (?4 IS NULL OR f.severity = ?4)";
     let device = query.device.as_deref();
     let kind = query.kind.map(FindingKind::as_str);
     let status = query.status.as_deref();
     let severity = query.severity.map(Severity::as_str);
     let rank = if query.by_risk {
-        format!("coalesce(json_extract(f.evidence, '$.risk.score'), -1) DESC, {SEVERITY_RANK}")
+        "coalesce(json_extract(f.evidence, '$.risk.score'), -1) DESC, f.severity_rank"
     } else {
-        SEVERITY_RANK.to_string()
+        "f.severity_rank"
     };
     let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*){filter}"))
+        .prepare_cached(&format!("SELECT count(*) FROM findings f{filter}"))
         .and_then(|mut s| s.query_row(params![device, kind, status, severity], |r| r.get(0)))
         .map_err(read_error(path, "counting findings".into()))?;
     let items = conn
         .prepare_cached(&format!(
             "SELECT f.id, f.kind, f.severity, d.id, f.summary, f.evidence, f.first_seen,
-                    f.last_seen, f.count{filter}
+                    f.last_seen, f.count
+             FROM findings f JOIN devices d ON d.pk = f.device_pk{filter}
              ORDER BY {rank} DESC, f.last_seen DESC, f.id ASC LIMIT ?5 OFFSET ?6"
         ))
         .and_then(|mut s| {

@@ -150,17 +150,34 @@ pub(crate) fn device_breakdown(
     name: &str,
 ) -> Result<Vec<(String, u64)>, StoreError> {
     let read = || -> rusqlite::Result<Vec<(String, u64)>> {
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {expr} AS v, count(*) FROM devices d GROUP BY v ORDER BY 2 DESC, 1",
-            expr = super::read::effective_attribute("?1")
-        ))?;
-        let rows = stmt.query_map([name], |r| {
-            Ok((
-                r.get::<_, Option<String>>(0)?.unwrap_or_default(),
-                u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
-            ))
-        })?;
-        rows.collect()
+        // Derived values of devices without an override, plus the overrides, from the
+        // (name, value) indexes; the devices with neither are the unknown ones.
+        let mut stmt = conn.prepare_cached(
+            "SELECT v, sum(n) FROM (
+                 SELECT a.value AS v, count(*) AS n FROM device_attributes a
+                 WHERE a.name = ?1 AND NOT EXISTS (SELECT 1 FROM device_overrides o
+                                                   WHERE o.device_pk = a.device_pk AND o.name = ?1)
+                 GROUP BY a.value
+                 UNION ALL
+                 SELECT o.value, count(*) FROM device_overrides o WHERE o.name = ?1 GROUP BY o.value)
+             GROUP BY v",
+        )?;
+        let mut rows: Vec<(String, u64)> = stmt
+            .query_map([name], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let total: i64 = conn.query_row("SELECT count(*) FROM devices", [], |r| r.get(0))?;
+        let known: u64 = rows.iter().map(|r| r.1).sum();
+        let unknown = u64::try_from(total).unwrap_or(0).saturating_sub(known);
+        if unknown > 0 {
+            rows.push((String::new(), unknown));
+        }
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(rows)
     };
     read().map_err(sqlite_error(path, "counting devices"))
 }
