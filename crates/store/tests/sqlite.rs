@@ -1172,7 +1172,11 @@ fn triage_is_kept_with_its_history_and_a_finding_seen_again_reopens() -> TestRes
     let mut store = open(&db_in(&dir));
     let pump = pump();
     let f = phi_finding(&pump, 3);
-    store.merge_analysis(std::slice::from_ref(&pump), &[f.clone()], &source("a", 1))?;
+    store.merge_analysis(
+        std::slice::from_ref(&pump),
+        std::slice::from_ref(&f),
+        &source("a", 1),
+    )?;
     let change =
         |status: Option<&'static str>, comment: Option<&'static str>| store::TriageChange {
             finding: "",
@@ -1201,7 +1205,11 @@ fn triage_is_kept_with_its_history_and_a_finding_seen_again_reopens() -> TestRes
     resolve.finding = &f.id.0;
     store.triage(&[resolve], 3_000)?;
     // The same evidence again (last seen 200, before the resolution): it stays resolved.
-    store.merge_analysis(std::slice::from_ref(&pump), &[f.clone()], &source("b", 2))?;
+    store.merge_analysis(
+        std::slice::from_ref(&pump),
+        std::slice::from_ref(&f),
+        &source("b", 2),
+    )?;
     assert_eq!(
         store.finding_states(&[f.id.0.as_str()])?[&f.id.0].status,
         "resolved"

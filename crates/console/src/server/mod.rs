@@ -67,8 +67,11 @@ struct App {
     /// Devices per category and per vendor, as counted at most [`BREAKDOWN_TTL`] ago (the
     /// dashboard and the device list's filter show them; counting 100,000 devices on every
     /// page would cost more than the page).
-    breakdowns: Mutex<HashMap<String, (Instant, Vec<(String, u64)>)>>,
+    breakdowns: Mutex<HashMap<String, (Instant, Breakdown)>>,
 }
+
+/// Devices per shown value of an attribute (`""`: unknown), most first.
+type Breakdown = Vec<(String, u64)>;
 
 /// How long a device breakdown is reused.
 const BREAKDOWN_TTL: Duration = Duration::from_secs(10);
@@ -101,7 +104,7 @@ impl App {
     }
 
     /// Devices per shown value of attribute `name`, counted at most [`BREAKDOWN_TTL`] ago.
-    fn breakdown(&self, name: &str) -> Result<Vec<(String, u64)>, store::StoreError> {
+    fn breakdown(&self, name: &str) -> Result<Breakdown, store::StoreError> {
         let lock = || {
             self.breakdowns
                 .lock()

@@ -156,11 +156,17 @@ pub(crate) fn devices(
         bound.push((":text", p));
     }
     if let Some(c) = &category {
-        conditions.push(format!("d.pk IN ({})", devices_whose("'category'", ":category")));
+        conditions.push(format!(
+            "d.pk IN ({})",
+            devices_whose("'category'", ":category")
+        ));
         bound.push((":category", c));
     }
     if let Some(v) = &vendor {
-        conditions.push(format!("d.pk IN ({})", devices_whose("'vendor'", ":vendor")));
+        conditions.push(format!(
+            "d.pk IN ({})",
+            devices_whose("'vendor'", ":vendor")
+        ));
         bound.push((":vendor", v));
     }
     let filter = if conditions.is_empty() {
