@@ -161,12 +161,8 @@ pub(crate) fn create(
     let Some(secret) = totp_secret else {
         return Ok(None);
     };
-    let codes = console::recovery::new_codes();
-    let hashes = codes
-        .iter()
-        .map(|c| console::recovery::hash(c))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
+    let (codes, hashes) =
+        console::recovery::issue().map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
     store.set_recovery_codes(name, &hashes)?;
     Ok(Some((console::totp::enrolment_uri(&secret, name), codes)))
 }

@@ -6,10 +6,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead, BufReader};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -17,14 +17,7 @@ use serde_json::{Value, json};
 
 const DB_KEY: &str = "62726f7773657254657374734b6579466f725468655765624361736521212121";
 
-struct Kill(Child);
-
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::Running as Kill;
 
 /// A Chrome DevTools Protocol connection to one page (a flattened target session).
 struct Cdp {
@@ -188,27 +181,7 @@ fn screenshots_dir() -> PathBuf {
 }
 
 fn wardline_ok(args: &[&str], stdin: &str) -> String {
-    let mut child = common::wardline()
-        .env("WARDLINE_DB_KEY", DB_KEY)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run wardline");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("stdin");
-    let out = child.wait_with_output().expect("wait");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    common::run_keyed(DB_KEY, args, stdin)
 }
 
 fn now() -> u64 {
@@ -273,10 +246,7 @@ fn an_analyst_signs_in_with_totp_browses_and_triages_in_chromium() {
         .expect("the otpauth URI")
         .to_string();
 
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    let port = common::free_port();
     let _server = Kill(
         common::wardline()
             .env("WARDLINE_DB_KEY", DB_KEY)
@@ -287,14 +257,7 @@ fn an_analyst_signs_in_with_totp_browses_and_triages_in_chromium() {
             .spawn()
             .expect("start wardline serve"),
     );
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "serve did not listen"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    common::wait_listening(port, "serve did not listen");
     // localhost, not 127.0.0.1: the name the certificate carries, and the relying party id
     // WebAuthn needs.
     let base = format!("https://localhost:{port}");

@@ -6,10 +6,8 @@
 
 mod common;
 
-use std::io::Write;
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,37 +16,10 @@ use common::wardline;
 const DB_KEY: &str = "7365727665546573744b6579466f725468697354657374496e76656e74656421";
 
 fn run(args: &[&str], stdin: &str) -> String {
-    let mut child = wardline()
-        .env("WARDLINE_DB_KEY", DB_KEY)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run wardline");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    let out = child.wait_with_output().expect("wait");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    common::run_keyed(DB_KEY, args, stdin)
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::Running as Server;
 
 fn start(db: &Path) -> (Server, u16) {
     start_with(db, false)
@@ -57,10 +28,7 @@ fn start(db: &Path) -> (Server, u16) {
 /// Starts `wardline serve` on a free port, given by `--listen` or, with `via_config`, by a
 /// configuration file's `[serve] listen`.
 fn start_with(db: &Path, via_config: bool) -> (Server, u16) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    let port = common::free_port();
     let mut cmd = wardline();
     cmd.env("WARDLINE_DB_KEY", DB_KEY).arg("serve");
     if via_config {
@@ -80,14 +48,7 @@ fn start_with(db: &Path, via_config: bool) -> (Server, u16) {
         .spawn()
         .expect("start wardline serve");
     let server = Server(child);
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "wardline serve did not listen"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    common::wait_listening(port, "wardline serve");
     (server, port)
 }
 
@@ -1384,10 +1345,7 @@ fn sessions_end_when_idle_and_after_their_absolute_time() {
         "{said}"
     );
 
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let config = dir.path().join("short.toml");
     std::fs::write(
         &config,
@@ -1404,14 +1362,7 @@ fn sessions_end_when_idle_and_after_their_absolute_time() {
             .spawn()
             .unwrap(),
     );
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "serve did not listen"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    common::wait_listening(port, "serve did not listen");
     let http = client(&dir.path().join("w.db.tls/cert.pem"));
     let devices = |cookie: &str| {
         send(
@@ -1453,10 +1404,7 @@ fn sessions_end_when_idle_and_after_their_absolute_time() {
 fn the_demo_serves_the_console_with_a_printed_demo_admin() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let demo_dir = dir.path().join("demo");
     let mut child = common::wardline()
         .args([
@@ -1502,14 +1450,7 @@ fn the_demo_serves_the_console_with_a_printed_demo_admin() {
     let uri = field("TOTP ");
     assert!(uri.starts_with("otpauth://totp/"), "{uri}");
     assert!(field("open ").starts_with(&format!("https://localhost:{port}/")));
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the demo did not listen"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    common::wait_listening(port, "the demo did not listen");
     let http = client(&demo_dir.join("wardline.db.tls/cert.pem"));
     let (cookie, _) = sign_in(&http, port, "demo-admin", &password, &uri);
     let devices = send(

@@ -43,6 +43,13 @@ pub fn hash(code: &str) -> Result<String, password_hash::Error> {
     crate::password::hash(&normalize(code))
 }
 
+/// Fresh codes (to show once) and their hashes (to store), in the same order.
+pub fn issue() -> Result<(Vec<String>, Vec<String>), password_hash::Error> {
+    let codes = new_codes();
+    let hashes = codes.iter().map(|c| hash(c)).collect::<Result<_, _>>()?;
+    Ok((codes, hashes))
+}
+
 /// Whether `code` is the one `hash` was made from (typed in any case, with or without dashes).
 pub fn matches(code: &str, hash: &str) -> bool {
     let n = normalize(code);

@@ -533,8 +533,6 @@ fn router(app: Arc<App>) -> Router {
 struct Authorized {
     id: String,
     session: Session,
-    /// Set when an API token (not a session) authorized the request: its scopes.
-    token_scopes: Option<Vec<String>>,
 }
 
 /// Checks the route's permission (from [`ROUTES`]) against the request's session: 401
@@ -564,11 +562,7 @@ async fn authorize(State(app): State<Arc<App>>, mut req: Request, next: Next) ->
     }
     let session = session_id(req.headers()).and_then(|id| {
         let s = app.sessions.get(&id)?;
-        Some(Authorized {
-            id,
-            session: s,
-            token_scopes: None,
-        })
+        Some(Authorized { id, session: s })
     });
     let allowed = match permission {
         Permission::Public | Permission::SignIn => true,
@@ -607,6 +601,14 @@ async fn authorize(State(app): State<Arc<App>>, mut req: Request, next: Next) ->
         return error(StatusCode::UNAUTHORIZED, "sign in with both factors");
     }
     if let Some(a) = session {
+        // Every state change behind a session carries the session's CSRF token (the
+        // sign-in steps themselves have no session to forge yet).
+        if method != "GET"
+            && !matches!(permission, Permission::Public | Permission::SignIn)
+            && !csrf_ok(req.headers(), &a)
+        {
+            return error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token");
+        }
         req.extensions_mut().insert(a);
     }
     next.run(req).await
@@ -633,6 +635,12 @@ async fn security_headers(req: Request, next: Next) -> Response {
         h.insert(name, HeaderValue::from_static(value));
     }
     res
+}
+
+/// A store failure: logged with what was being done, answered 500 without its details.
+fn store_failed(what: &str, e: &store::StoreError) -> Response {
+    eprintln!("wardline: {what}: {e}");
+    error(StatusCode::INTERNAL_SERVER_ERROR, "the store failed")
 }
 
 fn error(status: StatusCode, message: &str) -> Response {
@@ -870,12 +878,10 @@ async fn second_factor(
         .into_response()
 }
 
-/// A cookie session must send its CSRF token; a bearer token is not sent by browsers on
-/// their own, so it needs none.
+/// Whether a session's request carries its CSRF token (token requests never get here: a
+/// bearer header is not sent by browsers on their own, so it needs none).
 fn csrf_ok(headers: &HeaderMap, a: &Authorized) -> bool {
-    a.token_scopes.is_some()
-        || headers.get("x-csrf-token").and_then(|v| v.to_str().ok())
-            == Some(a.session.csrf.as_str())
+    headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) == Some(a.session.csrf.as_str())
 }
 
 /// `Authorization: Bearer TOKEN`, when given.
@@ -924,7 +930,6 @@ fn token_authorized(
     Ok(Authorized {
         id: String::new(),
         session: Session::for_token(&t.name),
-        token_scopes: Some(t.scopes),
     })
 }
 
@@ -938,31 +943,20 @@ async fn sign_out(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     axum::Extension(a): axum::Extension<Authorized>,
-    headers: HeaderMap,
 ) -> Response {
-    end_sessions(&app, peer, &a, &headers, false)
+    end_sessions(&app, peer, &a, false)
 }
 
 async fn sign_out_everywhere(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     axum::Extension(a): axum::Extension<Authorized>,
-    headers: HeaderMap,
 ) -> Response {
-    end_sessions(&app, peer, &a, &headers, true)
+    end_sessions(&app, peer, &a, true)
 }
 
-/// Ends this session, or every session of its user; CSRF-checked and audited.
-fn end_sessions(
-    app: &App,
-    peer: SocketAddr,
-    a: &Authorized,
-    headers: &HeaderMap,
-    everywhere: bool,
-) -> Response {
-    if !csrf_ok(headers, a) {
-        return error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token");
-    }
+/// Ends this session, or every session of its user; audited.
+fn end_sessions(app: &App, peer: SocketAddr, a: &Authorized, everywhere: bool) -> Response {
     let action = if everywhere {
         app.sessions.end_all(&a.session.user);
         "logout.everywhere"
@@ -988,11 +982,7 @@ fn end_sessions(
 async fn enrol_totp(
     State(app): State<Arc<App>>,
     axum::Extension(a): axum::Extension<Authorized>,
-    headers: HeaderMap,
 ) -> Response {
-    if !csrf_ok(&headers, &a) {
-        return error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token");
-    }
     let secret = crate::totp::new_secret();
     let uri = crate::totp::enrolment_uri(&secret, &a.session.user);
     app.sessions
@@ -1006,12 +996,8 @@ async fn confirm_totp(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     axum::Extension(a): axum::Extension<Authorized>,
-    headers: HeaderMap,
     axum::Json(body): axum::Json<TotpCode>,
 ) -> Response {
-    if !csrf_ok(&headers, &a) {
-        return error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token");
-    }
     let source = peer.ip().to_string();
     let Some(secret) = a.session.pending_totp.clone() else {
         return error(
@@ -1044,26 +1030,38 @@ async fn confirm_totp(
     if !stored {
         return error(StatusCode::CONFLICT, "the account cannot enrol now");
     }
-    let codes = crate::recovery::new_codes();
-    let hashes: Result<Vec<String>, _> = codes.iter().map(|c| crate::recovery::hash(c)).collect();
-    let saved = hashes
-        .ok()
-        .is_some_and(|h| app.store().set_recovery_codes(&a.session.user, &h).is_ok());
-    if !saved {
+    finish_enrolment(
+        &app,
+        &a,
+        &source,
+        json!({"name": a.session.user, "factor": "totp"}),
+    )
+}
+
+/// An account's first second factor is stored: its recovery codes are made (returned once),
+/// the session becomes full under a new id, and the enrolment is audited with `details`.
+fn finish_enrolment(
+    app: &App,
+    a: &Authorized,
+    source: &str,
+    details: serde_json::Value,
+) -> Response {
+    let saved = crate::recovery::issue().ok().and_then(|(codes, hashes)| {
+        app.store()
+            .set_recovery_codes(&a.session.user, &hashes)
+            .ok()
+            .map(|()| codes)
+    });
+    let Some(codes) = saved else {
         return error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "the recovery codes could not be stored",
         );
-    }
+    };
     let Some((new_id, csrf)) = app.sessions.promote(&a.id, Stage::Full) else {
         return error(StatusCode::UNAUTHORIZED, "sign in first");
     };
-    app.audit(
-        &a.session.user,
-        &source,
-        "mfa.enrol",
-        json!({"name": a.session.user, "factor": "totp"}),
-    );
+    app.audit(&a.session.user, source, "mfa.enrol", details);
     (
         [(header::SET_COOKIE, cookie(&new_id))],
         axum::Json(
@@ -1076,13 +1074,7 @@ async fn confirm_totp(
 async fn audit_log(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Response {
     let log = match app.store().audit_log() {
         Ok(l) => l,
-        Err(e) => {
-            eprintln!("wardline: reading the audit log: {e}");
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the store could not be read",
-            );
-        }
+        Err(e) => return store_failed("reading the audit log", &e),
     };
     let limit = q.limit.unwrap_or(100).min(10_000) as usize;
     let offset = usize::try_from(q.offset.unwrap_or(0)).unwrap_or(usize::MAX);
@@ -1093,13 +1085,7 @@ async fn audit_log(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> R
 async fn users(State(app): State<Arc<App>>) -> Response {
     let users = match app.store().users() {
         Ok(u) => u,
-        Err(e) => {
-            eprintln!("wardline: reading users: {e}");
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the store could not be read",
-            );
-        }
+        Err(e) => return store_failed("reading users", &e),
     };
     let items: Vec<serde_json::Value> = users
         .iter()
@@ -1170,13 +1156,7 @@ async fn findings(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Re
     };
     let (page, states) = match loaded {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("wardline: listing findings: {e}");
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the store could not be read",
-            );
-        }
+        Err(e) => return store_failed("listing findings", &e),
     };
     let items: Vec<serde_json::Value> = page
         .items
@@ -1199,13 +1179,7 @@ async fn findings(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Re
 async fn assets(State(app): State<Arc<App>>) -> Response {
     let assets = match app.store().assets() {
         Ok(a) => a,
-        Err(e) => {
-            eprintln!("wardline: listing assets: {e}");
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the store could not be read",
-            );
-        }
+        Err(e) => return store_failed("listing assets", &e),
     };
     let items: Vec<serde_json::Value> = assets
         .iter()
@@ -1287,13 +1261,7 @@ async fn devices(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Res
     };
     let page = match app.store().devices(&query) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("wardline: listing devices: {e}");
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the store could not be read",
-            );
-        }
+        Err(e) => return store_failed("listing devices", &e),
     };
     let items: Vec<serde_json::Value> = page
         .items
@@ -1403,13 +1371,7 @@ async fn finding(
         }))
         .into_response(),
         Ok(None) => error(StatusCode::NOT_FOUND, "no such finding"),
-        Err(e) => {
-            eprintln!("wardline: reading finding: {e}");
-            error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the store could not be read",
-            )
-        }
+        Err(e) => store_failed("reading finding", &e),
     }
 }
 
@@ -1433,18 +1395,16 @@ async fn triage_one(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     axum::Extension(a): axum::Extension<Authorized>,
-    headers: HeaderMap,
     axum::extract::Path(id): axum::extract::Path<String>,
     axum::Json(body): axum::Json<Triage>,
 ) -> Response {
-    apply_triage(&app, peer, &a, &headers, &[id], body.status, body.comment)
+    apply_triage(&app, peer, &a, &[id], body.status, body.comment)
 }
 
 async fn triage_many(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     axum::Extension(a): axum::Extension<Authorized>,
-    headers: HeaderMap,
     axum::Json(body): axum::Json<BulkTriage>,
 ) -> Response {
     if body.ids.is_empty() || body.ids.len() > MAX_BULK {
@@ -1453,31 +1413,19 @@ async fn triage_many(
             &format!("give between 1 and {MAX_BULK} finding ids"),
         );
     }
-    apply_triage(
-        &app,
-        peer,
-        &a,
-        &headers,
-        &body.ids,
-        body.status,
-        body.comment,
-    )
+    apply_triage(&app, peer, &a, &body.ids, body.status, body.comment)
 }
 
-/// Triage of one or many findings: CSRF-checked, one store transaction, audited (the
+/// Triage of one or many findings: one store transaction, audited (the
 /// comment's length, never its text, goes to the audit log).
 fn apply_triage(
     app: &App,
     peer: SocketAddr,
     a: &Authorized,
-    headers: &HeaderMap,
     ids: &[String],
     status: Option<String>,
     comment: Option<String>,
 ) -> Response {
-    if !csrf_ok(headers, a) {
-        return error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token");
-    }
     let status = status.filter(|s| !s.is_empty());
     let comment = comment.filter(|c| !c.trim().is_empty());
     let changes: Vec<store::TriageChange<'_>> = ids
@@ -1498,13 +1446,7 @@ fn apply_triage(
                 .to_string();
             return error(StatusCode::UNPROCESSABLE_ENTITY, &problem);
         }
-        Err(e) => {
-            eprintln!("wardline: triage: {e}");
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the store could not be written",
-            );
-        }
+        Err(e) => return store_failed("triage", &e),
     };
     let missing: Vec<&String> = ids
         .iter()
@@ -1561,10 +1503,7 @@ async fn device(
         }))
         .into_response(),
         Ok(None) => error(StatusCode::NOT_FOUND, "no such device"),
-        Err(e) => {
-            eprintln!("wardline: reading device: {e}");
-            error(StatusCode::INTERNAL_SERVER_ERROR, "the store could not be read")
-        }
+        Err(e) => store_failed("reading device", &e),
     }
 }
 
@@ -1662,11 +1601,7 @@ async fn passkey_sign_in(
 async fn passkey_add_start(
     State(app): State<Arc<App>>,
     axum::Extension(a): axum::Extension<Authorized>,
-    headers: HeaderMap,
 ) -> Response {
-    if !csrf_ok(&headers, &a) {
-        return error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token");
-    }
     let existing = user_passkeys(&app, &a.session.user);
     match app.rp.start_registration(&a.session.user, &existing) {
         Ok((options, ceremony)) => {
@@ -1696,12 +1631,8 @@ async fn passkey_add(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     axum::Extension(a): axum::Extension<Authorized>,
-    headers: HeaderMap,
     axum::Json(body): axum::Json<NewPasskey>,
 ) -> Response {
-    if !csrf_ok(&headers, &a) {
-        return error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token");
-    }
     let source = peer.ip().to_string();
     let name = body.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 64 {
@@ -1750,33 +1681,12 @@ async fn passkey_add(
         );
         return axum::Json(json!({"added": name})).into_response();
     }
-    let codes = crate::recovery::new_codes();
-    let hashes: Result<Vec<String>, _> = codes.iter().map(|c| crate::recovery::hash(c)).collect();
-    let saved = hashes
-        .ok()
-        .is_some_and(|h| app.store().set_recovery_codes(&a.session.user, &h).is_ok());
-    if !saved {
-        return error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the recovery codes could not be stored",
-        );
-    }
-    let Some((new_id, csrf)) = app.sessions.promote(&a.id, Stage::Full) else {
-        return error(StatusCode::UNAUTHORIZED, "sign in first");
-    };
-    app.audit(
-        &a.session.user,
+    finish_enrolment(
+        &app,
+        &a,
         &source,
-        "mfa.enrol",
         json!({"name": a.session.user, "factor": "webauthn", "passkey": name}),
-    );
-    (
-        [(header::SET_COOKIE, cookie(&new_id))],
-        axum::Json(
-            json!({"csrf_token": csrf, "role": a.session.role.as_str(), "recovery_codes": codes}),
-        ),
     )
-        .into_response()
 }
 
 async fn vulnerabilities(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Response {
@@ -1806,26 +1716,14 @@ async fn vulnerabilities(State(app): State<Arc<App>>, Query(q): Query<PageQuery>
             axum::Json(json!({"items": items, "total": total, "offset": offset, "limit": limit}))
                 .into_response()
         }
-        Err(e) => {
-            eprintln!("wardline: listing vulnerabilities: {e}");
-            error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the store could not be read",
-            )
-        }
+        Err(e) => store_failed("listing vulnerabilities", &e),
     }
 }
 
 async fn patches(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Response {
     match app.store().patch_records(q.device.as_deref()) {
         Ok(records) => axum::Json(json!({"items": records})).into_response(),
-        Err(e) => {
-            eprintln!("wardline: listing patches: {e}");
-            error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the store could not be read",
-            )
-        }
+        Err(e) => store_failed("listing patches", &e),
     }
 }
 
@@ -1844,13 +1742,7 @@ async fn tokens(State(app): State<Arc<App>>) -> Response {
                 .collect();
             axum::Json(json!({"items": items})).into_response()
         }
-        Err(e) => {
-            eprintln!("wardline: listing tokens: {e}");
-            error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the store could not be read",
-            )
-        }
+        Err(e) => store_failed("listing tokens", &e),
     }
 }
 
@@ -1865,12 +1757,8 @@ async fn issue_token(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     axum::Extension(a): axum::Extension<Authorized>,
-    headers: HeaderMap,
     axum::Json(body): axum::Json<NewToken>,
 ) -> Response {
-    if !csrf_ok(&headers, &a) {
-        return error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token");
-    }
     let text = match &body.scopes {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Array(v) => v
@@ -1916,12 +1804,8 @@ async fn revoke_token(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     axum::Extension(a): axum::Extension<Authorized>,
-    headers: HeaderMap,
     axum::extract::Path(name): axum::extract::Path<String>,
 ) -> Response {
-    if !csrf_ok(&headers, &a) {
-        return error(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token");
-    }
     let revoked = app.store().revoke_token(&name, now_ns());
     match revoked {
         Ok(true) => {
@@ -1934,12 +1818,6 @@ async fn revoke_token(
             StatusCode::NO_CONTENT.into_response()
         }
         Ok(false) => error(StatusCode::NOT_FOUND, "no live token of that name"),
-        Err(e) => {
-            eprintln!("wardline: revoking a token: {e}");
-            error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the store could not be written",
-            )
-        }
+        Err(e) => store_failed("revoking a token", &e),
     }
 }

@@ -394,25 +394,35 @@ impl DeviceFilter {
 
     /// The same filter as a query string, at `offset`.
     fn link(&self, base: &str, offset: Option<u64>) -> String {
-        let mut parts = Vec::new();
-        for (k, v) in [
-            ("q", &self.q),
-            ("category", &self.category),
-            ("vendor", &self.vendor),
-            ("sort", &self.sort),
-        ] {
-            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-                parts.push(format!("{k}={}", url_encode(v)));
-            }
-        }
-        if let Some(o) = offset.filter(|o| *o > 0) {
-            parts.push(format!("offset={o}"));
-        }
-        if parts.is_empty() {
-            base.to_string()
-        } else {
-            format!("{base}?{}", parts.join("&"))
-        }
+        query_link(
+            base,
+            &[
+                ("q", self.q.as_deref()),
+                ("category", self.category.as_deref()),
+                ("vendor", self.vendor.as_deref()),
+                ("sort", self.sort.as_deref()),
+            ],
+            offset,
+        )
+    }
+}
+
+/// `base` with the non-empty `params` and a non-zero `offset` as its query string.
+fn query_link(base: &str, params: &[(&str, Option<&str>)], offset: Option<u64>) -> String {
+    let mut parts: Vec<String> = params
+        .iter()
+        .filter_map(|(k, v)| {
+            v.filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", url_encode(v)))
+        })
+        .collect();
+    if let Some(o) = offset.filter(|o| *o > 0) {
+        parts.push(format!("offset={o}"));
+    }
+    if parts.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", parts.join("&"))
     }
 }
 
@@ -761,25 +771,16 @@ pub(super) struct FindingFilter {
 
 impl FindingFilter {
     fn link(&self, offset: Option<u64>) -> String {
-        let mut parts = Vec::new();
-        for (k, v) in [
-            ("status", &self.status),
-            ("severity", &self.severity),
-            ("kind", &self.kind),
-            ("device", &self.device),
-        ] {
-            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-                parts.push(format!("{k}={}", url_encode(v)));
-            }
-        }
-        if let Some(o) = offset.filter(|o| *o > 0) {
-            parts.push(format!("offset={o}"));
-        }
-        if parts.is_empty() {
-            "/findings".into()
-        } else {
-            format!("/findings?{}", parts.join("&"))
-        }
+        query_link(
+            "/findings",
+            &[
+                ("status", self.status.as_deref()),
+                ("severity", self.severity.as_deref()),
+                ("kind", self.kind.as_deref()),
+                ("device", self.device.as_deref()),
+            ],
+            offset,
+        )
     }
 }
 
@@ -1020,7 +1021,7 @@ pub(super) async fn audit(
                 Ok(n) => p { "The hash chain holds over all " (n) " entries." },
                 Err(b) => p.error { "The hash chain is broken at entry " (b.seq) ": " (b.what) },
             }
-            (pager(total, offset, PAGE, |o| match o { Some(o) if o > 0 => format!("/audit?offset={o}"), _ => "/audit".into() }))
+            (pager(total, offset, PAGE, |o| query_link("/audit", &[], o)))
             div.table-wrap {
                 table {
                     thead { tr { th { "#" } th { "When" } th { "Who" } th { "From" } th { "Action" } th { "Details" } } }
@@ -1243,20 +1244,7 @@ pub(super) async fn vulnerabilities(
         Ok(v) => v,
         Err(e) => return store_error(&e),
     };
-    let link = |o: Option<u64>| {
-        let mut parts = Vec::new();
-        if let Some(s) = &status {
-            parts.push(format!("status={}", url_encode(s)));
-        }
-        if let Some(o) = o.filter(|o| *o > 0) {
-            parts.push(format!("offset={o}"));
-        }
-        if parts.is_empty() {
-            "/vulnerabilities".to_string()
-        } else {
-            format!("/vulnerabilities?{}", parts.join("&"))
-        }
-    };
+    let link = |o: Option<u64>| query_link("/vulnerabilities", &[("status", status.as_deref())], o);
     layout(
         "Vulnerabilities",
         Some((&a, "/vulnerabilities")),
