@@ -50,6 +50,8 @@ struct InputRun {
 /// Where observations and events go between batches.
 struct Sinks<'a> {
     inventory: Inventory,
+    /// Conversations for the store's peer and zone maps: only kept with --db.
+    traffic: Option<policy::TrafficTable>,
     flows: Option<FlowWriter<BufWriter<File>>>,
     flows_path: Option<&'a Path>,
     events: Option<EventWriter<BufWriter<File>>>,
@@ -88,6 +90,9 @@ impl Sinks<'_> {
                 })?;
             }
             self.inventory.observe_flow(flow);
+            if let Some(t) = self.traffic.as_mut() {
+                t.observe_flow(flow);
+            }
         }
         sensor.clear_observations();
         Ok(())
@@ -266,10 +271,15 @@ pub fn analyze_with(
         ))),
         None => None,
     };
+    let config = crate::config::load(args.config.as_deref())?;
     let mut pipeline = Pipeline {
         sensor: Sensor::new(sensor_config(args)),
         sinks: Sinks {
             inventory: Inventory::new(inventory_config),
+            traffic: args
+                .db
+                .as_ref()
+                .map(|_| policy::TrafficTable::new(policy::TrafficConfig::default())),
             flows,
             flows_path: args.flows.as_deref(),
             events,
@@ -324,6 +334,7 @@ pub fn analyze_with(
         let (key, _origin) = store::Key::resolve(db)
             .with_context(|| format!("opening the key for {}", db.display()))?;
         let mut store = store::SqliteStore::open(db, &key)?;
+        let zones = store_zones(&mut store, db, args.config.as_deref(), config.zones)?;
         // The asset list's word on each listed device is evidence beside the wire's.
         let reconciliation = crate::assets::reconcile(&store, db, &mut devices)?;
         // Devices with patch records are also read as this run alone saw them (the history
@@ -384,7 +395,14 @@ pub fn analyze_with(
                 &mut store, db, &devices, &judged, &run_views,
             )?);
         }
-        store_analysis(&mut store, db, &devices, &findings, &runs)?;
+        for d in &mut devices {
+            d.zone = Some(zones.device_zone(d));
+        }
+        let conversations = match sinks.traffic {
+            Some(t) => t.finish(&devices, &zones).0,
+            None => Vec::new(),
+        };
+        store_analysis(&mut store, db, &devices, &findings, &conversations, &runs)?;
         crate::assets::record(&mut store, db, &reconciliation)?;
         if !reconciliation.assets.is_empty() {
             eprintln!(
@@ -414,10 +432,12 @@ pub fn analyze_with(
             }
         }
     } else {
+        let zones = zone_map(args.config.as_deref(), config.zones)?;
         for device in &mut devices {
             if let Some(kb) = kb {
                 kb.classify(device);
             }
+            device.zone = Some(zones.device_zone(device));
         }
         if let Some(baselines) = baselines {
             findings.extend(baseline_findings(
@@ -512,11 +532,44 @@ fn baseline_findings(
     out
 }
 
+/// The configured zones, indexed; an ambiguous set is an error naming the file.
+fn zone_map(config: Option<&Path>, zones: Vec<model::Zone>) -> Result<policy::ZoneMap> {
+    policy::ZoneMap::new(zones).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: [[zones]]: {e}",
+            config.map_or_else(|| "configuration".into(), |p| p.display().to_string())
+        )
+    })
+}
+
+/// The zones for this run: the configuration's, kept in the store for later runs and the
+/// console; without any configured, the ones the store kept.
+fn store_zones(
+    store: &mut store::SqliteStore,
+    db: &Path,
+    config: Option<&Path>,
+    configured: Vec<model::Zone>,
+) -> Result<policy::ZoneMap> {
+    if configured.is_empty() {
+        let kept = store
+            .zones()
+            .with_context(|| format!("reading the zones in {}", db.display()))?;
+        return policy::ZoneMap::new(kept)
+            .map_err(|e| anyhow::anyhow!("{}: stored zones: {e}", db.display()));
+    }
+    let map = zone_map(config, configured)?;
+    store
+        .set_zones(map.zones(), now())
+        .with_context(|| format!("storing the zones in {}", db.display()))?;
+    Ok(map)
+}
+
 fn store_analysis(
     store: &mut store::SqliteStore,
     db: &Path,
     devices: &[model::Device],
     findings: &[model::Finding],
+    conversations: &[model::Conversation],
     runs: &[InputRun],
 ) -> Result<()> {
     let source = store::AnalysisSource {
@@ -531,7 +584,7 @@ fn store_analysis(
             .collect(),
     };
     let summary = store
-        .merge_analysis(devices, findings, &source)
+        .merge_analysis_with_traffic(devices, findings, conversations, &source)
         .with_context(|| format!("storing devices and findings in {}", db.display()))?;
     eprintln!(
         "wardline: {}: {} new and {} updated devices, {} new and {} updated findings{}",

@@ -462,6 +462,9 @@ pub enum DevicesCommand {
         /// Only devices of this vendor (as shown: a person's override first).
         #[arg(long, value_name = "VENDOR")]
         vendor: Option<String>,
+        /// Only devices the latest analysis placed in this zone (`icu`, `vlan 20`, …).
+        #[arg(long, value_name = "ZONE")]
+        zone: Option<String>,
         /// Sort column.
         #[arg(long, value_enum, default_value_t = ListSort::Id)]
         sort: ListSort,
@@ -731,4 +734,9 @@ pub struct AnalyzeArgs {
     /// beside the shipped kb/rules; repeatable (docs/kb.md).
     #[arg(long = "kb", value_name = "DIR_OR_FILE")]
     pub kb: Vec<PathBuf>,
+
+    /// A configuration file (`wardline.toml`); its `[[zones]]` place devices in zones (with
+    /// --db they are kept in the store for later runs and the console).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
 }

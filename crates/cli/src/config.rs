@@ -16,6 +16,16 @@
 //! sources = []                            # https:// URLs `wardline vulns update` fetches
 //! # ca_cert = "/etc/wardline/internal-ca.pem"
 //! # max_index_entries = 10000
+//!
+//! # Network zones (IEC 62443-3-2): a device is in the zone listing one of its VLANs, else
+//! # the one with the most specific subnet holding its address; with none, in a provisional
+//! # zone named after its VLAN or /24. Kinds: clinical, imaging, lab, building, admin, guest,
+//! # infrastructure, internet, unclassified.
+//! # [[zones]]
+//! # name = "icu"
+//! # kind = "clinical"
+//! # vlans = [20]
+//! # subnets = ["10.20.0.0/16"]
 //! ```
 
 use std::net::SocketAddr;
@@ -31,6 +41,9 @@ pub struct Config {
     pub serve: ServeConfig,
     #[serde(default)]
     pub vulns: VulnsConfig,
+    /// `[[zones]]`: the network zones `analyze` places devices in.
+    #[serde(default)]
+    pub zones: Vec<model::Zone>,
 }
 
 /// `[serve]`: where `wardline serve` listens and with which certificate.
@@ -84,5 +97,22 @@ mod tests {
         assert_eq!(c.vulns.sources.len(), 1);
         assert!(toml::from_str::<Config>("[serve]\nlisten_on = \"x\"\n").is_err());
         assert!(toml::from_str::<Config>("[serv]\n").is_err());
+    }
+
+    #[test]
+    fn zones_read_and_a_bad_subnet_or_kind_is_refused() {
+        let c: Config = toml::from_str(
+            "[[zones]]\nname = \"icu\"\nkind = \"clinical\"\nvlans = [20]\n\
+             subnets = [\"10.20.0.0/16\"]\n[[zones]]\nname = \"guest\"\nkind = \"guest\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.zones.len(), 2);
+        assert_eq!(c.zones[0].subnets[0].to_string(), "10.20.0.0/16");
+        let bad = toml::from_str::<Config>(
+            "[[zones]]\nname = \"icu\"\nkind = \"clinical\"\nsubnets = [\"10.20.0.0/40\"]\n",
+        )
+        .unwrap_err();
+        assert!(bad.to_string().contains("too long"), "{bad}");
+        assert!(toml::from_str::<Config>("[[zones]]\nname = \"a\"\nkind = \"ward\"\n").is_err());
     }
 }

@@ -39,6 +39,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     let report_path = dir.join("report.json");
     let db = dir.join("wardline.db");
     let assets_path = dir.join("assets.csv");
+    let config_path = dir.join("wardline.toml");
 
     let model = sim::data::Model::embedded()?;
     let sim_args = SimArgs {
@@ -57,6 +58,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     };
     let (summary, truth_data) = crate::sim::write(&sim_args, &model)?;
     write_asset_list(&assets_path, &truth_data)?;
+    write_zones(&config_path, &truth_data)?;
     let imported = import_asset_list(&assets_path, &db)?;
 
     // `analyze` with its own defaults, into the fresh database.
@@ -66,6 +68,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         capture.clone().into_os_string(),
     ];
     argv.extend(["--db".into(), db.clone().into_os_string()]);
+    argv.extend(["--config".into(), config_path.clone().into_os_string()]);
     if args.no_progress {
         argv.push("--no-progress".into());
     }
@@ -291,6 +294,37 @@ fn print_summary(
 
 /// The hospital's asset list as its CMMS would export it: every device the hospital owns
 /// (the simulation's populations), not the phones people carry in, not the device injected.
+/// The simulated hospital's zones as a configuration file, as its network team would write
+/// it: each VLAN (a wing is a VLAN of its own) with its subnet and what it holds.
+fn write_zones(path: &Path, truth: &sim::truth::Truth) -> Result<()> {
+    let zones: Vec<model::Zone> = truth
+        .zones
+        .iter()
+        .map(|z| {
+            let kind = match z.kind.as_str() {
+                "servers" => model::ZoneKind::Infrastructure,
+                k => k.parse().unwrap_or(model::ZoneKind::Unclassified),
+            };
+            Ok(model::Zone {
+                name: z.name.clone(),
+                kind,
+                vlans: vec![z.vlan],
+                subnets: vec![z.subnet.parse().map_err(anyhow::Error::msg)?],
+            })
+        })
+        .collect::<Result<_>>()?;
+    #[derive(serde::Serialize)]
+    struct Zones {
+        zones: Vec<model::Zone>,
+    }
+    let text = toml::to_string(&Zones { zones })?;
+    fs::write(
+        path,
+        format!("# The simulated hospital's network zones (wardline demo).\n{text}"),
+    )
+    .with_context(|| format!("writing {}", path.display()))
+}
+
 fn write_asset_list(path: &Path, truth: &sim::truth::Truth) -> Result<()> {
     let personal = ["mobile_phone", "tablet", "laptop", "wearable"];
     let mut w =

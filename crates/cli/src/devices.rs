@@ -20,6 +20,7 @@ pub fn run(args: &DevicesArgs) -> Result<ExitCode> {
             search,
             category,
             vendor,
+            zone,
             sort,
             desc,
             limit,
@@ -31,6 +32,7 @@ pub fn run(args: &DevicesArgs) -> Result<ExitCode> {
                     text: search.clone(),
                     category: category.clone(),
                     vendor: vendor.clone(),
+                    zone: zone.clone(),
                     sort: match sort {
                         ListSort::Id => DeviceSort::Id,
                         ListSort::LastSeen => DeviceSort::LastSeen,

@@ -207,6 +207,9 @@ pub struct DeviceReport {
     pub ips: Vec<IpReport>,
     pub hostnames: Vec<HostnameReport>,
     pub vlans: Vec<u16>,
+    /// The network zone: a configured one (`[[zones]]`), else provisional (`vlan 20`,
+    /// `10.20.3.0/24`).
+    pub zone: Option<String>,
     /// `null` for a listed asset never seen on the wire (an `asset-<tag>` device).
     pub first_seen: Option<String>,
     pub last_seen: Option<String>,
@@ -374,6 +377,7 @@ impl DeviceReport {
                 })
                 .collect(),
             vlans: d.vlans.clone(),
+            zone: d.zone.clone(),
             first_seen: seen(d.first_seen, p),
             last_seen: seen(d.last_seen, p),
             packets: d.packets,

@@ -1468,6 +1468,103 @@ fn the_demo_serves_the_console_with_a_printed_demo_admin() {
         "{}",
         devices.body
     );
+    let get = |path: &str| send(&http, port, "GET", path, Some(&cookie), None, None);
+
+    // Zones: the demo configured the simulated hospital's; each device the simulator placed
+    // is in the zone the truth file says, and the matrix shows traffic crossing zones.
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(demo_dir.join("truth.json")).unwrap()).unwrap();
+    let zones = get("/api/v1/zones");
+    assert_eq!(zones.status, 200, "{}", zones.text);
+    let configured: Vec<&str> = zones.body["zones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|z| z["name"].as_str().unwrap())
+        .collect();
+    for z in truth["zones"].as_array().unwrap() {
+        assert!(
+            configured.contains(&z["name"].as_str().unwrap()),
+            "{configured:?}"
+        );
+    }
+    let all = get("/api/v1/devices?limit=1000");
+    let mut checked = 0;
+    for d in truth["devices"].as_array().unwrap() {
+        let Some(mac) = d["macs"]
+            .as_array()
+            .and_then(|m| m.first())
+            .and_then(|m| m.as_str())
+        else {
+            continue;
+        };
+        let id = format!("mac-{}", mac.replace(':', ""));
+        if let Some(stored) = all.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id.as_str())
+        {
+            assert_eq!(stored["zone"], d["zone"], "{id}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "{checked} devices checked");
+    let matrix = zones.body["matrix"].as_array().unwrap();
+    let crossing: Vec<&serde_json::Value> = matrix
+        .iter()
+        .filter(|l| l["client_zone"] != l["server_zone"])
+        .collect();
+    assert!(!crossing.is_empty(), "{}", zones.body);
+    assert!(
+        crossing
+            .iter()
+            .all(|l| l["bytes"].as_u64().unwrap() > 0 && l["conversations"].as_u64().unwrap() > 0)
+    );
+    // The conversations of one cell are all between those two zones.
+    let (cz, sz) = (
+        crossing[0]["client_zone"].as_str().unwrap(),
+        crossing[0]["server_zone"].as_str().unwrap(),
+    );
+    let cell = get(&format!(
+        "/api/v1/conversations?client_zone={}&server_zone={}&limit=50",
+        cz.replace(' ', "%20"),
+        sz.replace(' ', "%20")
+    ));
+    assert_eq!(cell.status, 200, "{}", cell.text);
+    assert_eq!(cell.body["total"], crossing[0]["conversations"]);
+    for c in cell.body["items"].as_array().unwrap() {
+        assert_eq!(
+            (c["client_zone"].as_str(), c["server_zone"].as_str()),
+            (Some(cz), Some(sz))
+        );
+    }
+    // A device that opened one of them has the server among its peers, on the map too.
+    let conv = &cell.body["items"][0];
+    let client = conv["client_device"].as_str().expect("a device opened it");
+    let peers = get(&format!("/api/v1/devices/{client}/peers"));
+    assert!(
+        peers.body["peers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["addr"] == conv["server_addr"] && p["device_opened"] == true),
+        "{}",
+        peers.body
+    );
+    let page = get(&format!("/devices/{client}"));
+    assert!(page.text.contains("Peers of"), "{}", page.text);
+    let map = get("/zones");
+    assert_eq!(map.status, 200);
+    assert!(map.text.contains("<svg") && map.text.contains("Traffic between zones"));
+    assert!(
+        get(&format!("/zones/traffic?device={client}"))
+            .text
+            .contains(client)
+    );
+    let settings = get("/settings");
+    assert_eq!(settings.status, 200);
+    assert!(settings.text.contains("Certificate SHA-256") && settings.text.contains("30m"));
     // Ctrl-C: a clean stop.
     let mut child = server;
     let pid = child.0.id().to_string();

@@ -246,4 +246,7 @@ pub struct Device {
     pub facts: Vec<DeviceFact>,
     /// Ids of the findings about this device.
     pub findings: Vec<crate::FindingId>,
+    /// The network zone it sits in: a configured zone, else a provisional one
+    /// ([`crate::provisional_zone`]); `None` until an analysis placed it.
+    pub zone: Option<String>,
 }

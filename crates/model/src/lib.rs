@@ -18,6 +18,7 @@ mod observation;
 mod taxonomy;
 mod time;
 mod version;
+mod zone;
 
 pub use address::{MacAddr, ip_is_local};
 pub use app::{AppKind, AppObservation, Exposure, ExposureKind, Fact, FlowRef, Side, Software};
@@ -35,3 +36,4 @@ pub use observation::{
 pub use taxonomy::criticality;
 pub use time::{Timestamp, TsPrecision};
 pub use version::compare_versions;
+pub use zone::{Conversation, INTERNET_ZONE, Subnet, Zone, ZoneKind, peer_zone, provisional_zone};

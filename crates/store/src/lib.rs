@@ -400,6 +400,8 @@ pub struct DeviceQuery {
     pub category: Option<String>,
     /// Keep devices whose vendor (as shown: an override first) is exactly this.
     pub vendor: Option<String>,
+    /// Keep devices the latest analysis placed in this zone.
+    pub zone: Option<String>,
     /// Sort column.
     pub sort: DeviceSort,
     /// Sort direction.
@@ -424,6 +426,7 @@ impl Default for DeviceQuery {
             text: None,
             category: None,
             vendor: None,
+            zone: None,
             sort: DeviceSort::default(),
             order: SortOrder::default(),
             limit: Self::DEFAULT_LIMIT,
@@ -443,6 +446,82 @@ pub struct Page<T> {
     pub offset: u64,
     /// The page size actually used (after clamping).
     pub limit: u32,
+}
+
+/// Devices of one zone talking to devices or addresses of another (or the same) zone: one cell
+/// of the zone × zone traffic matrix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZoneLink {
+    /// The zone of the side that opened the flows.
+    pub client_zone: String,
+    /// The zone of the side that answered.
+    pub server_zone: String,
+    /// Distinct (client, server, transport, port) conversations.
+    pub conversations: u64,
+    /// Flow records.
+    pub flows: u64,
+    /// Captured bytes both ways.
+    pub bytes: u64,
+}
+
+/// Which conversations to list: filtered, most bytes first, then client, server, service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationQuery {
+    /// Only conversations with this device on either side.
+    pub device: Option<String>,
+    /// Only conversations opened from this zone.
+    pub client_zone: Option<String>,
+    /// Only conversations answered in this zone.
+    pub server_zone: Option<String>,
+    /// Page size; clamped to [`DeviceQuery::MAX_LIMIT`].
+    pub limit: u32,
+    /// Conversations to skip before the page.
+    pub offset: u64,
+}
+
+impl Default for ConversationQuery {
+    fn default() -> Self {
+        Self {
+            device: None,
+            client_zone: None,
+            server_zone: None,
+            limit: DeviceQuery::DEFAULT_LIMIT,
+            offset: 0,
+        }
+    }
+}
+
+/// A stored conversation (see [`model::Conversation`]), summed over analysis sources.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredConversation {
+    /// Client address.
+    pub client_addr: String,
+    /// The device holding it, if any.
+    pub client_device: Option<String>,
+    /// Its zone.
+    pub client_zone: String,
+    /// Server address.
+    pub server_addr: String,
+    /// The device holding it, if any.
+    pub server_device: Option<String>,
+    /// Its zone.
+    pub server_zone: String,
+    /// Transport name (`tcp`, `udp`, …).
+    pub transport: String,
+    /// Server port.
+    pub port: u16,
+    /// Application protocol recognised, if any.
+    pub app: Option<String>,
+    /// Flow records.
+    pub flows: u64,
+    /// Packets both ways.
+    pub packets: u64,
+    /// Captured bytes both ways.
+    pub bytes: u64,
+    /// First packet.
+    pub first_seen: model::Timestamp,
+    /// Last packet.
+    pub last_seen: model::Timestamp,
 }
 
 /// A device inventory store. Object safe: commands hold a `Box<dyn Store>` chosen by `--db`.
@@ -485,6 +564,35 @@ pub trait Store {
         findings: &[Finding],
         source: &AnalysisSource,
     ) -> Result<MergeSummary, StoreError>;
+
+    /// [`Store::merge_analysis`], and in the same transaction the analysis's conversations:
+    /// each keyed by (client address, server address, transport, port), its counters kept per
+    /// analysis source like a device's (merging the same source again replaces its share),
+    /// its devices and zones and protocol the latest given.
+    fn merge_analysis_with_traffic(
+        &mut self,
+        devices: &[Device],
+        findings: &[Finding],
+        conversations: &[model::Conversation],
+        source: &AnalysisSource,
+    ) -> Result<MergeSummary, StoreError>;
+
+    /// Replaces the configured zones (kept so that runs and the console without the
+    /// configuration file see the same ones).
+    fn set_zones(&mut self, zones: &[model::Zone], at: model::Timestamp) -> Result<(), StoreError>;
+
+    /// The configured zones, by name.
+    fn zones(&self) -> Result<Vec<model::Zone>, StoreError>;
+
+    /// The zone × zone traffic matrix: one [`ZoneLink`] per (client zone, server zone) pair
+    /// that talked, sorted by client zone then server zone.
+    fn zone_matrix(&self) -> Result<Vec<ZoneLink>, StoreError>;
+
+    /// One page of conversations matching `query`.
+    fn conversations(
+        &self,
+        query: &ConversationQuery,
+    ) -> Result<Page<StoredConversation>, StoreError>;
 
     /// One page of findings matching `query`, filtered, sorted and paginated in the database.
     fn findings(&self, query: &FindingQuery) -> Result<Page<Finding>, StoreError>;

@@ -7,6 +7,7 @@ mod merge;
 mod migrate;
 mod patches;
 mod read;
+mod traffic;
 mod triage;
 
 use std::path::{Path, PathBuf};
@@ -165,7 +166,43 @@ impl Store for SqliteStore {
         findings: &[Finding],
         source: &AnalysisSource,
     ) -> Result<MergeSummary, StoreError> {
-        merge::merge(&mut self.conn, &self.path, devices, findings, source)
+        merge::merge(&mut self.conn, &self.path, devices, findings, &[], source)
+    }
+
+    fn merge_analysis_with_traffic(
+        &mut self,
+        devices: &[Device],
+        findings: &[Finding],
+        conversations: &[model::Conversation],
+        source: &AnalysisSource,
+    ) -> Result<MergeSummary, StoreError> {
+        merge::merge(
+            &mut self.conn,
+            &self.path,
+            devices,
+            findings,
+            conversations,
+            source,
+        )
+    }
+
+    fn set_zones(&mut self, zones: &[model::Zone], at: model::Timestamp) -> Result<(), StoreError> {
+        traffic::set_zones(&mut self.conn, &self.path, zones, at)
+    }
+
+    fn zones(&self) -> Result<Vec<model::Zone>, StoreError> {
+        traffic::zones(&self.conn, &self.path)
+    }
+
+    fn zone_matrix(&self) -> Result<Vec<crate::ZoneLink>, StoreError> {
+        traffic::zone_matrix(&self.conn, &self.path)
+    }
+
+    fn conversations(
+        &self,
+        query: &crate::ConversationQuery,
+    ) -> Result<crate::Page<crate::StoredConversation>, StoreError> {
+        traffic::conversations(&self.conn, &self.path, query)
     }
 
     fn triage(

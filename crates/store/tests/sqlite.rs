@@ -170,6 +170,7 @@ fn pump() -> Device {
             },
         ],
         findings: vec![],
+        zone: Some("icu".into()),
     }
 }
 
@@ -1242,5 +1243,202 @@ fn triage_is_kept_with_its_history_and_a_finding_seen_again_reopens() -> TestRes
         ]
     );
     assert_eq!(notes[0].comment.as_deref(), Some("ticket 12"));
+    Ok(())
+}
+
+fn conversation(client: &str, server: &str, port: u16, bytes: u64) -> model::Conversation {
+    let dev = |a: &str| {
+        let addr = ip(a);
+        model::ip_is_local(&addr).then(|| DeviceId::from_ip(addr))
+    };
+    let zone = |a: &str| {
+        if model::ip_is_local(&ip(a)) {
+            if a.starts_with("10.20.") {
+                "icu"
+            } else {
+                "lab"
+            }
+            .to_string()
+        } else {
+            model::INTERNET_ZONE.to_string()
+        }
+    };
+    model::Conversation {
+        client_addr: ip(client),
+        client_device: dev(client),
+        client_zone: zone(client),
+        server_addr: ip(server),
+        server_device: dev(server),
+        server_zone: zone(server),
+        transport: model::Transport::TCP,
+        port,
+        app: (port == 443).then_some("tls"),
+        flows: 2,
+        packets: 10,
+        bytes,
+        first_seen: Timestamp(100),
+        last_seen: Timestamp(200),
+    }
+}
+
+fn zoned_device(addr: &str, zone: &str) -> Device {
+    let a = ip(addr);
+    Device {
+        id: DeviceId::from_ip(a),
+        ips: vec![sighting(addr, 100, 200)],
+        first_seen: Timestamp(100),
+        last_seen: Timestamp(200),
+        zone: Some(zone.into()),
+        ..Device::default()
+    }
+}
+
+#[test]
+fn conversations_sum_per_source_and_make_the_zone_matrix_and_peer_lists() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let mut store = open(&db_in(&dir));
+    let devices = [
+        zoned_device("10.20.0.5", "icu"),
+        zoned_device("10.20.0.6", "icu"),
+        zoned_device("10.40.0.9", "lab"),
+    ];
+    let convs = [
+        conversation("10.20.0.5", "10.40.0.9", 2575, 1_000),
+        conversation("10.20.0.6", "10.40.0.9", 2575, 3_000),
+        conversation("10.20.0.5", "93.184.216.34", 443, 500),
+    ];
+    store.merge_analysis_with_traffic(&devices, &[], &convs, &source("a", 1))?;
+    // The same source again replaces its share; another source adds to it.
+    store.merge_analysis_with_traffic(&devices, &[], &convs, &source("a", 1))?;
+    store.merge_analysis_with_traffic(&devices, &[], &convs[..1], &source("b", 2))?;
+
+    let matrix = store.zone_matrix()?;
+    let cell = |c: &str, s: &str| {
+        matrix
+            .iter()
+            .find(|l| l.client_zone == c && l.server_zone == s)
+    };
+    let icu_lab = cell("icu", "lab").ok_or("icu → lab")?;
+    assert_eq!(
+        (icu_lab.conversations, icu_lab.flows, icu_lab.bytes),
+        (2, 6, 5_000)
+    );
+    assert_eq!(cell("icu", "internet").ok_or("icu → internet")?.bytes, 500);
+    assert!(cell("lab", "icu").is_none());
+
+    // One device's conversations, either side, most bytes first.
+    let lab = DeviceId::from_ip(ip("10.40.0.9")).0;
+    let page = store.conversations(&store::ConversationQuery {
+        device: Some(lab.clone()),
+        ..store::ConversationQuery::default()
+    })?;
+    assert_eq!(page.total, 2);
+    assert_eq!(page.items[0].client_addr, "10.20.0.6");
+    assert_eq!(page.items[0].server_device.as_deref(), Some(lab.as_str()));
+    assert_eq!(page.items[1].bytes, 2_000);
+    let web = store.conversations(&store::ConversationQuery {
+        server_zone: Some("internet".into()),
+        ..store::ConversationQuery::default()
+    })?;
+    assert_eq!(web.total, 1);
+    assert_eq!(web.items[0].server_device, None);
+    assert_eq!(web.items[0].app.as_deref(), Some("tls"));
+    assert_eq!(web.items[0].transport, "tcp");
+
+    // Devices carry their zone; the zone filters and counts.
+    let icu = store.devices(&DeviceQuery {
+        zone: Some("icu".into()),
+        ..DeviceQuery::default()
+    })?;
+    assert_eq!(icu.total, 2);
+    assert!(icu.items.iter().all(|d| d.zone.as_deref() == Some("icu")));
+    assert_eq!(
+        store.device_breakdown("zone")?,
+        vec![("icu".to_string(), 2), ("lab".to_string(), 1)]
+    );
+    Ok(())
+}
+
+#[test]
+fn zones_are_replaced_whole_and_read_back() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let mut store = open(&db_in(&dir));
+    let icu = model::Zone {
+        name: "icu".into(),
+        kind: model::ZoneKind::Clinical,
+        vlans: vec![20, 120],
+        subnets: vec!["10.20.0.0/22".parse()?, "fd00:20::/64".parse()?],
+    };
+    let guest = model::Zone {
+        name: "guest".into(),
+        kind: model::ZoneKind::Guest,
+        vlans: vec![],
+        subnets: vec![],
+    };
+    store.set_zones(&[icu.clone(), guest.clone()], Timestamp(1))?;
+    assert_eq!(store.zones()?, vec![guest, icu.clone()]);
+    store.set_zones(std::slice::from_ref(&icu), Timestamp(2))?;
+    assert_eq!(store.zones()?, vec![icu]);
+    Ok(())
+}
+
+#[test]
+fn shown_category_follows_overrides_and_text_search_uses_the_trigram_index() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = db_in(&dir);
+    let mut store = open(&path);
+    let mut devices: Vec<Device> = (0..30).map(|n| ip_device(n, 1_000)).collect();
+    devices.push(pump());
+    store.merge_devices(&devices, &source("s", 1))?;
+    let by = |store: &SqliteStore, c: &str| -> Result<u64, StoreError> {
+        Ok(store
+            .devices(&DeviceQuery {
+                category: Some(c.into()),
+                limit: 0,
+                ..DeviceQuery::default()
+            })?
+            .total)
+    };
+    assert_eq!(by(&store, "infusion_pump")?, 1);
+    // An override wins, and removing it brings the derived value back.
+    let first = devices[0].id.0.clone();
+    store.set_override(&first, "category", Some("infusion_pump"), Timestamp(5))?;
+    store.set_override(&pump().id.0, "category", Some("ventilator"), Timestamp(5))?;
+    assert_eq!(by(&store, "infusion_pump")?, 1);
+    assert_eq!(by(&store, "ventilator")?, 1);
+    store.set_override(&pump().id.0, "category", None, Timestamp(6))?;
+    assert_eq!(by(&store, "infusion_pump")?, 2);
+    assert_eq!(by(&store, "ventilator")?, 0);
+    // A new analysis that derives another category moves the device.
+    let mut again = pump();
+    if let Some(c) = again.category.as_deref_mut() {
+        c.value = "patient_monitor".into();
+    }
+    store.merge_devices(&[again], &source("t", 1))?;
+    assert_eq!(by(&store, "patient_monitor")?, 1);
+    assert_eq!(by(&store, "infusion_pump")?, 1);
+
+    // The text filter reads the trigram index for three characters or more.
+    let conn = raw_keyed(&path, KEY_A);
+    let plan: Vec<String> = conn
+        .prepare(
+            "EXPLAIN QUERY PLAN SELECT count(*) FROM devices d
+             WHERE d.pk IN (SELECT rowid FROM devices_text WHERE search_text LIKE '%10.9.0%')",
+        )?
+        .query_map([], |r| r.get::<_, String>(3))?
+        .collect::<Result<_, _>>()?;
+    assert!(plan.join(" | ").contains("VIRTUAL TABLE INDEX"), "{plan:?}");
+    // Results after a device's addresses change follow the new text.
+    let mut moved = ip_device(0, 2_000);
+    moved.hostnames = vec![Hostname {
+        name: "LAB-ANALYZER-7".into(),
+        source: HostnameSource::Dhcp,
+    }];
+    store.merge_devices(&[moved], &source("u", 1))?;
+    let hits = store.devices(&DeviceQuery {
+        text: Some("analyzer-7".into()),
+        ..DeviceQuery::default()
+    })?;
+    assert_eq!(ids(&hits), vec![devices[0].id.0.as_str()]);
     Ok(())
 }

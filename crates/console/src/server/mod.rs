@@ -24,6 +24,7 @@ use store::{SqliteStore, Store};
 use crate::session::{COOKIE, Session, Sessions, Stage};
 use crate::{Permission, Role};
 
+mod network;
 mod pages;
 
 /// Where and how to serve.
@@ -68,6 +69,23 @@ struct App {
     /// dashboard and the device list's filter show them; counting 100,000 devices on every
     /// page would cost more than the page).
     breakdowns: Mutex<HashMap<String, (Instant, Breakdown)>>,
+    /// The settings in force, for the settings page.
+    settings: Settings,
+}
+
+/// What `wardline serve` was started with: shown (never edited) on the settings page, since
+/// the configuration file is where they are kept and reviewed.
+#[derive(Debug, Clone)]
+struct Settings {
+    db: PathBuf,
+    listen: SocketAddr,
+    public_url: String,
+    /// The configured certificate, or `None` for the self-signed one beside the store.
+    tls_cert: Option<PathBuf>,
+    /// SHA-256 of the certificate in use.
+    fingerprint: String,
+    idle_timeout: Duration,
+    absolute_timeout: Duration,
 }
 
 /// Devices per shown value of an attribute (`""`: unknown), most first.
@@ -178,6 +196,15 @@ pub fn serve(config: &ServeConfig) -> Result<()> {
             .map_err(|e| anyhow::anyhow!("hashing: {e}"))?,
         rp: crate::passkey::RelyingParty::new(&config.public_url)?,
         breakdowns: Mutex::new(HashMap::new()),
+        settings: Settings {
+            db: config.db.clone(),
+            listen: config.listen,
+            public_url: config.public_url.clone(),
+            tls_cert: config.tls_cert.clone(),
+            fingerprint: fingerprint.clone(),
+            idle_timeout: config.idle_timeout,
+            absolute_timeout: config.absolute_timeout,
+        },
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -307,6 +334,24 @@ pub const ROUTES: &[(&str, &str, Permission, &str)] = &[
     ("GET", "/users", Permission::ManageUsers, "The users page"),
     (
         "GET",
+        "/zones",
+        Permission::ReadInventory,
+        "Zones and the zone × zone traffic map",
+    ),
+    (
+        "GET",
+        "/zones/traffic",
+        Permission::ReadInventory,
+        "The conversations between two zones or of one device",
+    ),
+    (
+        "GET",
+        "/settings",
+        Permission::ManageUsers,
+        "The settings in force: sessions, TLS, zones, store",
+    ),
+    (
+        "GET",
         "/account",
         Permission::ReadInventory,
         "Your account: passkeys, signing out everywhere",
@@ -387,7 +432,7 @@ pub const ROUTES: &[(&str, &str, Permission, &str)] = &[
         "GET",
         "/api/v1/devices",
         Permission::ReadInventory,
-        "Devices, paged (limit, offset), filtered (q, category, vendor), sorted (sort=id|last_seen)",
+        "Devices, paged (limit, offset), filtered (q, category, vendor, zone), sorted (sort=id|last_seen)",
     ),
     (
         "GET",
@@ -467,6 +512,24 @@ pub const ROUTES: &[(&str, &str, Permission, &str)] = &[
         Permission::ManageUsers,
         "Accounts: role and which factors are set",
     ),
+    (
+        "GET",
+        "/api/v1/zones",
+        Permission::ReadInventory,
+        "Configured zones, devices per zone, and the zone × zone traffic matrix",
+    ),
+    (
+        "GET",
+        "/api/v1/conversations",
+        Permission::ReadInventory,
+        "Conversations, most bytes first, paged (limit, offset), by device, client_zone, server_zone",
+    ),
+    (
+        "GET",
+        "/api/v1/devices/{id}/peers",
+        Permission::ReadInventory,
+        "The device's peers: address, device, zone, services, bytes, who opened",
+    ),
 ];
 
 fn router(app: Arc<App>) -> Router {
@@ -493,6 +556,12 @@ fn router(app: Arc<App>) -> Router {
             ("GET", "/api/v1/patches") => get(patches),
             ("GET", "/audit") => get(pages::audit),
             ("GET", "/users") => get(pages::users),
+            ("GET", "/zones") => get(network::zones_page),
+            ("GET", "/zones/traffic") => get(network::traffic_page),
+            ("GET", "/settings") => get(pages::settings),
+            ("GET", "/api/v1/zones") => get(network::zones_api),
+            ("GET", "/api/v1/conversations") => get(network::conversations_api),
+            ("GET", "/api/v1/devices/{id}/peers") => get(network::peers_api),
             ("GET", "/api/v1/findings/{id}") => get(finding),
             ("PATCH", "/api/v1/findings/{id}") => axum::routing::patch(triage_one),
             ("POST", "/api/v1/findings/triage") => post(triage_many),
@@ -1108,6 +1177,7 @@ struct PageQuery {
     severity: Option<String>,
     category: Option<String>,
     vendor: Option<String>,
+    zone: Option<String>,
     sort: Option<String>,
 }
 
@@ -1254,6 +1324,7 @@ async fn devices(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Res
         text: q.q,
         category: q.category,
         vendor: q.vendor,
+        zone: q.zone,
         sort,
         order,
         limit: q.limit.unwrap_or(store::DeviceQuery::DEFAULT_LIMIT),
@@ -1273,6 +1344,7 @@ async fn devices(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Res
                 "category": attr_json(d.category.as_deref()),
                 "model": attr_json(d.model.as_deref()),
                 "firmware": attr_json(d.firmware.as_deref()),
+                "zone": d.zone,
                 "ips": d.ips.iter().map(|s| s.addr.to_string()).collect::<Vec<_>>(),
                 "first_seen": d.first_seen.rfc3339(model::TsPrecision::Seconds).to_string(),
                 "last_seen": d.last_seen.rfc3339(model::TsPrecision::Seconds).to_string(),

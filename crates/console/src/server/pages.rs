@@ -30,13 +30,15 @@ const NAV: &[(&str, &str, Permission)] = &[
     ),
     ("/patches", "Patches", Permission::ReadInventory),
     ("/compliance", "Compliance", Permission::ReadInventory),
+    ("/zones", "Zones", Permission::ReadInventory),
     ("/audit", "Audit log", Permission::ReadAudit),
     ("/users", "Users", Permission::ManageUsers),
+    ("/settings", "Settings", Permission::ManageUsers),
     ("/account", "Account", Permission::ReadInventory),
 ];
 
 /// A whole page: head, navigation (for a signed-in user), the body.
-fn layout(title: &str, who: Option<(&Authorized, &str)>, body: Markup) -> Response {
+pub(super) fn layout(title: &str, who: Option<(&Authorized, &str)>, body: Markup) -> Response {
     let page = html! {
         (DOCTYPE)
         html lang="en" {
@@ -89,7 +91,7 @@ pub(super) fn error_page(status: StatusCode, message: &str) -> Response {
     r
 }
 
-fn store_error(e: &store::StoreError) -> Response {
+pub(super) fn store_error(e: &store::StoreError) -> Response {
     eprintln!("wardline: reading the store: {e}");
     error_page(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -239,8 +241,12 @@ pub(super) async fn dashboard(
     State(app): State<Arc<App>>,
     axum::Extension(a): axum::Extension<Authorized>,
 ) -> Response {
-    let (categories, vendors) = match (|| {
-        Ok::<_, store::StoreError>((app.breakdown("category")?, app.breakdown("vendor")?))
+    let (categories, vendors, zones) = match (|| {
+        Ok::<_, store::StoreError>((
+            app.breakdown("category")?,
+            app.breakdown("vendor")?,
+            app.breakdown("zone")?,
+        ))
     })() {
         Ok(v) => v,
         Err(e) => return store_error(&e),
@@ -293,6 +299,11 @@ pub(super) async fn dashboard(
                     (bar_chart("Devices by vendor", &top_vendors))
                 }
                 section.card {
+                    h2 { "Devices by zone" }
+                    (bar_chart("Devices by zone", &zones))
+                    p { a href="/zones" { "Zones and the traffic between them" } }
+                }
+                section.card {
                     h2 { "Open findings by severity" }
                     (bar_chart("Open findings by severity", &open))
                     table {
@@ -331,7 +342,7 @@ fn device_table(devices: &[model::Device]) -> Markup {
     html! {
         div.table-wrap {
             table {
-                thead { tr { th { "Device" } th { "Category" } th { "Vendor" } th { "Model" } th { "Firmware" } th { "Addresses" } th { "Last seen" } } }
+                thead { tr { th { "Device" } th { "Category" } th { "Vendor" } th { "Model" } th { "Firmware" } th { "Zone" } th { "Addresses" } th { "Last seen" } } }
                 tbody {
                     @for d in devices {
                         tr {
@@ -340,6 +351,7 @@ fn device_table(devices: &[model::Device]) -> Markup {
                             td { (attr(d.vendor.as_ref())) }
                             td { (attr(d.model.as_deref())) }
                             td { (attr(d.firmware.as_deref())) }
+                            td { (d.zone.as_deref().unwrap_or("—")) }
                             td { (d.ips.iter().map(|s| s.addr.to_string()).collect::<Vec<_>>().join(", ")) }
                             td { (seen(d.last_seen)) }
                         }
@@ -365,6 +377,7 @@ pub(super) struct DeviceFilter {
     q: Option<String>,
     category: Option<String>,
     vendor: Option<String>,
+    zone: Option<String>,
     sort: Option<String>,
     offset: Option<u64>,
 }
@@ -385,6 +398,7 @@ impl DeviceFilter {
             text: some(&self.q),
             category: some(&self.category),
             vendor: some(&self.vendor),
+            zone: some(&self.zone),
             sort,
             order,
             limit,
@@ -400,6 +414,7 @@ impl DeviceFilter {
                 ("q", self.q.as_deref()),
                 ("category", self.category.as_deref()),
                 ("vendor", self.vendor.as_deref()),
+                ("zone", self.zone.as_deref()),
                 ("sort", self.sort.as_deref()),
             ],
             offset,
@@ -408,7 +423,11 @@ impl DeviceFilter {
 }
 
 /// `base` with the non-empty `params` and a non-zero `offset` as its query string.
-fn query_link(base: &str, params: &[(&str, Option<&str>)], offset: Option<u64>) -> String {
+pub(super) fn query_link(
+    base: &str,
+    params: &[(&str, Option<&str>)],
+    offset: Option<u64>,
+) -> String {
     let mut parts: Vec<String> = params
         .iter()
         .filter_map(|(k, v)| {
@@ -439,7 +458,12 @@ fn url_encode(s: &str) -> String {
     out
 }
 
-fn pager(total: u64, offset: u64, limit: u32, link: impl Fn(Option<u64>) -> String) -> Markup {
+pub(super) fn pager(
+    total: u64,
+    offset: u64,
+    limit: u32,
+    link: impl Fn(Option<u64>) -> String,
+) -> Markup {
     let end = (offset + u64::from(limit)).min(total);
     html! {
         nav.pager aria-label="Pages" {
@@ -457,7 +481,9 @@ pub(super) async fn devices(
     Query(f): Query<DeviceFilter>,
 ) -> Response {
     let query = f.query(PAGE);
-    let categories = match app.breakdown("category") {
+    let (categories, zones) = match (|| {
+        Ok::<_, store::StoreError>((app.breakdown("category")?, app.breakdown("zone")?))
+    })() {
         Ok(v) => v,
         Err(e) => return store_error(&e),
     };
@@ -484,6 +510,17 @@ pub(super) async fn devices(
                     }
                 }
                 div { label for="vendor" { "Vendor" } input #vendor name="vendor" value=[f.vendor.as_deref()]; }
+                div {
+                    label for="zone" { "Zone" }
+                    select #zone name="zone" {
+                        option value="" { "any" }
+                        @for (z, n) in &zones {
+                            @if !z.is_empty() {
+                                option value=(z) selected[f.zone.as_deref() == Some(z.as_str())] { (z) " (" (n) ")" }
+                            }
+                        }
+                    }
+                }
                 div {
                     label for="sort" { "Sort" }
                     select #sort name="sort" {
@@ -523,7 +560,7 @@ pub(super) async fn devices_csv(
     Query(f): Query<DeviceFilter>,
 ) -> Response {
     let mut out = String::from(
-        "id,category,vendor,model,os,firmware,ips,macs,hostnames,first_seen,last_seen\n",
+        "id,category,vendor,model,os,firmware,ips,macs,hostnames,first_seen,last_seen,zone\n",
     );
     let mut query = f.query(store::DeviceQuery::MAX_LIMIT);
     query.offset = 0;
@@ -559,6 +596,7 @@ pub(super) async fn devices_csv(
                     .join(" "),
                 stamp(d.first_seen),
                 stamp(d.last_seen),
+                d.zone.clone().unwrap_or_default(),
             ];
             out.push_str(
                 &fields
@@ -637,10 +675,15 @@ pub(super) async fn device(
         let ids: Vec<&str> = findings.items.iter().map(|f| f.id.0.as_str()).collect();
         let states = store.finding_states(&ids)?;
         let patches = store.patch_records(Some(&id))?;
-        Ok::<_, store::StoreError>(Some((d, findings, states, patches)))
+        let conversations = store.conversations(&store::ConversationQuery {
+            device: Some(id.clone()),
+            limit: super::network::PEER_CONVERSATIONS,
+            ..store::ConversationQuery::default()
+        })?;
+        Ok::<_, store::StoreError>(Some((d, findings, states, patches, conversations)))
     })();
     drop(store);
-    let (d, findings, states, patches) = match loaded {
+    let (d, findings, states, patches, conversations) = match loaded {
         Ok(Some(v)) => v,
         Ok(None) => return error_page(StatusCode::NOT_FOUND, "no such device"),
         Err(e) => return store_error(&e),
@@ -658,7 +701,8 @@ pub(super) async fn device(
         Some((&a, "/devices")),
         html! {
             h1 { "Device " (d.id.0) }
-            p.muted { "First seen " (seen(d.first_seen)) ", last seen " (seen(d.last_seen)) "; " (d.packets) " packets, " (d.bytes) " bytes." }
+            p.muted { "First seen " (seen(d.first_seen)) ", last seen " (seen(d.last_seen)) "; " (d.packets) " packets, " (d.bytes) " bytes"
+                @if let Some(z) = &d.zone { "; zone " a href=(query_link("/devices", &[("zone", Some(z))], None)) { (z) } } "." }
             section.card {
                 h2 { "What it is" }
                 table {
@@ -699,6 +743,13 @@ pub(super) async fn device(
                         thead { tr { th { "Product" } th { "Version" } th { "Seen in" } } }
                         tbody { @for s in &d.software { tr { td { (s.product) } td { (s.version.as_deref().unwrap_or("—")) } td { (s.source) " (" (s.role) ")" } } } }
                     }
+                }
+            }
+            section.card {
+                h2 { "Peers" }
+                (super::network::peer_map(&d.id.0, &conversations.items))
+                @if conversations.total > 0 {
+                    p { a href=(query_link("/zones/traffic", &[("device", Some(&d.id.0))], None)) { "All " (conversations.total) " conversations" } }
                 }
             }
             section.card {
@@ -1071,6 +1122,96 @@ pub(super) async fn users(
                 tbody {
                     @for r in Role::ALL {
                         tr { td { (r.as_str()) } td { (role_summary(r)) } }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// A duration as people write it in the configuration (`30m`, `12h`, `90s`).
+fn duration_text(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    if s % 3600 == 0 {
+        format!("{}h", s / 3600)
+    } else if s % 60 == 0 {
+        format!("{}m", s / 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// The settings in force (admin). They are kept in the configuration file, reviewed and
+/// versioned there, and take effect when `wardline serve` starts; this page shows what the
+/// running server uses, and where each comes from.
+pub(super) async fn settings(
+    State(app): State<Arc<App>>,
+    axum::Extension(a): axum::Extension<Authorized>,
+) -> Response {
+    let (zones, schema, devices, tokens) = {
+        let store = app.store();
+        match (|| {
+            Ok::<_, store::StoreError>((
+                store.zones()?,
+                store.schema_version()?,
+                store.device_count()?,
+                store.tokens()?,
+            ))
+        })() {
+            Ok(v) => v,
+            Err(e) => return store_error(&e),
+        }
+    };
+    let st = &app.settings;
+    let active_tokens = tokens.iter().filter(|t| t.revoked_at.is_none()).count();
+    layout(
+        "Settings",
+        Some((&a, "/settings")),
+        html! {
+            h1 { "Settings" }
+            p {
+                "Settings live in the configuration file (" code { "wardline serve --config wardline.toml" } "; every key and its default is in the README) "
+                "and take effect when the server starts, so each change is reviewed, versioned and visible in one place. This page shows what the running server uses."
+            }
+            section.card {
+                h2 { "Serving" }
+                table {
+                    tbody {
+                        tr { th scope="row" { "Listening on" } td { (st.listen) } td.muted { code { "[serve] listen" } ", " code { "--listen" } } }
+                        tr { th scope="row" { "Public URL (passkeys are bound to its host)" } td { (st.public_url) } td.muted { code { "[serve] public_url" } ", " code { "--public-url" } } }
+                        tr { th scope="row" { "Certificate" } td { @match &st.tls_cert { Some(p) => { (p.display()) } None => { "self-signed, kept beside the store" } } } td.muted { code { "[serve] tls_cert, tls_key" } } }
+                        tr { th scope="row" { "Certificate SHA-256" } td { code { (st.fingerprint) } } td {} }
+                    }
+                }
+            }
+            section.card {
+                h2 { "Sessions and sign-in" }
+                table {
+                    tbody {
+                        tr { th scope="row" { "Idle timeout" } td { (duration_text(st.idle_timeout)) } td.muted { code { "[serve] idle_timeout" } " (at most 30m)" } }
+                        tr { th scope="row" { "Absolute timeout" } td { (duration_text(st.absolute_timeout)) } td.muted { code { "[serve] absolute_timeout" } " (at most 12h)" } }
+                        tr { th scope="row" { "Account lockout" } td { (super::ACCOUNT_FAILURES) " failed sign-ins within " (duration_text(super::LOCK_WINDOW)) } td.muted { "fixed" } }
+                        tr { th scope="row" { "Source lockout" } td { (super::SOURCE_FAILURES) " failed sign-ins from one address within " (duration_text(super::LOCK_WINDOW)) } td.muted { "fixed" } }
+                        tr { th scope="row" { "Second factor" } td { "required for every account: TOTP or a passkey with user verification, plus one-time recovery codes" } td.muted { "fixed" } }
+                        tr { th scope="row" { "API tokens" } td { (active_tokens) " active of " (tokens.len()) } td.muted { code { "wardline tokens" } } }
+                    }
+                }
+            }
+            section.card {
+                h2 { "Zones" }
+                @if zones.is_empty() {
+                    p.muted { "No zones configured: devices are in provisional zones named after their VLAN or /24. Add " code { "[[zones]]" } " to the configuration and analyse with " code { "--config" } "." }
+                } @else {
+                    p { (zones.len()) " zones configured (" code { "[[zones]]" } ", kept in the store by the last analysis given them). " a href="/zones" { "The zone map" } }
+                }
+            }
+            section.card {
+                h2 { "Store" }
+                table {
+                    tbody {
+                        tr { th scope="row" { "Database" } td { (st.db.display()) } td.muted { "SQLCipher, key from WARDLINE_DB_KEY or the key file beside it" } }
+                        tr { th scope="row" { "Schema version" } td { (schema) } td {} }
+                        tr { th scope="row" { "Devices" } td { (devices) } td {} }
                     }
                 }
             }

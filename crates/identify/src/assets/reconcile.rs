@@ -2,7 +2,6 @@
 //! the findings — a device the list does not hold, a device the list describes otherwise.
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 
 use model::{
     Asset, AssetMatchReason, Attribute, Device, Evidence, Finding, FindingId, FindingKind, Severity,
@@ -115,26 +114,12 @@ pub fn placeholder_device(asset: &Asset) -> Device {
 /// The zone a device is counted in until configured zones exist (live-monitoring issue): its
 /// VLAN when tagged, else the /24 (IPv4) or /64 (IPv6) of its most recent address.
 pub fn provisional_zone(device: &Device) -> String {
-    if let Some(v) = device.vlans.first() {
-        return format!("vlan {v}");
-    }
-    match device
+    let latest = device
         .ips
         .iter()
         .max_by_key(|s| s.last_seen)
-        .map(|s| s.addr)
-    {
-        Some(IpAddr::V4(a)) => {
-            let o = a.octets();
-            format!("{}.{}.{}.0/24", o[0], o[1], o[2])
-        }
-        Some(IpAddr::V6(a)) => {
-            let s = a.segments();
-            let prefix = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
-            format!("{prefix}/64")
-        }
-        None => "unknown".to_string(),
-    }
+        .map(|s| &s.addr);
+    model::provisional_zone(device.vlans.first().copied(), latest)
 }
 
 /// `unauthorized_device`: a non-personal device seen on the wire that the list does not hold.

@@ -21,6 +21,7 @@ pub(crate) fn merge(
     path: &Path,
     devices: &[Device],
     findings: &[Finding],
+    conversations: &[model::Conversation],
     source: &AnalysisSource,
 ) -> Result<MergeSummary, StoreError> {
     let fingerprint = source.fingerprint();
@@ -91,6 +92,10 @@ pub(crate) fn merge(
     )
     .map_err(sqlite_error(path, "updating finding counts"))?;
 
+    if !conversations.is_empty() {
+        super::traffic::merge_conversations(&tx, path, input_pk, conversations)?;
+    }
+
     tx.commit()
         .map_err(sqlite_error(path, "committing the merge"))?;
     Ok(summary)
@@ -154,19 +159,32 @@ fn merge_one(
                 "UPDATE devices SET
                      mac_randomized = max(mac_randomized, ?2),
                      first_seen = min(first_seen, ?3),
-                     last_seen = max(last_seen, ?4)
+                     last_seen = max(last_seen, ?4),
+                     zone = coalesce(?5, zone)
                  WHERE pk = ?1",
             )?
-            .execute(params![pk, d.mac_randomized, d.first_seen.0, d.last_seen.0])?;
+            .execute(params![
+                pk,
+                d.mac_randomized,
+                d.first_seen.0,
+                d.last_seen.0,
+                d.zone
+            ])?;
             pk
         }
         None => tx
             .prepare_cached(
-                "INSERT INTO devices (id, mac_randomized, first_seen, last_seen)
-                 VALUES (?1, ?2, ?3, ?4) RETURNING pk",
+                "INSERT INTO devices (id, mac_randomized, first_seen, last_seen, zone)
+                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING pk",
             )?
             .query_row(
-                params![d.id.0, d.mac_randomized, d.first_seen.0, d.last_seen.0],
+                params![
+                    d.id.0,
+                    d.mac_randomized,
+                    d.first_seen.0,
+                    d.last_seen.0,
+                    d.zone
+                ],
                 |r| r.get(0),
             )?,
     };

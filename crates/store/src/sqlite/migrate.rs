@@ -83,6 +83,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0012_list_indexes.sql",
         sql: include_str!("../../migrations/sqlite/0012_list_indexes.sql"),
     },
+    Migration {
+        version: 13,
+        name: "0013_zones_traffic.sql",
+        sql: include_str!("../../migrations/sqlite/0013_zones_traffic.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -17,21 +17,7 @@ use model::{
 };
 
 const DEVICE_COLUMNS: &str =
-    "d.pk, d.id, d.mac_randomized, d.first_seen, d.last_seen, d.packets, d.bytes";
-
-/// SQL for the pks of the devices whose attribute `name` shows `value` (SQL expressions):
-/// overridden to it, or derived as it and not overridden. Uncorrelated, so SQLite computes it
-/// once per statement, through the (name, value) indexes.
-fn devices_whose(name: &str, value: &str) -> String {
-    format!(
-        "SELECT a.device_pk FROM device_attributes a
-         WHERE a.name = {name} AND a.value = {value}
-           AND NOT EXISTS (SELECT 1 FROM device_overrides o
-                           WHERE o.device_pk = a.device_pk AND o.name = {name})
-         UNION
-         SELECT o.device_pk FROM device_overrides o WHERE o.name = {name} AND o.value = {value}"
-    )
-}
+    "d.pk, d.id, d.mac_randomized, d.first_seen, d.last_seen, d.packets, d.bytes, d.zone";
 
 /// A stored value that does not parse back: the file was damaged or edited by hand.
 #[derive(Debug)]
@@ -84,6 +70,7 @@ fn device_row(r: &Row<'_>) -> rusqlite::Result<DeviceRow> {
             last_seen: Timestamp(r.get(4)?),
             packets: u64::try_from(packets).unwrap_or(0),
             bytes: u64::try_from(bytes).unwrap_or(0),
+            zone: r.get(7)?,
             ..Device::default()
         },
     })
@@ -135,9 +122,17 @@ pub(crate) fn devices(
         .as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .map(like_pattern);
+        .map(|t| {
+            let indexed = t.chars().count() >= 3 && !t.contains(['\\', '%', '_']);
+            if indexed {
+                (format!("%{t}%"), true)
+            } else {
+                (like_pattern(t), false)
+            }
+        });
     let category = query.category.as_deref().filter(|c| !c.is_empty());
     let vendor = query.vendor.as_deref().filter(|v| !v.is_empty());
+    let zone = query.zone.as_deref().filter(|z| !z.is_empty());
 
     // Only fixed fragments go into the SQL text (the user's values are bound parameters),
     // and only the filters in use: a few statement shapes, each prepared once and cached.
@@ -151,23 +146,31 @@ pub(crate) fn devices(
     };
     let mut conditions: Vec<String> = Vec::new();
     let mut bound: Vec<(&str, &dyn rusqlite::ToSql)> = Vec::new();
-    if let Some(p) = &pattern {
-        conditions.push("d.search_text LIKE :text ESCAPE '\\'".into());
+    if let Some((p, indexed)) = &pattern {
+        // The trigram index answers LIKE without ESCAPE for patterns of three characters or
+        // more; a wildcard character in the text, or a shorter text, scans the column.
+        if *indexed {
+            conditions.push(
+                "d.pk IN (SELECT rowid FROM devices_text WHERE search_text LIKE :text)".into(),
+            );
+        } else {
+            conditions.push("d.search_text LIKE :text ESCAPE '\\'".into());
+        }
         bound.push((":text", p));
     }
+    // What a device shows (override first, else derived) is kept on its row (migration
+    // 0013), so these filters count and page from one (value, id) index each.
     if let Some(c) = &category {
-        conditions.push(format!(
-            "d.pk IN ({})",
-            devices_whose("'category'", ":category")
-        ));
+        conditions.push("d.shown_category = :category".into());
         bound.push((":category", c));
     }
     if let Some(v) = &vendor {
-        conditions.push(format!(
-            "d.pk IN ({})",
-            devices_whose("'vendor'", ":vendor")
-        ));
+        conditions.push("d.shown_vendor = :vendor".into());
         bound.push((":vendor", v));
+    }
+    if let Some(z) = &zone {
+        conditions.push("d.zone = :zone".into());
+        bound.push((":zone", z));
     }
     let filter = if conditions.is_empty() {
         String::new()

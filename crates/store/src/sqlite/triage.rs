@@ -143,12 +143,38 @@ pub(crate) fn notes(
 }
 
 /// Devices per value of attribute `name` (a person's override first, else what the wire
-/// said; `""` when neither), most first.
+/// said; `""` when neither), or per `zone`, most first.
 pub(crate) fn device_breakdown(
     conn: &Connection,
     path: &Path,
     name: &str,
 ) -> Result<Vec<(String, u64)>, StoreError> {
+    // Category, vendor and zone are kept on the device row (migration 0013): one GROUP BY
+    // walking its index.
+    let column = match name {
+        "category" => Some("shown_category"),
+        "vendor" => Some("shown_vendor"),
+        "zone" => Some("zone"),
+        _ => None,
+    };
+    if let Some(column) = column {
+        let read = || -> rusqlite::Result<Vec<(String, u64)>> {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT coalesce({column}, ''), count(*) FROM devices GROUP BY {column}"
+            ))?;
+            let mut rows: Vec<(String, u64)> = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                    ))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            Ok(rows)
+        };
+        return read().map_err(sqlite_error(path, "counting devices"));
+    }
     let read = || -> rusqlite::Result<Vec<(String, u64)>> {
         // Derived values of devices without an override, plus the overrides, from the
         // (name, value) indexes; the devices with neither are the unknown ones.
