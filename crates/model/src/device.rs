@@ -182,6 +182,26 @@ pub struct DeviceFact {
 }
 
 impl Device {
+    /// The address that says where the device sits: the most recently seen IPv4 address that
+    /// is not link-local, else such an IPv6 address, else the most recent of any (a link-local
+    /// fe80::/64 is on every segment, so it places nothing when a routable one exists).
+    pub fn placing_address(&self) -> Option<&std::net::IpAddr> {
+        let link_local = |ip: &std::net::IpAddr| match ip {
+            std::net::IpAddr::V4(a) => a.is_link_local(),
+            std::net::IpAddr::V6(a) => (a.segments()[0] & 0xffc0) == 0xfe80,
+        };
+        let latest = |keep: &dyn Fn(&std::net::IpAddr) -> bool| {
+            self.ips
+                .iter()
+                .filter(|s| keep(&s.addr))
+                .max_by_key(|s| s.last_seen)
+                .map(|s| &s.addr)
+        };
+        latest(&|ip| ip.is_ipv4() && !link_local(ip))
+            .or_else(|| latest(&|ip| !link_local(ip)))
+            .or_else(|| latest(&|_| true))
+    }
+
     /// The derived attributes by their stable names (store columns, report fields).
     pub fn attributes(&self) -> [(&'static str, Option<&Attribute>); 6] {
         [

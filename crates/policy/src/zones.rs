@@ -144,13 +144,9 @@ impl ZoneMap {
     }
 
     /// The zone of a device: a configured zone spanning one of its VLANs, else one spanning
-    /// its most recent address, else its provisional zone.
+    /// its placing address ([`Device::placing_address`]), else its provisional zone.
     pub fn device_zone(&self, device: &Device) -> String {
-        let latest = device
-            .ips
-            .iter()
-            .max_by_key(|s| s.last_seen)
-            .map(|s| &s.addr);
+        let latest = device.placing_address();
         device
             .vlans
             .iter()

@@ -1132,9 +1132,9 @@ pub(super) async fn users(
 /// A duration as people write it in the configuration (`30m`, `12h`, `90s`).
 fn duration_text(d: std::time::Duration) -> String {
     let s = d.as_secs();
-    if s % 3600 == 0 {
+    if s.is_multiple_of(3600) {
         format!("{}h", s / 3600)
-    } else if s % 60 == 0 {
+    } else if s.is_multiple_of(60) {
         format!("{}m", s / 60)
     } else {
         format!("{s}s")

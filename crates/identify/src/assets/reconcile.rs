@@ -111,15 +111,12 @@ pub fn placeholder_device(asset: &Asset) -> Device {
     d
 }
 
-/// The zone a device is counted in until configured zones exist (live-monitoring issue): its
-/// VLAN when tagged, else the /24 (IPv4) or /64 (IPv6) of its most recent address.
+/// The zone a device is counted in: the one an analysis placed it in, else its provisional
+/// zone (its VLAN when tagged, else the /24 or /64 of its placing address).
 pub fn provisional_zone(device: &Device) -> String {
-    let latest = device
-        .ips
-        .iter()
-        .max_by_key(|s| s.last_seen)
-        .map(|s| &s.addr);
-    model::provisional_zone(device.vlans.first().copied(), latest)
+    device.zone.clone().unwrap_or_else(|| {
+        model::provisional_zone(device.vlans.first().copied(), device.placing_address())
+    })
 }
 
 /// `unauthorized_device`: a non-personal device seen on the wire that the list does not hold.
