@@ -42,10 +42,22 @@ export WARDLINE_DB_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
 echo "console-scale: simulating $DEVICES devices for $DURATION" >&2
 "$WARDLINE" sim --devices "$DEVICES" --duration "$DURATION" --seed 1 --no-progress \
-  --inject cleartext_credentials --inject unknown_device --out "$OUT/h.pcapng" >&2
+  --inject cleartext_credentials --inject unknown_device --out "$OUT/h.pcapng" \
+  --truth "$OUT/truth.json" >&2
+# The simulated hospital's zones as its network team would configure them (as `wardline demo`
+# does): each VLAN with its subnet and kind.
+python3 - "$OUT/truth.json" >"$OUT/wardline.toml" <<'PY'
+import json, sys
+kinds = {"servers": "infrastructure"}
+for z in json.load(open(sys.argv[1]))["zones"]:
+    print(f'[[zones]]\nname = "{z["name"]}"\nkind = "{kinds.get(z["kind"], z["kind"])}"\n'
+          f'vlans = [{z["vlan"]}]\nsubnets = ["{z["subnet"]}"]\n')
+PY
+rm -f "$OUT/truth.json"
 echo "console-scale: analysing into a fresh store" >&2
 /usr/bin/time -f "%e %M" -o "$OUT/analyze.time" \
-  "$WARDLINE" analyze "$OUT/h.pcapng" --db "$OUT/w.db" --format json --no-progress >/dev/null
+  "$WARDLINE" analyze "$OUT/h.pcapng" --db "$OUT/w.db" --config "$OUT/wardline.toml" \
+  --format json --no-progress >/dev/null
 rm -f "$OUT/h.pcapng"
 PASSWORD="a long passphrase for the load run"
 URI="$(printf '%s\n' "$PASSWORD" | "$WARDLINE" users add loadtest --role analyst --db "$OUT/w.db" --password-stdin --enroll-totp | head -1)"
@@ -73,6 +85,7 @@ curl -sk -b "$OUT/jar" -c "$OUT/jar" -H 'content-type: application/json' \
   -d "{\"code\":\"$CODE\"}" "$BASE/api/v1/session/totp" >/dev/null
 COOKIE="wardline_session=$(awk '$6 == "wardline_session" {print $7}' "$OUT/jar" | tail -1)"
 TOTAL="$(curl -sk -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/devices?limit=0" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')"
+CONVERSATIONS="$(curl -sk -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/conversations?limit=0" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')"
 FINDINGS="$(curl -sk -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/findings?limit=0" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')"
 
 # endpoint label | path | auth (token or cookie)
@@ -87,6 +100,10 @@ ENDPOINTS=(
   "device list page, filtered|/devices?category=patient_monitor&vendor=Philips|cookie"
   "findings page|/findings?status=open|cookie"
   "dashboard page|/dashboard|cookie"
+  "devices in one zone (API)|/api/v1/devices?zone=icu|token"
+  "zones and the zone matrix (API)|/api/v1/zones|token"
+  "conversations between two zones (API)|/api/v1/conversations?client_zone=icu&server_zone=datacenter|token"
+  "zone map page|/zones|cookie"
 )
 RESULT_ROWS=()
 for e in "${ENDPOINTS[@]}"; do
@@ -119,7 +136,7 @@ RESULT="$REPO/bench/results/$(date -u +%Y-%m-%d)-$SHA-console-scale.md"
 {
   echo "# wardline console at scale — $(date -u +%Y-%m-%d), commit $SHA"
   echo
-  echo "\`wardline sim --devices $DEVICES --duration $DURATION --seed 1\` analysed into a fresh store ($a_s s, peak RSS $((a_kb / 1024)) MiB): $TOTAL devices, $FINDINGS findings. \`wardline serve\` on it (release build, the self-signed certificate), then for each endpoint \`oha -n $REQUESTS -c $CONCURRENCY\` over HTTPS with a read-scoped API token (API) or a signed-in analyst's session cookie (pages). Latencies in milliseconds, client side; the first request of each endpoint's run opens the TLS connections."
+  echo "\`wardline sim --devices $DEVICES --duration $DURATION --seed 1\` analysed into a fresh store ($a_s s, peak RSS $((a_kb / 1024)) MiB): $TOTAL devices, $FINDINGS findings, $CONVERSATIONS conversations, the hospital's VLANs configured as zones. \`wardline serve\` on it (release build, the self-signed certificate), then for each endpoint \`oha -n $REQUESTS -c $CONCURRENCY\` over HTTPS with a read-scoped API token (API) or a signed-in analyst's session cookie (pages). Latencies in milliseconds, client side; the first request of each endpoint's run opens the TLS connections."
   echo
   echo "| endpoint | path | 200s | p50 ms | p95 ms | p99 ms | requests/s |"
   echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"

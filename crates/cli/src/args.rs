@@ -465,6 +465,13 @@ pub enum DevicesCommand {
         /// Only devices the latest analysis placed in this zone (`icu`, `vlan 20`, …).
         #[arg(long, value_name = "ZONE")]
         zone: Option<String>,
+        /// Only devices whose open vulnerabilities are in this risk band.
+        #[arg(long, value_parser = ["critical", "high", "medium", "low", "none"])]
+        risk: Option<String>,
+        /// Only devices matched to the asset list (`listed`), flagged as not on it
+        /// (`unauthorized`), or neither (`unknown`).
+        #[arg(long, value_parser = ["listed", "unauthorized", "unknown"])]
+        authorized: Option<String>,
         /// Sort column.
         #[arg(long, value_enum, default_value_t = ListSort::Id)]
         sort: ListSort,

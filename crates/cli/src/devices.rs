@@ -21,6 +21,8 @@ pub fn run(args: &DevicesArgs) -> Result<ExitCode> {
             category,
             vendor,
             zone,
+            risk,
+            authorized,
             sort,
             desc,
             limit,
@@ -33,6 +35,8 @@ pub fn run(args: &DevicesArgs) -> Result<ExitCode> {
                     category: category.clone(),
                     vendor: vendor.clone(),
                     zone: zone.clone(),
+                    risk: risk.as_deref().and_then(store::RiskBand::parse),
+                    authorized: authorized.as_deref().and_then(store::Authorization::parse),
                     sort: match sort {
                         ListSort::Id => DeviceSort::Id,
                         ListSort::LastSeen => DeviceSort::LastSeen,

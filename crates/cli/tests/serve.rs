@@ -1158,6 +1158,69 @@ fn the_vulnerabilities_page_lists_affected_devices_by_risk() {
     );
     assert_eq!(page.status, 200);
     assert!(page.text.contains("ICSMA-23-194-01") && page.text.contains("mac-00b56d0608ba"));
+
+    // The device filters: the pump is in the band of its highest open risk score, and on the
+    // asset list; the other bands and "unauthorized" do not hold it.
+    let highest = items
+        .iter()
+        .filter(|i| i["device"] == "mac-00b56d0608ba")
+        .filter_map(|i| i["risk"]["score"].as_f64())
+        .fold(f64::MIN, f64::max);
+    let band = store::RiskBand::of(Some(highest)).as_str();
+    let holds = |query: &str| {
+        let r = send(
+            &http,
+            port,
+            "GET",
+            &format!("/api/v1/devices?{query}&limit=1000"),
+            Some(&cookie),
+            None,
+            None,
+        );
+        assert_eq!(r.status, 200, "{query}: {}", r.text);
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["id"] == "mac-00b56d0608ba")
+    };
+    assert!(holds(&format!("risk={band}")), "{band}");
+    for other in store::RiskBand::ALL.iter().filter(|b| b.as_str() != band) {
+        assert!(!holds(&format!("risk={}", other.as_str())), "{other:?}");
+    }
+    assert!(holds("authorized=listed"));
+    assert!(!holds("authorized=unauthorized") && !holds("authorized=unknown"));
+    let bad = send(
+        &http,
+        port,
+        "GET",
+        "/api/v1/devices?risk=severe",
+        Some(&cookie),
+        None,
+        None,
+    );
+    assert_eq!(bad.status, 400);
+    let device = send(
+        &http,
+        port,
+        "GET",
+        "/devices/mac-00b56d0608ba",
+        Some(&cookie),
+        None,
+        None,
+    );
+    assert!(
+        device
+            .text
+            .contains(&format!("Risk: <strong>{band}</strong>")),
+        "{}",
+        device.text
+    );
+    assert!(device.text.contains("Asset list: <strong>listed</strong>"));
+    assert!(
+        device.text.contains("<h2>Vulnerabilities</h2>")
+            && device.text.contains("<h2>Timeline</h2>")
+    );
 }
 
 /// Scoped API tokens: issued once by the command line or an admin's API call, stored as a
@@ -1562,6 +1625,39 @@ fn the_demo_serves_the_console_with_a_printed_demo_admin() {
             .text
             .contains(client)
     );
+    // Dashboard: risk, authorization, findings per day, the newest devices.
+    let dash = get("/dashboard");
+    for part in [
+        "Devices by risk",
+        "On the asset list",
+        "New findings per day",
+        "Newest devices",
+    ] {
+        assert!(dash.text.contains(part), "{part}");
+    }
+    // The demo's intruder (an unknown device in the ICU) is the one unauthorized device, and
+    // the three authorization values share out every device.
+    let count = |q: &str| {
+        get(&format!("/api/v1/devices?{q}&limit=0")).body["total"]
+            .as_u64()
+            .unwrap()
+    };
+    let total = count("q=");
+    let (listed, unauthorized, unknown) = (
+        count("authorized=listed"),
+        count("authorized=unauthorized"),
+        count("authorized=unknown"),
+    );
+    assert!(unauthorized >= 1 && listed >= 20, "{listed} {unauthorized}");
+    assert_eq!(listed + unauthorized + unknown, total);
+    let newest = get("/api/v1/devices?sort=first_seen&limit=5");
+    let firsts: Vec<&str> = newest.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["first_seen"].as_str().unwrap())
+        .collect();
+    assert!(firsts.windows(2).all(|w| w[0] >= w[1]), "{firsts:?}");
     let settings = get("/settings");
     assert_eq!(settings.status, 200);
     assert!(settings.text.contains("Certificate SHA-256") && settings.text.contains("30m"));

@@ -369,6 +369,101 @@ impl Default for FindingQuery {
     }
 }
 
+/// How urgent a device's vulnerabilities are: the band of the highest risk score (0–100,
+/// `vuln::risk`) among its `vulnerable` findings not resolved; `None` without any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RiskBand {
+    /// 80 and above: a KEV-listed or critical flaw on an exposed or life-sustaining device.
+    Critical,
+    /// 60 to 80.
+    High,
+    /// 40 to 60.
+    Medium,
+    /// Below 40.
+    Low,
+    /// No vulnerability open.
+    None,
+}
+
+impl RiskBand {
+    /// Every band, most urgent first.
+    pub const ALL: [Self; 5] = [
+        Self::Critical,
+        Self::High,
+        Self::Medium,
+        Self::Low,
+        Self::None,
+    ];
+
+    /// Stable name (`critical`, `high`, `medium`, `low`, `none`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Critical => "critical",
+            Self::High => "high",
+            Self::Medium => "medium",
+            Self::Low => "low",
+            Self::None => "none",
+        }
+    }
+
+    /// The band named `s`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|b| b.as_str() == s)
+    }
+
+    /// The band of a highest open risk score (`None`: no open vulnerability).
+    pub fn of(score: Option<f64>) -> Self {
+        match score {
+            None => Self::None,
+            Some(s) if s >= 80.0 => Self::Critical,
+            Some(s) if s >= 60.0 => Self::High,
+            Some(s) if s >= 40.0 => Self::Medium,
+            Some(_) => Self::Low,
+        }
+    }
+
+    /// The scores in the band, `[low, high)`; `None` for [`RiskBand::None`].
+    pub const fn bounds(self) -> Option<(f64, f64)> {
+        match self {
+            Self::Critical => Some((80.0, f64::INFINITY)),
+            Self::High => Some((60.0, 80.0)),
+            Self::Medium => Some((40.0, 60.0)),
+            Self::Low => Some((f64::NEG_INFINITY, 40.0)),
+            Self::None => None,
+        }
+    }
+}
+
+/// Whether a device belongs, as far as the asset list says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Authorization {
+    /// Matched to an asset on the list.
+    Listed,
+    /// An `unauthorized_device` finding about it is not resolved: the list does not hold it.
+    Unauthorized,
+    /// Neither: no asset list is loaded, or a personal device (counted per zone, not flagged).
+    Unknown,
+}
+
+impl Authorization {
+    /// Every value.
+    pub const ALL: [Self; 3] = [Self::Listed, Self::Unauthorized, Self::Unknown];
+
+    /// Stable name (`listed`, `unauthorized`, `unknown`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Listed => "listed",
+            Self::Unauthorized => "unauthorized",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    /// The value named `s`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
 /// Column a device listing is sorted by. Ties are broken by id in the same direction, so pages
 /// never overlap or skip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -378,6 +473,8 @@ pub enum DeviceSort {
     Id,
     /// Time of the last packet.
     LastSeen,
+    /// Time of the first packet (newest devices first when descending).
+    FirstSeen,
 }
 
 /// Direction of a sort.
@@ -402,6 +499,10 @@ pub struct DeviceQuery {
     pub vendor: Option<String>,
     /// Keep devices the latest analysis placed in this zone.
     pub zone: Option<String>,
+    /// Keep devices whose open vulnerabilities are in this risk band.
+    pub risk: Option<RiskBand>,
+    /// Keep devices of this authorization.
+    pub authorized: Option<Authorization>,
     /// Sort column.
     pub sort: DeviceSort,
     /// Sort direction.
@@ -427,6 +528,8 @@ impl Default for DeviceQuery {
             category: None,
             vendor: None,
             zone: None,
+            risk: None,
+            authorized: None,
             sort: DeviceSort::default(),
             order: SortOrder::default(),
             limit: Self::DEFAULT_LIMIT,
@@ -593,6 +696,17 @@ pub trait Store {
         &self,
         query: &ConversationQuery,
     ) -> Result<Page<StoredConversation>, StoreError>;
+
+    /// New findings per day (UTC, of their first sighting) and severity, for the `days` most
+    /// recent days that have any: (day start, seconds since the epoch; severity; count),
+    /// oldest first.
+    fn finding_timeline(&self, days: u32) -> Result<Vec<(i64, String, u64)>, StoreError>;
+
+    /// The highest risk score among device `id`'s vulnerabilities not resolved.
+    fn device_risk(&self, id: &str) -> Result<Option<f64>, StoreError>;
+
+    /// Whether device `id` is on the asset list ([`Authorization`]).
+    fn device_authorization(&self, id: &str) -> Result<Authorization, StoreError>;
 
     /// One page of findings matching `query`, filtered, sorted and paginated in the database.
     fn findings(&self, query: &FindingQuery) -> Result<Page<Finding>, StoreError>;

@@ -190,6 +190,18 @@ impl Store for SqliteStore {
         traffic::set_zones(&mut self.conn, &self.path, zones, at)
     }
 
+    fn finding_timeline(&self, days: u32) -> Result<Vec<(i64, String, u64)>, StoreError> {
+        triage::finding_timeline(&self.conn, &self.path, days)
+    }
+
+    fn device_risk(&self, id: &str) -> Result<Option<f64>, StoreError> {
+        triage::device_risk(&self.conn, &self.path, id)
+    }
+
+    fn device_authorization(&self, id: &str) -> Result<crate::Authorization, StoreError> {
+        triage::device_authorization(&self.conn, &self.path, id)
+    }
+
     fn zones(&self) -> Result<Vec<model::Zone>, StoreError> {
         traffic::zones(&self.conn, &self.path)
     }

@@ -1442,3 +1442,160 @@ fn shown_category_follows_overrides_and_text_search_uses_the_trigram_index() -> 
     assert_eq!(ids(&hits), vec![devices[0].id.0.as_str()]);
     Ok(())
 }
+
+fn finding_of(device: &Device, kind: FindingKind, score: Option<f64>, day: i64) -> Finding {
+    let mut evidence = serde_json::Map::new();
+    if let Some(s) = score {
+        evidence.insert("risk".into(), serde_json::json!({ "score": s }));
+    }
+    let at = Timestamp(day * 86_400_000_000_000 + 5);
+    Finding {
+        id: FindingId::from_parts(&[kind.as_str(), &device.id.0, &format!("{score:?}")]),
+        kind,
+        severity: Severity::High,
+        device: device.id.clone(),
+        summary: "test".into(),
+        evidence,
+        first_seen: at,
+        last_seen: at,
+        count: 1,
+    }
+}
+
+#[test]
+fn devices_filter_by_risk_band_and_authorization_and_findings_count_per_day() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let mut store = open(&db_in(&dir));
+    let devices: Vec<Device> = (0..5).map(|n| ip_device(n, 1_000 + i64::from(n))).collect();
+    let findings = vec![
+        // Device 0: its highest open score (85) decides: critical.
+        finding_of(&devices[0], FindingKind::Vulnerable, Some(85.0), 20_000),
+        finding_of(&devices[0], FindingKind::Vulnerable, Some(30.0), 20_000),
+        // Device 1: medium. Device 2: low, and not on the asset list.
+        finding_of(&devices[1], FindingKind::Vulnerable, Some(45.0), 20_001),
+        finding_of(&devices[2], FindingKind::Vulnerable, Some(12.0), 20_001),
+        finding_of(&devices[2], FindingKind::UnauthorizedDevice, None, 20_002),
+    ];
+    store.merge_analysis(&devices, &findings, &source("r", 1))?;
+    let ids_of =
+        |store: &SqliteStore, risk: Option<store::RiskBand>, auth: Option<store::Authorization>| {
+            store
+                .devices(&DeviceQuery {
+                    risk,
+                    authorized: auth,
+                    ..DeviceQuery::default()
+                })
+                .map(|p| p.items.into_iter().map(|d| d.id.0).collect::<Vec<_>>())
+        };
+    let id = |n: usize| devices[n].id.0.clone();
+    assert_eq!(
+        ids_of(&store, Some(store::RiskBand::Critical), None)?,
+        vec![id(0)]
+    );
+    assert_eq!(
+        ids_of(&store, Some(store::RiskBand::High), None)?,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        ids_of(&store, Some(store::RiskBand::Medium), None)?,
+        vec![id(1)]
+    );
+    assert_eq!(
+        ids_of(&store, Some(store::RiskBand::Low), None)?,
+        vec![id(2)]
+    );
+    assert_eq!(
+        ids_of(&store, Some(store::RiskBand::None), None)?,
+        vec![id(3), id(4)]
+    );
+    assert_eq!(store.device_risk(&id(0))?, Some(85.0));
+    assert_eq!(store.device_risk(&id(3))?, None);
+    // Resolving the 85 leaves the 30: device 0 is low now.
+    let critical = findings[0].id.0.clone();
+    store.triage(
+        &[store::TriageChange {
+            finding: &critical,
+            status: Some("resolved"),
+            comment: None,
+            actor: "ana",
+        }],
+        1,
+    )?;
+    assert_eq!(
+        ids_of(&store, Some(store::RiskBand::Low), None)?,
+        vec![id(0), id(2)]
+    );
+    let risk = store.device_breakdown("risk")?;
+    assert_eq!(
+        risk,
+        vec![
+            ("critical".to_string(), 0),
+            ("high".to_string(), 0),
+            ("medium".to_string(), 1),
+            ("low".to_string(), 2),
+            ("none".to_string(), 2),
+        ]
+    );
+
+    // Authorization: device 4 matched to a listed asset, device 2 flagged, the rest neither.
+    let asset = listed("T-4", "00:1b:6f:00:00:09", "8015");
+    store.import_assets(&[(asset, "l.csv:2".into())], false, Timestamp(1))?;
+    store.record_asset_matches(
+        &[(
+            "T-4".into(),
+            Some((devices[4].id.clone(), model::AssetMatchReason::Ip)),
+        )],
+        &[],
+    )?;
+    assert_eq!(
+        ids_of(&store, None, Some(store::Authorization::Listed))?,
+        vec![id(4)]
+    );
+    assert_eq!(
+        ids_of(&store, None, Some(store::Authorization::Unauthorized))?,
+        vec![id(2)]
+    );
+    assert_eq!(
+        ids_of(&store, None, Some(store::Authorization::Unknown))?,
+        vec![id(0), id(1), id(3)]
+    );
+    assert_eq!(
+        store.device_authorization(&id(4))?,
+        store::Authorization::Listed
+    );
+    assert_eq!(
+        store.device_authorization(&id(2))?,
+        store::Authorization::Unauthorized
+    );
+    assert_eq!(
+        store.device_breakdown("authorized")?,
+        vec![
+            ("listed".to_string(), 1),
+            ("unauthorized".to_string(), 1),
+            ("unknown".to_string(), 3)
+        ]
+    );
+
+    // New findings per day and severity, oldest first; the most recent days only.
+    let timeline = store.finding_timeline(2)?;
+    assert_eq!(
+        timeline,
+        vec![
+            (20_001 * 86_400, "high".to_string(), 2),
+            (20_002 * 86_400, "high".to_string(), 1),
+        ]
+    );
+    assert_eq!(
+        store.finding_timeline(30)?[0],
+        (20_000 * 86_400, "high".to_string(), 2)
+    );
+    // Newest first by first sighting.
+    let newest = store.devices(&DeviceQuery {
+        sort: DeviceSort::FirstSeen,
+        order: SortOrder::Descending,
+        limit: 2,
+        ..DeviceQuery::default()
+    })?;
+    assert_eq!(ids(&newest), vec![id(4).as_str(), id(3).as_str()]);
+    Ok(())
+}

@@ -274,7 +274,7 @@ pub const ROUTES: &[(&str, &str, Permission, &str)] = &[
         "GET",
         "/dashboard",
         Permission::ReadInventory,
-        "Devices by category and vendor, findings by severity",
+        "Devices by category, vendor, zone, risk and authorization; new findings per day by severity; the newest devices",
     ),
     (
         "GET",
@@ -432,7 +432,7 @@ pub const ROUTES: &[(&str, &str, Permission, &str)] = &[
         "GET",
         "/api/v1/devices",
         Permission::ReadInventory,
-        "Devices, paged (limit, offset), filtered (q, category, vendor, zone), sorted (sort=id|last_seen)",
+        "Devices, paged (limit, offset), filtered (q, category, vendor, zone, risk=critical|high|medium|low|none, authorized=listed|unauthorized|unknown), sorted (sort=id|last_seen|first_seen)",
     ),
     (
         "GET",
@@ -1178,6 +1178,8 @@ struct PageQuery {
     category: Option<String>,
     vendor: Option<String>,
     zone: Option<String>,
+    risk: Option<String>,
+    authorized: Option<String>,
     sort: Option<String>,
 }
 
@@ -1313,18 +1315,45 @@ async fn devices(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Res
     let (sort, order) = match q.sort.as_deref() {
         None | Some("id") => (store::DeviceSort::Id, store::SortOrder::Ascending),
         Some("last_seen") => (store::DeviceSort::LastSeen, store::SortOrder::Descending),
+        Some("first_seen") => (store::DeviceSort::FirstSeen, store::SortOrder::Descending),
         Some(other) => {
             return error(
                 StatusCode::BAD_REQUEST,
-                &format!("no sort {other:?}: id or last_seen"),
+                &format!("no sort {other:?}: id, last_seen or first_seen"),
             );
         }
+    };
+    let risk = match q.risk.as_deref().filter(|r| !r.is_empty()) {
+        None => None,
+        Some(r) => match store::RiskBand::parse(r) {
+            Some(b) => Some(b),
+            None => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("no risk {r:?}: critical, high, medium, low or none"),
+                );
+            }
+        },
+    };
+    let authorized = match q.authorized.as_deref().filter(|r| !r.is_empty()) {
+        None => None,
+        Some(a) => match store::Authorization::parse(a) {
+            Some(v) => Some(v),
+            None => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("no authorized {a:?}: listed, unauthorized or unknown"),
+                );
+            }
+        },
     };
     let query = store::DeviceQuery {
         text: q.q,
         category: q.category,
         vendor: q.vendor,
         zone: q.zone,
+        risk,
+        authorized,
         sort,
         order,
         limit: q.limit.unwrap_or(store::DeviceQuery::DEFAULT_LIMIT),

@@ -231,6 +231,96 @@ fn bar_chart(title: &str, rows: &[(String, u64)]) -> Markup {
     }
 }
 
+/// A bar chart whose labels link somewhere (a filtered list).
+fn linked_bar_chart(title: &str, rows: &[(String, u64)], link: impl Fn(&str) -> String) -> Markup {
+    html! {
+        (bar_chart(title, rows))
+        p.links {
+            @for (label, n) in rows {
+                @if !label.is_empty() {
+                    a href=(link(label)) { (label) " (" (n) ")" } " "
+                }
+            }
+        }
+    }
+}
+
+/// Colours of the severities in charts (WCAG AA against white for the text beside them).
+fn severity_colour(s: &str) -> &'static str {
+    match s {
+        "critical" => "#7a0916",
+        "high" => "#b42318",
+        "medium" => "#b54708",
+        "low" => "#0b5cad",
+        _ => "#5b6b7f",
+    }
+}
+
+/// One severity's part of a day's bar: top, height, severity, count.
+type Segment<'a> = (f64, f64, &'a str, u64);
+
+/// New findings per day as stacked SVG bars, one colour per severity, with a legend.
+fn timeline_chart(rows: &[(i64, String, u64)]) -> Markup {
+    if rows.is_empty() {
+        return html! { p.muted { "No findings yet." } };
+    }
+    let mut days: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    days.dedup();
+    let per_day = |d: i64| -> u64 { rows.iter().filter(|r| r.0 == d).map(|r| r.2).sum() };
+    let max = days.iter().map(|&d| per_day(d)).max().unwrap_or(1).max(1) as f64;
+    let (bar, gap, height) = (18.0_f64, 6.0_f64, 140.0_f64);
+    let width = (bar + gap) * days.len() as f64 + 40.0;
+    let day_text = |d: i64| {
+        model::Timestamp::from_parts(d, 0)
+            .rfc3339(model::TsPrecision::Seconds)
+            .to_string()
+            .chars()
+            .take(10)
+            .collect::<String>()
+    };
+    // Per day: its x, and a segment per severity stacked from the bottom (top, height).
+    let bars: Vec<(f64, i64, Vec<Segment<'_>>)> = days
+        .iter()
+        .enumerate()
+        .map(|(i, &d)| {
+            let x = 30.0 + (bar + gap) * i as f64;
+            let mut y = height;
+            let mut segments = Vec::new();
+            for sev in ["low", "medium", "high", "critical"] {
+                let n = rows
+                    .iter()
+                    .find(|r| r.0 == d && r.1 == sev)
+                    .map_or(0, |r| r.2);
+                if n > 0 {
+                    let h = (height - 10.0) * n as f64 / max;
+                    y -= h;
+                    segments.push((y, h, sev, n));
+                }
+            }
+            (x, d, segments)
+        })
+        .collect();
+    html! {
+        svg role="img" aria-label="New findings per day by severity" width="100%" height=(height + 40.0)
+            viewBox={"0 0 " (width) " " (height + 40.0)} preserveAspectRatio="xMinYMin meet" {
+            title { "New findings per day by severity" }
+            @for (x, d, segments) in &bars {
+                @for (top, h, sev, n) in segments {
+                    rect x=(format!("{x:.1}")) y=(format!("{top:.1}")) width=(bar) height=(format!("{h:.1}")) fill=(severity_colour(sev)) {
+                        title { (day_text(*d)) ": " (n) " " (sev) }
+                    }
+                }
+                text x=(format!("{:.1}", x + bar / 2.0)) y=(height + 14.0) text-anchor="middle" font-size="9" { (day_text(*d).get(5..).unwrap_or("")) }
+            }
+        }
+        p.legend {
+            @for sev in ["critical", "high", "medium", "low"] {
+                span { svg width="10" height="10" aria-hidden="true" { rect width="10" height="10" fill=(severity_colour(sev)) {} } " " (sev) " " }
+            }
+        }
+    }
+}
+
 fn severity_badge(s: &str) -> Markup {
     html! { span class={"sev sev-" (s)} { (s) } }
 }
@@ -241,18 +331,20 @@ pub(super) async fn dashboard(
     State(app): State<Arc<App>>,
     axum::Extension(a): axum::Extension<Authorized>,
 ) -> Response {
-    let (categories, vendors, zones) = match (|| {
+    let (categories, vendors, zones, risk, authorized) = match (|| {
         Ok::<_, store::StoreError>((
             app.breakdown("category")?,
             app.breakdown("vendor")?,
             app.breakdown("zone")?,
+            app.breakdown("risk")?,
+            app.breakdown("authorized")?,
         ))
     })() {
         Ok(v) => v,
         Err(e) => return store_error(&e),
     };
     let store = app.store();
-    let (findings, recent, total) = match (|| {
+    let (findings, recent, newest, timeline, total) = match (|| {
         Ok::<_, store::StoreError>((
             store.finding_breakdown()?,
             store.devices(&store::DeviceQuery {
@@ -261,6 +353,13 @@ pub(super) async fn dashboard(
                 limit: 10,
                 ..store::DeviceQuery::default()
             })?,
+            store.devices(&store::DeviceQuery {
+                sort: store::DeviceSort::FirstSeen,
+                order: store::SortOrder::Descending,
+                limit: 10,
+                ..store::DeviceQuery::default()
+            })?,
+            store.finding_timeline(30)?,
             store.device_count()?,
         ))
     })() {
@@ -299,6 +398,15 @@ pub(super) async fn dashboard(
                     (bar_chart("Devices by vendor", &top_vendors))
                 }
                 section.card {
+                    h2 { "Devices by risk" }
+                    (linked_bar_chart("Devices by risk", &risk, |b| query_link("/devices", &[("risk", Some(b))], None)))
+                    p.muted { "The highest risk score (0–100) among each device's vulnerabilities not resolved: critical ≥ 80, high ≥ 60, medium ≥ 40." }
+                }
+                section.card {
+                    h2 { "On the asset list" }
+                    (linked_bar_chart("Devices by authorization", &authorized, |v| query_link("/devices", &[("authorized", Some(v))], None)))
+                }
+                section.card {
                     h2 { "Devices by zone" }
                     (bar_chart("Devices by zone", &zones))
                     p { a href="/zones" { "Zones and the traffic between them" } }
@@ -320,6 +428,14 @@ pub(super) async fn dashboard(
                         }
                     }
                 }
+            }
+            section.card {
+                h2 { "New findings per day, by severity" }
+                (timeline_chart(&timeline))
+            }
+            section.card {
+                h2 { "Newest devices" }
+                (device_table(&newest.items))
             }
             section.card {
                 h2 { "Seen most recently" }
@@ -362,6 +478,107 @@ fn device_table(devices: &[model::Device]) -> Markup {
     }
 }
 
+/// The device's vulnerabilities (its `vulnerable` findings), most urgent first by risk score.
+fn device_vulnerabilities(
+    findings: &[model::Finding],
+    states: &HashMap<String, store::FindingTriage>,
+) -> Markup {
+    let score = |f: &model::Finding| {
+        f.evidence
+            .get("risk")
+            .and_then(|r| r.get("score"))
+            .and_then(serde_json::Value::as_f64)
+    };
+    let mut vulns: Vec<&model::Finding> = findings
+        .iter()
+        .filter(|f| f.kind == model::FindingKind::Vulnerable)
+        .collect();
+    vulns.sort_by(|a, b| {
+        score(b)
+            .unwrap_or(-1.0)
+            .total_cmp(&score(a).unwrap_or(-1.0))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    if vulns.is_empty() {
+        return html! { p.muted { "No published advisory matches this device." } };
+    }
+    let text = |f: &model::Finding, key: &str| {
+        f.evidence
+            .get(key)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("—")
+            .to_string()
+    };
+    html! {
+        div.table-wrap {
+            table {
+                thead { tr { th { "Risk" } th { "Advisory" } th { "CVEs" } th { "Match" } th { "KEV" } th { "Triage" } } }
+                tbody {
+                    @for f in vulns {
+                        tr {
+                            td { (score(f).map_or("—".to_string(), |s| format!("{s:.0}"))) }
+                            td { a href={"/findings/" (f.id.0)} { (text(f, "advisory")) } }
+                            td { (f.evidence.get("cves").and_then(serde_json::Value::as_array).map(|c| c.iter().filter_map(serde_json::Value::as_str).collect::<Vec<_>>().join(" ")).unwrap_or_default()) }
+                            td { (text(f, "status")) }
+                            td { (if f.evidence.get("kev").and_then(serde_json::Value::as_bool) == Some(true) { "yes" } else { "no" }) }
+                            td { (states.get(&f.id.0).map_or("open", |s| s.status.as_str())) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What happened to the device, oldest first: first and last seen, each address first held,
+/// each finding first raised, each patch record's transitions.
+fn device_timeline(
+    d: &model::Device,
+    findings: &[model::Finding],
+    patches: &[store::PatchRecord],
+) -> Markup {
+    let mut events: Vec<(i64, String)> = Vec::new();
+    if d.first_seen.0 != 0 {
+        events.push((d.first_seen.0, "first seen on the wire".into()));
+        events.push((d.last_seen.0, "last seen on the wire".into()));
+    }
+    for s in &d.ips {
+        events.push((s.first_seen.0, format!("address {} first held", s.addr)));
+    }
+    for f in findings {
+        events.push((
+            f.first_seen.0,
+            format!("{} finding: {}", f.kind.as_str(), f.summary),
+        ));
+    }
+    for p in patches {
+        for e in &p.events {
+            events.push((
+                e.at,
+                format!(
+                    "patch {} for {}: {} → {} by {}",
+                    p.state,
+                    p.advisory,
+                    e.from.as_deref().unwrap_or("—"),
+                    e.to,
+                    e.actor
+                ),
+            ));
+        }
+    }
+    events.sort();
+    html! {
+        @if events.is_empty() { p.muted { "Never seen on the wire." } }
+        @else {
+            ol.timeline {
+                @for (at, what) in &events {
+                    li { time { (stamp(model::Timestamp(*at))) } " " (what) }
+                }
+            }
+        }
+    }
+}
+
 /// A time a device was seen, or "never" (a listed asset not yet seen on the wire).
 fn seen(t: model::Timestamp) -> String {
     if t.0 == 0 {
@@ -378,6 +595,8 @@ pub(super) struct DeviceFilter {
     category: Option<String>,
     vendor: Option<String>,
     zone: Option<String>,
+    risk: Option<String>,
+    authorized: Option<String>,
     sort: Option<String>,
     offset: Option<u64>,
 }
@@ -386,6 +605,7 @@ impl DeviceFilter {
     fn query(&self, limit: u32) -> store::DeviceQuery {
         let (sort, order) = match self.sort.as_deref() {
             Some("id") => (store::DeviceSort::Id, store::SortOrder::Ascending),
+            Some("first_seen") => (store::DeviceSort::FirstSeen, store::SortOrder::Descending),
             _ => (store::DeviceSort::LastSeen, store::SortOrder::Descending),
         };
         let some = |s: &Option<String>| {
@@ -399,6 +619,12 @@ impl DeviceFilter {
             category: some(&self.category),
             vendor: some(&self.vendor),
             zone: some(&self.zone),
+            // An unknown value in a hand-edited address filters nothing rather than failing.
+            risk: self.risk.as_deref().and_then(store::RiskBand::parse),
+            authorized: self
+                .authorized
+                .as_deref()
+                .and_then(store::Authorization::parse),
             sort,
             order,
             limit,
@@ -415,6 +641,8 @@ impl DeviceFilter {
                 ("category", self.category.as_deref()),
                 ("vendor", self.vendor.as_deref()),
                 ("zone", self.zone.as_deref()),
+                ("risk", self.risk.as_deref()),
+                ("authorized", self.authorized.as_deref()),
                 ("sort", self.sort.as_deref()),
             ],
             offset,
@@ -522,9 +750,28 @@ pub(super) async fn devices(
                     }
                 }
                 div {
+                    label for="risk" { "Risk" }
+                    select #risk name="risk" {
+                        option value="" { "any" }
+                        @for b in store::RiskBand::ALL {
+                            option value=(b.as_str()) selected[f.risk.as_deref() == Some(b.as_str())] { (b.as_str()) }
+                        }
+                    }
+                }
+                div {
+                    label for="authorized" { "On the asset list" }
+                    select #authorized name="authorized" {
+                        option value="" { "any" }
+                        @for v in store::Authorization::ALL {
+                            option value=(v.as_str()) selected[f.authorized.as_deref() == Some(v.as_str())] { (v.as_str()) }
+                        }
+                    }
+                }
+                div {
                     label for="sort" { "Sort" }
                     select #sort name="sort" {
-                        option value="last_seen" selected[f.sort.as_deref() != Some("id")] { "last seen, newest first" }
+                        option value="last_seen" selected[!matches!(f.sort.as_deref(), Some("id" | "first_seen"))] { "last seen, newest first" }
+                        option value="first_seen" selected[f.sort.as_deref() == Some("first_seen")] { "first seen, newest first" }
                         option value="id" selected[f.sort.as_deref() == Some("id")] { "id" }
                     }
                 }
@@ -680,10 +927,18 @@ pub(super) async fn device(
             limit: super::network::PEER_CONVERSATIONS,
             ..store::ConversationQuery::default()
         })?;
-        Ok::<_, store::StoreError>(Some((d, findings, states, patches, conversations)))
+        let standing = (store.device_risk(&id)?, store.device_authorization(&id)?);
+        Ok::<_, store::StoreError>(Some((
+            d,
+            findings,
+            states,
+            patches,
+            conversations,
+            standing,
+        )))
     })();
     drop(store);
-    let (d, findings, states, patches, conversations) = match loaded {
+    let (d, findings, states, patches, conversations, (risk, authorization)) = match loaded {
         Ok(Some(v)) => v,
         Ok(None) => return error_page(StatusCode::NOT_FOUND, "no such device"),
         Err(e) => return store_error(&e),
@@ -703,6 +958,11 @@ pub(super) async fn device(
             h1 { "Device " (d.id.0) }
             p.muted { "First seen " (seen(d.first_seen)) ", last seen " (seen(d.last_seen)) "; " (d.packets) " packets, " (d.bytes) " bytes"
                 @if let Some(z) = &d.zone { "; zone " a href=(query_link("/devices", &[("zone", Some(z))], None)) { (z) } } "." }
+            p {
+                "Risk: " strong { (store::RiskBand::of(risk).as_str()) }
+                @if let Some(r) = risk { " (highest open risk score " (format!("{r:.0}")) ")" }
+                ". Asset list: " strong { (authorization.as_str()) } "."
+            }
             section.card {
                 h2 { "What it is" }
                 table {
@@ -744,6 +1004,14 @@ pub(super) async fn device(
                         tbody { @for s in &d.software { tr { td { (s.product) } td { (s.version.as_deref().unwrap_or("—")) } td { (s.source) " (" (s.role) ")" } } } }
                     }
                 }
+            }
+            section.card {
+                h2 { "Vulnerabilities" }
+                (device_vulnerabilities(&findings.items, &states))
+            }
+            section.card {
+                h2 { "Timeline" }
+                (device_timeline(&d, &findings.items, &patches))
             }
             section.card {
                 h2 { "Peers" }

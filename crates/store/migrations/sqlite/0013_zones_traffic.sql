@@ -157,3 +157,10 @@ CREATE TABLE conversation_input_counters (
     PRIMARY KEY (conversation_pk, input_pk)
 ) WITHOUT ROWID;
 CREATE INDEX conversation_input_counters_input ON conversation_input_counters (input_pk);
+
+-- 5. Device filters by risk (the highest risk score of the device's vulnerabilities not
+--    resolved) and by authorization, and the newest devices first.
+ALTER TABLE findings ADD COLUMN risk_score REAL GENERATED ALWAYS AS (
+    json_extract(evidence, '$.risk.score')) VIRTUAL;
+CREATE INDEX findings_device_risk ON findings (kind, status, device_pk, risk_score);
+CREATE INDEX devices_first_seen ON devices (first_seen, id);

@@ -143,6 +143,8 @@ pub(crate) fn devices(
         (DeviceSort::Id, SortOrder::Descending) => "d.id DESC",
         (DeviceSort::LastSeen, SortOrder::Ascending) => "d.last_seen ASC, d.id ASC",
         (DeviceSort::LastSeen, SortOrder::Descending) => "d.last_seen DESC, d.id DESC",
+        (DeviceSort::FirstSeen, SortOrder::Ascending) => "d.first_seen ASC, d.id ASC",
+        (DeviceSort::FirstSeen, SortOrder::Descending) => "d.first_seen DESC, d.id DESC",
     };
     let mut conditions: Vec<String> = Vec::new();
     let mut bound: Vec<(&str, &dyn rusqlite::ToSql)> = Vec::new();
@@ -171,6 +173,38 @@ pub(crate) fn devices(
     if let Some(z) = &zone {
         conditions.push("d.zone = :zone".into());
         bound.push((":zone", z));
+    }
+    let risk_bounds = query.risk.and_then(crate::RiskBand::bounds);
+    match (query.risk, &risk_bounds) {
+        (Some(_), Some((low, high))) => {
+            conditions.push(
+                "d.pk IN (SELECT device_pk FROM findings
+                          WHERE kind = 'vulnerable' AND status <> 'resolved'
+                          GROUP BY device_pk
+                          HAVING max(coalesce(risk_score, 0)) >= :risk_low
+                             AND max(coalesce(risk_score, 0)) < :risk_high)"
+                    .into(),
+            );
+            bound.push((":risk_low", low));
+            bound.push((":risk_high", high));
+        }
+        (Some(_), None) => conditions.push(
+            "d.pk NOT IN (SELECT device_pk FROM findings
+                          WHERE kind = 'vulnerable' AND status <> 'resolved')"
+                .into(),
+        ),
+        (None, _) => {}
+    }
+    const LISTED: &str = "d.id IN (SELECT device_id FROM assets WHERE device_id IS NOT NULL)";
+    const UNAUTHORIZED: &str = "d.pk IN (SELECT device_pk FROM findings
+                                WHERE kind = 'unauthorized_device' AND status <> 'resolved')";
+    match query.authorized {
+        Some(crate::Authorization::Listed) => conditions.push(LISTED.into()),
+        Some(crate::Authorization::Unauthorized) => conditions.push(UNAUTHORIZED.into()),
+        Some(crate::Authorization::Unknown) => {
+            conditions.push(format!("NOT ({LISTED}) AND NOT ({UNAUTHORIZED})"));
+        }
+        None => {}
     }
     let filter = if conditions.is_empty() {
         String::new()

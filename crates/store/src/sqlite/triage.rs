@@ -149,6 +149,9 @@ pub(crate) fn device_breakdown(
     path: &Path,
     name: &str,
 ) -> Result<Vec<(String, u64)>, StoreError> {
+    if name == "risk" || name == "authorized" {
+        return derived_breakdown(conn, path, name);
+    }
     // Category, vendor and zone are kept on the device row (migration 0013): one GROUP BY
     // walking its index.
     let column = match name {
@@ -206,6 +209,133 @@ pub(crate) fn device_breakdown(
         Ok(rows)
     };
     read().map_err(sqlite_error(path, "counting devices"))
+}
+
+/// Devices per risk band or per authorization, every value listed (most urgent first).
+fn derived_breakdown(
+    conn: &Connection,
+    path: &Path,
+    name: &str,
+) -> Result<Vec<(String, u64)>, StoreError> {
+    let read = || -> rusqlite::Result<Vec<(String, u64)>> {
+        let total: i64 = conn.query_row("SELECT count(*) FROM devices", [], |r| r.get(0))?;
+        let total = u64::try_from(total).unwrap_or(0);
+        let mut rows: Vec<(String, u64)> = Vec::new();
+        if name == "risk" {
+            let mut stmt = conn.prepare_cached(
+                "SELECT m FROM (SELECT max(coalesce(risk_score, 0)) AS m FROM findings
+                               WHERE kind = 'vulnerable' AND status <> 'resolved'
+                               GROUP BY device_pk)",
+            )?;
+            let mut counts = [0u64; 5];
+            for m in stmt.query_map([], |r| r.get::<_, f64>(0))? {
+                let band = crate::RiskBand::of(Some(m?));
+                if let Some(i) = crate::RiskBand::ALL.iter().position(|b| *b == band) {
+                    counts[i] += 1;
+                }
+            }
+            let with: u64 = counts.iter().sum();
+            counts[4] = total.saturating_sub(with);
+            for (band, n) in crate::RiskBand::ALL.iter().zip(counts) {
+                rows.push((band.as_str().to_string(), n));
+            }
+        } else {
+            let listed: i64 = conn.query_row(
+                "SELECT count(*) FROM devices
+                 WHERE id IN (SELECT device_id FROM assets WHERE device_id IS NOT NULL)",
+                [],
+                |r| r.get(0),
+            )?;
+            let unauthorized: i64 = conn.query_row(
+                "SELECT count(DISTINCT device_pk) FROM findings
+                 WHERE kind = 'unauthorized_device' AND status <> 'resolved'",
+                [],
+                |r| r.get(0),
+            )?;
+            let listed = u64::try_from(listed).unwrap_or(0);
+            let unauthorized = u64::try_from(unauthorized).unwrap_or(0);
+            rows.push(("listed".into(), listed));
+            rows.push(("unauthorized".into(), unauthorized));
+            rows.push((
+                "unknown".into(),
+                total.saturating_sub(listed).saturating_sub(unauthorized),
+            ));
+        }
+        Ok(rows)
+    };
+    read().map_err(sqlite_error(path, "counting devices"))
+}
+
+/// New findings per day and severity, the `days` most recent days with any, oldest first.
+pub(crate) fn finding_timeline(
+    conn: &Connection,
+    path: &Path,
+    days: u32,
+) -> Result<Vec<(i64, String, u64)>, StoreError> {
+    let read = || -> rusqlite::Result<Vec<(i64, String, u64)>> {
+        let mut stmt = conn.prepare_cached(
+            "WITH recent AS (SELECT DISTINCT first_seen / 86400000000000 AS day FROM findings
+                             ORDER BY day DESC LIMIT ?1)
+             SELECT first_seen / 86400000000000 AS day, severity, count(*) FROM findings
+             WHERE first_seen / 86400000000000 IN (SELECT day FROM recent)
+             GROUP BY day, severity ORDER BY day, severity",
+        )?;
+        stmt.query_map([days], |r| {
+            Ok((
+                r.get::<_, i64>(0)? * 86_400,
+                r.get::<_, String>(1)?,
+                u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+            ))
+        })?
+        .collect()
+    };
+    read().map_err(sqlite_error(path, "reading the findings over time"))
+}
+
+/// The highest risk score among the device's vulnerabilities not resolved.
+pub(crate) fn device_risk(
+    conn: &Connection,
+    path: &Path,
+    id: &str,
+) -> Result<Option<f64>, StoreError> {
+    conn.query_row(
+        "SELECT max(coalesce(f.risk_score, 0)) FROM findings f JOIN devices d ON d.pk = f.device_pk
+         WHERE d.id = ?1 AND f.kind = 'vulnerable' AND f.status <> 'resolved'",
+        [id],
+        |r| r.get(0),
+    )
+    .map_err(sqlite_error(path, "reading the device's risk"))
+}
+
+/// Whether the device is matched to a listed asset, flagged as not on the list, or neither.
+pub(crate) fn device_authorization(
+    conn: &Connection,
+    path: &Path,
+    id: &str,
+) -> Result<crate::Authorization, StoreError> {
+    let read = || -> rusqlite::Result<crate::Authorization> {
+        let listed: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM assets WHERE device_id = ?1)",
+            [id],
+            |r| r.get(0),
+        )?;
+        if listed {
+            return Ok(crate::Authorization::Listed);
+        }
+        let flagged: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM findings f JOIN devices d ON d.pk = f.device_pk
+                            WHERE d.id = ?1 AND f.kind = 'unauthorized_device'
+                              AND f.status <> 'resolved')",
+            [id],
+            |r| r.get(0),
+        )?;
+        Ok(if flagged {
+            crate::Authorization::Unauthorized
+        } else {
+            crate::Authorization::Unknown
+        })
+    };
+    read().map_err(sqlite_error(path, "reading the device's authorization"))
 }
 
 /// Findings per (severity, status).
