@@ -276,10 +276,10 @@ pub fn analyze_with(
         sensor: Sensor::new(sensor_config(args)),
         sinks: Sinks {
             inventory: Inventory::new(inventory_config),
-            traffic: args
-                .db
-                .as_ref()
-                .map(|_| policy::TrafficTable::new(policy::TrafficConfig::default())),
+            // Conversations feed the store's maps and the zone policy: kept with a store or
+            // configured zones, not on the plain inventory run the benchmark times.
+            traffic: (args.db.is_some() || !config.zones.is_empty())
+                .then(|| policy::TrafficTable::new(policy::TrafficConfig::default())),
             flows,
             flows_path: args.flows.as_deref(),
             events,
@@ -334,7 +334,7 @@ pub fn analyze_with(
         let (key, _origin) = store::Key::resolve(db)
             .with_context(|| format!("opening the key for {}", db.display()))?;
         let mut store = store::SqliteStore::open(db, &key)?;
-        let zones = store_zones(&mut store, db, args.config.as_deref(), config.zones)?;
+        let zones = store_zones(&mut store, db, args.config.as_deref(), config.zones.clone())?;
         // The asset list's word on each listed device is evidence beside the wire's.
         let reconciliation = crate::assets::reconcile(&store, db, &mut devices)?;
         // Devices with patch records are also read as this run alone saw them (the history
@@ -402,6 +402,13 @@ pub fn analyze_with(
             Some(t) => t.finish(&devices, &zones).0,
             None => Vec::new(),
         };
+        findings.extend(segmentation_findings(
+            args.config.as_deref(),
+            &config,
+            &zones,
+            &conversations,
+            &mut devices,
+        )?);
         store_analysis(&mut store, db, &devices, &findings, &conversations, &runs)?;
         crate::assets::record(&mut store, db, &reconciliation)?;
         if !reconciliation.assets.is_empty() {
@@ -432,12 +439,22 @@ pub fn analyze_with(
             }
         }
     } else {
-        let zones = zone_map(args.config.as_deref(), config.zones)?;
+        let zones = zone_map(args.config.as_deref(), config.zones.clone())?;
         for device in &mut devices {
             if let Some(kb) = kb {
                 kb.classify(device);
             }
             device.zone = Some(zones.device_zone(device));
+        }
+        if let Some(t) = sinks.traffic {
+            let (conversations, _) = t.finish(&devices, &zones);
+            findings.extend(segmentation_findings(
+                args.config.as_deref(),
+                &config,
+                &zones,
+                &conversations,
+                &mut devices,
+            )?);
         }
         if let Some(baselines) = baselines {
             findings.extend(baseline_findings(
@@ -530,6 +547,28 @@ fn baseline_findings(
         }
     }
     out
+}
+
+/// The `segmentation_violation` findings of this run's conversations under the configured
+/// conduits and policy (each also listed on its device).
+fn segmentation_findings(
+    path: Option<&Path>,
+    config: &crate::config::Config,
+    zones: &policy::ZoneMap,
+    conversations: &[model::Conversation],
+    devices: &mut [model::Device],
+) -> Result<Vec<model::Finding>> {
+    let name = || path.map_or_else(|| "configuration".into(), |p| p.display().to_string());
+    let default = config.policy.default_action().with_context(name)?;
+    let policy = policy::SegmentationPolicy::new(&config.conduits, zones, default)
+        .map_err(|e| anyhow::anyhow!("{}: [[conduits]]: {e}", name()))?;
+    let found = policy.evaluate(conversations, zones);
+    for f in &found {
+        if let Ok(i) = devices.binary_search_by(|d| d.id.0.as_str().cmp(&f.device.0)) {
+            devices[i].findings.push(f.id.clone());
+        }
+    }
+    Ok(found)
 }
 
 /// The configured zones, indexed; an ambiguous set is an error naming the file.

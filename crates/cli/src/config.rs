@@ -26,6 +26,19 @@
 //! # kind = "clinical"
 //! # vlans = [20]
 //! # subnets = ["10.20.0.0/16"]
+//!
+//! # Conduits (IEC 62443-3-2): crossings between zones that are allowed. Without one, guest →
+//! # clinical/imaging/lab/building/admin, building ↔ clinical/imaging/lab and clinical/imaging/
+//! # lab ↔ internet are segmentation_violation findings; with default = "deny", every crossing
+//! # between configured zones is.
+//! # [policy]
+//! # default = "allow"
+//! # [[conduits]]
+//! # from = "kind:clinical"        # a zone name, "kind:<kind>" or "*"
+//! # to = "internet"
+//! # services = ["tcp/443"]        # tcp/PORT, udp/PORT, tcp, udp, icmp…; empty: any
+//! # addresses = ["203.0.113.0/24"]  # only these (a vendor's cloud); empty: any
+//! # note = "pump vendor's drug-library server, CHG-1234"
 //! ```
 
 use std::net::SocketAddr;
@@ -44,6 +57,32 @@ pub struct Config {
     /// `[[zones]]`: the network zones `analyze` places devices in.
     #[serde(default)]
     pub zones: Vec<model::Zone>,
+    /// `[[conduits]]`: the crossings between zones that are allowed.
+    #[serde(default)]
+    pub conduits: Vec<model::Conduit>,
+    /// `[policy]`: what happens to crossings nothing speaks of.
+    #[serde(default)]
+    pub policy: PolicyConfig,
+}
+
+/// `[policy]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// `allow` (default: only the shared rules and conduits decide) or `deny` (every crossing
+    /// between configured zones needs a conduit).
+    pub default: Option<String>,
+}
+
+impl PolicyConfig {
+    /// The default action, or an error naming the value.
+    pub fn default_action(&self) -> Result<policy::DefaultAction> {
+        match self.default.as_deref() {
+            None | Some("allow") => Ok(policy::DefaultAction::Allow),
+            Some("deny") => Ok(policy::DefaultAction::Deny),
+            Some(other) => anyhow::bail!("[policy] default = {other:?}: \"allow\" or \"deny\""),
+        }
+    }
 }
 
 /// `[serve]`: where `wardline serve` listens and with which certificate.

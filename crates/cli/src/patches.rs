@@ -116,10 +116,40 @@ fn transition(target: &PatchTarget, change: PatchChange, from: &[&str]) -> Resul
             from.join(" or ")
         );
     }
-    let record = store.change_patch(&change, crate::analyze::now())?;
+    let at = crate::analyze::now();
+    let from_state = record.state.clone();
+    let record = store.change_patch(&change, at)?;
+    audit_transition(&mut store, at, "cli", &from_state, &record, &change)?;
     let mut out = io::stdout().lock();
     crate::output::write_json(&mut out, &record)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A patch record's state change in the hash-chained audit log: who, from and to, and the
+/// reason's length (a person's free text is not copied into the log, as for triage comments).
+fn audit_transition(
+    store: &mut impl Store,
+    at: model::Timestamp,
+    source: &str,
+    from: &str,
+    record: &PatchRecord,
+    change: &PatchChange,
+) -> Result<()> {
+    console::audit::record(
+        store,
+        at.0,
+        &change.actor,
+        source,
+        "patch.state",
+        serde_json::json!({
+            "device": record.device,
+            "advisory": record.advisory,
+            "from": from,
+            "to": record.state,
+            "reason_chars": change.why.chars().count(),
+        }),
+    )?;
+    Ok(())
 }
 
 fn list(
@@ -223,6 +253,8 @@ pub fn after_analysis(
         .collect();
     let now = crate::analyze::now();
     let mut findings = Vec::new();
+    // State changes the wire caused (verified, reopened), audited once the records are written.
+    let mut transitions: Vec<(String, PatchRecord, PatchChange)> = Vec::new();
     let mut apply = |c: &PatchChange| -> Result<PatchRecord> {
         store
             .change_patch(c, now)
@@ -291,7 +323,8 @@ pub fn after_analysis(
                     continue;
                 }
             };
-            let r = apply(&PatchChange {
+            let from = record.state.clone();
+            let change = PatchChange {
                 device: k.0.clone(),
                 advisory: k.1.clone(),
                 to: Some(to.into()),
@@ -299,9 +332,15 @@ pub fn after_analysis(
                 why,
                 observed_version: Some(version.clone()),
                 ..PatchChange::default()
-            })?;
+            };
+            let r = apply(&change)?;
+            transitions.push((from, r.clone(), change));
             records.insert(k, r);
         }
+    }
+    for (from, record, change) in &transitions {
+        audit_transition(store, now, "analyze", from, record, change)
+            .with_context(|| format!("auditing a patch change in {}", db.display()))?;
     }
     // Accepted risks past their date.
     let today = crate::report::ts(now, model::TsPrecision::Seconds);

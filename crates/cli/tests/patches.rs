@@ -212,6 +212,46 @@ fn a_patch_is_verified_on_the_wire_and_reopened_by_a_regression() {
     .map(|(a, t)| (a.to_string(), t.to_string()))
     .collect();
     assert_eq!(trail, want);
+
+    // The same state changes are in the hash-chained audit log (all but the record's
+    // opening), with who, from and to, and never the reason's text.
+    let (out, log) = run(&["audit", "list", "--format", "json"], &db);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log: serde_json::Value = serde_json::from_str(&log).unwrap();
+    let audited: Vec<(String, String, String, String)> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "patch.state")
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap().to_string(),
+                e["source"].as_str().unwrap().to_string(),
+                e["details"]["from"].as_str().unwrap().to_string(),
+                e["details"]["to"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String, String, String)> = [
+        ("alice", "cli", "open", "planned"),
+        ("bob", "cli", "planned", "applied"),
+        ("wardline", "analyze", "applied", "verified"),
+        ("wardline", "analyze", "verified", "open"),
+    ]
+    .iter()
+    .map(|(a, s, f, t)| (a.to_string(), s.to_string(), f.to_string(), t.to_string()))
+    .collect();
+    assert_eq!(audited, want);
+    assert!(
+        !log.to_string().contains("2027-01-12 02:00"),
+        "a reason's text was logged"
+    );
+    let (out, _) = run(&["audit", "verify"], &db);
+    assert!(out.status.success());
 }
 
 #[test]

@@ -60,6 +60,10 @@ const ZCR_3: Safeguard = s(
     "62443-3-2 ZCR 3",
     "Partition the system under consideration into zones and conduits",
 );
+// IEC 62443-3-3 SR 5.1 network segmentation and SR 5.2 zone boundary protection: the
+// requirements a conversation crossing zones without a conduit breaks.
+const SR_5_1: Safeguard = s("IEC 62443", "62443-3-3 SR 5.1", "Network segmentation");
+const SR_5_2: Safeguard = s("IEC 62443", "62443-3-3 SR 5.2", "Zone boundary protection");
 const PATCHING: Safeguard = s(
     "IEC 62443",
     "62443-2-3",
@@ -83,6 +87,7 @@ pub fn safeguards(kind: FindingKind) -> &'static [Safeguard] {
         | FindingKind::Vulnerable
         | FindingKind::PatchRegression
         | FindingKind::AcceptedRiskExpired => &[RISK_MANAGEMENT, PATCHING],
+        FindingKind::SegmentationViolation => &[ACCESS_CONTROL, SR_5_1, SR_5_2, ZCR_3],
     }
 }
 

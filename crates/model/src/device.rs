@@ -182,6 +182,17 @@ pub struct DeviceFact {
 }
 
 impl Device {
+    /// The VLAN that says where the device sits: its first, when it is a station seen with its
+    /// own MAC. A device known only by address sits behind a router: the VLANs its packets
+    /// were seen on are its peers', not its own.
+    pub fn placing_vlan(&self) -> Option<u16> {
+        if self.macs.is_empty() {
+            None
+        } else {
+            self.vlans.first().copied()
+        }
+    }
+
     /// The address that says where the device sits: the most recently seen IPv4 address that
     /// is not link-local, else such an IPv6 address, else the most recent of any (a link-local
     /// fe80::/64 is on every segment, so it places nothing when a routable one exists).

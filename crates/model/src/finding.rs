@@ -62,11 +62,14 @@ pub enum FindingKind {
     PatchRegression,
     /// An accepted risk's expiry date has passed.
     AcceptedRiskExpired,
+    /// Traffic crossed between zones where no conduit allows it (guest → clinical, building ↔
+    /// clinical, clinical ↔ internet, or any crossing under a deny-by-default policy).
+    SegmentationViolation,
 }
 
 impl FindingKind {
     /// Every kind, for listings and parsing.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::CleartextPhi,
         Self::CleartextCredentials,
         Self::WeakTls,
@@ -77,6 +80,7 @@ impl FindingKind {
         Self::Vulnerable,
         Self::PatchRegression,
         Self::AcceptedRiskExpired,
+        Self::SegmentationViolation,
     ];
 
     /// Stable name.
@@ -92,6 +96,7 @@ impl FindingKind {
             Self::Vulnerable => "vulnerable",
             Self::PatchRegression => "patch_regression",
             Self::AcceptedRiskExpired => "accepted_risk_expired",
+            Self::SegmentationViolation => "segmentation_violation",
         }
     }
 

@@ -36,4 +36,6 @@ pub use observation::{
 pub use taxonomy::criticality;
 pub use time::{Timestamp, TsPrecision};
 pub use version::compare_versions;
-pub use zone::{Conversation, INTERNET_ZONE, Subnet, Zone, ZoneKind, peer_zone, provisional_zone};
+pub use zone::{
+    Conduit, Conversation, INTERNET_ZONE, Subnet, Zone, ZoneKind, peer_zone, provisional_zone,
+};

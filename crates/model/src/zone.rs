@@ -172,6 +172,26 @@ pub struct Zone {
     pub subnets: Vec<Subnet>,
 }
 
+/// A conduit (IEC 62443-3-2): conversations a zone may open to another, over some services,
+/// optionally only to some addresses (a vendor's update servers on the internet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conduit {
+    /// The zone opening the conversations: a zone name, `kind:<kind>` or `*`.
+    pub from: String,
+    /// The zone answering: a zone name (`internet` included), `kind:<kind>` or `*`.
+    pub to: String,
+    /// Services allowed: `tcp/2575`, `udp/53`, `tcp` (any port), `icmp`; empty: any.
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// Only to these subnets (empty: any address of the `to` zone).
+    #[serde(default)]
+    pub addresses: Vec<Subnet>,
+    /// Why it exists (a change ticket, a vendor's requirement), for people.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
 /// The zone a device is counted in before zones are configured for it: its VLAN when tagged
 /// (`vlan 20`), else the /24 (IPv4) or /64 (IPv6) of `ip`, `unknown` with neither. A
 /// device is on the monitored network whatever its address; for an address that is no device

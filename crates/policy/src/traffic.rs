@@ -233,6 +233,7 @@ mod tests {
     fn device(id: &str, ip: &str, vlan: u16) -> Device {
         Device {
             id: DeviceId(id.into()),
+            macs: vec!["00:00:5e:00:53:01".parse().unwrap()],
             vlans: vec![vlan],
             ips: vec![IpSighting {
                 addr: ip.parse().unwrap(),

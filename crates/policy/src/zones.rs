@@ -143,19 +143,28 @@ impl ZoneMap {
             .map(|&i| &self.zones[i])
     }
 
-    /// The zone of a device: a configured zone spanning one of its VLANs, else one spanning
-    /// its placing address ([`Device::placing_address`]), else its provisional zone.
+    /// The zone of a device: a configured zone spanning one of its VLANs (a station seen with
+    /// its own MAC), else one spanning its placing address ([`Device::placing_address`]), else
+    /// its provisional zone. A device known only by address (behind a router) is placed by
+    /// its address alone: the VLANs its packets crossed are its peers'.
     pub fn device_zone(&self, device: &Device) -> String {
-        let latest = device.placing_address();
-        device
-            .vlans
-            .iter()
-            .find_map(|&v| self.configured(Some(v), None))
-            .or_else(|| self.configured(None, latest))
-            .map_or_else(
-                || provisional_zone(device.vlans.first().copied(), latest),
-                |z| z.name.clone(),
-            )
+        let address = device.placing_address();
+        let by_vlan = || {
+            device
+                .vlans
+                .iter()
+                .find_map(|&v| self.configured(Some(v), None))
+        };
+        let by_address = || self.configured(None, address);
+        let configured = if device.macs.is_empty() {
+            by_address()
+        } else {
+            by_vlan().or_else(by_address)
+        };
+        configured.map_or_else(
+            || provisional_zone(device.placing_vlan(), address),
+            |z| z.name.clone(),
+        )
     }
 
     /// The zone of an address no device holds: a configured subnet's, else `internet` or
@@ -183,6 +192,7 @@ mod tests {
     fn device(vlans: &[u16], ip: &str) -> Device {
         Device {
             id: DeviceId("mac-001b6f0a0b0c".into()),
+            macs: vec!["00:1b:6f:0a:0b:0c".parse().unwrap()],
             vlans: vlans.to_vec(),
             ips: vec![IpSighting {
                 addr: ip.parse().unwrap(),
@@ -206,6 +216,13 @@ mod tests {
         assert_eq!(map.device_zone(&device(&[], "10.20.7.5")), "icu");
         assert_eq!(map.device_zone(&device(&[], "10.30.7.5")), "10.30.7.0/24");
         assert_eq!(map.device_zone(&device(&[31], "10.30.7.5")), "vlan 31");
+        // Known only by address (behind a router): the address places it, not the VLAN its
+        // packets were seen on.
+        let mut routed = device(&[90], "10.20.7.5");
+        routed.macs.clear();
+        assert_eq!(map.device_zone(&routed), "icu");
+        routed.ips[0].addr = "10.30.7.5".parse().unwrap();
+        assert_eq!(map.device_zone(&routed), "10.30.7.0/24");
         assert_eq!(map.address_zone(&"10.20.9.9".parse().unwrap()), "icu");
         assert_eq!(map.address_zone(&"8.8.8.8".parse().unwrap()), "internet");
     }

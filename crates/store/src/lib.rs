@@ -543,13 +543,20 @@ impl Default for DeviceQuery {
 pub struct Page<T> {
     /// The items of this page, in the requested order.
     pub items: Vec<T>,
-    /// How many items match the filter, over all pages.
+    /// How many items match the filter, over all pages; a lower bound when `total_exact` is
+    /// false.
     pub total: u64,
+    /// False when counting stopped early (a text search matching a large share of the
+    /// devices is counted to [`TEXT_COUNT_AHEAD`] past the page, not to the end).
+    pub total_exact: bool,
     /// The offset this page starts at.
     pub offset: u64,
     /// The page size actually used (after clamping).
     pub limit: u32,
 }
+
+/// How far past the page a broad text search counts its matches (see [`Page::total_exact`]).
+pub const TEXT_COUNT_AHEAD: u64 = 1_000;
 
 /// Devices of one zone talking to devices or addresses of another (or the same) zone: one cell
 /// of the zone × zone traffic matrix.

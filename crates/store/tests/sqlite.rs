@@ -1599,3 +1599,46 @@ fn devices_filter_by_risk_band_and_authorization_and_findings_count_per_day() ->
     assert_eq!(ids(&newest), vec![id(4).as_str(), id(3).as_str()]);
     Ok(())
 }
+
+#[test]
+fn a_broad_text_search_counts_past_the_page_and_a_narrow_one_exactly() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let mut store = open(&db_in(&dir));
+    let devices: Vec<Device> = (0..2_500).map(|n| ip_device(n, 1_000)).collect();
+    store.merge_devices(&devices, &source("many", 1))?;
+    // "10.9." is in every device's address: scanned, counted to 1,000 past the page.
+    let broad = store.devices(&DeviceQuery {
+        text: Some("10.9.".into()),
+        limit: 10,
+        offset: 20,
+        ..DeviceQuery::default()
+    })?;
+    assert_eq!(broad.items.len(), 10);
+    assert!(!broad.total_exact);
+    assert_eq!(broad.total, 20 + 10 + store::TEXT_COUNT_AHEAD);
+    // Near the end the count reaches the end and is exact again.
+    let tail = store.devices(&DeviceQuery {
+        text: Some("10.9.".into()),
+        limit: 100,
+        offset: 2_000,
+        ..DeviceQuery::default()
+    })?;
+    assert!(tail.total_exact);
+    assert_eq!(tail.total, 2_500);
+    // "10.9.3.17" has a rare trigram: the index answers, exactly (10.9.3.17, .170-.179).
+    let narrow = store.devices(&DeviceQuery {
+        text: Some("10.9.3.17".into()),
+        limit: 100,
+        ..DeviceQuery::default()
+    })?;
+    assert!(narrow.total_exact);
+    assert_eq!(narrow.total, 11);
+    assert!(narrow.items.iter().all(|d| d.id.0.contains("10.9.3.17")));
+    // A trigram no device holds: nothing, at once.
+    let none = store.devices(&DeviceQuery {
+        text: Some("zzz-none".into()),
+        ..DeviceQuery::default()
+    })?;
+    assert_eq!((none.total, none.total_exact), (0, true));
+    Ok(())
+}

@@ -1243,7 +1243,7 @@ async fn findings(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Re
         })
         .collect();
     axum::Json(
-        json!({"items": items, "total": page.total, "offset": page.offset, "limit": page.limit}),
+        json!({"items": items, "total": page.total, "total_exact": page.total_exact, "offset": page.offset, "limit": page.limit}),
     )
     .into_response()
 }
@@ -1381,7 +1381,7 @@ async fn devices(State(app): State<Arc<App>>, Query(q): Query<PageQuery>) -> Res
         })
         .collect();
     axum::Json(
-        json!({"items": items, "total": page.total, "offset": page.offset, "limit": page.limit}),
+        json!({"items": items, "total": page.total, "total_exact": page.total_exact, "offset": page.offset, "limit": page.limit}),
     )
     .into_response()
 }

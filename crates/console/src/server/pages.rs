@@ -692,10 +692,21 @@ pub(super) fn pager(
     limit: u32,
     link: impl Fn(Option<u64>) -> String,
 ) -> Markup {
+    pager_counted(total, true, offset, limit, link)
+}
+
+/// A pager whose total may be a lower bound (`exact` false: "of 1,100+").
+fn pager_counted(
+    total: u64,
+    exact: bool,
+    offset: u64,
+    limit: u32,
+    link: impl Fn(Option<u64>) -> String,
+) -> Markup {
     let end = (offset + u64::from(limit)).min(total);
     html! {
         nav.pager aria-label="Pages" {
-            span { @if total == 0 { "None" } @else { (offset + 1) "–" (end) " of " (total) } }
+            span { @if total == 0 { "None" } @else { (offset + 1) "–" (end) " of " (total) @if !exact { "+" } } }
             @if offset > 0 { a href=(link(Some(offset.saturating_sub(u64::from(limit))))) { "← Previous" } }
             @if end < total { a href=(link(Some(end))) { "Next →" } }
         }
@@ -777,9 +788,9 @@ pub(super) async fn devices(
                 }
                 div { button type="submit" { "Apply" } " " a.button.secondary href=(f.link("/devices.csv", None)) { "Export CSV" } }
             }
-            (pager(page.total, page.offset, page.limit, |o| f.link("/devices", o)))
+            (pager_counted(page.total, page.total_exact, page.offset, page.limit, |o| f.link("/devices", o)))
             (device_table(&page.items))
-            (pager(page.total, page.offset, page.limit, |o| f.link("/devices", o)))
+            (pager_counted(page.total, page.total_exact, page.offset, page.limit, |o| f.link("/devices", o)))
         },
     )
 }

@@ -114,9 +114,10 @@ pub fn placeholder_device(asset: &Asset) -> Device {
 /// The zone a device is counted in: the one an analysis placed it in, else its provisional
 /// zone (its VLAN when tagged, else the /24 or /64 of its placing address).
 pub fn provisional_zone(device: &Device) -> String {
-    device.zone.clone().unwrap_or_else(|| {
-        model::provisional_zone(device.vlans.first().copied(), device.placing_address())
-    })
+    device
+        .zone
+        .clone()
+        .unwrap_or_else(|| model::provisional_zone(device.placing_vlan(), device.placing_address()))
 }
 
 /// `unauthorized_device`: a non-personal device seen on the wire that the list does not hold.

@@ -164,3 +164,8 @@ ALTER TABLE findings ADD COLUMN risk_score REAL GENERATED ALWAYS AS (
     json_extract(evidence, '$.risk.score')) VIRTUAL;
 CREATE INDEX findings_device_risk ON findings (kind, status, device_pk, risk_score);
 CREATE INDEX devices_first_seen ON devices (first_seen, id);
+
+-- 6. How many devices hold each trigram: a text search reads the index only when one of
+--    its trigrams is rare (a MAC or host name fragment); a common one ("10.20.") is faster
+--    scanned in listing order, stopping once the page and a bounded count are found.
+CREATE VIRTUAL TABLE devices_text_vocab USING fts5vocab('devices_text', 'row');

@@ -96,6 +96,31 @@ pub(crate) fn device(
     }
 }
 
+/// Devices holding a trigram at most this often make a text search read the trigram index.
+const SELECTIVE_TRIGRAM_DEVICES: i64 = 2_000;
+
+/// Whether the trigram index answers a search for `text` faster than a scan: it has three
+/// characters or more and one of its trigrams is held by few devices (or by none: nothing
+/// matches). Case folds as the index does (ASCII; other text scans).
+fn selective(conn: &Connection, text: &str) -> bool {
+    if !text.is_ascii() || text.len() < 3 {
+        return false;
+    }
+    let lower = text.to_ascii_lowercase();
+    let mut trigrams: Vec<&str> = (0..=lower.len() - 3).map(|i| &lower[i..i + 3]).collect();
+    trigrams.sort_unstable();
+    trigrams.dedup();
+    let Ok(mut stmt) = conn.prepare_cached("SELECT doc FROM devices_text_vocab WHERE term = ?1")
+    else {
+        return false;
+    };
+    trigrams.iter().any(|t| {
+        stmt.query_row([t], |r| r.get::<_, i64>(0))
+            .optional()
+            .is_ok_and(|doc| doc.is_none_or(|d| d <= SELECTIVE_TRIGRAM_DEVICES))
+    })
+}
+
 /// `text` as a LIKE pattern matching it anywhere, with `\`, `%` and `_` taken literally.
 fn like_pattern(text: &str) -> String {
     let mut p = String::with_capacity(text.len() + 2);
@@ -123,8 +148,8 @@ pub(crate) fn devices(
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .map(|t| {
-            let indexed = t.chars().count() >= 3 && !t.contains(['\\', '%', '_']);
-            if indexed {
+            let literal = !t.contains(['\\', '%', '_']);
+            if literal && selective(conn, t) {
                 (format!("%{t}%"), true)
             } else {
                 (like_pattern(t), false)
@@ -211,10 +236,30 @@ pub(crate) fn devices(
     } else {
         format!(" WHERE {}", conditions.join(" AND "))
     };
-    let total = conn
-        .prepare_cached(&format!("SELECT count(*) FROM devices d{filter}"))
-        .and_then(|mut s| s.query_row(bound.as_slice(), |r| r.get::<_, i64>(0)))
-        .map_err(read_error(path, "counting devices".into()))?;
+    // A text search the index does not answer is counted only so far past the page: a
+    // common fragment matches tens of thousands of devices, and counting them all would cost
+    // more than the page (the scan in listing order stops once the page is found).
+    let scanned_text = matches!(pattern, Some((_, false)));
+    let cap = i64::try_from(
+        query
+            .offset
+            .saturating_add(u64::from(limit))
+            .saturating_add(crate::TEXT_COUNT_AHEAD),
+    )
+    .unwrap_or(i64::MAX);
+    let total = if scanned_text {
+        let mut counted = bound.clone();
+        counted.push((":cap", &cap));
+        conn.prepare_cached(&format!(
+            "SELECT count(*) FROM (SELECT 1 FROM devices d{filter} LIMIT :cap)"
+        ))
+        .and_then(|mut s| s.query_row(counted.as_slice(), |r| r.get::<_, i64>(0)))
+    } else {
+        conn.prepare_cached(&format!("SELECT count(*) FROM devices d{filter}"))
+            .and_then(|mut s| s.query_row(bound.as_slice(), |r| r.get::<_, i64>(0)))
+    }
+    .map_err(read_error(path, "counting devices".into()))?;
+    let total_exact = !scanned_text || total < cap;
 
     let rows: Vec<DeviceRow> = if limit == 0 {
         Vec::new()
@@ -243,6 +288,7 @@ pub(crate) fn devices(
     Ok(Page {
         items,
         total: u64::try_from(total).unwrap_or(0),
+        total_exact,
         offset: query.offset,
         limit,
     })
@@ -534,6 +580,7 @@ pub(crate) fn findings(
         .map_err(read_error(path, "listing findings".into()))?;
     Ok(Page {
         items,
+        total_exact: true,
         total: u64::try_from(total).unwrap_or(0),
         offset: query.offset,
         limit,

@@ -259,6 +259,7 @@ pub(crate) fn conversations(
     Ok(Page {
         items,
         total: count(total),
+        total_exact: true,
         offset: query.offset,
         limit,
     })

@@ -1,0 +1,218 @@
+//! Zones and segmentation end to end: a simulated hospital with guest phones reaching infusion
+//! pumps injected, its zones configured as its network team would, `analyze --config` →
+//! `segmentation_violation` findings, checked against the simulator's ground truth (every
+//! injected crossing found, nothing else reported between guest and clinical zones).
+
+// A test panics on what it does not expect: unwrap is its assertion.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::HashSet;
+use std::path::Path;
+
+fn sim(dir: &Path, injections: &[&str]) -> (std::path::PathBuf, serde_json::Value) {
+    let pcap = dir.join("h.pcapng");
+    let truth = dir.join("truth.json");
+    let mut cmd = common::wardline();
+    cmd.args([
+        "sim",
+        "--devices",
+        "300",
+        "--duration",
+        "10m",
+        "--seed",
+        "11",
+        "--no-progress",
+    ]);
+    for i in injections {
+        cmd.args(["--inject", i]);
+    }
+    let out = cmd
+        .arg("--out")
+        .arg(&pcap)
+        .arg("--truth")
+        .arg(&truth)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let truth: serde_json::Value = serde_json::from_slice(&std::fs::read(&truth).unwrap()).unwrap();
+    (pcap, truth)
+}
+
+/// The simulated hospital's zones as a configuration file, plus `extra` text.
+fn config(dir: &Path, truth: &serde_json::Value, extra: &str) -> std::path::PathBuf {
+    let mut text = String::new();
+    for z in truth["zones"].as_array().unwrap() {
+        let kind = match z["kind"].as_str().unwrap() {
+            "servers" => "infrastructure",
+            k => k,
+        };
+        text.push_str(&format!(
+            "[[zones]]\nname = \"{}\"\nkind = \"{kind}\"\nvlans = [{}]\nsubnets = [\"{}\"]\n\n",
+            z["name"].as_str().unwrap(),
+            z["vlan"],
+            z["subnet"].as_str().unwrap()
+        ));
+    }
+    text.push_str(extra);
+    let path = dir.join("wardline.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn analyze(pcap: &Path, config: &Path) -> (std::process::Output, serde_json::Value) {
+    let (out, report) = common::analyze_json(&[pcap], &["--config", config.to_str().unwrap()]);
+    (out, report)
+}
+
+fn analyze_failing(pcap: &Path, config: &Path) -> std::process::Output {
+    common::wardline()
+        .arg("analyze")
+        .arg(pcap)
+        .args(["--format", "json", "--no-progress", "--config"])
+        .arg(config)
+        .output()
+        .unwrap()
+}
+
+fn addresses(truth: &serde_json::Value, device: u64) -> HashSet<String> {
+    truth["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == device)
+        .unwrap()["ips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["ip"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn guest_phones_reaching_pumps_are_found_and_nothing_else_between_guest_and_clinical() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pcap, truth) = sim(
+        dir.path(),
+        &[
+            "guest_to_clinical@2m",
+            "guest_to_clinical@5m",
+            "guest_to_clinical@8m",
+        ],
+    );
+    let cfg = config(dir.path(), &truth, "");
+    let (out, report) = analyze(&pcap, &cfg);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let events: Vec<&serde_json::Value> = truth["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "guest_to_clinical")
+        .collect();
+    assert_eq!(events.len(), 3, "{}", truth["events"]);
+    let crossings: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["kind"] == "segmentation_violation"
+                && f["evidence"]["client_zone_kind"] == "guest"
+                && f["evidence"]["server_zone_kind"] == "clinical"
+        })
+        .collect();
+    // Recall: each injected crossing is a finding with the phone as client, the pump among
+    // the servers, on tcp/443.
+    let mut matched = HashSet::new();
+    for e in &events {
+        let phone = addresses(&truth, e["devices"][0].as_u64().unwrap());
+        let pump = addresses(&truth, e["devices"][1].as_u64().unwrap());
+        let hit = crossings.iter().position(|f| {
+            phone.contains(f["evidence"]["client"].as_str().unwrap())
+                && f["evidence"]["servers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|s| pump.contains(s.as_str().unwrap()))
+                && f["evidence"]["service"] == "tcp/443"
+        });
+        let hit = hit.unwrap_or_else(|| panic!("{e} not found in {crossings:?}"));
+        matched.insert(hit);
+    }
+    // Precision: every guest → clinical finding is one of the injected crossings.
+    assert_eq!(matched.len(), crossings.len(), "{crossings:#?}");
+    for f in &crossings {
+        assert_eq!(f["severity"], "high");
+        assert!(
+            f["evidence"]["rule"].as_str().unwrap().contains("guest"),
+            "{f}"
+        );
+        // The finding is listed on its device.
+        let device = f["device"].as_str().unwrap();
+        let d = report["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == device)
+            .unwrap();
+        assert_eq!(d["zone"], "guest", "{d}");
+        assert!(
+            d["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|id| *id == f["id"])
+        );
+    }
+}
+
+#[test]
+fn a_conduit_allows_what_it_names_and_bad_policy_is_refused_by_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pcap, truth) = sim(dir.path(), &["guest_to_clinical@2m"]);
+    // A conduit for exactly that crossing: nothing guest → clinical is reported any more.
+    let cfg = config(
+        dir.path(),
+        &truth,
+        "[[conduits]]\nfrom = \"kind:guest\"\nto = \"kind:clinical\"\nservices = [\"tcp/443\"]\n\
+         note = \"a test\"\n",
+    );
+    let (out, report) = analyze(&pcap, &cfg);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !report["findings"].as_array().unwrap().iter().any(|f| {
+            f["kind"] == "segmentation_violation" && f["evidence"]["client_zone_kind"] == "guest"
+        }),
+        "the conduit did not allow it"
+    );
+    // A conduit naming a zone nobody configured: an error naming the file and the conduit.
+    let bad = config(
+        dir.path(),
+        &truth,
+        "[[conduits]]\nfrom = \"guests\"\nto = \"*\"\n",
+    );
+    let out = analyze_failing(&pcap, &bad);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("wardline.toml") && err.contains("conduit 1") && err.contains("\"guests\""),
+        "{err}"
+    );
+    let bad = config(dir.path(), &truth, "[policy]\ndefault = \"block\"\n");
+    let out = analyze_failing(&pcap, &bad);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("\"block\""), "{err}");
+}
