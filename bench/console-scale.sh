@@ -37,7 +37,7 @@ command -v curl >/dev/null || { echo "console-scale.sh: needs curl" >&2; exit 1;
 [ "$BUILD" = 1 ] && (cd "$REPO" && cargo build --release -p cli >&2)
 WARDLINE="${CARGO_TARGET_DIR:-$REPO/target}/release/wardline"
 OUT="$(mktemp -d "$REPO/bench/out/console-XXXXXX")"
-if [ "$KEEP" = 1 ]; then echo "files kept in $OUT" >&2; else trap '[ -n "${SERVER:-}" ] && pkill -P "$SERVER" 2>/dev/null; rm -rf "$OUT"' EXIT; fi
+if [ "$KEEP" = 1 ]; then echo "files kept in $OUT" >&2; else trap '{ [ -n "${SERVER:-}" ] && pkill -P "$SERVER" 2>/dev/null; } || true; rm -rf "$OUT"' EXIT; fi
 export WARDLINE_DB_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
 echo "console-scale: simulating $DEVICES devices for $DURATION" >&2

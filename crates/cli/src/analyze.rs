@@ -278,8 +278,11 @@ pub fn analyze_with(
             inventory: Inventory::new(inventory_config),
             // Conversations feed the store's maps and the zone policy: kept with a store or
             // configured zones, not on the plain inventory run the benchmark times.
-            traffic: (args.db.is_some() || !config.zones.is_empty())
-                .then(|| policy::TrafficTable::new(policy::TrafficConfig::default())),
+            traffic: (args.db.is_some() || !config.zones.is_empty()).then(|| {
+                policy::TrafficTable::new(policy::TrafficConfig {
+                    max_conversations: args.max_conversations,
+                })
+            }),
             flows,
             flows_path: args.flows.as_deref(),
             events,
@@ -329,6 +332,7 @@ pub fn analyze_with(
     // Packets are done: what forming the devices frees goes back to the system at once.
     crate::allocator::purge_promptly();
     let (mut devices, mut findings, inventory_stats) = sinks.inventory.finish_with_findings();
+    let mut traffic_stats: Option<policy::TrafficStats> = None;
 
     if let Some(db) = &args.db {
         let (key, _origin) = store::Key::resolve(db)
@@ -399,7 +403,11 @@ pub fn analyze_with(
             d.zone = Some(zones.device_zone(d));
         }
         let conversations = match sinks.traffic {
-            Some(t) => t.finish(&devices, &zones).0,
+            Some(t) => {
+                let (conversations, counted) = t.finish(&devices, &zones);
+                traffic_stats = Some(counted);
+                conversations
+            }
             None => Vec::new(),
         };
         findings.extend(segmentation_findings(
@@ -447,7 +455,8 @@ pub fn analyze_with(
             device.zone = Some(zones.device_zone(device));
         }
         if let Some(t) = sinks.traffic {
-            let (conversations, _) = t.finish(&devices, &zones);
+            let (conversations, counted) = t.finish(&devices, &zones);
+            traffic_stats = Some(counted);
             findings.extend(segmentation_findings(
                 args.config.as_deref(),
                 &config,
@@ -484,7 +493,13 @@ pub fn analyze_with(
         schema: SCHEMA,
         generated_at: ts(now(), TsPrecision::Seconds),
         wardline_version: env!("CARGO_PKG_VERSION"),
-        stats: StatsReport::new(&stats, &inventory_stats, devices.len() as u64),
+        stats: StatsReport {
+            traffic: traffic_stats.map(|t| crate::report::TrafficReport {
+                conversations: t.conversations,
+                untracked_flows: t.untracked_flows,
+            }),
+            ..StatsReport::new(&stats, &inventory_stats, devices.len() as u64)
+        },
         personal_devices,
         devices: Devices {
             list: devices,

@@ -737,6 +737,11 @@ pub struct AnalyzeArgs {
     #[arg(long, default_value_t = 1_000_000, value_name = "N")]
     pub max_devices: usize,
 
+    /// Most conversations (client, server, service) kept for the store's maps and the zone
+    /// policy; flows of further ones are counted in stats.traffic.untracked_flows.
+    #[arg(long, default_value_t = 262_144, value_name = "N")]
+    pub max_conversations: usize,
+
     /// Also use the fingerprint rules in this file or folder (every *.toml below it),
     /// beside the shipped kb/rules; repeatable (docs/kb.md).
     #[arg(long = "kb", value_name = "DIR_OR_FILE")]

@@ -80,6 +80,18 @@ pub struct StatsReport {
     pub inventory: InventoryReport,
     /// Per application protocol: flows recognised, messages, malformed reasons, anomalies.
     pub app: BTreeMap<&'static str, BTreeMap<&'static str, u64>>,
+    /// Conversations kept for the store's maps and the zone policy (with --db or zones).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traffic: Option<TrafficReport>,
+}
+
+/// The conversation table's counters.
+#[derive(Debug, Serialize)]
+pub struct TrafficReport {
+    /// Conversations kept.
+    pub conversations: u64,
+    /// Flow records of conversations not kept: the table was full.
+    pub untracked_flows: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -195,6 +207,7 @@ impl StatsReport {
                 findings_untracked: inv.evidence.findings_untracked,
             },
             app: s.app.clone(),
+            traffic: None,
         }
     }
 }

@@ -113,6 +113,13 @@ fn guest_phones_reaching_pumps_are_found_and_nothing_else_between_guest_and_clin
         String::from_utf8_lossy(&out.stderr)
     );
 
+    let traffic = &report["stats"]["traffic"];
+    assert!(
+        traffic["conversations"].as_u64().unwrap() > 100,
+        "{traffic}"
+    );
+    assert_eq!(traffic["untracked_flows"], 0);
+
     let events: Vec<&serde_json::Value> = truth["events"]
         .as_array()
         .unwrap()
@@ -197,6 +204,23 @@ fn a_conduit_allows_what_it_names_and_bad_policy_is_refused_by_file() {
             f["kind"] == "segmentation_violation" && f["evidence"]["client_zone_kind"] == "guest"
         }),
         "the conduit did not allow it"
+    );
+    // A full conversation table is counted, not silent.
+    let (_, small) = common::analyze_json(
+        &[&pcap],
+        &[
+            "--config",
+            cfg.to_str().unwrap(),
+            "--max-conversations",
+            "10",
+        ],
+    );
+    assert_eq!(small["stats"]["traffic"]["conversations"], 10);
+    assert!(
+        small["stats"]["traffic"]["untracked_flows"]
+            .as_u64()
+            .unwrap()
+            > 0
     );
     // A conduit naming a zone nobody configured: an error naming the file and the conduit.
     let bad = config(

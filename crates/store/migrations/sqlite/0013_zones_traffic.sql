@@ -169,3 +169,10 @@ CREATE INDEX devices_first_seen ON devices (first_seen, id);
 --    its trigrams is rare (a MAC or host name fragment); a common one ("10.20.") is faster
 --    scanned in listing order, stopping once the page and a bounded count are found.
 CREATE VIRTUAL TABLE devices_text_vocab USING fts5vocab('devices_text', 'row');
+
+-- 7. Findings counted without reading their (large) evidence: the listing's count with its
+--    optional filters, the dashboard's severity × status table and its findings per day are
+--    scans of these covering indexes, not of the table (at 100,000 devices and 32,000
+--    findings the count had grown to 160 ms p95).
+CREATE INDEX findings_filters ON findings (status, severity, kind, device_pk);
+CREATE INDEX findings_first_seen ON findings (first_seen, severity);
