@@ -283,14 +283,19 @@ impl SegmentationPolicy {
             };
             // The finding is the client's (it opened the conversation); an internet client's
             // is the server's.
-            let Some(device) = c.client_device.clone().or_else(|| c.server_device.clone()) else {
+            let Some(device) = c
+                .client_device
+                .as_deref()
+                .or(c.server_device.as_deref())
+                .map(|d| DeviceId(d.to_string()))
+            else {
                 continue;
             };
             let key = (
                 device,
                 c.client_addr,
-                c.client_zone.clone(),
-                c.server_zone.clone(),
+                c.client_zone.to_string(),
+                c.server_zone.to_string(),
                 c.transport,
                 c.port,
             );
@@ -400,7 +405,7 @@ mod tests {
     fn conv(client: &str, cz: &str, server: &str, sz: &str, port: u16) -> Conversation {
         Conversation {
             client_addr: client.parse().unwrap(),
-            client_device: Some(DeviceId(format!("ip-{client}"))),
+            client_device: Some(format!("ip-{client}").into()),
             client_zone: cz.into(),
             server_addr: server.parse().unwrap(),
             server_device: None,

@@ -9,7 +9,9 @@
 use std::net::IpAddr;
 
 use foldhash::{HashMap, HashMapExt};
-use model::{Conversation, Device, DeviceId, FlowObservation, Timestamp, Transport};
+use std::sync::Arc;
+
+use model::{Conversation, Device, FlowObservation, Timestamp, Transport};
 
 use crate::ZoneMap;
 
@@ -142,16 +144,30 @@ impl TrafficTable {
                 }
             }
         }
-        let mut device_zones: Vec<Option<String>> = vec![None; devices.len()];
-        let mut side = |ip: &IpAddr| -> (Option<DeviceId>, String) {
+        // One shared id and zone name per device, one zone name per address zone.
+        let mut names: Vec<Option<(Arc<str>, Arc<str>)>> = vec![None; devices.len()];
+        let mut zone_names: HashMap<String, Arc<str>> = HashMap::new();
+        let mut side = |ip: &IpAddr| -> (Option<Arc<str>>, Arc<str>) {
             match holder.get(ip) {
                 Some(&(i, _)) => {
-                    let zone = device_zones[i]
-                        .get_or_insert_with(|| zones.device_zone(&devices[i]))
-                        .clone();
-                    (Some(devices[i].id.clone()), zone)
+                    let (id, zone) = names[i].get_or_insert_with(|| {
+                        let zone = zones.device_zone(&devices[i]);
+                        let zone = zone_names
+                            .entry(zone)
+                            .or_insert_with_key(|z| Arc::from(z.as_str()))
+                            .clone();
+                        (Arc::from(devices[i].id.0.as_str()), zone)
+                    });
+                    (Some(id.clone()), zone.clone())
                 }
-                None => (None, zones.address_zone(ip)),
+                None => {
+                    let zone = zones.address_zone(ip);
+                    let zone = zone_names
+                        .entry(zone)
+                        .or_insert_with_key(|z| Arc::from(z.as_str()))
+                        .clone();
+                    (None, zone)
+                }
             }
         };
         let mut out: Vec<Conversation> = self
@@ -197,7 +213,7 @@ impl TrafficTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use model::{Endpoint, FlowEnd, IpSighting, Zone, ZoneKind};
+    use model::{DeviceId, Endpoint, FlowEnd, IpSighting, Zone, ZoneKind};
 
     fn flow(
         client: &str,
@@ -273,12 +289,12 @@ mod tests {
             (Timestamp(10), Timestamp(60))
         );
         assert_eq!(hl7.app, Some("hl7"));
-        assert_eq!(hl7.client_zone, "icu");
-        assert_eq!(hl7.server_zone, "vlan 30");
-        assert_eq!(hl7.server_device.as_ref().unwrap().0, "mac-000000000002");
+        assert_eq!(&*hl7.client_zone, "icu");
+        assert_eq!(&*hl7.server_zone, "vlan 30");
+        assert_eq!(hl7.server_device.as_deref(), Some("mac-000000000002"));
         let web = &convs[1];
         assert_eq!(web.server_device, None);
-        assert_eq!(web.server_zone, "internet");
+        assert_eq!(&*web.server_zone, "internet");
     }
 
     #[test]

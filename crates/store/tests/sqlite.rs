@@ -1249,7 +1249,7 @@ fn triage_is_kept_with_its_history_and_a_finding_seen_again_reopens() -> TestRes
 fn conversation(client: &str, server: &str, port: u16, bytes: u64) -> model::Conversation {
     let dev = |a: &str| {
         let addr = ip(a);
-        model::ip_is_local(&addr).then(|| DeviceId::from_ip(addr))
+        model::ip_is_local(&addr).then(|| DeviceId::from_ip(addr).0.into())
     };
     let zone = |a: &str| {
         if model::ip_is_local(&ip(a)) {
@@ -1266,10 +1266,10 @@ fn conversation(client: &str, server: &str, port: u16, bytes: u64) -> model::Con
     model::Conversation {
         client_addr: ip(client),
         client_device: dev(client),
-        client_zone: zone(client),
+        client_zone: zone(client).into(),
         server_addr: ip(server),
         server_device: dev(server),
-        server_zone: zone(server),
+        server_zone: zone(server).into(),
         transport: model::Transport::TCP,
         port,
         app: (port == 443).then_some("tls"),
