@@ -272,17 +272,20 @@ pub fn analyze_with(
         None => None,
     };
     let config = crate::config::load(args.config.as_deref())?;
+    let blocklist = load_blocklists(config.policy.blocklists.iter().chain(&args.blocklists))?;
     let mut pipeline = Pipeline {
         sensor: Sensor::new(sensor_config(args)),
         sinks: Sinks {
             inventory: Inventory::new(inventory_config),
             // Conversations feed the store's maps and the zone policy: kept with a store or
             // configured zones, not on the plain inventory run the benchmark times.
-            traffic: (args.db.is_some() || !config.zones.is_empty()).then(|| {
-                policy::TrafficTable::new(policy::TrafficConfig {
-                    max_conversations: args.max_conversations,
-                })
-            }),
+            traffic: (args.db.is_some() || !config.zones.is_empty() || !blocklist.is_empty()).then(
+                || {
+                    policy::TrafficTable::new(policy::TrafficConfig {
+                        max_conversations: args.max_conversations,
+                    })
+                },
+            ),
             flows,
             flows_path: args.flows.as_deref(),
             events,
@@ -417,6 +420,10 @@ pub fn analyze_with(
             &conversations,
             &mut devices,
         )?);
+        findings.extend(listed(
+            blocklist.findings(&devices, &conversations),
+            &mut devices,
+        ));
         store_analysis(&mut store, db, &devices, &findings, &conversations, &runs)?;
         crate::assets::record(&mut store, db, &reconciliation)?;
         if !reconciliation.assets.is_empty() {
@@ -464,6 +471,10 @@ pub fn analyze_with(
                 &conversations,
                 &mut devices,
             )?);
+            findings.extend(listed(
+                blocklist.findings(&devices, &conversations),
+                &mut devices,
+            ));
         }
         if let Some(baselines) = baselines {
             findings.extend(baseline_findings(
@@ -564,6 +575,32 @@ fn baseline_findings(
     out
 }
 
+/// The blocklists, read and indexed; a bad line is an error naming the file and line.
+fn load_blocklists<'a>(
+    paths: impl Iterator<Item = &'a std::path::PathBuf>,
+) -> Result<policy::Blocklist> {
+    let mut indicators = Vec::new();
+    for p in paths {
+        let text =
+            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+        indicators.extend(
+            policy::parse_blocklist(&text, &p.display().to_string())
+                .map_err(|e| anyhow::anyhow!("blocklist {e}"))?,
+        );
+    }
+    Ok(policy::Blocklist::new(indicators))
+}
+
+/// `found`, each also listed on its device.
+fn listed(found: Vec<model::Finding>, devices: &mut [model::Device]) -> Vec<model::Finding> {
+    for f in &found {
+        if let Ok(i) = devices.binary_search_by(|d| d.id.0.as_str().cmp(&f.device.0)) {
+            devices[i].findings.push(f.id.clone());
+        }
+    }
+    found
+}
+
 /// The `segmentation_violation` findings of this run's conversations under the configured
 /// conduits and policy (each also listed on its device).
 fn segmentation_findings(
@@ -577,13 +614,7 @@ fn segmentation_findings(
     let default = config.policy.default_action().with_context(name)?;
     let policy = policy::SegmentationPolicy::new(&config.conduits, zones, default)
         .map_err(|e| anyhow::anyhow!("{}: [[conduits]]: {e}", name()))?;
-    let found = policy.evaluate(conversations, zones);
-    for f in &found {
-        if let Ok(i) = devices.binary_search_by(|d| d.id.0.as_str().cmp(&f.device.0)) {
-            devices[i].findings.push(f.id.clone());
-        }
-    }
-    Ok(found)
+    Ok(listed(policy.evaluate(conversations, zones), devices))
 }
 
 /// The configured zones, indexed; an ambiguous set is an error naming the file.

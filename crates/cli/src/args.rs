@@ -751,4 +751,9 @@ pub struct AnalyzeArgs {
     /// --db they are kept in the store for later runs and the console).
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
+
+    /// A blocklist to match (plain domains/IPs/CIDRs/URLs, abuse.ch CSV or a STIX 2.1
+    /// bundle), beside the configuration's `[policy] blocklists`; repeatable.
+    #[arg(long = "blocklist", value_name = "FILE")]
+    pub blocklists: Vec<PathBuf>,
 }

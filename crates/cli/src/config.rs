@@ -33,6 +33,7 @@
 //! # between configured zones is.
 //! # [policy]
 //! # default = "allow"
+//! # blocklists = ["/etc/wardline/urlhaus.csv", "/etc/wardline/misp-feed.json"]
 //! # [[conduits]]
 //! # from = "kind:clinical"        # a zone name, "kind:<kind>" or "*"
 //! # to = "internet"
@@ -72,6 +73,9 @@ pub struct PolicyConfig {
     /// `allow` (default: only the shared rules and conduits decide) or `deny` (every crossing
     /// between configured zones needs a conduit).
     pub default: Option<String>,
+    /// Blocklist files (plain lists, abuse.ch CSV, STIX 2.1 bundles) `analyze` matches.
+    #[serde(default)]
+    pub blocklists: Vec<PathBuf>,
 }
 
 impl PolicyConfig {

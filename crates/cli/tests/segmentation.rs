@@ -240,3 +240,92 @@ fn a_conduit_allows_what_it_names_and_bad_policy_is_refused_by_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("\"block\""), "{err}");
 }
+
+/// The simulator's beaconing workstation, against a blocklist naming the beacon's domain
+/// among others, as a plain list and as a STIX 2.1 bundle: exactly that device is reported,
+/// by its DNS queries and the TLS SNI it sent.
+#[test]
+fn a_beacon_to_a_blocklisted_domain_is_found_from_plain_and_stix_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pcap, truth) = sim(dir.path(), &["blocklisted_beacon@2m"]);
+    let event = truth["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "blocklisted_beacon")
+        .expect("the beacon ran");
+    let beacon_domain = event["details"]["domain"].as_str().unwrap();
+    let parent = beacon_domain.split_once('.').unwrap().1;
+    let actor = addresses(&truth, event["devices"][0].as_u64().unwrap());
+    let plain = dir.path().join("list.txt");
+    std::fs::write(
+        &plain,
+        format!("# test list\nnever-seen.example\n0.0.0.0 ads.never-seen.example\n{parent}\n"),
+    )
+    .unwrap();
+    let stix = dir.path().join("feed.json");
+    std::fs::write(
+        &stix,
+        format!(
+            r#"{{"type": "bundle", "id": "bundle--1", "objects": [
+                {{"type": "indicator", "id": "indicator--1", "pattern_type": "stix",
+                  "pattern": "[domain-name:value = '{beacon_domain}']"}},
+                {{"type": "identity", "id": "identity--2", "name": "a feed"}}]}}"#
+        ),
+    )
+    .unwrap();
+    for list in [&plain, &stix] {
+        let (out, report) =
+            common::analyze_json(&[&pcap], &["--blocklist", list.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let found: Vec<&serde_json::Value> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == "blocklisted_destination")
+            .collect();
+        assert_eq!(found.len(), 1, "{list:?}: {found:#?}");
+        let f = found[0];
+        let device = report["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == f["device"])
+            .unwrap();
+        assert!(
+            device["ips"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| actor.contains(i["addr"].as_str().unwrap())),
+            "{device}"
+        );
+        let via: Vec<&str> = f["evidence"]["matched_by"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert!(
+            via.contains(&"dns_query") && via.contains(&"tls_sni"),
+            "{via:?}"
+        );
+        assert_eq!(f["severity"], "high");
+    }
+    // A line that is no destination: an error naming the file and line.
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, "evil.example\nthis is not one\n").unwrap();
+    let out = common::wardline()
+        .arg("analyze")
+        .arg(&pcap)
+        .args(["--format", "json", "--no-progress", "--blocklist"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("bad.txt:2"), "{err}");
+}

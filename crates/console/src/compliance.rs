@@ -64,6 +64,10 @@ const ZCR_3: Safeguard = s(
 // requirements a conversation crossing zones without a conduit breaks.
 const SR_5_1: Safeguard = s("IEC 62443", "62443-3-3 SR 5.1", "Network segmentation");
 const SR_5_2: Safeguard = s("IEC 62443", "62443-3-3 SR 5.2", "Zone boundary protection");
+// SR 6.2 continuous monitoring: a device reaching a known-malicious destination is what
+// monitoring exists to notice; HIPAA's security incident procedures respond to it.
+const SR_6_2: Safeguard = s("IEC 62443", "62443-3-3 SR 6.2", "Continuous monitoring");
+const INCIDENTS: Safeguard = s("HIPAA", "§164.308(a)(6)", "Security incident procedures");
 const PATCHING: Safeguard = s(
     "IEC 62443",
     "62443-2-3",
@@ -88,6 +92,7 @@ pub fn safeguards(kind: FindingKind) -> &'static [Safeguard] {
         | FindingKind::PatchRegression
         | FindingKind::AcceptedRiskExpired => &[RISK_MANAGEMENT, PATCHING],
         FindingKind::SegmentationViolation => &[ACCESS_CONTROL, SR_5_1, SR_5_2, ZCR_3],
+        FindingKind::BlocklistedDestination => &[INCIDENTS, SR_5_1, SR_6_2],
     }
 }
 

@@ -65,11 +65,13 @@ pub enum FindingKind {
     /// Traffic crossed between zones where no conduit allows it (guest → clinical, building ↔
     /// clinical, clinical ↔ internet, or any crossing under a deny-by-default policy).
     SegmentationViolation,
+    /// A device looked up, named or reached a destination on a configured blocklist.
+    BlocklistedDestination,
 }
 
 impl FindingKind {
     /// Every kind, for listings and parsing.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::CleartextPhi,
         Self::CleartextCredentials,
         Self::WeakTls,
@@ -81,6 +83,7 @@ impl FindingKind {
         Self::PatchRegression,
         Self::AcceptedRiskExpired,
         Self::SegmentationViolation,
+        Self::BlocklistedDestination,
     ];
 
     /// Stable name.
@@ -97,6 +100,7 @@ impl FindingKind {
             Self::PatchRegression => "patch_regression",
             Self::AcceptedRiskExpired => "accepted_risk_expired",
             Self::SegmentationViolation => "segmentation_violation",
+            Self::BlocklistedDestination => "blocklisted_destination",
         }
     }
 
