@@ -1617,7 +1617,22 @@ fn the_demo_serves_the_console_with_a_printed_demo_admin() {
     );
     let page = get(&format!("/devices/{client}"));
     assert!(page.text.contains("Peers of"), "{}", page.text);
+    // The matrix counts each crossing's open segmentation findings: all of them, once.
+    let open = get("/api/v1/findings?kind=segmentation_violation&status=open&limit=0");
+    let open = open.body["total"].as_u64().unwrap();
+    let outlined: u64 = matrix
+        .iter()
+        .map(|l| l["open_violations"].as_u64().unwrap())
+        .sum();
+    assert_eq!(outlined, open);
     let map = get("/zones");
+    if open > 0 {
+        assert!(
+            map.text.contains("open segmentation findings"),
+            "{}",
+            map.text
+        );
+    }
     assert_eq!(map.status, 200);
     assert!(map.text.contains("<svg") && map.text.contains("Traffic between zones"));
     assert!(

@@ -698,6 +698,10 @@ pub trait Store {
     /// that talked, sorted by client zone then server zone.
     fn zone_matrix(&self) -> Result<Vec<ZoneLink>, StoreError>;
 
+    /// Zone pairs with `segmentation_violation` findings not resolved: (client zone, server
+    /// zone, findings), sorted by the zones.
+    fn zone_violations(&self) -> Result<Vec<(String, String, u64)>, StoreError>;
+
     /// One page of conversations matching `query`.
     fn conversations(
         &self,

@@ -206,6 +206,10 @@ impl Store for SqliteStore {
         traffic::zones(&self.conn, &self.path)
     }
 
+    fn zone_violations(&self) -> Result<Vec<(String, String, u64)>, StoreError> {
+        traffic::zone_violations(&self.conn, &self.path)
+    }
+
     fn zone_matrix(&self) -> Result<Vec<crate::ZoneLink>, StoreError> {
         traffic::zone_matrix(&self.conn, &self.path)
     }

@@ -62,7 +62,7 @@ pub(super) fn human_bytes(n: u64) -> String {
 /// The zone × zone matrix as SVG: rows are the zones that opened conversations, columns the
 /// zones that answered; a cell's shade grows with the logarithm of its bytes, and it links to
 /// the conversations behind it.
-fn matrix_svg(links: &[store::ZoneLink]) -> Markup {
+fn matrix_svg(links: &[store::ZoneLink], violations: &[(String, String, u64)]) -> Markup {
     let mut zones: Vec<&str> = links
         .iter()
         .flat_map(|l| [l.client_zone.as_str(), l.server_zone.as_str()])
@@ -91,9 +91,15 @@ fn matrix_svg(links: &[store::ZoneLink]) -> Markup {
                 @for (c, server) in zones.iter().enumerate() {
                     @let x = label + cell * c;
                     @let y = label + cell * r;
+                    @let broken = violations.iter().find(|v| v.0 == *client && v.1 == *server).map(|v| v.2);
                     @match by_pair.get(&(*client, *server)) {
                         Some(l) => {
                             @let shade = 0.15 + 0.85 * ((l.bytes as f64 + 1.0).ln() / (max + 1.0).ln());
+                            @if let Some(n) = broken {
+                                rect.violation x=(x) y=(y) width=(cell) height=(cell) fill="none" stroke="#b42318" stroke-width="3" {
+                                    title { (client) " → " (server) ": " (n) " segmentation violations not resolved" }
+                                }
+                            }
                             a href=(query_link("/zones/traffic", &[("client_zone", Some(client)), ("server_zone", Some(server))], None)) {
                                 rect x=(x + 1) y=(y + 1) width=(cell - 2) height=(cell - 2)
                                     fill="#0b5cad" fill-opacity=(format!("{shade:.2}")) {
@@ -126,9 +132,15 @@ pub(super) async fn zones_page(
     State(app): State<Arc<App>>,
     axum::Extension(a): axum::Extension<Authorized>,
 ) -> Response {
-    let (zones, links) = {
+    let (zones, links, violations) = {
         let store = app.store();
-        match (|| Ok::<_, store::StoreError>((store.zones()?, store.zone_matrix()?)))() {
+        match (|| {
+            Ok::<_, store::StoreError>((
+                store.zones()?,
+                store.zone_matrix()?,
+                store.zone_violations()?,
+            ))
+        })() {
             Ok(v) => v,
             Err(e) => return store_error(&e),
         }
@@ -160,7 +172,14 @@ pub(super) async fn zones_page(
             @if links.is_empty() {
                 p.muted { "No conversations stored yet: analyse a capture into this store (" code { "wardline analyze --db" } ")." }
             } @else {
-                div.table-wrap { (matrix_svg(&links)) }
+                div.table-wrap { (matrix_svg(&links, &violations)) }
+                @if !violations.is_empty() {
+                    p {
+                        "Outlined in red: crossings no conduit allows, with "
+                        a href="/findings?kind=segmentation_violation&status=open" { (violations.iter().map(|v| v.2).sum::<u64>()) " open segmentation findings" }
+                        " (the shared rules and the configured " code { "[[conduits]]" } ")."
+                    }
+                }
             }
             section.card {
                 h2 { "Configured zones" }
@@ -200,15 +219,17 @@ pub(super) async fn zones_page(
                 h2 { "Between zones" }
                 div.table-wrap {
                     table {
-                        thead { tr { th { "From" } th { "To" } th { "Conversations" } th { "Flows" } th { "Bytes" } } }
+                        thead { tr { th { "From" } th { "To" } th { "Conversations" } th { "Flows" } th { "Bytes" } th { "Violations" } } }
                         tbody {
                             @for l in links.iter().filter(|l| l.client_zone != l.server_zone) {
+                                @let broken = violations.iter().find(|v| v.0 == l.client_zone && v.1 == l.server_zone).map_or(0, |v| v.2);
                                 tr {
                                     td { (l.client_zone) " " span.muted { "(" (kind_of(&zones, &l.client_zone)) ")" } }
                                     td { (l.server_zone) " " span.muted { "(" (kind_of(&zones, &l.server_zone)) ")" } }
                                     td { a href=(query_link("/zones/traffic", &[("client_zone", Some(&l.client_zone)), ("server_zone", Some(&l.server_zone))], None)) { (l.conversations) } }
                                     td { (l.flows) }
                                     td { (human_bytes(l.bytes)) }
+                                    td { @if broken > 0 { strong { (broken) } } @else { "—" } }
                                 }
                             }
                         }
@@ -410,9 +431,15 @@ pub(super) fn peer_map(id: &str, conversations: &[store::StoredConversation]) ->
 
 /// `GET /api/v1/zones`: the configured zones, devices per zone, and the traffic matrix.
 pub(super) async fn zones_api(State(app): State<Arc<App>>) -> Response {
-    let (zones, links) = {
+    let (zones, links, violations) = {
         let store = app.store();
-        match (|| Ok::<_, store::StoreError>((store.zones()?, store.zone_matrix()?)))() {
+        match (|| {
+            Ok::<_, store::StoreError>((
+                store.zones()?,
+                store.zone_matrix()?,
+                store.zone_violations()?,
+            ))
+        })() {
             Ok(v) => v,
             Err(e) => return store_failed("reading the zones", &e),
         }
@@ -430,6 +457,7 @@ pub(super) async fn zones_api(State(app): State<Arc<App>>) -> Response {
             "conversations": l.conversations,
             "flows": l.flows,
             "bytes": l.bytes,
+            "open_violations": violations.iter().find(|v| v.0 == l.client_zone && v.1 == l.server_zone).map_or(0, |v| v.2),
         })).collect::<Vec<_>>(),
     }))
     .into_response()

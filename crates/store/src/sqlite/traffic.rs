@@ -178,6 +178,31 @@ pub(crate) fn zone_matrix(conn: &Connection, path: &Path) -> Result<Vec<ZoneLink
     read().map_err(sqlite_error(path, "reading the zone matrix"))
 }
 
+pub(crate) fn zone_violations(
+    conn: &Connection,
+    path: &Path,
+) -> Result<Vec<(String, String, u64)>, StoreError> {
+    let read = || -> rusqlite::Result<Vec<(String, String, u64)>> {
+        // Through findings_filters (status, severity, kind): only these findings' evidence
+        // is read.
+        let mut stmt = conn.prepare_cached(
+            "SELECT json_extract(evidence, '$.client_zone') AS c,
+                    json_extract(evidence, '$.server_zone') AS s, count(*)
+             FROM findings WHERE kind = 'segmentation_violation' AND status <> 'resolved'
+             GROUP BY c, s ORDER BY c, s",
+        )?;
+        stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                count(r.get(2)?),
+            ))
+        })?
+        .collect()
+    };
+    read().map_err(sqlite_error(path, "reading the segmentation findings"))
+}
+
 fn conversation_row(r: &Row<'_>) -> rusqlite::Result<StoredConversation> {
     Ok(StoredConversation {
         client_addr: r.get(0)?,
