@@ -41,10 +41,33 @@ pub enum Command {
     Audit(AuditArgs),
     /// Scoped API tokens for integrations: issue one (printed once), list them, revoke one.
     Tokens(TokensArgs),
+    /// Network zones: propose them from what a database saw, for a person to review and
+    /// accept into the configuration (`[[zones]]`).
+    Zones(ZonesArgs),
     /// The HTTPS console and REST API over a database: sign-in with password and a second
     /// factor (TOTP or a passkey), devices, findings and their triage, vulnerabilities,
     /// patches, the audit log, users. Serves until Ctrl-C.
     Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ZonesArgs {
+    #[command(subcommand)]
+    pub command: ZonesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ZonesCommand {
+    /// Zones from the devices seen: one per VLAN (or /24 when untagged) with its subnets and a
+    /// kind voted by its devices' categories, as `[[zones]]` TOML to review, rename and paste
+    /// into wardline.toml (or JSON).
+    Propose {
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+        /// toml (default) or json.
+        #[arg(long, value_parser = ["toml", "json"], default_value = "toml")]
+        format: String,
+    },
 }
 
 #[derive(Debug, Args)]

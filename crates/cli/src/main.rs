@@ -22,6 +22,7 @@ mod sim;
 mod users;
 mod vulns;
 mod vulns_update;
+mod zones;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -51,6 +52,7 @@ fn main() -> ExitCode {
         args::Command::Users(a) => users::run(&a),
         args::Command::Audit(a) => users::audit(&a),
         args::Command::Tokens(a) => users::tokens(&a),
+        args::Command::Zones(a) => zones::run(&a),
         args::Command::Serve(a) => serve(&a),
     };
     match result {

@@ -329,3 +329,78 @@ fn a_beacon_to_a_blocklisted_domain_is_found_from_plain_and_stix_lists() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("bad.txt:2"), "{err}");
 }
+
+/// `zones propose` on an analysed hospital, against the simulator's truth: one zone per VLAN,
+/// each of the kind the hospital model gives it, its subnets inside the VLAN's.
+#[test]
+fn proposed_zones_match_the_hospitals_vlans_and_kinds() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pcap, truth) = sim(dir.path(), &[]);
+    let db = dir.path().join("w.db");
+    let out = common::wardline()
+        .arg("analyze")
+        .arg(&pcap)
+        .args(["--format", "json", "--no-progress", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = common::wardline()
+        .args(["zones", "propose", "--format", "json", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let proposed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let proposed = proposed.as_array().unwrap();
+    let zones = truth["zones"].as_array().unwrap();
+    assert_eq!(proposed.len(), zones.len(), "{proposed:#?}");
+    for z in zones {
+        let want = match z["kind"].as_str().unwrap() {
+            "servers" => "infrastructure",
+            k => k,
+        };
+        let p = proposed
+            .iter()
+            .find(|p| p["zone"]["vlans"] == serde_json::json!([z["vlan"]]))
+            .unwrap_or_else(|| panic!("no zone for VLAN {}", z["vlan"]));
+        assert_eq!(p["zone"]["kind"], want, "{} {p}", z["name"]);
+        let subnet: Vec<&str> = z["subnet"].as_str().unwrap().split('/').collect();
+        let base = subnet[0].rsplitn(3, '.').last().unwrap(); // a.b of the VLAN's subnet
+        for s in p["zone"]["subnets"].as_array().unwrap() {
+            assert!(
+                s.as_str().unwrap().starts_with(&format!("{base}.")),
+                "{s} in {z}"
+            );
+        }
+    }
+    // The TOML form is a configuration analyze accepts as it is.
+    let out = common::wardline()
+        .args(["zones", "propose", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let cfg = dir.path().join("proposed.toml");
+    std::fs::write(&cfg, &out.stdout).unwrap();
+    let (out, report) = analyze(&pcap, &cfg);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        report["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["zone"] == "vlan-20")
+    );
+}

@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 mod blocklist;
+mod propose;
 mod segmentation;
 mod traffic;
 mod zones;
@@ -16,6 +17,7 @@ mod zones;
 pub use blocklist::{
     Blocklist, BlocklistError, Indicator, IndicatorValue, parse as parse_blocklist,
 };
+pub use propose::{ProposedZone, kind_for_category, propose};
 pub use segmentation::{ConduitError, DefaultAction, SegmentationPolicy};
 pub use traffic::{TrafficConfig, TrafficStats, TrafficTable};
 pub use zones::{ZoneError, ZoneMap};
