@@ -273,6 +273,12 @@ pub fn analyze_with(
     };
     let config = crate::config::load(args.config.as_deref())?;
     let blocklist = load_blocklists(config.policy.blocklists.iter().chain(&args.blocklists))?;
+    // The configured policy is checked before the packets, not after them: a misspelt zone
+    // in a conduit must not cost an hour of analysis.
+    let configured_zones = zone_map(args.config.as_deref(), config.zones.clone())?;
+    if !configured_zones.is_empty() {
+        segmentation_policy(args.config.as_deref(), &config, &configured_zones)?;
+    }
     let mut pipeline = Pipeline {
         sensor: Sensor::new(sensor_config(args)),
         sinks: Sinks {
@@ -335,13 +341,13 @@ pub fn analyze_with(
     // Packets are done: what forming the devices frees goes back to the system at once.
     crate::allocator::purge_promptly();
     let (mut devices, mut findings, inventory_stats) = sinks.inventory.finish_with_findings();
-    let mut traffic_stats: Option<policy::TrafficStats> = None;
+    let traffic_stats: Option<policy::TrafficStats>;
 
     if let Some(db) = &args.db {
         let (key, _origin) = store::Key::resolve(db)
             .with_context(|| format!("opening the key for {}", db.display()))?;
         let mut store = store::SqliteStore::open(db, &key)?;
-        let zones = store_zones(&mut store, db, args.config.as_deref(), config.zones.clone())?;
+        let zones = store_zones(&mut store, db, configured_zones)?;
         // The asset list's word on each listed device is evidence beside the wire's.
         let reconciliation = crate::assets::reconcile(&store, db, &mut devices)?;
         // Devices with patch records are also read as this run alone saw them (the history
@@ -402,28 +408,16 @@ pub fn analyze_with(
                 &mut store, db, &devices, &judged, &run_views,
             )?);
         }
-        for d in &mut devices {
-            d.zone = Some(zones.device_zone(d));
-        }
-        let conversations = match sinks.traffic {
-            Some(t) => {
-                let (conversations, counted) = t.finish(&devices, &zones);
-                traffic_stats = Some(counted);
-                conversations
-            }
-            None => Vec::new(),
-        };
-        findings.extend(segmentation_findings(
+        let (conversations, counted) = judge_traffic(
             args.config.as_deref(),
             &config,
             &zones,
-            &conversations,
+            &blocklist,
+            sinks.traffic,
             &mut devices,
-        )?);
-        findings.extend(listed(
-            blocklist.findings(&devices, &conversations),
-            &mut devices,
-        ));
+            &mut findings,
+        )?;
+        traffic_stats = counted;
         store_analysis(&mut store, db, &devices, &findings, &conversations, &runs)?;
         crate::assets::record(&mut store, db, &reconciliation)?;
         if !reconciliation.assets.is_empty() {
@@ -454,28 +448,22 @@ pub fn analyze_with(
             }
         }
     } else {
-        let zones = zone_map(args.config.as_deref(), config.zones.clone())?;
+        let zones = configured_zones;
         for device in &mut devices {
             if let Some(kb) = kb {
                 kb.classify(device);
             }
-            device.zone = Some(zones.device_zone(device));
         }
-        if let Some(t) = sinks.traffic {
-            let (conversations, counted) = t.finish(&devices, &zones);
-            traffic_stats = Some(counted);
-            findings.extend(segmentation_findings(
-                args.config.as_deref(),
-                &config,
-                &zones,
-                &conversations,
-                &mut devices,
-            )?);
-            findings.extend(listed(
-                blocklist.findings(&devices, &conversations),
-                &mut devices,
-            ));
-        }
+        traffic_stats = judge_traffic(
+            args.config.as_deref(),
+            &config,
+            &zones,
+            &blocklist,
+            sinks.traffic,
+            &mut devices,
+            &mut findings,
+        )?
+        .1;
         if let Some(baselines) = baselines {
             findings.extend(baseline_findings(
                 baselines,
@@ -575,6 +563,36 @@ fn baseline_findings(
     out
 }
 
+/// Places every device in its zone, then judges this run's conversations: segmentation and
+/// blocklists → findings (each also listed on its device). Returns the conversations (for the
+/// store) and the table's counters; without a table, only the zones are set.
+fn judge_traffic(
+    path: Option<&Path>,
+    config: &crate::config::Config,
+    zones: &policy::ZoneMap,
+    blocklist: &policy::Blocklist,
+    traffic: Option<policy::TrafficTable>,
+    devices: &mut [model::Device],
+    findings: &mut Vec<model::Finding>,
+) -> Result<(Vec<model::Conversation>, Option<policy::TrafficStats>)> {
+    for d in devices.iter_mut() {
+        d.zone = Some(zones.device_zone(d));
+    }
+    let Some(table) = traffic else {
+        return Ok((Vec::new(), None));
+    };
+    let (conversations, counted) = table.finish(devices, zones);
+    findings.extend(segmentation_findings(
+        path,
+        config,
+        zones,
+        &conversations,
+        devices,
+    )?);
+    findings.extend(listed(blocklist.findings(devices, &conversations), devices));
+    Ok((conversations, Some(counted)))
+}
+
 /// The blocklists, read and indexed; a bad line is an error naming the file and line.
 fn load_blocklists<'a>(
     paths: impl Iterator<Item = &'a std::path::PathBuf>,
@@ -601,6 +619,18 @@ fn listed(found: Vec<model::Finding>, devices: &mut [model::Device]) -> Vec<mode
     found
 }
 
+/// The configured conduits and default over `zones`; errors name the file.
+fn segmentation_policy(
+    path: Option<&Path>,
+    config: &crate::config::Config,
+    zones: &policy::ZoneMap,
+) -> Result<policy::SegmentationPolicy> {
+    let name = || path.map_or_else(|| "configuration".into(), |p| p.display().to_string());
+    let default = config.policy.default_action().with_context(name)?;
+    policy::SegmentationPolicy::new(&config.conduits, zones, default)
+        .map_err(|e| anyhow::anyhow!("{}: [[conduits]]: {e}", name()))
+}
+
 /// The `segmentation_violation` findings of this run's conversations under the configured
 /// conduits and policy (each also listed on its device).
 fn segmentation_findings(
@@ -610,10 +640,7 @@ fn segmentation_findings(
     conversations: &[model::Conversation],
     devices: &mut [model::Device],
 ) -> Result<Vec<model::Finding>> {
-    let name = || path.map_or_else(|| "configuration".into(), |p| p.display().to_string());
-    let default = config.policy.default_action().with_context(name)?;
-    let policy = policy::SegmentationPolicy::new(&config.conduits, zones, default)
-        .map_err(|e| anyhow::anyhow!("{}: [[conduits]]: {e}", name()))?;
+    let policy = segmentation_policy(path, config, zones)?;
     Ok(listed(policy.evaluate(conversations, zones), devices))
 }
 
@@ -632,8 +659,7 @@ fn zone_map(config: Option<&Path>, zones: Vec<model::Zone>) -> Result<policy::Zo
 fn store_zones(
     store: &mut store::SqliteStore,
     db: &Path,
-    config: Option<&Path>,
-    configured: Vec<model::Zone>,
+    configured: policy::ZoneMap,
 ) -> Result<policy::ZoneMap> {
     if configured.is_empty() {
         let kept = store
@@ -642,11 +668,10 @@ fn store_zones(
         return policy::ZoneMap::new(kept)
             .map_err(|e| anyhow::anyhow!("{}: stored zones: {e}", db.display()));
     }
-    let map = zone_map(config, configured)?;
     store
-        .set_zones(map.zones(), now())
+        .set_zones(configured.zones(), now())
         .with_context(|| format!("storing the zones in {}", db.display()))?;
-    Ok(map)
+    Ok(configured)
 }
 
 fn store_analysis(

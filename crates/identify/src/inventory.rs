@@ -28,7 +28,7 @@ use std::net::IpAddr;
 use model::{
     AppKind, AppObservation, Device, DeviceId, DhcpFingerprint, DhcpObservation, Finding,
     FlowObservation, Hostname, HostnameSource, IpSighting, MacAddr, NameObservation, NameSource,
-    Observation, Service, Timestamp, Transport, ip_is_local,
+    Observation, Service, Timestamp, Transport, ip_is_local, ip_is_unicast,
 };
 
 use crate::evidence::{AppEvidence, EvidenceStats};
@@ -318,7 +318,7 @@ impl Inventory {
                 ts, vlan, mac, ip, ..
             } => {
                 if mac.is_station()
-                    && is_unicast(ip)
+                    && ip_is_unicast(ip)
                     && let Some(m) = self.mac(*mac)
                 {
                     m.seen(*ts);
@@ -381,7 +381,7 @@ impl Inventory {
                 continue;
             }
             let mac = me.mac.filter(MacAddr::is_station);
-            let ip = me.ip.filter(is_unicast);
+            let ip = me.ip.filter(ip_is_unicast);
             match (mac, ip) {
                 (Some(mac), None) => {
                     // Link-only conversations (ARP, LLDP, …) and IP packets from no address
@@ -414,7 +414,7 @@ impl Inventory {
                     e.bytes += totals.bytes;
                     // Only unicast traffic says how far a sender is: IGMP, OSPF, LLMNR and
                     // SSDP go to groups at a TTL of 1–4 by design, from hosts next door.
-                    if peer.ip.as_ref().is_some_and(is_unicast) {
+                    if peer.ip.as_ref().is_some_and(ip_is_unicast) {
                         e.max_ttl = e.max_ttl.max(totals.max_ttl);
                     }
                     e.vlans.extend(flow.vlan);
@@ -460,7 +460,7 @@ impl Inventory {
         };
         let me = obs.flow.endpoint(side);
         let mac = me.mac.filter(MacAddr::is_station);
-        let ip = me.ip.filter(is_unicast);
+        let ip = me.ip.filter(ip_is_unicast);
         let mut stats = std::mem::take(&mut self.stats.evidence);
         let mut kinds = std::mem::take(&mut self.fact_kinds);
         match (mac, ip) {
@@ -483,7 +483,7 @@ impl Inventory {
 
     fn dhcp(&mut self, dhcp: &DhcpObservation) {
         if !dhcp.is_request
-            && let Some(router) = dhcp.router.filter(is_unicast)
+            && let Some(router) = dhcp.router.filter(ip_is_unicast)
             && self.gateways.len() < MAX_GATEWAYS
         {
             self.gateways.insert(router);
@@ -531,12 +531,12 @@ impl Inventory {
                     m.dhcp = Some((dhcp.ts, fingerprint));
                 }
             }
-            if let Some(ip) = dhcp.client_ip.filter(is_unicast) {
+            if let Some(ip) = dhcp.client_ip.filter(ip_is_unicast) {
                 m.bind(ip, dhcp.ts);
             }
         } else if dhcp.message_type == Some(model::DhcpMessageType::ACK) {
             // RFC 2131 §3.1 step 5: the ACK commits yiaddr to chaddr.
-            if let Some(ip) = dhcp.your_ip.filter(is_unicast) {
+            if let Some(ip) = dhcp.your_ip.filter(ip_is_unicast) {
                 m.bind(ip, dhcp.ts);
             }
         }
@@ -547,7 +547,7 @@ impl Inventory {
             NameObservation::Query { asker, name, .. } => {
                 let max = self.config.max_dns_queries_per_device;
                 let mac = asker.mac.filter(MacAddr::is_station);
-                if let Some(ip) = asker.ip.filter(is_unicast)
+                if let Some(ip) = asker.ip.filter(ip_is_unicast)
                     && let Some(e) = self.endpoint(mac, ip)
                     && e.dns_queries.len() < max
                 {
@@ -557,7 +557,7 @@ impl Inventory {
             NameObservation::Answer {
                 name, ip, source, ..
             } => {
-                if name.is_empty() || !is_unicast(ip) {
+                if name.is_empty() || !ip_is_unicast(ip) {
                     return;
                 }
                 let source = match source {
@@ -766,15 +766,6 @@ impl Inventory {
             })
             .map(|(mac, _)| mac)
             .collect()
-    }
-}
-
-fn is_unicast(ip: &IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            !(v4.is_unspecified() || v4.is_broadcast() || v4.is_multicast() || v4.is_loopback())
-        }
-        IpAddr::V6(v6) => !(v6.is_unspecified() || v6.is_multicast() || v6.is_loopback()),
     }
 }
 

@@ -117,6 +117,17 @@ impl<'de> serde::Deserialize<'de> for MacAddr {
     }
 }
 
+/// True for an address one station can hold: not unspecified, broadcast, multicast or
+/// loopback (a group is no peer, and no device).
+pub fn ip_is_unicast(ip: &IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            !(v4.is_unspecified() || v4.is_broadcast() || v4.is_multicast() || v4.is_loopback())
+        }
+        IpAddr::V6(v6) => !(v6.is_unspecified() || v6.is_multicast() || v6.is_loopback()),
+    }
+}
+
 /// True for addresses that belong to a local network rather than the internet: RFC 1918
 /// private, RFC 6598 shared, link-local (RFC 3927 / RFC 4291 §2.5.6), IPv6 ULA (RFC 4193).
 /// Loopback, unspecified and multicast are never device addresses and return false.

@@ -20,7 +20,7 @@ mod time;
 mod version;
 mod zone;
 
-pub use address::{MacAddr, ip_is_local};
+pub use address::{MacAddr, ip_is_local, ip_is_unicast};
 pub use app::{AppKind, AppObservation, Exposure, ExposureKind, Fact, FlowRef, Side, Software};
 pub use asset::{Asset, AssetMatchReason, StoredAsset};
 pub use device::{

@@ -246,7 +246,7 @@ pub struct Conversation {
     pub transport: Transport,
     /// Server port (0 for transports without ports).
     pub port: u16,
-    /// Application protocol recognised on most of the flows, if any.
+    /// Application protocol recognised on the flows (the latest one named), if any.
     pub app: Option<&'static str>,
     /// Flow records summed.
     pub flows: u64,

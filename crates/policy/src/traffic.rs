@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
-use model::{Conversation, Device, FlowObservation, Timestamp, Transport};
+use model::{Conversation, Device, FlowObservation, Timestamp, Transport, ip_is_unicast};
 
 use crate::ZoneMap;
 
@@ -67,15 +67,6 @@ pub struct TrafficTable {
     stats: TrafficStats,
 }
 
-fn is_unicast(ip: &IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            !(v4.is_unspecified() || v4.is_broadcast() || v4.is_multicast() || v4.is_loopback())
-        }
-        IpAddr::V6(v6) => !(v6.is_unspecified() || v6.is_multicast() || v6.is_loopback()),
-    }
-}
-
 impl TrafficTable {
     /// An empty table.
     pub fn new(config: TrafficConfig) -> Self {
@@ -93,7 +84,7 @@ impl TrafficTable {
         else {
             return;
         };
-        if !is_unicast(&client) || !is_unicast(&server) {
+        if !ip_is_unicast(&client) || !ip_is_unicast(&server) {
             return;
         }
         let key = Key {

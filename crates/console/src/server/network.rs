@@ -127,25 +127,45 @@ fn kind_of<'a>(zones: &'a [model::Zone], name: &str) -> &'a str {
         .map_or("provisional", |z| z.kind.as_str())
 }
 
+/// What the zone page and its API show: configured zones, the matrix, the crossings with open
+/// segmentation findings, devices per zone.
+struct ZoneView {
+    zones: Vec<model::Zone>,
+    links: Vec<store::ZoneLink>,
+    violations: Vec<(String, String, u64)>,
+    counts: Vec<(String, u64)>,
+}
+
+impl ZoneView {
+    fn read(app: &App) -> Result<Self, store::StoreError> {
+        let (zones, links, violations) = {
+            let store = app.store();
+            (
+                store.zones()?,
+                store.zone_matrix()?,
+                store.zone_violations()?,
+            )
+        };
+        Ok(Self {
+            zones,
+            links,
+            violations,
+            counts: app.breakdown("zone")?,
+        })
+    }
+}
+
 /// `/zones`: the configured zones and the traffic matrix between every zone seen.
 pub(super) async fn zones_page(
     State(app): State<Arc<App>>,
     axum::Extension(a): axum::Extension<Authorized>,
 ) -> Response {
-    let (zones, links, violations) = {
-        let store = app.store();
-        match (|| {
-            Ok::<_, store::StoreError>((
-                store.zones()?,
-                store.zone_matrix()?,
-                store.zone_violations()?,
-            ))
-        })() {
-            Ok(v) => v,
-            Err(e) => return store_error(&e),
-        }
-    };
-    let counts = match app.breakdown("zone") {
+    let ZoneView {
+        zones,
+        links,
+        violations,
+        counts,
+    } = match ZoneView::read(&app) {
         Ok(v) => v,
         Err(e) => return store_error(&e),
     };
@@ -431,22 +451,14 @@ pub(super) fn peer_map(id: &str, conversations: &[store::StoredConversation]) ->
 
 /// `GET /api/v1/zones`: the configured zones, devices per zone, and the traffic matrix.
 pub(super) async fn zones_api(State(app): State<Arc<App>>) -> Response {
-    let (zones, links, violations) = {
-        let store = app.store();
-        match (|| {
-            Ok::<_, store::StoreError>((
-                store.zones()?,
-                store.zone_matrix()?,
-                store.zone_violations()?,
-            ))
-        })() {
-            Ok(v) => v,
-            Err(e) => return store_failed("reading the zones", &e),
-        }
-    };
-    let counts = match app.breakdown("zone") {
+    let ZoneView {
+        zones,
+        links,
+        violations,
+        counts,
+    } = match ZoneView::read(&app) {
         Ok(v) => v,
-        Err(e) => return store_failed("counting devices per zone", &e),
+        Err(e) => return store_failed("reading the zones", &e),
     };
     axum::Json(json!({
         "zones": zones,
