@@ -51,6 +51,8 @@ use model::{Timestamp, TsPrecision};
 mod error;
 mod input;
 mod link_type;
+#[cfg(target_os = "linux")]
+mod live;
 #[allow(unsafe_code)]
 mod mmap;
 mod pcap;
@@ -58,6 +60,8 @@ mod pcapng;
 
 pub use error::{BlockLengthProblem, CaptureError, ErrorKind, Unit};
 pub use link_type::LinkType;
+#[cfg(target_os = "linux")]
+pub use live::{LiveConfig, LiveError, LiveSource, LiveStats};
 
 use input::{Endian, Input};
 use mmap::MappedFile;

@@ -48,14 +48,14 @@ struct InputRun {
 }
 
 /// Where observations and events go between batches.
-struct Sinks<'a> {
-    inventory: Inventory,
+pub(crate) struct Sinks<'a> {
+    pub inventory: Inventory,
     /// Conversations for the store's peer and zone maps: only kept with --db.
-    traffic: Option<policy::TrafficTable>,
-    flows: Option<FlowWriter<BufWriter<File>>>,
-    flows_path: Option<&'a Path>,
-    events: Option<EventWriter<BufWriter<File>>>,
-    events_path: Option<&'a Path>,
+    pub traffic: Option<policy::TrafficTable>,
+    pub flows: Option<FlowWriter<BufWriter<File>>>,
+    pub flows_path: Option<&'a Path>,
+    pub events: Option<EventWriter<BufWriter<File>>>,
+    pub events_path: Option<&'a Path>,
 }
 
 struct Pipeline<'a> {
@@ -65,7 +65,7 @@ struct Pipeline<'a> {
 
 impl Sinks<'_> {
     /// Moves what the sensor produced into the inventory and the output files.
-    fn drain(&mut self, sensor: &mut Sensor) -> Result<()> {
+    pub fn drain(&mut self, sensor: &mut Sensor) -> Result<()> {
         if let Some(w) = self.events.as_mut() {
             for e in sensor.take_events() {
                 w.write(&e).with_context(|| {
@@ -348,105 +348,25 @@ pub fn analyze_with(
             .with_context(|| format!("opening the key for {}", db.display()))?;
         let mut store = store::SqliteStore::open(db, &key)?;
         let zones = store_zones(&mut store, db, configured_zones)?;
-        // The asset list's word on each listed device is evidence beside the wire's.
-        let reconciliation = crate::assets::reconcile(&store, db, &mut devices)?;
-        // Devices with patch records are also read as this run alone saw them (the history
-        // that keeps attributes from flapping would hide an update seen on the wire).
-        let watched: std::collections::HashSet<String> = store
-            .patch_records(None)
-            .with_context(|| format!("reading {}", db.display()))?
-            .into_iter()
-            .map(|r| r.device)
-            .collect();
-        let mut run_views = std::collections::HashMap::new();
-        // Each device weighs this run's evidence against what earlier runs concluded.
-        for device in &mut devices {
-            let mut before = store
-                .derived_attributes(&device.id.0)
-                .with_context(|| format!("reading {}", db.display()))?;
-            // The list as it is now speaks for it, not as an earlier run read it.
-            for (_, a) in &mut before {
-                a.evidence
-                    .retain(|e| e.source != identify::assets::ASSET_SOURCE);
-            }
-            if let Some(kb) = kb {
-                if watched.contains(&device.id.0) {
-                    let mut view = device.clone();
-                    kb.classify(&mut view);
-                    run_views.insert(device.id.0.clone(), view);
-                }
-                kb.classify_after(device, &before);
-            }
-        }
-        if let Some(kb) = kb {
-            findings.extend(crate::assets::findings_after_classification(
-                &reconciliation,
-                kb,
-                &mut devices,
-            ));
-        }
-        if let Some(baselines) = baselines {
-            // Baselines judge what a person set by hand over what the wire suggested.
-            let mut overridden = std::collections::HashMap::new();
-            for id in store
-                .overridden_devices()
-                .with_context(|| format!("reading {}", db.display()))?
-            {
-                if let Some(d) = store.device(&id)? {
-                    overridden.insert(id, d);
-                }
-            }
-            findings.extend(baseline_findings(baselines, &mut devices, &overridden));
-        }
-        // The advisories the store holds (`wardline vulns import`), against this run's devices.
-        if let Some(kb) = kb
-            && let Some(judged) =
-                crate::vulns::judge(&store, db, kb.vendors(), &args.kb, &devices, &run_views)?
-        {
-            findings.extend(crate::vulns::findings(&devices, &judged)?);
-            findings.extend(crate::patches::after_analysis(
-                &mut store, db, &devices, &judged, &run_views,
-            )?);
-        }
-        let (conversations, counted) = judge_traffic(
-            args.config.as_deref(),
-            &config,
-            &zones,
-            &blocklist,
-            sinks.traffic,
+        let judges = Judges {
+            kb,
+            baselines,
+            kb_paths: &args.kb,
+            config_path: args.config.as_deref(),
+            config: &config,
+            blocklist: &blocklist,
+            zones: &zones,
+        };
+        let concluded = judges.conclude_into_store(
+            &mut store,
+            db,
             &mut devices,
             &mut findings,
+            sinks.traffic,
+            &analysis_source(&runs),
         )?;
-        traffic_stats = counted;
-        store_analysis(&mut store, db, &devices, &findings, &conversations, &runs)?;
-        crate::assets::record(&mut store, db, &reconciliation)?;
-        if !reconciliation.assets.is_empty() {
-            eprintln!(
-                "wardline: {}: {} listed assets, {} seen, {} never seen",
-                db.display(),
-                reconciliation.assets.len(),
-                reconciliation.assets.len() as u64 - reconciliation.not_seen,
-                reconciliation.not_seen
-            );
-        }
-        // Attributes a person set stay set: the report shows them as the store does.
-        for id in store
-            .overridden_devices()
-            .with_context(|| format!("reading {}", db.display()))?
-        {
-            if let (Ok(i), Some(stored)) = (
-                devices.binary_search_by(|d| d.id.0.as_str().cmp(&id)),
-                store.device(&id)?,
-            ) {
-                let d = &mut devices[i];
-                d.vendor = stored.vendor;
-                d.category = stored.category;
-                d.model = stored.model;
-                d.os = stored.os;
-                d.firmware = stored.firmware;
-                d.modality = stored.modality;
-            }
-        }
+        traffic_stats = concluded.traffic;
+        concluded.print(db);
     } else {
         let zones = configured_zones;
         for device in &mut devices {
@@ -454,16 +374,18 @@ pub fn analyze_with(
                 kb.classify(device);
             }
         }
-        traffic_stats = judge_traffic(
-            args.config.as_deref(),
-            &config,
-            &zones,
-            &blocklist,
-            sinks.traffic,
-            &mut devices,
-            &mut findings,
-        )?
-        .1;
+        let judges = Judges {
+            kb,
+            baselines,
+            kb_paths: &args.kb,
+            config_path: args.config.as_deref(),
+            config: &config,
+            blocklist: &blocklist,
+            zones: &zones,
+        };
+        traffic_stats = judges
+            .judge_traffic(sinks.traffic, &mut devices, &mut findings)?
+            .1;
         if let Some(baselines) = baselines {
             findings.extend(baseline_findings(
                 baselines,
@@ -563,38 +485,8 @@ fn baseline_findings(
     out
 }
 
-/// Places every device in its zone, then judges this run's conversations: segmentation and
-/// blocklists → findings (each also listed on its device). Returns the conversations (for the
-/// store) and the table's counters; without a table, only the zones are set.
-fn judge_traffic(
-    path: Option<&Path>,
-    config: &crate::config::Config,
-    zones: &policy::ZoneMap,
-    blocklist: &policy::Blocklist,
-    traffic: Option<policy::TrafficTable>,
-    devices: &mut [model::Device],
-    findings: &mut Vec<model::Finding>,
-) -> Result<(Vec<model::Conversation>, Option<policy::TrafficStats>)> {
-    for d in devices.iter_mut() {
-        d.zone = Some(zones.device_zone(d));
-    }
-    let Some(table) = traffic else {
-        return Ok((Vec::new(), None));
-    };
-    let (conversations, counted) = table.finish(devices, zones);
-    findings.extend(segmentation_findings(
-        path,
-        config,
-        zones,
-        &conversations,
-        devices,
-    )?);
-    findings.extend(listed(blocklist.findings(devices, &conversations), devices));
-    Ok((conversations, Some(counted)))
-}
-
 /// The blocklists, read and indexed; a bad line is an error naming the file and line.
-fn load_blocklists<'a>(
+pub(crate) fn load_blocklists<'a>(
     paths: impl Iterator<Item = &'a std::path::PathBuf>,
 ) -> Result<policy::Blocklist> {
     let mut indicators = Vec::new();
@@ -620,7 +512,7 @@ fn listed(found: Vec<model::Finding>, devices: &mut [model::Device]) -> Vec<mode
 }
 
 /// The configured conduits and default over `zones`; errors name the file.
-fn segmentation_policy(
+pub(crate) fn segmentation_policy(
     path: Option<&Path>,
     config: &crate::config::Config,
     zones: &policy::ZoneMap,
@@ -645,7 +537,7 @@ fn segmentation_findings(
 }
 
 /// The configured zones, indexed; an ambiguous set is an error naming the file.
-fn zone_map(config: Option<&Path>, zones: Vec<model::Zone>) -> Result<policy::ZoneMap> {
+pub(crate) fn zone_map(config: Option<&Path>, zones: Vec<model::Zone>) -> Result<policy::ZoneMap> {
     policy::ZoneMap::new(zones).map_err(|e| {
         anyhow::anyhow!(
             "{}: [[zones]]: {e}",
@@ -656,7 +548,7 @@ fn zone_map(config: Option<&Path>, zones: Vec<model::Zone>) -> Result<policy::Zo
 
 /// The zones for this run: the configuration's, kept in the store for later runs and the
 /// console; without any configured, the ones the store kept.
-fn store_zones(
+pub(crate) fn store_zones(
     store: &mut store::SqliteStore,
     db: &Path,
     configured: policy::ZoneMap,
@@ -674,15 +566,9 @@ fn store_zones(
     Ok(configured)
 }
 
-fn store_analysis(
-    store: &mut store::SqliteStore,
-    db: &Path,
-    devices: &[model::Device],
-    findings: &[model::Finding],
-    conversations: &[model::Conversation],
-    runs: &[InputRun],
-) -> Result<()> {
-    let source = store::AnalysisSource {
+/// The analysis source of these inputs, as the store records it.
+fn analysis_source(runs: &[InputRun]) -> store::AnalysisSource {
+    store::AnalysisSource {
         inputs: runs
             .iter()
             .map(|r| store::CaptureInput {
@@ -692,22 +578,191 @@ fn store_analysis(
                 first_ts: r.first_ts,
             })
             .collect(),
-    };
-    let summary = store
-        .merge_analysis_with_traffic(devices, findings, conversations, &source)
-        .with_context(|| format!("storing devices and findings in {}", db.display()))?;
-    eprintln!(
-        "wardline: {}: {} new and {} updated devices, {} new and {} updated findings{}",
-        db.display(),
-        summary.new_devices,
-        summary.updated_devices,
-        summary.new_findings,
-        summary.updated_findings,
-        if summary.source_seen_before {
-            " (these captures were stored before: merged, not double-counted)"
-        } else {
-            ""
+        accumulate: false,
+    }
+}
+
+/// What judges a run's devices once its packets are read: the rules, the firmware baselines,
+/// the configuration (zones, conduits, blocklists). `analyze` uses it once, the live sensor
+/// at every flush.
+pub(crate) struct Judges<'a> {
+    pub kb: Option<&'a identify::KnowledgeBase>,
+    pub baselines: Option<&'a identify::Baselines>,
+    pub kb_paths: &'a [std::path::PathBuf],
+    pub config_path: Option<&'a Path>,
+    pub config: &'a crate::config::Config,
+    pub blocklist: &'a policy::Blocklist,
+    pub zones: &'a policy::ZoneMap,
+}
+
+/// What merging one run into the store did.
+pub(crate) struct Concluded {
+    pub summary: store::MergeSummary,
+    pub traffic: Option<policy::TrafficStats>,
+    /// Listed assets: (listed, never seen), when an asset list is imported.
+    pub assets: Option<(u64, u64)>,
+}
+
+impl Concluded {
+    /// The merge's one-line account on stderr.
+    pub fn print(&self, db: &Path) {
+        let summary = &self.summary;
+        eprintln!(
+            "wardline: {}: {} new and {} updated devices, {} new and {} updated findings{}",
+            db.display(),
+            summary.new_devices,
+            summary.updated_devices,
+            summary.new_findings,
+            summary.updated_findings,
+            if summary.source_seen_before {
+                " (these captures were stored before: merged, not double-counted)"
+            } else {
+                ""
+            }
+        );
+        if let Some((listed, not_seen)) = self.assets {
+            eprintln!(
+                "wardline: {}: {listed} listed assets, {} seen, {not_seen} never seen",
+                db.display(),
+                listed - not_seen,
+            );
         }
-    );
-    Ok(())
+    }
+}
+
+impl Judges<'_> {
+    /// Weighs a run's devices against what the store concluded before (earlier evidence,
+    /// the asset list, corrections, advisories, patch records), judges its traffic, and
+    /// merges devices, findings and conversations into the store as `source`'s share.
+    pub fn conclude_into_store(
+        &self,
+        store: &mut store::SqliteStore,
+        db: &Path,
+        devices: &mut Vec<model::Device>,
+        findings: &mut Vec<model::Finding>,
+        traffic: Option<policy::TrafficTable>,
+        source: &store::AnalysisSource,
+    ) -> Result<Concluded> {
+        let (kb, baselines) = (self.kb, self.baselines);
+        // The asset list's word on each listed device is evidence beside the wire's.
+        let reconciliation = crate::assets::reconcile(store, db, devices)?;
+        // Devices with patch records are also read as this run alone saw them (the history
+        // that keeps attributes from flapping would hide an update seen on the wire).
+        let watched: std::collections::HashSet<String> = store
+            .patch_records(None)
+            .with_context(|| format!("reading {}", db.display()))?
+            .into_iter()
+            .map(|r| r.device)
+            .collect();
+        let mut run_views = std::collections::HashMap::new();
+        // Each device weighs this run's evidence against what earlier runs concluded.
+        for device in devices.iter_mut() {
+            let mut before = store
+                .derived_attributes(&device.id.0)
+                .with_context(|| format!("reading {}", db.display()))?;
+            // The list as it is now speaks for it, not as an earlier run read it.
+            for (_, a) in &mut before {
+                a.evidence
+                    .retain(|e| e.source != identify::assets::ASSET_SOURCE);
+            }
+            if let Some(kb) = kb {
+                if watched.contains(&device.id.0) {
+                    let mut view = device.clone();
+                    kb.classify(&mut view);
+                    run_views.insert(device.id.0.clone(), view);
+                }
+                kb.classify_after(device, &before);
+            }
+        }
+        if let Some(kb) = kb {
+            findings.extend(crate::assets::findings_after_classification(
+                &reconciliation,
+                kb,
+                devices,
+            ));
+        }
+        if let Some(baselines) = baselines {
+            // Baselines judge what a person set by hand over what the wire suggested.
+            let mut overridden = std::collections::HashMap::new();
+            for id in store
+                .overridden_devices()
+                .with_context(|| format!("reading {}", db.display()))?
+            {
+                if let Some(d) = store.device(&id)? {
+                    overridden.insert(id, d);
+                }
+            }
+            findings.extend(baseline_findings(baselines, devices, &overridden));
+        }
+        // The advisories the store holds (`wardline vulns import`), against this run's devices.
+        if let Some(kb) = kb
+            && let Some(judged) =
+                crate::vulns::judge(store, db, kb.vendors(), self.kb_paths, devices, &run_views)?
+        {
+            findings.extend(crate::vulns::findings(devices, &judged)?);
+            findings.extend(crate::patches::after_analysis(
+                store, db, devices, &judged, &run_views,
+            )?);
+        }
+        let (conversations, counted) = self.judge_traffic(traffic, devices, findings)?;
+        let summary = store
+            .merge_analysis_with_traffic(devices, findings, &conversations, source)
+            .with_context(|| format!("storing devices and findings in {}", db.display()))?;
+        crate::assets::record(store, db, &reconciliation)?;
+        let assets = (!reconciliation.assets.is_empty())
+            .then(|| (reconciliation.assets.len() as u64, reconciliation.not_seen));
+        // Attributes a person set stay set: the report shows them as the store does.
+        for id in store
+            .overridden_devices()
+            .with_context(|| format!("reading {}", db.display()))?
+        {
+            if let (Ok(i), Some(stored)) = (
+                devices.binary_search_by(|d| d.id.0.as_str().cmp(&id)),
+                store.device(&id)?,
+            ) {
+                let d = &mut devices[i];
+                d.vendor = stored.vendor;
+                d.category = stored.category;
+                d.model = stored.model;
+                d.os = stored.os;
+                d.firmware = stored.firmware;
+                d.modality = stored.modality;
+            }
+        }
+        Ok(Concluded {
+            summary,
+            traffic: counted,
+            assets,
+        })
+    }
+
+    /// Places every device in its zone, then judges this run's conversations: segmentation
+    /// and blocklists → findings (each also listed on its device). Returns the conversations
+    /// (for the store) and the table's counters; without a table, only the zones are set.
+    pub fn judge_traffic(
+        &self,
+        traffic: Option<policy::TrafficTable>,
+        devices: &mut [model::Device],
+        findings: &mut Vec<model::Finding>,
+    ) -> Result<(Vec<model::Conversation>, Option<policy::TrafficStats>)> {
+        for d in devices.iter_mut() {
+            d.zone = Some(self.zones.device_zone(d));
+        }
+        let Some(table) = traffic else {
+            return Ok((Vec::new(), None));
+        };
+        let (conversations, counted) = table.finish(devices, self.zones);
+        findings.extend(segmentation_findings(
+            self.config_path,
+            self.config,
+            self.zones,
+            &conversations,
+            devices,
+        )?);
+        findings.extend(listed(
+            self.blocklist.findings(devices, &conversations),
+            devices,
+        ));
+        Ok((conversations, Some(counted)))
+    }
 }

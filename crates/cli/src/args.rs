@@ -16,6 +16,9 @@ pub struct Cli {
 pub enum Command {
     /// Read capture files and report the devices seen in them.
     Analyze(AnalyzeArgs),
+    /// Watch a live interface (a SPAN port, a TAP, a bridge): the same pipeline as
+    /// `analyze`, stored every few seconds, until SIGTERM or Ctrl-C (docs/sensor.md).
+    Sensor(SensorArgs),
     /// Simulate a hospital network: a pcapng capture and the truth about its devices.
     Sim(SimArgs),
     /// Simulate a small hospital, analyse it into a fresh database and show what a security
@@ -777,6 +780,55 @@ pub struct AnalyzeArgs {
 
     /// A blocklist to match (plain domains/IPs/CIDRs/URLs, abuse.ch CSV or a STIX 2.1
     /// bundle), beside the configuration's `[policy] blocklists`; repeatable.
+    #[arg(long = "blocklist", value_name = "FILE")]
+    pub blocklists: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SensorArgs {
+    /// The interface to watch (an Ethernet SPAN/mirror port, a TAP, a bridge or a veth).
+    #[arg(long, short = 'i', value_name = "IF")]
+    pub interface: String,
+
+    /// The encrypted database devices and findings are stored in (created if missing; key
+    /// from WARDLINE_DB_KEY or a 0600 key file beside it).
+    #[arg(long, value_name = "PATH")]
+    pub db: PathBuf,
+
+    /// The configuration file (`wardline.toml`): `[sensor]`, `[[zones]]`, `[[conduits]]`,
+    /// `[policy]`, the same file `analyze` reads.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// How often what was seen is stored [default: `[sensor] flush`, else 5s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub flush: Option<u64>,
+
+    /// Stop after this long (`90s`, `10m`, `1h`), as on SIGTERM [default: run until signalled].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<u64>,
+
+    /// Skip the application-layer parsers (flows, DHCP, DNS, ARP and ND only).
+    #[arg(long)]
+    pub no_app_layer: bool,
+
+    /// Most flows held at once; the least recently active is evicted when full.
+    #[arg(long, default_value_t = 1_000_000, value_name = "N")]
+    pub max_flows: usize,
+
+    /// Most conversations kept between two flushes (the rest are counted).
+    #[arg(long, default_value_t = 262_144, value_name = "N")]
+    pub max_conversations: usize,
+
+    /// Most devices tracked between two flushes.
+    #[arg(long, default_value_t = 1_000_000, value_name = "N")]
+    pub max_devices: usize,
+
+    /// Also use the fingerprint rules in this file or folder; repeatable (docs/kb.md).
+    #[arg(long = "kb", value_name = "DIR_OR_FILE")]
+    pub kb: Vec<PathBuf>,
+
+    /// A blocklist to match, beside the configuration's `[policy] blocklists`; repeatable.
     #[arg(long = "blocklist", value_name = "FILE")]
     pub blocklists: Vec<PathBuf>,
 }

@@ -21,6 +21,12 @@
 //! # the one with the most specific subnet holding its address; with none, in a provisional
 //! # zone named after its VLAN or /24. Kinds: clinical, imaging, lab, building, admin, guest,
 //! # infrastructure, internet, unclassified.
+//! [sensor]                                # `wardline sensor` (a live interface)
+//! flush = "5s"                            # devices, findings, conversations stored this often
+//! status = "60s"                          # a status line on stderr this often ("0s": never)
+//! ring_mib = 64                           # the kernel's receive ring (TPACKET_V3), MiB
+//! promiscuous = true                      # frames addressed to other stations (SPAN/TAP)
+//!
 //! # [[zones]]
 //! # name = "icu"
 //! # kind = "clinical"
@@ -64,6 +70,23 @@ pub struct Config {
     /// `[policy]`: what happens to crossings nothing speaks of.
     #[serde(default)]
     pub policy: PolicyConfig,
+    /// `[sensor]`: the live sensor's timing and ring.
+    #[serde(default)]
+    pub sensor: SensorConfig,
+}
+
+/// `[sensor]`; each key also has a command-line flag, which wins.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SensorConfig {
+    /// How often what was seen is stored: `5s`, `1m`…
+    pub flush: Option<String>,
+    /// How often a status line goes to stderr (`0s`: never).
+    pub status: Option<String>,
+    /// The receive ring's size, MiB.
+    pub ring_mib: Option<u32>,
+    /// Promiscuous mode (default true).
+    pub promiscuous: Option<bool>,
 }
 
 /// `[policy]`.

@@ -18,6 +18,7 @@ mod kb;
 mod output;
 mod patches;
 mod report;
+mod sensor;
 mod sim;
 mod users;
 mod vulns;
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
     let cli = args::Cli::parse();
     let result = match cli.command {
         args::Command::Analyze(a) => analyze::run(&a),
+        args::Command::Sensor(a) => sensor::run(&a),
         args::Command::Sim(a) => sim::run(&a),
         args::Command::Demo(a) => demo::run(&a),
         args::Command::Devices(a) => devices::run(&a),

@@ -34,6 +34,10 @@ impl CaptureInput {
 pub struct AnalysisSource {
     /// Every input of the run, in any order.
     pub inputs: Vec<CaptureInput>,
+    /// Each merge adds to the source's share instead of replacing it: a live sensor stores
+    /// what it saw since its last flush under one source for the whole session, so the
+    /// counters grow with the traffic and re-merging never happens.
+    pub accumulate: bool,
 }
 
 impl AnalysisSource {
@@ -41,6 +45,7 @@ impl AnalysisSource {
     pub fn single(input: CaptureInput) -> Self {
         Self {
             inputs: vec![input],
+            accumulate: false,
         }
     }
 
@@ -80,12 +85,14 @@ mod tests {
     fn fingerprint_ignores_path_and_order() {
         let a = AnalysisSource {
             inputs: vec![
+            accumulate: false,
                 input("/a/x.pcap", 10, None, Some(5)),
                 input("y.pcap", 20, Some("ABCD"), None),
             ],
         };
         let b = AnalysisSource {
             inputs: vec![
+            accumulate: false,
                 input("copy/y.pcap", 99, Some("abcd"), Some(1)),
                 input("x-renamed.pcap", 10, None, Some(5)),
             ],

@@ -49,7 +49,14 @@ pub(crate) fn merge(
     let mut touched: HashSet<i64> = HashSet::with_capacity(devices.len());
     for (index, device) in devices.iter().enumerate() {
         let action = || format!("merging device {index} ({:?})", device.id.0);
-        merge_one(&tx, input_pk, device, &mut touched, &mut summary)
+        merge_one(
+            &tx,
+            input_pk,
+            device,
+            &mut touched,
+            source.accumulate,
+            &mut summary,
+        )
             .map_err(|e| sqlite_error(path, action())(e))?;
     }
 
@@ -80,7 +87,7 @@ pub(crate) fn merge(
 
     for (index, finding) in findings.iter().enumerate() {
         let action = || format!("merging finding {index} ({:?})", finding.id.0);
-        merge_finding(&tx, input_pk, finding, &mut summary)
+        merge_finding(&tx, input_pk, finding, source.accumulate, &mut summary)
             .map_err(|e| sqlite_error(path, action())(e))?;
     }
     tx.execute(
@@ -93,7 +100,13 @@ pub(crate) fn merge(
     .map_err(sqlite_error(path, "updating finding counts"))?;
 
     if !conversations.is_empty() {
-        super::traffic::merge_conversations(&tx, path, input_pk, conversations)?;
+        super::traffic::merge_conversations(
+            &tx,
+            path,
+            input_pk,
+            conversations,
+            source.accumulate,
+        )?;
     }
 
     tx.commit()
@@ -147,6 +160,7 @@ fn merge_one(
     input_pk: i64,
     d: &Device,
     touched: &mut HashSet<i64>,
+    accumulate: bool,
     summary: &mut MergeSummary,
 ) -> rusqlite::Result<()> {
     let existing: Option<i64> = tx
@@ -199,7 +213,7 @@ fn merge_one(
         }
     }
 
-    let counters_sql = if first_in_batch {
+    let counters_sql = if first_in_batch && !accumulate {
         "INSERT INTO device_input_counters (device_pk, input_pk, packets, bytes)
          VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (device_pk, input_pk) DO UPDATE SET
@@ -391,6 +405,7 @@ fn merge_finding(
     tx: &Transaction<'_>,
     input_pk: i64,
     f: &Finding,
+    accumulate: bool,
     summary: &mut MergeSummary,
 ) -> rusqlite::Result<()> {
     let device_pk: Option<i64> = tx
@@ -463,10 +478,14 @@ fn merge_finding(
             )?
         }
     };
-    tx.prepare_cached(
+    tx.prepare_cached(if accumulate {
         "INSERT INTO finding_input_counters (finding_pk, input_pk, count) VALUES (?1, ?2, ?3)
-         ON CONFLICT (finding_pk, input_pk) DO UPDATE SET count = excluded.count",
-    )?
+         ON CONFLICT (finding_pk, input_pk) DO UPDATE SET
+             count = min(count + excluded.count, 9223372036854775807)"
+    } else {
+        "INSERT INTO finding_input_counters (finding_pk, input_pk, count) VALUES (?1, ?2, ?3)
+         ON CONFLICT (finding_pk, input_pk) DO UPDATE SET count = excluded.count"
+    })?
     .execute(params![pk, input_pk, clamp_u64(f.count)])?;
     Ok(())
 }

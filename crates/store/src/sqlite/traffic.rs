@@ -24,6 +24,7 @@ pub(crate) fn merge_conversations(
     path: &Path,
     input_pk: i64,
     conversations: &[Conversation],
+    accumulate: bool,
 ) -> Result<(), StoreError> {
     let write = || -> rusqlite::Result<()> {
         let mut upsert = tx.prepare_cached(
@@ -43,13 +44,21 @@ pub(crate) fn merge_conversations(
                  last_seen = max(last_seen, excluded.last_seen)
              RETURNING pk",
         )?;
-        let mut counters = tx.prepare_cached(
+        let mut counters = tx.prepare_cached(if accumulate {
             "INSERT INTO conversation_input_counters (conversation_pk, input_pk, flows, packets,
                                                       bytes)
              VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (conversation_pk, input_pk) DO UPDATE SET
-                 flows = excluded.flows, packets = excluded.packets, bytes = excluded.bytes",
-        )?;
+                 flows = min(flows + excluded.flows, 9223372036854775807),
+                 packets = min(packets + excluded.packets, 9223372036854775807),
+                 bytes = min(bytes + excluded.bytes, 9223372036854775807)"
+        } else {
+            "INSERT INTO conversation_input_counters (conversation_pk, input_pk, flows, packets,
+                                                      bytes)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (conversation_pk, input_pk) DO UPDATE SET
+                 flows = excluded.flows, packets = excluded.packets, bytes = excluded.bytes"
+        })?;
         for c in conversations {
             let pk: i64 = upsert.query_row(
                 params![
