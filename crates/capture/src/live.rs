@@ -281,7 +281,10 @@ impl LiveSource {
             )
         };
         if rc != 0 {
-            return Err(last_error(interface, "reading the interface's hardware type"));
+            return Err(last_error(
+                interface,
+                "reading the interface's hardware type",
+            ));
         }
         let link_type = match bound.sll_hatype {
             ARPHRD_ETHER | ARPHRD_LOOPBACK => LinkType::ETHERNET,
@@ -388,28 +391,26 @@ impl LiveSource {
                     let ts = Timestamp(
                         i64::from(header.tp_sec) * 1_000_000_000 + i64::from(header.tp_nsec),
                     );
-                    let data = if header.tp_status & libc::TP_STATUS_VLAN_VALID != 0
-                        && data.len() >= 12
-                    {
-                        // The kernel (or the NIC) took the 802.1Q tag out of the frame; zones
-                        // are read from VLANs, so it goes back where it was (as libpcap does).
-                        let tpid = if header.tp_status & libc::TP_STATUS_VLAN_TPID_VALID != 0 {
-                            header.hv1.tp_vlan_tpid
+                    let data =
+                        if header.tp_status & libc::TP_STATUS_VLAN_VALID != 0 && data.len() >= 12 {
+                            // The kernel (or the NIC) took the 802.1Q tag out of the frame; zones
+                            // are read from VLANs, so it goes back where it was (as libpcap does).
+                            let tpid = if header.tp_status & libc::TP_STATUS_VLAN_TPID_VALID != 0 {
+                                header.hv1.tp_vlan_tpid
+                            } else {
+                                TPID_8021Q
+                            };
+                            let tci = header.hv1.tp_vlan_tci as u16;
+                            self.retagged.clear();
+                            self.retagged.extend_from_slice(&data[..12]);
+                            self.retagged.extend_from_slice(&tpid.to_be_bytes());
+                            self.retagged.extend_from_slice(&tci.to_be_bytes());
+                            self.retagged.extend_from_slice(&data[12..]);
+                            &self.retagged[..]
                         } else {
-                            TPID_8021Q
+                            data
                         };
-                        let tci = header.hv1.tp_vlan_tci as u16;
-                        self.retagged.clear();
-                        self.retagged.extend_from_slice(&data[..12]);
-                        self.retagged.extend_from_slice(&tpid.to_be_bytes());
-                        self.retagged.extend_from_slice(&tci.to_be_bytes());
-                        self.retagged.extend_from_slice(&data[12..]);
-                        &self.retagged[..]
-                    } else {
-                        data
-                    };
-                    let original_len = header.tp_len
-                        + if data.len() > snap { 4 } else { 0 };
+                    let original_len = header.tp_len + if data.len() > snap { 4 } else { 0 };
                     return Ok(Some(Frame {
                         ts,
                         link_type: self.link_type,
@@ -428,10 +429,8 @@ impl LiveSource {
                 // SAFETY: the block is ours now (acquire load above); its descriptor is read
                 // once, before any frame.
                 let desc = unsafe {
-                    std::ptr::read_unaligned(
-                        self.ring.base.add(self.block * self.block_size)
-                            as *const libc::tpacket_block_desc,
-                    )
+                    std::ptr::read_unaligned(self.ring.base.add(self.block * self.block_size)
+                        as *const libc::tpacket_block_desc)
                 };
                 // SAFETY: TPACKET_V3 blocks carry the bh1 variant (the only one).
                 let header = unsafe { desc.hdr.bh1 };
@@ -509,7 +508,10 @@ impl LiveSource {
             )
         };
         if rc != 0 {
-            return Err(last_error(&self.interface, "reading the kernel's drop counters"));
+            return Err(last_error(
+                &self.interface,
+                "reading the kernel's drop counters",
+            ));
         }
         // tp_packets counts every frame the socket saw, dropped ones included (packet(7)).
         self.stats.received += u64::from(raw.tp_packets);

@@ -638,7 +638,7 @@ impl Judges<'_> {
         &self,
         store: &mut store::SqliteStore,
         db: &Path,
-        devices: &mut Vec<model::Device>,
+        devices: &mut [model::Device],
         findings: &mut Vec<model::Finding>,
         traffic: Option<policy::TrafficTable>,
         source: &store::AnalysisSource,
@@ -710,7 +710,7 @@ impl Judges<'_> {
             .with_context(|| format!("storing devices and findings in {}", db.display()))?;
         crate::assets::record(store, db, &reconciliation)?;
         let assets = (!reconciliation.assets.is_empty())
-            .then(|| (reconciliation.assets.len() as u64, reconciliation.not_seen));
+            .then_some((reconciliation.assets.len() as u64, reconciliation.not_seen));
         // Attributes a person set stay set: the report shows them as the store does.
         for id in store
             .overridden_devices()

@@ -24,6 +24,7 @@ use identify::{Inventory, InventoryConfig};
 use model::Timestamp;
 use sensor::{Sensor, SensorConfig};
 use serde::Serialize;
+use store::Store;
 
 use crate::analyze::{Judges, Sinks, load_blocklists, segmentation_policy, store_zones, zone_map};
 use crate::args::{SensorArgs, parse_duration};
@@ -86,7 +87,11 @@ struct Settings {
     live: LiveConfig,
 }
 
-fn settings(args: &SensorArgs, config: &crate::config::SensorConfig, path: &str) -> Result<Settings> {
+fn settings(
+    args: &SensorArgs,
+    config: &crate::config::SensorConfig,
+    path: &str,
+) -> Result<Settings> {
     let duration = |key: &str, value: &Option<String>, default: u64| -> Result<Option<u64>> {
         match value.as_deref().map(str::trim) {
             None => Ok(Some(default)),
@@ -386,6 +391,20 @@ struct StoreThread {
 /// Stores each window as it comes, until the capture thread hangs up. An error stops the
 /// thread (the capture thread sees it gone and stops too); what was stored stays stored.
 fn store_windows(mut t: StoreThread) -> Result<()> {
+    // Rotating MACs stay on the devices earlier runs keyed by their address.
+    let mut randomized = identify::RandomizedKeys::default();
+    for (mac, id) in t
+        .store
+        .randomized_macs()
+        .with_context(|| format!("reading {}", t.db.display()))?
+    {
+        if let (Ok(mac), Some(Ok(ip))) = (
+            mac.parse::<model::MacAddr>(),
+            id.strip_prefix("ip-").map(str::parse::<std::net::IpAddr>),
+        ) {
+            randomized.insert(mac, ip);
+        }
+    }
     let judges = Judges {
         kb: Some(&t.kb),
         baselines: Some(&t.baselines),
@@ -397,7 +416,10 @@ fn store_windows(mut t: StoreThread) -> Result<()> {
     };
     for window in t.received.iter() {
         let began = Instant::now();
-        let (mut devices, mut findings, _) = window.inventory.finish_with_findings();
+        let mut inventory = window.inventory;
+        inventory.remember_randomized(randomized.clone());
+        let (mut devices, mut findings, _) = inventory.finish_with_findings();
+        randomized.learn(&devices);
         if devices.is_empty() {
             continue;
         }
@@ -411,11 +433,15 @@ fn store_windows(mut t: StoreThread) -> Result<()> {
         )?;
         let s = &concluded.summary;
         t.stored.flushes.fetch_add(1, Ordering::Relaxed);
-        t.stored.new_devices.fetch_add(s.new_devices, Ordering::Relaxed);
+        t.stored
+            .new_devices
+            .fetch_add(s.new_devices, Ordering::Relaxed);
         t.stored
             .updated_devices
             .fetch_add(s.updated_devices, Ordering::Relaxed);
-        t.stored.new_findings.fetch_add(s.new_findings, Ordering::Relaxed);
+        t.stored
+            .new_findings
+            .fetch_add(s.new_findings, Ordering::Relaxed);
         t.stored
             .updated_findings
             .fetch_add(s.updated_findings, Ordering::Relaxed);

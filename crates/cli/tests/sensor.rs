@@ -6,7 +6,8 @@
 //! the kernel's drop counters, stop cleanly on SIGTERM and SIGINT, and on restart resume the
 //! same devices and findings, adding to their counters.
 //!
-//! Needs root (network namespaces, packet sockets), iproute2, tcpreplay, curl and python3,
+//! Needs root (network namespaces, packet sockets), iproute2, tcpreplay, tcpdump, curl and
+//! python3,
 //! which `bash .ci/run` installs; without them it fails saying what is missing.
 
 mod common;
@@ -33,6 +34,7 @@ fn require_root_and_tools() {
     for (tool, package) in [
         ("ip", "iproute2"),
         ("tcpreplay", "tcpreplay"),
+        ("tcpdump", "tcpdump"),
         ("curl", "curl"),
         ("python3", "python3"),
     ] {
@@ -66,13 +68,19 @@ impl Namespace {
         // No router solicitations or address checks of its own: what is on the link is what
         // the test put there.
         for scope in ["all", "default"] {
-            ns.exec(&["sysctl", "-qw", &format!("net.ipv6.conf.{scope}.disable_ipv6=1")]);
+            ns.exec(&[
+                "sysctl",
+                "-qw",
+                &format!("net.ipv6.conf.{scope}.disable_ipv6=1"),
+            ]);
         }
         ns
     }
 
     fn veth_pair(&self) {
-        self.exec(&["ip", "link", "add", "name", "a", "type", "veth", "peer", "name", "b"]);
+        self.exec(&[
+            "ip", "link", "add", "name", "a", "type", "veth", "peer", "name", "b",
+        ]);
         for dev in ["a", "b"] {
             self.exec(&["ip", "link", "set", "dev", dev, "mtu", "9000", "up"]);
         }
@@ -137,7 +145,10 @@ impl Sensor {
             match self.stderr.recv_timeout(left) {
                 Ok(line) if line.contains(text) => return line,
                 Ok(line) => seen.push(line),
-                Err(_) => panic!("the sensor never printed {text:?}; it said:\n{}", seen.join("\n")),
+                Err(_) => panic!(
+                    "the sensor never printed {text:?}; it said:\n{}",
+                    seen.join("\n")
+                ),
             }
         }
     }
@@ -184,14 +195,26 @@ fn replay(ns: &Namespace, capture: &Path) {
 fn simulate(dir: &Path, devices: &str, inject: &[&str]) -> std::path::PathBuf {
     let capture = dir.join("hospital.pcapng");
     let mut cmd = wardline();
-    cmd.args(["sim", "--devices", devices, "--duration", "3m", "--seed", "7"])
-        .args(["--no-progress", "--out"])
-        .arg(&capture);
+    cmd.args([
+        "sim",
+        "--devices",
+        devices,
+        "--duration",
+        "3m",
+        "--seed",
+        "7",
+    ])
+    .args(["--no-progress", "--out"])
+    .arg(&capture);
     for i in inject {
         cmd.args(["--inject", i]);
     }
     let out = cmd.output().expect("run wardline sim");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     capture
 }
 
@@ -226,13 +249,52 @@ fn analyze_into(capture: &Path, db: &Path) {
         .env("WARDLINE_DB_KEY", DB_KEY)
         .output()
         .expect("run wardline analyze");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn kernel_dropped(summary: &serde_json::Value) -> u64 {
     summary["kernel"]["dropped"]
         .as_u64()
         .unwrap_or_else(|| panic!("no kernel drop counter in {summary}"))
+}
+
+/// tcpdump on the same interface beside the sensor: what the kernel delivered, timestamps
+/// and all. Replaying at top speed squeezes three simulated minutes into milliseconds, which
+/// changes flows (idle timeouts, a reused address inside one flow), so the reference is
+/// `analyze` on these frames, not on the original file.
+struct Tcpdump(Child);
+
+impl Tcpdump {
+    fn start(ns: &Namespace, interface: &str, out: &Path) -> Self {
+        let mut child = ns
+            .command("tcpdump")
+            .args(["-i", interface, "-U", "-s", "0", "-w"])
+            .arg(out)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start tcpdump");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = BufReader::new(stderr).lines();
+        loop {
+            match lines.next() {
+                Some(Ok(line)) if line.contains("listening on") => break,
+                Some(Ok(_)) => {}
+                _ => panic!("tcpdump did not start"),
+            }
+        }
+        std::thread::spawn(move || for _ in lines {});
+        Self(child)
+    }
+
+    fn stop(mut self) {
+        sh(&["kill", "-INT", &self.0.id().to_string()]);
+        let _ = self.0.wait();
+    }
 }
 
 #[test]
@@ -244,24 +306,27 @@ fn a_replayed_hospital_is_stored_as_analyze_stores_it_and_a_restart_resumes_it()
         let (_, report) = common::analyze_json(&[&capture], &[]);
         report["inputs"][0]["packets"].as_u64().expect("packets")
     };
-    let reference = dir.path().join("reference.db");
-    analyze_into(&capture, &reference);
-    let (want_devices, want_findings) = stored(&reference);
-    assert!(want_devices.len() >= 40, "{want_devices:?}");
-    assert!(
-        want_findings.keys().any(|f| f.contains("cleartext")),
-        "the injected event makes a finding: {want_findings:?}"
-    );
 
     let ns = Namespace::new("replay");
     ns.veth_pair();
     let db = dir.path().join("live.db");
+    let seen = dir.path().join("seen.pcap");
 
     // First run: the capture replayed once, stopped by SIGTERM.
     let sensor = Sensor::start(&ns, "a", &db, &[]);
+    let tcpdump = Tcpdump::start(&ns, "a", &seen);
     replay(&ns, &capture);
     // A flush (every second) stores it while the sensor runs, before any signal.
     std::thread::sleep(Duration::from_millis(2500));
+    tcpdump.stop();
+    let reference = dir.path().join("reference.db");
+    analyze_into(&seen, &reference);
+    let (want_devices, want_findings) = stored(&reference);
+    assert!(want_devices.len() >= 40, "{want_devices:?}");
+    assert!(
+        want_findings.keys().any(|f| f.starts_with("cleartext")),
+        "the injected event makes a finding: {want_findings:?}"
+    );
     // Devices seen only through flows still open wait for them to end (or the stop).
     let (during, _) = stored(&db);
     assert!(
@@ -270,12 +335,19 @@ fn a_replayed_hospital_is_stored_as_analyze_stores_it_and_a_restart_resumes_it()
         "flushed while running: {} of {} devices, {:?}",
         during.len(),
         want_devices.len(),
-        during.keys().filter(|d| !want_devices.contains_key(*d)).collect::<Vec<_>>()
+        during
+            .keys()
+            .filter(|d| !want_devices.contains_key(*d))
+            .collect::<Vec<_>>()
     );
     let summary = sensor.stop("TERM");
     assert_eq!(summary["stopped_by"], "signal", "{summary}");
     assert_eq!(summary["packets"].as_u64(), Some(frames), "{summary}");
-    assert_eq!(summary["kernel"]["received"].as_u64(), Some(frames), "{summary}");
+    assert_eq!(
+        summary["kernel"]["received"].as_u64(),
+        Some(frames),
+        "{summary}"
+    );
     assert_eq!(kernel_dropped(&summary), 0, "{summary}");
 
     let (devices, findings) = stored(&db);
@@ -283,20 +355,18 @@ fn a_replayed_hospital_is_stored_as_analyze_stores_it_and_a_restart_resumes_it()
     assert_eq!(
         ids(&devices),
         ids(&want_devices),
-        "the live sensor stores the devices analyze stores"
+        "the live sensor stores the devices analyze stores from the same frames"
     );
-    for (id, packets) in &want_devices {
-        assert_eq!(devices[id], *packets, "packets of {id}");
-    }
-    let kinds = |m: &BTreeMap<String, i64>| {
+    assert_eq!(devices, want_devices, "packets per device");
+    let cleartext = |m: &BTreeMap<String, i64>| {
         m.keys()
-            .filter(|f| f.contains("cleartext"))
+            .filter(|f| f.starts_with("cleartext"))
             .cloned()
             .collect::<BTreeSet<_>>()
     };
     assert_eq!(
-        kinds(&findings),
-        kinds(&want_findings),
+        cleartext(&findings),
+        cleartext(&want_findings),
         "the injected cleartext credentials are found live"
     );
 
@@ -313,11 +383,18 @@ fn a_replayed_hospital_is_stored_as_analyze_stores_it_and_a_restart_resumes_it()
     assert_eq!(kernel_dropped(&summary), 0, "{summary}");
     assert!(summary["flushes"].as_u64() >= Some(2), "{summary}");
     let (resumed, resumed_findings) = stored(&db);
-    assert_eq!(ids(&resumed), ids(&want_devices));
-    for (id, packets) in &want_devices {
-        assert_eq!(resumed[id], 3 * packets, "packets of {id} after three replays");
-    }
-    assert_eq!(ids(&resumed_findings), ids(&findings), "no finding new or lost");
+    assert_eq!(ids(&resumed), ids(&devices), "no device new or lost");
+    let total = |m: &BTreeMap<String, i64>| m.values().sum::<i64>();
+    assert_eq!(
+        total(&resumed),
+        3 * total(&devices),
+        "device packets add up over the windows of both runs"
+    );
+    assert_eq!(
+        ids(&resumed_findings),
+        ids(&findings),
+        "no finding new or lost"
+    );
 }
 
 #[test]
@@ -327,11 +404,29 @@ fn real_hosts_talking_through_the_watched_link_are_found() {
     // Two hosts: the server's namespace holds the watched interface, the client talks to it.
     let server = Namespace::new("server");
     let client = Namespace::new("client");
-    sh(&["ip", "link", "add", "name", "wlsrv0", "type", "veth", "peer", "name", "wlcli0"]);
+    sh(&[
+        "ip", "link", "add", "name", "wlsrv0", "type", "veth", "peer", "name", "wlcli0",
+    ]);
     sh(&["ip", "link", "set", "wlsrv0", "netns", &server.0]);
     sh(&["ip", "link", "set", "wlcli0", "netns", &client.0]);
-    server.exec(&["ip", "link", "set", "dev", "wlsrv0", "address", "00:16:3e:5e:00:01"]);
-    client.exec(&["ip", "link", "set", "dev", "wlcli0", "address", "00:16:3e:5e:00:02"]);
+    server.exec(&[
+        "ip",
+        "link",
+        "set",
+        "dev",
+        "wlsrv0",
+        "address",
+        "00:16:3e:5e:00:01",
+    ]);
+    client.exec(&[
+        "ip",
+        "link",
+        "set",
+        "dev",
+        "wlcli0",
+        "address",
+        "00:16:3e:5e:00:02",
+    ]);
     server.exec(&["ip", "addr", "add", "192.0.2.1/24", "dev", "wlsrv0"]);
     client.exec(&["ip", "addr", "add", "192.0.2.2/24", "dev", "wlcli0"]);
     server.exec(&["ip", "link", "set", "dev", "wlsrv0", "up"]);
@@ -342,7 +437,14 @@ fn real_hosts_talking_through_the_watched_link_are_found() {
     let _http = common::Running(
         server
             .command("python3")
-            .args(["-m", "http.server", "8080", "--bind", "192.0.2.1", "--directory"])
+            .args([
+                "-m",
+                "http.server",
+                "8080",
+                "--bind",
+                "192.0.2.1",
+                "--directory",
+            ])
             .arg(&site)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -375,7 +477,11 @@ fn real_hosts_talking_through_the_watched_link_are_found() {
         .env("WARDLINE_DB_KEY", DB_KEY)
         .output()
         .expect("run devices show");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let shown: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let device = &shown["device"];
     assert!(

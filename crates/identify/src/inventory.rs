@@ -298,9 +298,73 @@ pub struct Inventory {
     gateways: HashSet<IpAddr>,
     /// Flow records not yet applied to the endpoints.
     fold: FlowFold,
+    /// Randomised MACs earlier inventories keyed by an address (a live sensor's windows).
+    randomized: RandomizedKeys,
+}
+
+/// The addresses that keyed devices with randomised MACs, carried from one inventory to the
+/// next: a live sensor stores a window every few seconds, and a phone whose window held only
+/// link-local traffic (mDNS, ND) would otherwise be a device of its own, apart from the
+/// `ip-…` device its MAC joined in an earlier window (DESIGN §5).
+#[derive(Debug, Clone, Default)]
+pub struct RandomizedKeys {
+    by_mac: HashMap<MacAddr, IpAddr>,
+}
+
+impl RandomizedKeys {
+    /// At most this many MACs are remembered; when full, the memory starts again (a MAC
+    /// forgotten costs one stray `mac-…` device until its address is seen again).
+    pub const MAX: usize = 65_536;
+
+    /// Learns the MACs of `devices` keyed by an address (`ip-…` with randomised MACs).
+    pub fn learn(&mut self, devices: &[Device]) {
+        for d in devices.iter().filter(|d| d.mac_randomized) {
+            let Some(ip) =
+                d.id.0
+                    .strip_prefix("ip-")
+                    .and_then(|a| a.parse::<IpAddr>().ok())
+            else {
+                continue;
+            };
+            for mac in &d.macs {
+                if self.by_mac.len() >= Self::MAX {
+                    self.by_mac.clear();
+                }
+                self.by_mac.insert(*mac, ip);
+            }
+        }
+    }
+
+    /// Remembers that `mac` was keyed by `ip` (read back from a store at start).
+    pub fn insert(&mut self, mac: MacAddr, ip: IpAddr) {
+        if self.by_mac.len() >= Self::MAX {
+            self.by_mac.clear();
+        }
+        self.by_mac.insert(mac, ip);
+    }
+
+    /// MACs remembered.
+    pub fn len(&self) -> usize {
+        self.by_mac.len()
+    }
+
+    /// Nothing remembered.
+    pub fn is_empty(&self) -> bool {
+        self.by_mac.is_empty()
+    }
+
+    fn get(&self, macs: &FlatSet<MacAddr>) -> Option<IpAddr> {
+        macs.iter().find_map(|m| self.by_mac.get(m).copied())
+    }
 }
 
 impl Inventory {
+    /// Randomised MACs earlier inventories keyed by an address: a device here known only by
+    /// such a MAC and link-local addresses joins that address's device.
+    pub fn remember_randomized(&mut self, keys: RandomizedKeys) {
+        self.randomized = keys;
+    }
+
     /// An empty inventory with these limits.
     pub fn new(config: InventoryConfig) -> Self {
         Self {
@@ -668,7 +732,7 @@ impl Inventory {
         }
         self.stats.remote_endpoints = remote.len() as u64;
 
-        let mut builders = rekey_randomized(builders);
+        let mut builders = rekey_randomized(builders, &self.randomized);
 
         // Names answered for an address go to the device holding it: first a device whose MAC
         // is bound to it (ARP, ND, DHCP), then the first (by id) that used it — an address
@@ -792,8 +856,12 @@ fn is_link_local(ip: &IpAddr) -> bool {
 /// Devices known only by randomised (locally administered) MACs are keyed by an address they
 /// held instead (DESIGN §5): such MACs rotate, the address is the better key, and two MACs
 /// of one device that held the same address merge. IPv4 first, then global IPv6; link-local
-/// addresses are derived from the MAC itself and identify nothing more.
-fn rekey_randomized(builders: BTreeMap<DeviceId, Builder>) -> BTreeMap<DeviceId, Builder> {
+/// addresses are derived from the MAC itself and identify nothing more. A MAC with no such
+/// address here takes the one `remembered` from earlier inventories.
+fn rekey_randomized(
+    builders: BTreeMap<DeviceId, Builder>,
+    remembered: &RandomizedKeys,
+) -> BTreeMap<DeviceId, Builder> {
     let mut out: BTreeMap<DeviceId, Builder> = BTreeMap::new();
     for (id, b) in builders {
         let randomized = !b.macs.is_empty() && b.macs.iter().all(MacAddr::is_locally_administered);
@@ -803,7 +871,7 @@ fn rekey_randomized(builders: BTreeMap<DeviceId, Builder>) -> BTreeMap<DeviceId,
             .filter(|ip| !is_link_local(ip))
             .min_by_key(|ip| (ip.is_ipv6(), **ip))
             .copied();
-        let id = match (randomized, address) {
+        let id = match (randomized, address.or_else(|| remembered.get(&b.macs))) {
             (true, Some(ip)) => DeviceId::from_ip(ip),
             _ => id,
         };
@@ -1644,6 +1712,34 @@ mod tests {
         assert!(devices[0].mac_randomized);
         assert_eq!(devices[0].macs.len(), 2);
         assert!(devices[0].vendor.is_none());
+    }
+
+    #[test]
+    fn a_randomised_mac_seen_only_link_local_joins_the_address_an_earlier_window_keyed_it_by() {
+        let binding = |m: &str, a: &str| Observation::Binding {
+            ts: Timestamp(1),
+            vlan: None,
+            mac: mac(m),
+            ip: ip(a),
+            source: BindingSource::NeighborDiscovery,
+        };
+        let mut first = Inventory::new(InventoryConfig::default());
+        first.observe(&binding("da:a1:19:00:00:01", "10.0.0.9"));
+        let (devices, _) = first.finish();
+        let mut keys = RandomizedKeys::default();
+        keys.learn(&devices);
+        assert_eq!(keys.len(), 1);
+
+        let window = || {
+            let mut inv = Inventory::new(InventoryConfig::default());
+            inv.observe(&binding("da:a1:19:00:00:01", "fe80::d8a1:19ff:fe00:1"));
+            inv
+        };
+        // Without the memory, a device of its own; with it, the earlier window's device.
+        assert_eq!(window().finish().0[0].id.0, "mac-daa119000001");
+        let mut remembered = window();
+        remembered.remember_randomized(keys);
+        assert_eq!(remembered.finish().0[0].id.0, "ip-10.0.0.9");
     }
 
     #[test]

@@ -27,7 +27,7 @@ mod products;
 pub use baseline::Baselines;
 pub use combine::{Contribution, HYSTERESIS, combine, model_key, plain_key};
 pub use evidence::EvidenceStats;
-pub use inventory::{Inventory, InventoryConfig, InventoryStats};
+pub use inventory::{Inventory, InventoryConfig, InventoryStats, RandomizedKeys};
 pub use kb::{CATEGORIES, KbError, KnowledgeBase, MODALITIES, VendorAliases};
 pub use model::compare_versions;
 pub use oui::{OuiParseError, OuiTable, PrefixDisplay, Registry, VendorMatch, vendor_attribute};

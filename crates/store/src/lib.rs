@@ -741,6 +741,10 @@ pub trait Store {
     /// Ids of the devices with at least one attribute set by hand, sorted.
     fn overridden_devices(&self) -> Result<Vec<String>, StoreError>;
 
+    /// (MAC, device id) of every randomised MAC held by a device keyed by an address
+    /// (`ip-…`): what a restarted live sensor needs to keep rotating MACs on their devices.
+    fn randomized_macs(&self) -> Result<Vec<(String, String)>, StoreError>;
+
     /// Overrides attribute `name` (`vendor`, `category`, `model`, `os`, `firmware`,
     /// `modality`) of device `id` with `value` set by a person at `at`; `None` removes the
     /// override. An override survives every later merge; reading the device shows it as the

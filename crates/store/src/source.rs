@@ -85,17 +85,17 @@ mod tests {
     fn fingerprint_ignores_path_and_order() {
         let a = AnalysisSource {
             inputs: vec![
-            accumulate: false,
                 input("/a/x.pcap", 10, None, Some(5)),
                 input("y.pcap", 20, Some("ABCD"), None),
             ],
+            accumulate: false,
         };
         let b = AnalysisSource {
             inputs: vec![
-            accumulate: false,
                 input("copy/y.pcap", 99, Some("abcd"), Some(1)),
                 input("x-renamed.pcap", 10, None, Some(5)),
             ],
+            accumulate: false,
         };
         assert_eq!(a.fingerprint(), b.fingerprint());
         assert_eq!(a.fingerprint(), "sha256:abcd|size:10,first_ts:5");

@@ -350,6 +350,19 @@ impl Store for SqliteStore {
             .map_err(sqlite_error(&self.path, "reading overrides"))
     }
 
+    fn randomized_macs(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT m.mac, d.id FROM devices d JOIN device_macs m ON m.device_pk = d.pk
+                 WHERE d.mac_randomized AND d.id LIKE 'ip-%'",
+            )
+            .and_then(|mut s| {
+                s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<Vec<(String, String)>>>()
+            })
+            .map_err(sqlite_error(&self.path, "reading randomised MACs"))
+    }
+
     fn set_override(
         &mut self,
         id: &str,

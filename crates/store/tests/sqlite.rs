@@ -547,6 +547,50 @@ fn a_second_analysis_unions_sets_and_adds_counters() -> TestResult {
 }
 
 #[test]
+fn a_live_sources_windows_add_up_and_randomized_macs_are_read_back() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let mut store = open(&db_in(&dir));
+    let live = AnalysisSource {
+        accumulate: true,
+        ..source("live:eth0", 0)
+    };
+    let pump = pump();
+    let mut phone = ip_device(7, 100);
+    phone.macs = vec![mac("da:00:00:00:00:07")];
+    phone.mac_randomized = true;
+    // Three windows of one live run: each merge adds its share to the same source.
+    for _ in 0..3 {
+        store.merge_analysis(
+            &[pump.clone(), phone.clone()],
+            &[phi_finding(&pump, 2)],
+            &live,
+        )?;
+    }
+    let packets = |store: &SqliteStore, id: &str| -> Result<u64, Box<dyn std::error::Error>> {
+        Ok(store.device(id)?.ok_or("missing")?.packets)
+    };
+    assert_eq!(packets(&store, &phone.id.0)?, 3 * phone.packets);
+    assert_eq!(
+        store.device(&pump.id.0)?.ok_or("missing")?.packets,
+        3 * pump.packets
+    );
+    let only_pump = FindingQuery {
+        device: Some(pump.id.0.clone()),
+        ..FindingQuery::default()
+    };
+    assert_eq!(store.findings(&only_pump)?.items[0].count, 6);
+    // A capture analysed beside it still replaces its own share on a re-merge.
+    store.merge_devices(std::slice::from_ref(&phone), &source("x", 1))?;
+    store.merge_devices(std::slice::from_ref(&phone), &source("x", 1))?;
+    assert_eq!(packets(&store, &phone.id.0)?, 4 * phone.packets);
+    assert_eq!(
+        store.randomized_macs()?,
+        vec![("da:00:00:00:00:07".to_string(), phone.id.0.clone())]
+    );
+    Ok(())
+}
+
+#[test]
 fn the_same_device_twice_in_one_batch_adds_up() -> TestResult {
     let dir = tempfile::tempdir()?;
     let mut store = open(&db_in(&dir));

@@ -57,7 +57,7 @@ pub(crate) fn merge(
             source.accumulate,
             &mut summary,
         )
-            .map_err(|e| sqlite_error(path, action())(e))?;
+        .map_err(|e| sqlite_error(path, action())(e))?;
     }
 
     // Device totals = sum over distinct analysis sources, recomputed for this source's
@@ -100,13 +100,7 @@ pub(crate) fn merge(
     .map_err(sqlite_error(path, "updating finding counts"))?;
 
     if !conversations.is_empty() {
-        super::traffic::merge_conversations(
-            &tx,
-            path,
-            input_pk,
-            conversations,
-            source.accumulate,
-        )?;
+        super::traffic::merge_conversations(&tx, path, input_pk, conversations, source.accumulate)?;
     }
 
     tx.commit()
