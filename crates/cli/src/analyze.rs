@@ -276,6 +276,18 @@ pub fn analyze_with(
     // The configured policy is checked before the packets, not after them: a misspelt zone
     // in a conduit must not cost an hour of analysis.
     let configured_zones = zone_map(args.config.as_deref(), config.zones.clone())?;
+    // Alerts announce what a merge adds, so they need a store to tell new from known.
+    let alerter = match &args.db {
+        Some(_) => crate::alerts::Alerter::new(
+            &config,
+            &args
+                .config
+                .as_deref()
+                .map_or_else(|| "configuration".into(), |p| p.display().to_string()),
+            "analyze",
+        )?,
+        None => None,
+    };
     if !configured_zones.is_empty() {
         segmentation_policy(args.config.as_deref(), &config, &configured_zones)?;
     }
@@ -367,6 +379,10 @@ pub fn analyze_with(
         )?;
         traffic_stats = concluded.traffic;
         concluded.print(db);
+        if let Some(mut alerter) = alerter {
+            alerter.announce(&concluded.summary, &findings, &devices);
+            alerter.finish();
+        }
     } else {
         let zones = configured_zones;
         for device in &mut devices {

@@ -27,6 +27,26 @@
 //! ring_mib = 64                           # the kernel's receive ring (TPACKET_V3), MiB
 //! promiscuous = true                      # frames addressed to other stations (SPAN/TAP)
 //!
+//! # Alerts: each new (or reopened) finding of at least min_severity, once per device and kind
+//! # within dedup, at most max_per_minute (the rest announced as one "suppressed" alert).
+//! # [alerts]
+//! # min_severity = "medium"
+//! # dedup = "1h"
+//! # max_per_minute = 60
+//! # [[alerts.outputs]]
+//! # type = "jsonl"                        # one JSON object per line, appended
+//! # path = "/var/log/wardline/alerts.jsonl"
+//! # [[alerts.outputs]]
+//! # type = "syslog"                       # RFC 5424; udp:// (RFC 5426) or tcp:// (RFC 6587)
+//! # address = "udp://192.0.2.10:514"
+//! # format = "cef"                        # or "json"
+//! # facility = "local0"
+//! # [[alerts.outputs]]
+//! # type = "webhook"                      # HTTPS POST of the JSON, retried with backoff
+//! # url = "https://siem.example.org/wardline"
+//! # ca_cert = "/etc/wardline/siem-ca.pem"
+//! # token_env = "WARDLINE_WEBHOOK_TOKEN"  # Authorization: Bearer, from the environment
+//!
 //! # [[zones]]
 //! # name = "icu"
 //! # kind = "clinical"
@@ -73,6 +93,9 @@ pub struct Config {
     /// `[sensor]`: the live sensor's timing and ring.
     #[serde(default)]
     pub sensor: SensorConfig,
+    /// `[alerts]`: where new findings are announced.
+    #[serde(default)]
+    pub alerts: crate::alerts::AlertsConfig,
 }
 
 /// `[sensor]`; each key also has a command-line flag, which wins.

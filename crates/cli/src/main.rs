@@ -6,6 +6,7 @@
 // says why it is sound); everything else is safe code.
 #![deny(unsafe_code)]
 
+mod alerts;
 mod allocator;
 mod analyze;
 mod args;

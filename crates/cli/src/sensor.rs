@@ -161,6 +161,8 @@ pub fn run(args: &SensorArgs) -> Result<ExitCode> {
         .map_or_else(|| "configuration".into(), |p| p.display().to_string());
     let settings = settings(args, &config.sensor, &config_name)?;
     let blocklist = load_blocklists(config.policy.blocklists.iter().chain(&args.blocklists))?;
+    let alerter =
+        crate::alerts::Alerter::new(&config, &config_name, &format!("live:{}", args.interface))?;
     let configured = zone_map(args.config.as_deref(), config.zones.clone())?;
     if !configured.is_empty() {
         segmentation_policy(args.config.as_deref(), &config, &configured)?;
@@ -218,6 +220,7 @@ pub fn run(args: &SensorArgs) -> Result<ExitCode> {
                     zones,
                     analysis,
                     stored,
+                    alerter,
                 })
             })
             .context("starting the store thread")?
@@ -365,7 +368,7 @@ pub fn run(args: &SensorArgs) -> Result<ExitCode> {
 }
 
 /// The wall clock as a capture timestamp (the kernel stamps frames with the same clock).
-fn wall_clock() -> Timestamp {
+pub(crate) fn wall_clock() -> Timestamp {
     let d = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
@@ -386,6 +389,7 @@ struct StoreThread {
     zones: policy::ZoneMap,
     analysis: store::AnalysisSource,
     stored: Arc<Stored>,
+    alerter: Option<crate::alerts::Alerter>,
 }
 
 /// Stores each window as it comes, until the capture thread hangs up. An error stops the
@@ -432,6 +436,9 @@ fn store_windows(mut t: StoreThread) -> Result<()> {
             &t.analysis,
         )?;
         let s = &concluded.summary;
+        if let Some(alerter) = t.alerter.as_mut() {
+            alerter.announce(s, &findings, &devices);
+        }
         t.stored.flushes.fetch_add(1, Ordering::Relaxed);
         t.stored
             .new_devices
@@ -448,6 +455,9 @@ fn store_windows(mut t: StoreThread) -> Result<()> {
         t.stored
             .last_flush_ms
             .store(began.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+    if let Some(alerter) = t.alerter {
+        alerter.finish();
     }
     Ok(())
 }

@@ -56,7 +56,7 @@ pub fn update(req: &UpdateRequest<'_>) -> Result<ExitCode> {
         );
     }
     let ca = req.ca_cert.or(config.vulns.ca_cert.as_deref());
-    let agent = agent(ca)?;
+    let agent = agent(ca, Duration::from_secs(120))?;
     let max_entries = config
         .vulns
         .max_index_entries
@@ -113,7 +113,9 @@ pub fn update(req: &UpdateRequest<'_>) -> Result<ExitCode> {
     )
 }
 
-fn agent(ca: Option<&Path>) -> Result<ureq::Agent> {
+/// An HTTPS-only client trusting `ca` (a PEM file) instead of the public roots when given;
+/// each request ends after `timeout`. `vulns update` and the alert webhooks use it.
+pub(crate) fn agent(ca: Option<&Path>, timeout: Duration) -> Result<ureq::Agent> {
     use ureq::tls::{PemItem, RootCerts, TlsConfig};
     let mut tls = TlsConfig::builder();
     if let Some(path) = ca {
@@ -136,7 +138,7 @@ fn agent(ca: Option<&Path>) -> Result<ureq::Agent> {
         // Never plain HTTP, not even through a redirect; a few redirects at most.
         .https_only(true)
         .max_redirects(3)
-        .timeout_global(Some(Duration::from_secs(120)))
+        .timeout_global(Some(timeout))
         .user_agent(concat!("wardline/", env!("CARGO_PKG_VERSION")))
         .build();
     Ok(ureq::Agent::new_with_config(config))

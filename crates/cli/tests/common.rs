@@ -154,3 +154,79 @@ pub fn run_keyed(key: &str, args: &[&str], stdin: &str) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Runs `cmd`; fails the test with its stderr unless it succeeds.
+pub fn run_ok(cmd: &mut Command) {
+    let out = cmd.output().expect("run");
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A CA, and a certificate for 127.0.0.1 it signs: (CA PEM, leaf certificate, leaf key).
+pub fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let p = |n: &str| dir.join(n);
+    run_ok(
+        Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=wardline test CA",
+                "-keyout",
+            ])
+            .arg(p("ca.key"))
+            .arg("-out")
+            .arg(p("ca.pem")),
+    );
+    run_ok(
+        Command::new("openssl")
+            .args([
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+            ])
+            .arg(p("leaf.key"))
+            .arg("-out")
+            .arg(p("leaf.csr")),
+    );
+    std::fs::write(
+        p("leaf.cnf"),
+        "[leaf]\nsubjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .expect("write the certificate extensions");
+    run_ok(
+        Command::new("openssl")
+            .args([
+                "x509",
+                "-req",
+                "-days",
+                "2",
+                "-CAcreateserial",
+                "-extensions",
+                "leaf",
+                "-in",
+            ])
+            .arg(p("leaf.csr"))
+            .arg("-CA")
+            .arg(p("ca.pem"))
+            .arg("-CAkey")
+            .arg(p("ca.key"))
+            .arg("-extfile")
+            .arg(p("leaf.cnf"))
+            .arg("-out")
+            .arg(p("leaf.pem")),
+    );
+    (p("ca.pem"), p("leaf.pem"), p("leaf.key"))
+}

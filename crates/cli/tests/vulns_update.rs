@@ -10,82 +10,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{require, wardline};
+use common::{certificates, require, wardline};
 
 fn advisories() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/advisories")
         .canonicalize()
         .expect("../shared/advisories beside the repo")
-}
-
-fn run(cmd: &mut Command) {
-    let out = cmd.output().expect("run");
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A CA, and a certificate for 127.0.0.1 it signs: (CA PEM, leaf certificate, leaf key).
-fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    let p = |n: &str| dir.join(n);
-    run(Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=wardline test CA",
-            "-keyout",
-        ])
-        .arg(p("ca.key"))
-        .arg("-out")
-        .arg(p("ca.pem")));
-    run(Command::new("openssl")
-        .args([
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-subj",
-            "/CN=localhost",
-            "-keyout",
-        ])
-        .arg(p("leaf.key"))
-        .arg("-out")
-        .arg(p("leaf.csr")));
-    std::fs::write(
-        p("leaf.cnf"),
-        "[leaf]\nsubjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
-    )
-    .expect("write the certificate extensions");
-    run(Command::new("openssl")
-        .args([
-            "x509",
-            "-req",
-            "-days",
-            "2",
-            "-CAcreateserial",
-            "-extensions",
-            "leaf",
-            "-in",
-        ])
-        .arg(p("leaf.csr"))
-        .arg("-CA")
-        .arg(p("ca.pem"))
-        .arg("-CAkey")
-        .arg(p("ca.key"))
-        .arg("-extfile")
-        .arg(p("leaf.cnf"))
-        .arg("-out")
-        .arg(p("leaf.pem")));
-    (p("ca.pem"), p("leaf.pem"), p("leaf.key"))
 }
 
 /// `openssl s_server -WWW` serving `root` on a free port; killed on drop.
@@ -179,7 +110,7 @@ fn online_sources_are_fetched_over_https_and_imported() {
         "#model_version:v2025.03.14,score_date:2025-08-25T00:00:00+0000\ncve,epss,percentile\nCVE-2021-44228,0.94358,0.99967\n",
     )
     .unwrap();
-    run(Command::new("gzip").arg(root.join("epss_scores-current.csv")));
+    common::run_ok(Command::new("gzip").arg(root.join("epss_scores-current.csv")));
     let server = serve(&root, &cert, &key);
     let base = format!("https://127.0.0.1:{}", server.port);
     let config = dir.path().join("wardline.toml");

@@ -35,7 +35,7 @@ pub use sqlite::SqliteStore;
 use model::{Attribute, Device, Finding, FindingKind};
 
 /// What a merge did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MergeSummary {
     /// Devices that were not in the store before this merge.
     pub new_devices: u64,
@@ -48,6 +48,10 @@ pub struct MergeSummary {
     pub new_findings: u64,
     /// Findings already stored and merged into.
     pub updated_findings: u64,
+    /// Ids of the findings this merge added, in merge order (what alerts announce).
+    pub new_finding_ids: Vec<String>,
+    /// Ids of resolved findings this merge saw again after their resolution, and opened.
+    pub reopened_finding_ids: Vec<String>,
 }
 
 /// What an asset-list import did.

@@ -433,6 +433,7 @@ fn merge_finding(
                      VALUES (?1, ?2, 'wardline', 'resolved', 'open', 'seen again after it was resolved')",
                 )?
                 .execute(params![pk, f.last_seen.0])?;
+                summary.reopened_finding_ids.push(f.id.0.clone());
             }
             tx.prepare_cached(
                 "UPDATE findings SET severity = ?2, summary = ?3, evidence = ?4,
@@ -452,6 +453,7 @@ fn merge_finding(
         }
         None => {
             summary.new_findings += 1;
+            summary.new_finding_ids.push(f.id.0.clone());
             tx.prepare_cached(
                 "INSERT INTO findings (id, kind, severity, device_pk, summary, evidence,
                                        first_seen, last_seen)
