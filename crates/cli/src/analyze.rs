@@ -52,6 +52,8 @@ pub(crate) struct Sinks<'a> {
     pub inventory: Inventory,
     /// Conversations for the store's peer and zone maps: only kept with --db.
     pub traffic: Option<policy::TrafficTable>,
+    /// Flow records watched for scans, beacons and new destinations.
+    pub behaviour: Option<policy::BehaviourTracker>,
     pub flows: Option<FlowWriter<BufWriter<File>>>,
     pub flows_path: Option<&'a Path>,
     pub events: Option<EventWriter<BufWriter<File>>>,
@@ -61,6 +63,12 @@ pub(crate) struct Sinks<'a> {
 struct Pipeline<'a> {
     sensor: Sensor,
     sinks: Sinks<'a>,
+}
+
+/// What a run's flow records were summed and watched in, judged once its devices are known.
+pub(crate) struct Watched {
+    pub traffic: Option<policy::TrafficTable>,
+    pub behaviour: Option<policy::BehaviourTracker>,
 }
 
 impl Sinks<'_> {
@@ -92,6 +100,9 @@ impl Sinks<'_> {
             self.inventory.observe_flow(flow);
             if let Some(t) = self.traffic.as_mut() {
                 t.observe_flow(flow);
+            }
+            if let Some(b) = self.behaviour.as_mut() {
+                b.observe_flow(flow);
             }
         }
         sensor.clear_observations();
@@ -304,6 +315,9 @@ pub fn analyze_with(
                     })
                 },
             ),
+            behaviour: Some(policy::BehaviourTracker::new(
+                policy::BehaviourConfig::default(),
+            )),
             flows,
             flows_path: args.flows.as_deref(),
             events,
@@ -374,7 +388,10 @@ pub fn analyze_with(
             db,
             &mut devices,
             &mut findings,
-            sinks.traffic,
+            Watched {
+                traffic: sinks.traffic,
+                behaviour: sinks.behaviour,
+            },
             &analysis_source(&runs),
         )?;
         traffic_stats = concluded.traffic;
@@ -400,7 +417,14 @@ pub fn analyze_with(
             zones: &zones,
         };
         traffic_stats = judges
-            .judge_traffic(sinks.traffic, &mut devices, &mut findings)?
+            .judge_traffic(
+                Watched {
+                    traffic: sinks.traffic,
+                    behaviour: sinks.behaviour,
+                },
+                &mut devices,
+                &mut findings,
+            )?
             .1;
         if let Some(baselines) = baselines {
             findings.extend(baseline_findings(
@@ -656,7 +680,7 @@ impl Judges<'_> {
         db: &Path,
         devices: &mut [model::Device],
         findings: &mut Vec<model::Finding>,
-        traffic: Option<policy::TrafficTable>,
+        flows_watched: Watched,
         source: &store::AnalysisSource,
     ) -> Result<Concluded> {
         let (kb, baselines) = (self.kb, self.baselines);
@@ -720,7 +744,7 @@ impl Judges<'_> {
                 store, db, devices, &judged, &run_views,
             )?);
         }
-        let (conversations, counted) = self.judge_traffic(traffic, devices, findings)?;
+        let (conversations, counted) = self.judge_traffic(flows_watched, devices, findings)?;
         let summary = store
             .merge_analysis_with_traffic(devices, findings, &conversations, source)
             .with_context(|| format!("storing devices and findings in {}", db.display()))?;
@@ -757,12 +781,16 @@ impl Judges<'_> {
     /// (for the store) and the table's counters; without a table, only the zones are set.
     pub fn judge_traffic(
         &self,
-        traffic: Option<policy::TrafficTable>,
+        Watched { traffic, behaviour }: Watched,
         devices: &mut [model::Device],
         findings: &mut Vec<model::Finding>,
     ) -> Result<(Vec<model::Conversation>, Option<policy::TrafficStats>)> {
         for d in devices.iter_mut() {
             d.zone = Some(self.zones.device_zone(d));
+        }
+        if let Some(b) = behaviour {
+            let found = b.findings(devices);
+            findings.extend(listed(found, devices));
         }
         let Some(table) = traffic else {
             return Ok((Vec::new(), None));

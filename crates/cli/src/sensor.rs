@@ -131,6 +131,9 @@ fn new_window(args: &SensorArgs) -> Sinks<'static> {
         traffic: Some(policy::TrafficTable::new(policy::TrafficConfig {
             max_conversations: args.max_conversations,
         })),
+        // Scans, beacons and new destinations need minutes to hours of one device's flows,
+        // more than a window holds: not judged live yet (docs/sensor.md).
+        behaviour: None,
         flows: None,
         flows_path: None,
         events: None,
@@ -420,7 +423,13 @@ fn store_windows(mut t: StoreThread) -> Result<()> {
     };
     for window in t.received.iter() {
         let began = Instant::now();
-        let mut inventory = window.inventory;
+        let crate::analyze::Sinks {
+            inventory,
+            traffic,
+            behaviour,
+            ..
+        } = window;
+        let mut inventory = inventory;
         inventory.remember_randomized(randomized.clone());
         let (mut devices, mut findings, _) = inventory.finish_with_findings();
         randomized.learn(&devices);
@@ -432,7 +441,7 @@ fn store_windows(mut t: StoreThread) -> Result<()> {
             &t.db,
             &mut devices,
             &mut findings,
-            window.traffic,
+            crate::analyze::Watched { traffic, behaviour },
             &t.analysis,
         )?;
         let s = &concluded.summary;

@@ -93,6 +93,9 @@ pub fn safeguards(kind: FindingKind) -> &'static [Safeguard] {
         | FindingKind::AcceptedRiskExpired => &[RISK_MANAGEMENT, PATCHING],
         FindingKind::SegmentationViolation => &[ACCESS_CONTROL, SR_5_1, SR_5_2, ZCR_3],
         FindingKind::BlocklistedDestination => &[INCIDENTS, SR_5_1, SR_6_2],
+        FindingKind::PortScan | FindingKind::Beaconing | FindingKind::NewExternalDestination => {
+            &[INCIDENTS, SR_6_2]
+        }
     }
 }
 

@@ -67,11 +67,17 @@ pub enum FindingKind {
     SegmentationViolation,
     /// A device looked up, named or reached a destination on a configured blocklist.
     BlocklistedDestination,
+    /// A device probed many ports of one server, or one port of many servers, in a minute.
+    PortScan,
+    /// A device reached the same internet server at a steady interval.
+    Beaconing,
+    /// A device with a settled set of internet peers reached one outside it.
+    NewExternalDestination,
 }
 
 impl FindingKind {
     /// Every kind, for listings and parsing.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 15] = [
         Self::CleartextPhi,
         Self::CleartextCredentials,
         Self::WeakTls,
@@ -84,6 +90,9 @@ impl FindingKind {
         Self::AcceptedRiskExpired,
         Self::SegmentationViolation,
         Self::BlocklistedDestination,
+        Self::PortScan,
+        Self::Beaconing,
+        Self::NewExternalDestination,
     ];
 
     /// Stable name.
@@ -101,6 +110,9 @@ impl FindingKind {
             Self::AcceptedRiskExpired => "accepted_risk_expired",
             Self::SegmentationViolation => "segmentation_violation",
             Self::BlocklistedDestination => "blocklisted_destination",
+            Self::PortScan => "port_scan",
+            Self::Beaconing => "beaconing",
+            Self::NewExternalDestination => "new_external_destination",
         }
     }
 

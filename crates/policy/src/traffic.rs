@@ -126,21 +126,13 @@ impl TrafficTable {
     /// held it last, when several did) and to its zone; sorted by client, server, transport,
     /// port.
     pub fn finish(self, devices: &[Device], zones: &ZoneMap) -> (Vec<Conversation>, TrafficStats) {
-        let mut holder: HashMap<IpAddr, (usize, Timestamp)> = HashMap::new();
-        for (i, d) in devices.iter().enumerate() {
-            for s in &d.ips {
-                let e = holder.entry(s.addr).or_insert((i, s.last_seen));
-                if s.last_seen > e.1 {
-                    *e = (i, s.last_seen);
-                }
-            }
-        }
+        let holder = address_holders(devices);
         // One shared id and zone name per device, one zone name per address zone.
         let mut names: Vec<Option<(Arc<str>, Arc<str>)>> = vec![None; devices.len()];
         let mut zone_names: HashMap<String, Arc<str>> = HashMap::new();
         let mut side = |ip: &IpAddr| -> (Option<Arc<str>>, Arc<str>) {
             match holder.get(ip) {
-                Some(&(i, _)) => {
+                Some(&i) => {
                     let (id, zone) = names[i].get_or_insert_with(|| {
                         let zone = zones.device_zone(&devices[i]);
                         let zone = zone_names
@@ -199,6 +191,21 @@ impl TrafficTable {
         };
         (out, stats)
     }
+}
+
+/// Each address → the index of the device holding it (the one that held it last, when
+/// several did).
+pub(crate) fn address_holders(devices: &[Device]) -> HashMap<IpAddr, usize> {
+    let mut holder: HashMap<IpAddr, (usize, Timestamp)> = HashMap::new();
+    for (i, d) in devices.iter().enumerate() {
+        for s in &d.ips {
+            let e = holder.entry(s.addr).or_insert((i, s.last_seen));
+            if s.last_seen > e.1 {
+                *e = (i, s.last_seen);
+            }
+        }
+    }
+    holder.into_iter().map(|(ip, (i, _))| (ip, i)).collect()
 }
 
 #[cfg(test)]
