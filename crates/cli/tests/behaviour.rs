@@ -82,7 +82,9 @@ fn injected_scans_beacons_and_new_destinations_are_found_and_little_else() {
         );
         let truth: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&truth).expect("truth")).expect("json");
-        let (_, report) = analyze_json(&[&capture], &[]);
+        // Behaviour is judged with a store (or a configured policy), like conversations.
+        let db = dir.path().join(format!("h{seed}.db"));
+        let (_, report) = analyze_json(&[&capture], &["--db", db.to_str().expect("utf-8")]);
         for (k, (finding_kind, event_kind)) in KINDS.iter().enumerate() {
             let actors: Vec<BTreeSet<String>> = truth["events"]
                 .as_array()
@@ -135,7 +137,9 @@ fn injected_scans_beacons_and_new_destinations_are_found_and_little_else() {
 }
 
 fn behaviour_findings(capture: &Path) -> Vec<(String, String)> {
-    let (_, report) = analyze_json(&[capture], &[]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("w.db");
+    let (_, report) = analyze_json(&[capture], &["--db", db.to_str().expect("utf-8")]);
     report["findings"]
         .as_array()
         .expect("findings")
