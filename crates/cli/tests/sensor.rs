@@ -312,8 +312,20 @@ fn a_replayed_hospital_is_stored_as_analyze_stores_it_and_a_restart_resumes_it()
     let db = dir.path().join("live.db");
     let seen = dir.path().join("seen.pcap");
 
-    // First run: the capture replayed once, stopped by SIGTERM.
-    let sensor = Sensor::start(&ns, "a", &db, &[]);
+    // First run: the capture replayed once, stopped by SIGTERM; new findings alert as JSON
+    // lines from the store thread.
+    let alerts = dir.path().join("alerts.jsonl");
+    let config = dir.path().join("wardline.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[alerts.outputs]]\ntype = \"jsonl\"\npath = \"{}\"\n",
+            alerts.display()
+        ),
+    )
+    .expect("write the configuration");
+    let config_arg = config.to_str().expect("utf-8");
+    let sensor = Sensor::start(&ns, "a", &db, &["--config", config_arg]);
     let tcpdump = Tcpdump::start(&ns, "a", &seen);
     replay(&ns, &capture);
     // A flush (every second) stores it while the sensor runs, before any signal.
@@ -368,6 +380,19 @@ fn a_replayed_hospital_is_stored_as_analyze_stores_it_and_a_restart_resumes_it()
         cleartext(&findings),
         cleartext(&want_findings),
         "the injected cleartext credentials are found live"
+    );
+    let alerted: Vec<serde_json::Value> = std::fs::read_to_string(&alerts)
+        .expect("the alerts file")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert!(
+        alerted
+            .iter()
+            .any(|a| a["finding"]["kind"] == "cleartext_credentials"
+                && a["source"] == "live:a"
+                && a["status"] == "new"),
+        "the live sensor alerts its new findings: {alerted:?}"
     );
 
     // Second run on the same database: replayed twice, a pause between (two windows), then
