@@ -35,6 +35,7 @@ fn require_root_and_tools() {
         ("ip", "iproute2"),
         ("tcpreplay", "tcpreplay"),
         ("tcpdump", "tcpdump"),
+        ("sysctl", "procps"),
         ("curl", "curl"),
         ("python3", "python3"),
     ] {
