@@ -369,20 +369,27 @@ pub fn analyze_with(
     let (mut devices, mut findings, inventory_stats) = sinks.inventory.finish_with_findings();
     let traffic_stats: Option<policy::TrafficStats>;
 
-    if let Some(db) = &args.db {
-        let (key, _origin) = store::Key::resolve(db)
-            .with_context(|| format!("opening the key for {}", db.display()))?;
-        let mut store = store::SqliteStore::open(db, &key)?;
-        let zones = store_zones(&mut store, db, configured_zones)?;
-        let judges = Judges {
-            kb,
-            baselines,
-            kb_paths: &args.kb,
-            config_path: args.config.as_deref(),
-            config: &config,
-            blocklist: &blocklist,
-            zones: &zones,
-        };
+    // The store (with --db) and the zones: configured, else the ones the store kept.
+    let (opened, zones) = match &args.db {
+        Some(db) => {
+            let (key, _origin) = store::Key::resolve(db)
+                .with_context(|| format!("opening the key for {}", db.display()))?;
+            let mut store = store::SqliteStore::open(db, &key)?;
+            let zones = store_zones(&mut store, db, configured_zones)?;
+            (Some((store, db)), zones)
+        }
+        None => (None, configured_zones),
+    };
+    let judges = Judges {
+        kb,
+        baselines,
+        kb_paths: &args.kb,
+        config_path: args.config.as_deref(),
+        config: &config,
+        blocklist: &blocklist,
+        zones: &zones,
+    };
+    if let Some((mut store, db)) = opened {
         let concluded = judges.conclude_into_store(
             &mut store,
             db,
@@ -401,21 +408,11 @@ pub fn analyze_with(
             alerter.finish();
         }
     } else {
-        let zones = configured_zones;
         for device in &mut devices {
             if let Some(kb) = kb {
                 kb.classify(device);
             }
         }
-        let judges = Judges {
-            kb,
-            baselines,
-            kb_paths: &args.kb,
-            config_path: args.config.as_deref(),
-            config: &config,
-            blocklist: &blocklist,
-            zones: &zones,
-        };
         traffic_stats = judges
             .judge_traffic(
                 Watched {

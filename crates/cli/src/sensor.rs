@@ -48,6 +48,23 @@ struct Stored {
     last_flush_ms: AtomicU64,
 }
 
+impl Stored {
+    /// One flush stored, taking `took`.
+    fn record(&self, s: &store::MergeSummary, took: Duration) {
+        self.flushes.fetch_add(1, Ordering::Relaxed);
+        for (counter, n) in [
+            (&self.new_devices, s.new_devices),
+            (&self.updated_devices, s.updated_devices),
+            (&self.new_findings, s.new_findings),
+            (&self.updated_findings, s.updated_findings),
+        ] {
+            counter.fetch_add(n, Ordering::Relaxed);
+        }
+        self.last_flush_ms
+            .store(took.as_millis() as u64, Ordering::Relaxed);
+    }
+}
+
 /// The run's account, printed as JSON on stdout when the sensor stops.
 #[derive(Debug, Serialize)]
 struct Summary {
@@ -448,22 +465,7 @@ fn store_windows(mut t: StoreThread) -> Result<()> {
         if let Some(alerter) = t.alerter.as_mut() {
             alerter.announce(s, &findings, &devices);
         }
-        t.stored.flushes.fetch_add(1, Ordering::Relaxed);
-        t.stored
-            .new_devices
-            .fetch_add(s.new_devices, Ordering::Relaxed);
-        t.stored
-            .updated_devices
-            .fetch_add(s.updated_devices, Ordering::Relaxed);
-        t.stored
-            .new_findings
-            .fetch_add(s.new_findings, Ordering::Relaxed);
-        t.stored
-            .updated_findings
-            .fetch_add(s.updated_findings, Ordering::Relaxed);
-        t.stored
-            .last_flush_ms
-            .store(began.elapsed().as_millis() as u64, Ordering::Relaxed);
+        t.stored.record(s, began.elapsed());
     }
     if let Some(alerter) = t.alerter {
         alerter.finish();

@@ -327,10 +327,7 @@ impl RandomizedKeys {
                 continue;
             };
             for mac in &d.macs {
-                if self.by_mac.len() >= Self::MAX {
-                    self.by_mac.clear();
-                }
-                self.by_mac.insert(*mac, ip);
+                self.insert(*mac, ip);
             }
         }
     }

@@ -103,9 +103,9 @@ const DESTINATIONS_PER_CLIENT: usize = 64;
 
 #[derive(Debug, Default)]
 struct Client {
-    /// The minute the scan sample covers, and its (server, port, answered) attempts.
+    /// The minute the scan sample covers, and its failed (server, port) attempts.
     minute: i64,
-    attempts: Vec<(IpAddr, u16, bool)>,
+    attempts: Vec<(IpAddr, u16)>,
     /// Scans found: (vertical target or horizontal port) → evidence.
     scans: Vec<Scan>,
     /// (server, transport, port) → connection start times, and whether the last record was
@@ -125,7 +125,6 @@ struct Scan {
     /// The port of a horizontal scan.
     port: Option<u16>,
     distinct: usize,
-    answered: usize,
     start: Timestamp,
 }
 
@@ -208,7 +207,7 @@ impl BehaviourTracker {
                 client.attempts.clear();
             }
             if *attempts_held < MAX_ATTEMPTS_HELD {
-                client.attempts.push((server, flow.server.port, answered));
+                client.attempts.push((server, flow.server.port));
                 *attempts_held += 1;
             }
         }
@@ -351,41 +350,32 @@ impl BehaviourTracker {
 
 /// Adds a scan if the minute's attempts make one.
 fn judge_scan(client: &mut Client, config: &BehaviourConfig) {
-    let unanswered = client.attempts.iter().filter(|a| !a.2).count();
-    if unanswered < config.scan_ports.min(config.scan_hosts) {
+    // Only failed attempts are held: a client using many services of one server (a PACS,
+    // a domain controller) gets answers and never gets here.
+    if client.attempts.len() < config.scan_ports.min(config.scan_hosts) {
         return;
     }
     let start = Timestamp(client.minute * 60 * SECOND);
-    // Vertical: distinct ports per server.
-    let mut per_server: HashMap<IpAddr, (HashSet<u16>, usize)> = HashMap::new();
-    let mut per_port: HashMap<u16, (HashSet<IpAddr>, usize)> = HashMap::new();
-    for &(server, port, answered) in &client.attempts {
-        let s = per_server
-            .entry(server)
-            .or_insert_with(|| (HashSet::new(), 0));
-        s.0.insert(port);
-        s.1 += usize::from(answered);
-        let p = per_port.entry(port).or_insert_with(|| (HashSet::new(), 0));
-        p.0.insert(server);
-        p.1 += usize::from(answered);
+    // Vertical: distinct ports per server; horizontal: distinct servers per port.
+    let mut per_server: HashMap<IpAddr, HashSet<u16>> = HashMap::new();
+    let mut per_port: HashMap<u16, HashSet<IpAddr>> = HashMap::new();
+    for &(server, port) in &client.attempts {
+        per_server.entry(server).or_default().insert(port);
+        per_port.entry(port).or_default().insert(server);
     }
-    // Most attempts refused or unanswered: a client using many services of one server
-    // (a PACS, a domain controller) gets answers.
-    let mostly_refused = |distinct: usize, answered: usize| answered * 5 <= distinct;
-    for (server, (ports, answered)) in per_server {
-        if ports.len() >= config.scan_ports && mostly_refused(ports.len(), answered) {
+    for (server, ports) in per_server {
+        if ports.len() >= config.scan_ports {
             client.scans.push(Scan {
                 shape: "vertical",
                 targets: vec![server.to_string()],
                 port: None,
                 distinct: ports.len(),
-                answered,
                 start,
             });
         }
     }
-    for (port, (servers, answered)) in per_port {
-        if servers.len() >= config.scan_hosts && mostly_refused(servers.len(), answered) {
+    for (port, servers) in per_port {
+        if servers.len() >= config.scan_hosts {
             let mut targets: Vec<String> = servers.iter().map(ToString::to_string).collect();
             targets.sort();
             targets.truncate(8);
@@ -394,7 +384,6 @@ fn judge_scan(client: &mut Client, config: &BehaviourConfig) {
                 targets,
                 port: Some(port),
                 distinct: servers.len(),
-                answered,
                 start,
             });
         }
@@ -419,11 +408,10 @@ fn scan_finding(device: &str, ip: &IpAddr, scan: &Scan) -> Finding {
     if let Some(port) = scan.port {
         evidence.insert("port".into(), json!(port));
     }
-    evidence.insert("answered".into(), json!(scan.answered));
     evidence.insert("window_seconds".into(), json!(60));
     evidence.insert(
         "baseline".into(),
-        json!("a client uses a few services of a server; here nearly every attempt in one minute was refused or unanswered"),
+        json!("a client uses a few services of a server, and they answer; here each of these attempts within one minute was refused or unanswered"),
     );
     Finding {
         id: FindingId::from_parts(&[
@@ -436,7 +424,7 @@ fn scan_finding(device: &str, ip: &IpAddr, scan: &Scan) -> Finding {
         severity: Severity::High,
         device: DeviceId(device.to_owned()),
         summary: format!(
-            "{device} scanned {} {} of {} in a minute ({} answered)",
+            "{device} scanned {} {} of {} in a minute, each refused or unanswered",
             scan.distinct,
             if scan.shape == "vertical" {
                 "ports"
@@ -450,8 +438,7 @@ fn scan_finding(device: &str, ip: &IpAddr, scan: &Scan) -> Finding {
                     "{} and others",
                     scan.targets.first().cloned().unwrap_or_default()
                 )
-            },
-            scan.answered
+            }
         ),
         evidence,
         first_seen: scan.start,
